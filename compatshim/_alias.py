@@ -1,0 +1,332 @@
+"""The alias table: one validated, immutable structure shared by the finder and every command.
+
+An alias maps a *legacy* path onto a *target*. A module alias (``"old.pkg" = "new.pkg"``) covers the
+module and everything below it; a name alias (``"old.mod:Old" = "new.mod:New"``) covers one moved or
+renamed attribute. Chains (``a -> b``, ``b -> c``) are followed to the final *canonical* path.
+"""
+
+from __future__ import annotations
+
+from ._compat import stdlib_module_names
+from ._errors import ConfigError
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Iterator
+    from collections.abc import Mapping
+    from datetime import date
+
+__all__ = ["Alias", "AliasTable", "check_dotted"]
+
+# A chain longer than this many hops on top of the table size can only be a prefix cycle that
+# keeps growing the name (a -> b.c, b -> a.d), which never revisits an exact name.
+_EXTRA_HOPS = 8
+_EMPTY: Mapping[str, Alias] = {}
+
+
+class Alias:
+    """One alias, as declared in ``[tool.compatshim.aliases]`` or with :func:`compatshim.alias`.
+
+    Instances are read-only. ``legacy`` and ``target`` are spelled as declared; ``canonical`` is
+    where the chain of aliases ends.
+    """
+
+    __module__ = "compatshim"
+    __slots__ = (
+        "canonical",
+        "category",
+        "legacy",
+        "message",
+        "origin",
+        "package",
+        "policy",
+        "project_version",
+        "remove_after",
+        "removed_in",
+        "since",
+        "strategy",
+        "target",
+    )
+
+    legacy: str
+    target: str
+    canonical: str
+    since: str | None
+    removed_in: str | None
+    remove_after: date | None
+    policy: str
+    category: str | None
+    message: str | None
+    package: str | None
+    strategy: str
+    origin: str
+    project_version: str | None
+
+    def __init__(
+        self,
+        legacy: str,
+        target: str,
+        *,
+        canonical: str | None = None,
+        since: str | None = None,
+        removed_in: str | None = None,
+        remove_after: date | None = None,
+        policy: str = "warn",
+        category: str | None = None,
+        message: str | None = None,
+        package: str | None = None,
+        strategy: str = "proxy",
+        origin: str = "",
+        project_version: str | None = None,
+    ) -> None:
+        values = locals()
+        for field in self.__slots__:
+            object.__setattr__(self, field, values[field])
+        if canonical is None:
+            object.__setattr__(self, "canonical", target)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Alias objects are read-only (tried to set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Alias objects are read-only (tried to delete {name!r})")
+
+    def __repr__(self) -> str:
+        extra = "".join(
+            f", {field}={getattr(self, field)!r}"
+            for field in ("since", "removed_in", "remove_after", "policy", "strategy")
+            if getattr(self, field) not in (None, "warn", "proxy")
+        )
+        return f"Alias({self.legacy!r} -> {self.canonical!r}{extra})"
+
+    def _definition(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f) for f in self.__slots__ if f not in ("origin", "canonical"))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Alias):
+            return NotImplemented
+        return self._definition() == other._definition()
+
+    def __hash__(self) -> int:
+        return hash(self._definition())
+
+    def replace(self, **changes: object) -> Alias:
+        """Return a copy with some fields changed."""
+        fields = {f: getattr(self, f) for f in self.__slots__}
+        fields.update(changes)
+        legacy, target = fields.pop("legacy"), fields.pop("target")
+        return Alias(legacy, target, **fields)  # type: ignore[arg-type]
+
+    @property
+    def kind(self) -> str:
+        """``"module"`` for a module or package alias, ``"name"`` for a moved attribute."""
+        return "name" if ":" in self.legacy else "module"
+
+    @property
+    def module(self) -> str:
+        """The legacy module: the whole path of a module alias, the part before ``:`` otherwise."""
+        return self.legacy.partition(":")[0]
+
+    @property
+    def attr(self) -> str | None:
+        """The legacy attribute of a name alias (``None`` for a module alias)."""
+        return self.legacy.partition(":")[2] or None
+
+    @property
+    def canonical_module(self) -> str:
+        """The module that holds the canonical object."""
+        return self.canonical.partition(":")[0]
+
+    @property
+    def canonical_attr(self) -> str | None:
+        """The attribute path of the canonical object (``None`` for a module alias)."""
+        return self.canonical.partition(":")[2] or None
+
+
+def check_dotted(name: str, *, what: str, allow_attr: bool) -> str | None:
+    """Return why ``name`` is not a valid ``pkg.mod`` (or ``pkg.mod:attr``) path, or ``None``."""
+    if not name:
+        return f"{what} is empty"
+    module, colon, attr = name.partition(":")
+    if colon and not allow_attr:
+        return f"{what} {name!r} must be a module path without ':'"
+    parts = module.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return f"{what} {name!r} is not a dotted module path"
+    if colon and not (attr and all(part.isidentifier() for part in attr.split("."))):
+        return f"{what} {name!r} must name an attribute after ':'"
+    return None
+
+
+def _validate(alias: Alias, stdlib: frozenset[str]) -> None:
+    def fail(problem: str, slug: str) -> ConfigError:
+        return ConfigError(f"{alias.origin}: alias {alias.legacy!r}: {problem}", slug=slug)
+
+    problem = check_dotted(alias.legacy, what="legacy path", allow_attr=True)
+    if problem is None:
+        problem = check_dotted(alias.target, what="target", allow_attr=True)
+    if problem is not None:
+        raise fail(problem, "alias-bad-name")
+    if alias.attr is not None and "." in alias.attr:
+        raise fail("a moved name must be one attribute ('pkg.mod:Name')", "alias-bad-name")
+    if alias.kind == "module" and ":" in alias.target:
+        raise fail(
+            f"a module alias must target a module, not {alias.target!r}; "
+            f"write the key as '{alias.legacy}:<name>' to alias one name",
+            "alias-kind-mismatch",
+        )
+    if alias.kind == "name" and ":" not in alias.target:
+        raise fail(
+            f"a moved name must target 'module:name', not {alias.target!r}", "alias-kind-mismatch"
+        )
+    if alias.legacy == alias.target:
+        raise fail("the legacy path equals its target", "alias-self")
+    top = alias.legacy.partition(".")[0].partition(":")[0]
+    if top in stdlib or top == "compatshim":
+        raise fail(
+            f"{top!r} belongs to the standard library; compatshim never redirects it",
+            "alias-stdlib",
+        )
+    if alias.kind == "module" and alias.target.startswith(alias.legacy + "."):
+        raise fail(
+            f"the target {alias.target!r} lies inside the legacy package, which would alias itself",
+            "alias-cycle",
+        )
+
+
+class AliasTable:
+    """A validated, immutable set of aliases with component-wise, longest-prefix resolution.
+
+    :raises ConfigError: for invalid names, conflicting definitions of one legacy path, cycles and
+        aliases that would redirect the standard library.
+    """
+
+    __module__ = "compatshim"
+    __slots__ = ("_all", "_children", "_modules", "_names", "_roots")
+
+    def __init__(self, aliases: Iterable[Alias] = ()) -> None:
+        stdlib = stdlib_module_names()
+        declared: dict[str, Alias] = {}
+        for alias in aliases:
+            _validate(alias, stdlib)
+            other = declared.get(alias.legacy)
+            if other is not None and other != alias:
+                raise ConfigError(
+                    f"{alias.origin}: alias {alias.legacy!r} is already declared differently "
+                    f"at {other.origin}",
+                    slug="alias-conflict",
+                )
+            declared.setdefault(alias.legacy, alias)
+        self._modules = {k: a for k, a in declared.items() if a.kind == "module"}
+        self._names: dict[str, dict[str, Alias]] = {}
+        for alias in declared.values():
+            if alias.kind == "name":
+                self._names.setdefault(alias.module, {})[alias.attr or ""] = alias
+        # Resolve every chain now: cycles are configuration errors, not import-time recursion.
+        finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
+        self._all = {key: a.replace(canonical=finals[key]) for key, a in declared.items()}
+        self._modules = {k: self._all[k] for k in self._modules}
+        self._names = {m: {n: self._all[a.legacy] for n, a in d.items()} for m, d in self._names.items()}
+        children: dict[str, set[str]] = {}
+        for key in self._all:
+            parts = key.partition(":")[0].split(".")
+            for depth in range(1, len(parts)):
+                children.setdefault(".".join(parts[:depth]), set()).add(parts[depth])
+        self._children = {k: frozenset(v) for k, v in children.items()}
+        self._roots = frozenset(key.partition(":")[0].partition(".")[0] for key in self._all)
+
+    # -- container protocol -------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def __iter__(self) -> Iterator[Alias]:
+        return iter(self._all.values())
+
+    def __contains__(self, legacy: object) -> bool:
+        return legacy in self._all
+
+    def __repr__(self) -> str:
+        return f"<AliasTable of {len(self._all)} aliases>"
+
+    def get(self, legacy: str) -> Alias | None:
+        """The alias declared for exactly this legacy path, if any."""
+        return self._all.get(legacy)
+
+    # -- resolution ---------------------------------------------------------------------------
+
+    def may_contain(self, fullname: str) -> bool:
+        """O(1) pre-check: can ``fullname`` be a legacy module or lie below one?"""
+        return fullname.partition(".")[0] in self._roots
+
+    def resolve_module(self, fullname: str) -> tuple[Alias, str] | None:
+        """Map a module name to ``(covering alias, canonical module name)``, or ``None``.
+
+        The longest declared prefix wins, components are matched whole, and chains are followed.
+
+        :raises ConfigError: if following the chain never ends (a cycle through prefixes).
+        """
+        first = self._longest(fullname)
+        if first is None:
+            return None
+        return first[0], self._follow(fullname)
+
+    def names(self, module: str) -> Mapping[str, Alias]:
+        """The name aliases declared on legacy module ``module``, by attribute."""
+        return self._names.get(module, _EMPTY)
+
+    def children(self, module: str) -> frozenset[str]:
+        """Names directly below ``module`` that lead to declared legacy paths."""
+        return self._children.get(module, frozenset())
+
+    def needs_hook(self, module: str) -> bool:
+        """Whether ``module`` (not itself aliased) serves moved names or leads to legacy paths."""
+        return module in self._names or module in self._children
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _longest(self, name: str) -> tuple[Alias, str] | None:
+        key = name
+        while True:
+            alias = self._modules.get(key)
+            if alias is not None:
+                return alias, name[len(key) :]
+            cut = key.rfind(".")
+            if cut < 0:
+                return None
+            key = key[:cut]
+
+    def _follow(self, name: str) -> str:
+        seen = [name]
+        limit = len(self._modules) + _EXTRA_HOPS
+        while True:
+            hit = self._longest(name)
+            if hit is None:
+                return name
+            alias, rest = hit
+            name = alias.target + rest
+            if name in seen or len(seen) > limit:
+                chain = " -> ".join([*seen[: limit // 2 + 2], name])
+                raise ConfigError(
+                    f"{alias.origin}: alias cycle: {chain}", slug="alias-cycle"
+                )
+            seen.append(name)
+
+    def _resolve_declared(self, alias: Alias) -> str:
+        if alias.kind == "module":
+            return self._follow(alias.legacy)
+        seen = {alias.legacy}
+        module, _, attr = alias.target.partition(":")
+        while True:
+            module = self._follow(module)
+            nxt = self._names.get(module, _EMPTY).get(attr)
+            if nxt is None:
+                return f"{module}:{attr}"
+            if nxt.legacy in seen:
+                raise ConfigError(
+                    f"{alias.origin}: alias cycle through {sorted(seen)}", slug="alias-cycle"
+                )
+            seen.add(nxt.legacy)
+            module, _, attr = nxt.target.partition(":")

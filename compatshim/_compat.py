@@ -1,0 +1,103 @@
+"""Everything that depends on the Python version, in one place.
+
+Each shim names the version that makes it unnecessary: when that version becomes the oldest one
+supported, the branch (and usually the function) can be deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+if sys.version_info < (3, 11):  # pragma: no cover - delete with 3.10
+    from importlib import _bootstrap_external  # type: ignore[attr-defined]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Any
+
+
+# Python 3.13 made the import system propagate an exception raised while it checks whether a
+# module served from sys.modules is still initializing (``spec._initializing``); 3.9 to 3.12
+# swallow it. compatshim observes imports served from sys.modules through that check, so on older
+# versions a warning turned into an error there cannot stop the import (see docs/semantics.md).
+SERVED_IMPORT_ERRORS_PROPAGATE = sys.version_info >= (3, 13)
+
+
+def toml_loads(text: str) -> dict[str, Any]:
+    """Parse TOML text (tomllib from 3.11, the tomli backport before)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - delete with 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def toml_error() -> type[Exception]:
+    """The exception class the TOML parser raises for invalid documents."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - delete with 3.10
+        import tomli as tomllib
+    return tomllib.TOMLDecodeError
+
+
+def metadata() -> Any:
+    """``importlib.metadata``; the backport before 3.10 lacks ``packages_distributions``."""
+    if sys.version_info >= (3, 10):
+        import importlib.metadata as importlib_metadata
+    else:  # pragma: no cover - delete with 3.9
+        import importlib_metadata
+    return importlib_metadata
+
+
+def stdlib_module_names() -> frozenset[str]:
+    """Top-level names of the standard library's modules (``sys.stdlib_module_names`` from 3.10)."""
+    if sys.version_info >= (3, 10):
+        return frozenset(sys.stdlib_module_names)
+    return _scan_stdlib_names()  # pragma: no cover - delete with 3.9
+
+
+def _scan_stdlib_names() -> frozenset[str]:
+    # 3.9 has no list, so read it off the standard library folder, like the 3.10 list was built.
+    names = set(sys.builtin_module_names)
+    stdlib = os.path.dirname(os.__file__)
+    for folder in (stdlib, os.path.join(stdlib, "lib-dynload")):
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry in ("site-packages", "dist-packages", "__pycache__"):
+                continue
+            if entry.endswith(".py"):
+                names.add(entry[:-3])
+            elif entry.endswith(".so"):
+                names.add(entry.split(".", 1)[0])
+            elif os.path.isfile(os.path.join(folder, entry, "__init__.py")):
+                names.add(entry)
+    return frozenset(names)
+
+
+def ensure_namespace_loader(spec: ModuleSpec) -> None:
+    """Give a namespace-package spec a real loader (3.11+ ``PathFinder`` already does).
+
+    Up to 3.10 the path finder returns namespace packages with ``spec.loader = None`` and the
+    import system builds the loader itself; compatshim chains loaders, so it needs one first.
+    """
+    if spec.loader is not None or sys.version_info >= (3, 11):
+        return
+    spec.loader = _bootstrap_external._NamespaceLoader(  # pragma: no cover - delete with 3.10
+        spec.name,
+        spec.submodule_search_locations,
+        _bootstrap_external.PathFinder._get_spec,
+    )
+
+
+def after_namespace_exec(module: ModuleType) -> None:
+    """Up to 3.10 a namespace package has ``__file__ = None``; keep that when we chain its loader."""
+    if sys.version_info < (3, 11) and not hasattr(module, "__file__"):  # pragma: no cover
+        module.__file__ = None

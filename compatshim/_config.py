@@ -1,0 +1,354 @@
+"""The ``[tool.compatshim]`` table: one table of options drives parsing, validation and the docs.
+
+The nearest ``pyproject.toml`` above the current directory that has the table is used;
+``COMPATSHIM_CONFIG`` names a file explicitly. Unknown keys, wrong types and invalid values are
+:class:`~compatshim.ConfigError`\\ s naming the file, line (where it can be found) and key.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+from . import _compat
+from . import _policy
+from ._alias import Alias
+from ._alias import AliasTable
+from ._errors import ConfigError
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Mapping
+    from typing import Any
+
+__all__ = ["OPTIONS", "Config", "Option", "load_config", "make_alias"]
+
+_REQUIRED = object()
+
+
+class Option:
+    """One configuration key: where it may appear, its type, default, and what it means."""
+
+    __slots__ = ("check", "choices", "default", "doc", "example", "key", "scope", "type")
+
+    def __init__(
+        self,
+        key: str,
+        type: str,
+        default: Any,
+        doc: str,
+        *,
+        scope: str,
+        example: str,
+        choices: tuple[str, ...] = (),
+        check: Callable[[Any], str | None] | None = None,
+    ) -> None:
+        self.key, self.type, self.default, self.doc = key, type, default, doc
+        self.scope, self.example, self.choices, self.check = scope, example, choices, check
+
+
+def _check_version(value: str) -> str | None:
+    from . import _versions
+
+    return None if _versions.parse(value) else f"{value!r} is not a PEP 440 version"
+
+
+#: Every key of ``[tool.compatshim]`` and of an alias's inline table. ``scope`` says where a key
+#: may appear: ``"top"`` (the table itself), ``"alias"`` (an alias) or ``"both"`` (a default at the
+#: top, overridden per alias). ``docs/config.md`` is generated from this table.
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "target", "string", _REQUIRED,
+        "Where the legacy path now lives: a module (`\"new.pkg\"`) for a module alias, "
+        "`\"module:name\"` for a moved name. Writing the target as the alias's whole value "
+        "(`\"old.pkg\" = \"new.pkg\"`) is the short form of an inline table with only `target`.",
+        scope="alias", example='"new.tools"',
+    ),
+    Option(
+        "policy", "string", "warn",
+        "What a use of the legacy path does: `warn` emits a warning at the user's line, `error` "
+        "raises `compatshim.LegacyPathError` (an `ImportError`) naming the canonical path, "
+        "`ignore` does neither. The environment variable `COMPATSHIM_POLICY` overrides it for "
+        "every alias.",
+        scope="both", example='"error"', choices=_policy.POLICIES,
+    ),
+    Option(
+        "category", "string", None,
+        "The warning category: the name of a builtin `Warning` subclass (`\"FutureWarning\"` is "
+        "shown by default filters everywhere) or `\"package.module:Name\"`. The default is "
+        "`compatshim.CompatshimDeprecationWarning`, a `DeprecationWarning`.",
+        scope="both", example='"FutureWarning"', check=_policy.check_category,
+    ),
+    Option(
+        "message", "string", None,
+        "A template for the warning text, with the placeholders `{legacy}`, `{canonical}`, "
+        "`{since}` and `{removed_in}`. The default reads \"old.pkg is deprecated since 2.1 and "
+        "will be removed in 3.0; import new.pkg instead\", leaving out what is not set.",
+        scope="both", example='"{legacy} moved to {canonical}"', check=_policy.check_template,
+    ),
+    Option(
+        "since", "string", None,
+        "The version that deprecated the legacy path (shown in the message).",
+        scope="alias", example='"2.1"',
+    ),
+    Option(
+        "removed_in", "string", None,
+        "The version that removes the legacy path. Once the installed version of the "
+        "distribution providing the canonical package reaches it, the legacy path raises "
+        "`compatshim.LegacyPathRemoved`.",
+        scope="alias", example='"3.0"', check=_check_version,
+    ),
+    Option(
+        "remove_after", "date", None,
+        "A date (TOML date, `2027-06-30`) after which the legacy path raises "
+        "`compatshim.LegacyPathRemoved`.",
+        scope="alias", example="2027-06-30",
+    ),
+    Option(
+        "package", "string", None,
+        "The distribution whose installed version `removed_in` is compared with. By default it "
+        "is the distribution that installs the canonical top-level package; if none does, the "
+        "`[project] version` of this `pyproject.toml` is used.",
+        scope="both", example='"my-dist"',
+    ),
+    Option(
+        "strategy", "string", "proxy",
+        "`proxy` binds the legacy path to a module object that forwards every lookup to the "
+        "canonical module, so each line that uses it is seen. `direct` binds the canonical "
+        "module itself: no cost per access, but only the first import in a process is seen.",
+        scope="both", example='"direct"', choices=("proxy", "direct"),
+    ),
+    Option(
+        "telemetry", "boolean", True,
+        "Record which code uses which legacy path, locally (see docs/telemetry.md). "
+        "`COMPATSHIM_TELEMETRY=0` turns it off too.",
+        scope="top", example="false",
+    ),
+    Option(
+        "data_file", "string", ".compatshim/telemetry.db",
+        "Where telemetry is stored, relative to the directory of this `pyproject.toml`.",
+        scope="top", example='"build/compatshim.db"',
+    ),
+    Option(
+        "aliases", "table", {},
+        "The aliases: each key is a legacy path (`\"old.pkg\"` or `\"old.mod:Name\"`), each "
+        "value a target string or an inline table of the alias keys.",
+        scope="top", example='{ "old.pkg" = "new.pkg" }',
+    ),
+)
+
+_TOP = {o.key: o for o in OPTIONS if o.scope in ("top", "both")}
+_ALIAS = {o.key: o for o in OPTIONS if o.scope in ("alias", "both")}
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "date": (datetime.date,),
+    "table": (dict,),
+}
+
+
+class Config:
+    """The validated ``[tool.compatshim]`` settings of one ``pyproject.toml``."""
+
+    __module__ = "compatshim"
+
+    def __init__(
+        self,
+        path: str | None,
+        settings: Mapping[str, Any],
+        aliases: tuple[Alias, ...],
+    ) -> None:
+        #: The aliases as a validated :class:`AliasTable` (chains resolved, cycles rejected).
+        self.table = AliasTable(aliases)
+        #: The ``pyproject.toml`` read (``None`` when no file has a ``[tool.compatshim]`` table).
+        self.path = path
+        #: The directory paths in the configuration are relative to (absolute).
+        self.root = os.path.dirname(path) if path is not None else os.getcwd()
+        #: The aliases declared, in file order.
+        self.aliases = aliases
+        self.policy: str = settings["policy"]
+        self.category: str | None = settings["category"]
+        self.message: str | None = settings["message"]
+        self.package: str | None = settings["package"]
+        self.strategy: str = settings["strategy"]
+        self.telemetry: bool = settings["telemetry"]
+        #: The telemetry data file (absolute).
+        self.data_file = os.path.normpath(os.path.join(self.root, settings["data_file"]))
+
+    def __repr__(self) -> str:
+        return f"<Config {self.path!r} with {len(self.aliases)} aliases>"
+
+
+def _where(path: str | None, text: str | None, key: str) -> str:
+    # Best effort "file:line" for a key: TOML parsers do not report key positions.
+    if path is None:
+        return "<config>"
+    if text:
+        quoted = (f'"{key}"', f"'{key}'", key)
+        for number, line in enumerate(text.splitlines(), 1):
+            stripped = line.lstrip()
+            if any(stripped.startswith(q) and stripped[len(q) :].lstrip().startswith("=") for q in quoted):
+                return f"{path}:{number}"
+    return str(path)
+
+
+def _check_value(option: Option, value: Any, label: str) -> Any:
+    if not isinstance(value, _PYTHON_TYPES[option.type]) or (
+        option.type != "boolean" and isinstance(value, bool)
+    ) or (option.type == "date" and isinstance(value, datetime.datetime)):
+        hint = " (quote version numbers)" if option.key in ("since", "removed_in") else ""
+        raise ConfigError(
+            f"{label} must be a {option.type}, not {type(value).__name__} {value!r}{hint}",
+            slug="config-wrong-type",
+        )
+    if option.choices and value not in option.choices:
+        raise ConfigError(
+            f"{label} must be one of {', '.join(option.choices)}, not {value!r}",
+            slug="config-bad-value",
+        )
+    if option.check is not None:
+        problem = option.check(value)
+        if problem is not None:
+            raise ConfigError(f"{label}: {problem}", slug="config-bad-value")
+    return value
+
+
+def make_alias(
+    legacy: str,
+    value: Any,
+    *,
+    defaults: Mapping[str, Any],
+    where: str,
+    project_version: str | None = None,
+) -> Alias:
+    """Build one alias from its configured value (a target string or a table of options)."""
+    label = f"{where}: alias {legacy!r}"
+    options = {"target": value} if isinstance(value, str) else value
+    if not isinstance(options, dict):
+        raise ConfigError(
+            f"{label} must be a target string or an inline table, not {type(value).__name__}",
+            slug="config-wrong-type",
+        )
+    unknown = sorted(set(options) - set(_ALIAS))
+    if unknown:
+        raise ConfigError(
+            f"{label}: unknown key {unknown[0]!r} (known: {', '.join(_ALIAS)})",
+            slug="config-unknown-key",
+        )
+    if "target" not in options:
+        raise ConfigError(f"{label}: 'target' is required", slug="config-bad-value")
+    fields: dict[str, Any] = {}
+    for key, option in _ALIAS.items():
+        if key in options:
+            fields[key] = _check_value(option, options[key], f"{label}: {key}")
+        else:
+            fields[key] = defaults.get(key, None if option.default is _REQUIRED else option.default)
+    target = fields.pop("target")
+    return Alias(legacy, target, origin=where, project_version=project_version, **fields)
+
+
+def parse_table(
+    data: Mapping[str, Any], path: str | None = None, text: str | None = None
+) -> Config:
+    """Validate a parsed ``pyproject.toml`` (a mapping with ``tool.compatshim``)."""
+    table = data.get("tool", {}).get("compatshim", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.compatshim] must be a table", slug="config-wrong-type")
+    for key in table:
+        if key not in _TOP:
+            raise ConfigError(
+                f"{_where(path, text, key)}: unknown key [tool.compatshim] {key!r} "
+                f"(known: {', '.join(_TOP)})",
+                slug="config-unknown-key",
+            )
+    settings = {}
+    for key, option in _TOP.items():
+        if key in table:
+            label = f"{_where(path, text, key)}: [tool.compatshim] {key}"
+            settings[key] = _check_value(option, table[key], label)
+        else:
+            settings[key] = option.default
+    project = data.get("project", {})
+    version = project.get("version") if isinstance(project, dict) else None
+    aliases = tuple(
+        make_alias(
+            legacy,
+            value,
+            defaults=settings,
+            where=_where(path, text, legacy),
+            project_version=version if isinstance(version, str) else None,
+        )
+        for legacy, value in settings["aliases"].items()
+    )
+    return Config(path, settings, aliases)
+
+
+def _read(path: str, raw: bytes | None = None) -> tuple[dict[str, Any], str]:
+    try:
+        if raw is None:
+            with open(path, "rb") as file:
+                raw = file.read()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}", slug="config-not-found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc})", slug="config-invalid-toml") from None
+    try:
+        return _compat.toml_loads(text), text
+    except _compat.toml_error() as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", slug="config-invalid-toml") from None
+
+
+def _has_table(data: Mapping[str, Any]) -> bool:
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "compatshim" in tool
+
+
+def find_pyproject(start: str) -> tuple[str, dict[str, Any], str] | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` with a ``[tool.compatshim]`` table.
+
+    :returns: its absolute path, parsed content and text, or ``None``.
+    """
+    folder = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(folder, "pyproject.toml")
+        try:
+            with open(candidate, "rb") as file:
+                raw = file.read()
+        except OSError:
+            raw = b""
+        if b"compatshim" in raw:  # most pyproject files need no parsing at all
+            data, text = _read(candidate, raw)
+            if _has_table(data):
+                return candidate, data, text
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def load_config(pyproject: str | os.PathLike[str] | None = None) -> Config:
+    """Read the ``[tool.compatshim]`` settings.
+
+    :param pyproject: the file to read; by default ``COMPATSHIM_CONFIG``, else the nearest
+        ``pyproject.toml`` with a ``[tool.compatshim]`` table at or above the current directory.
+        With none found, the configuration is empty.
+    :raises ConfigError: if the file is missing, not TOML, or the settings are invalid.
+    """
+    explicit = pyproject if pyproject is not None else os.environ.get("COMPATSHIM_CONFIG") or None
+    if explicit is not None:
+        path = os.path.realpath(os.fspath(explicit))
+        if not os.path.isfile(path):
+            source = "COMPATSHIM_CONFIG" if pyproject is None else "pyproject"
+            raise ConfigError(f"{path}: no such file ({source})", slug="config-not-found")
+        data, text = _read(path)
+        if not _has_table(data):
+            raise ConfigError(f"{path}: has no [tool.compatshim] table", slug="config-no-table")
+    else:
+        found = find_pyproject(os.getcwd())
+        if found is None:
+            return parse_table({})
+        path, data, text = found
+    return parse_table(data, path, text)

@@ -1,0 +1,86 @@
+"""Exceptions and warning categories.
+
+Every error and warning carries a short, stable ``slug``; ``docs/messages.md`` documents each one
+with its cause and fix, and the command line prints the slug with the message.
+"""
+
+from __future__ import annotations
+
+
+__all__ = [
+    "CompatshimDeprecationWarning",
+    "CompatshimError",
+    "ConfigError",
+    "LegacyPathError",
+    "LegacyPathRemoved",
+]
+
+#: Where the messages page lives; the command line appends ``#<slug>``.
+MESSAGES_URL = "https://github.com/compatshim/compatshim/blob/main/docs/messages.md"
+
+
+class CompatshimError(Exception):
+    """Base class of every error compatshim raises on purpose.
+
+    :param message: the whole, human-readable message.
+    :param slug: the stable identifier of this kind of error (see ``docs/messages.md``).
+    """
+
+    slug = "compatshim-error"
+
+    def __init__(self, message: str, *, slug: str | None = None) -> None:
+        super().__init__(message)
+        if slug is not None:
+            self.slug = slug
+
+
+class ConfigError(CompatshimError, ValueError):
+    """The configuration is invalid: the message names the file, line (where known) and key."""
+
+    slug = "config-error"
+
+
+class LegacyPathError(CompatshimError, ImportError):
+    """A legacy path was used while its alias is configured with ``policy = "error"``.
+
+    It is an :class:`ImportError`, so code that guards optional imports keeps working, and its
+    message names the canonical path to use instead.
+    """
+
+    slug = "legacy-path-error"
+
+    def __init__(
+        self, message: str, *, legacy: str, canonical: str, slug: str | None = None
+    ) -> None:
+        super().__init__(message, slug=slug)
+        #: The legacy path that was used, spelled as in the configuration.
+        self.legacy = legacy
+        #: The canonical path to use instead.
+        self.canonical = canonical
+        # ImportError.name is the module that could not be imported.
+        self.name = legacy.partition(":")[0]
+
+
+class LegacyPathRemoved(LegacyPathError):
+    """A legacy path was used after its removal (``removed_in`` reached or ``remove_after`` past)."""
+
+    slug = "legacy-path-removed"
+
+
+class CompatshimDeprecationWarning(DeprecationWarning):
+    """The default category of the warning emitted when a legacy path is used.
+
+    It is a :class:`DeprecationWarning`, so ``-W error::DeprecationWarning`` and pytest's
+    ``filterwarnings = error`` apply to it; a filter can also single it out by this class.
+    """
+
+
+for _cls in (
+    CompatshimError,
+    ConfigError,
+    LegacyPathError,
+    LegacyPathRemoved,
+    CompatshimDeprecationWarning,
+):
+    _cls.__module__ = "compatshim"
+del _cls

@@ -1,0 +1,185 @@
+"""What happens when a legacy path is used: warn, raise, or stay quiet, and with which words.
+
+The decision combines the alias's own ``policy``, a process-wide override (``COMPATSHIM_POLICY``,
+pytest's ``--compatshim-strict``) and the removal schedule, which wins over everything.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime
+import threading
+
+from . import _diagnostics
+from . import _versions
+from ._errors import CompatshimDeprecationWarning
+from ._errors import LegacyPathError
+from ._errors import LegacyPathRemoved
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._alias import Alias
+
+__all__ = ["POLICIES", "action", "display", "set_override", "warning_category", "warning_message"]
+
+POLICIES = ("warn", "error", "ignore")
+PLACEHOLDERS = ("legacy", "canonical", "since", "removed_in")
+
+_override: str | None = None
+_lock = threading.Lock()
+# Removal by version is decided once per alias and process: the installed version does not change
+# under a running program, and looking it up reads package metadata.
+_removed_by_version: dict[str, str | None] = {}
+_categories: dict[str | None, type[Warning]] = {None: CompatshimDeprecationWarning}
+
+
+def set_override(policy: str | None) -> None:
+    """Make every alias use ``policy`` (``None`` restores each alias's own policy)."""
+    global _override
+    _override = policy
+
+
+def get_override() -> str | None:
+    """The process-wide policy override, if one is set."""
+    return _override
+
+
+def forget() -> None:
+    """Drop the cached removal decisions and categories (for :func:`compatshim.uninstall`)."""
+    with _lock:
+        _removed_by_version.clear()
+        _categories.clear()
+        _categories[None] = CompatshimDeprecationWarning
+
+
+def display(path: str) -> str:
+    """Spell a legacy or canonical path the way code uses it (``pkg.mod.Name``)."""
+    return path.replace(":", ".")
+
+
+def removal(alias: Alias, today: datetime.date | None = None) -> str | None:
+    """Why ``alias`` is removed (its ``removed_in`` version is installed or ``remove_after`` is past).
+
+    :returns: a sentence for the error message, or ``None`` while the alias is still alive.
+    """
+    if alias.remove_after is not None:
+        if (today or datetime.date.today()) > alias.remove_after:
+            return f"was removed after {alias.remove_after.isoformat()}"
+    if alias.removed_in is None:
+        return None
+    key = alias.legacy
+    if key not in _removed_by_version:
+        installed = _versions.installed_version(alias)
+        reason = None
+        if installed is not None and _versions.reached(installed, alias.removed_in):
+            reason = f"was removed in {alias.removed_in} (version {installed} is installed)"
+        with _lock:
+            _removed_by_version[key] = reason
+    return _removed_by_version[key]
+
+
+def action(alias: Alias) -> str:
+    """The policy that applies to a use of ``alias`` now.
+
+    :raises LegacyPathRemoved: when the alias has been removed.
+    """
+    reason = removal(alias)
+    if reason is not None:
+        raise LegacyPathRemoved(
+            f"{display(alias.legacy)} {reason}; import {display(alias.canonical)} instead",
+            legacy=alias.legacy,
+            canonical=alias.canonical,
+        )
+    return _override or alias.policy
+
+
+def error(alias: Alias, legacy: str, canonical: str) -> LegacyPathError:
+    """The error for a use of a legacy path under ``policy = "error"``."""
+    return LegacyPathError(
+        f"{display(legacy)} is no longer allowed (compatshim policy 'error'); "
+        f"import {display(canonical)} instead",
+        legacy=legacy,
+        canonical=canonical,
+    )
+
+
+def warning_message(alias: Alias, legacy: str, canonical: str) -> str:
+    """The warning text for a use of ``legacy`` (a path covered by ``alias``)."""
+    fields = {
+        "legacy": display(legacy),
+        "canonical": display(canonical),
+        "since": alias.since or "an unspecified version",
+        "removed_in": alias.removed_in or "a future version",
+    }
+    if alias.message is not None:
+        return alias.message.format_map(fields)
+    text = fields["legacy"] + " is deprecated"
+    if alias.since:
+        text += f" since {alias.since}"
+    if alias.removed_in:
+        text += f" and will be removed in {alias.removed_in}"
+    elif alias.remove_after:
+        text += f" and will be removed after {alias.remove_after.isoformat()}"
+    return f"{text}; import {fields['canonical']} instead"
+
+
+def check_template(template: str) -> str | None:
+    """Return why ``template`` is not a valid message template, or ``None``."""
+
+    class _Fields(dict):  # type: ignore[type-arg]
+        def __missing__(self, key: str) -> str:
+            raise KeyError(key)
+
+    try:
+        template.format_map(_Fields.fromkeys(PLACEHOLDERS, ""))
+    except KeyError as exc:
+        return f"unknown placeholder {{{exc.args[0]}}}; use {', '.join(PLACEHOLDERS)}"
+    except (ValueError, IndexError) as exc:
+        return f"invalid template: {exc}"
+    return None
+
+
+def check_category(spec: str) -> str | None:
+    """Return why ``spec`` cannot name a warning category, or ``None`` if it may.
+
+    Builtin names are checked now; ``"pkg.mod:Name"`` is imported at the first warning.
+    """
+    if ":" in spec:
+        module, _, name = spec.partition(":")
+        if module and name and all(p.isidentifier() for p in [*module.split("."), name]):
+            return None
+        return f"{spec!r} is neither a builtin warning nor 'package.module:Name'"
+    candidate = getattr(builtins, spec, None)
+    if isinstance(candidate, type) and issubclass(candidate, Warning):
+        return None
+    return f"{spec!r} is not a builtin Warning subclass; write 'package.module:Name' for others"
+
+
+def warning_category(alias: Alias) -> type[Warning]:
+    """The category of the warning for ``alias``; an unusable one falls back to the default once."""
+    spec = alias.category
+    category = _categories.get(spec)
+    if category is not None:
+        return category
+    category = CompatshimDeprecationWarning
+    try:
+        if spec is not None and ":" in spec:
+            import importlib
+
+            module, _, name = spec.partition(":")
+            found = getattr(importlib.import_module(module), name)
+        else:
+            found = getattr(builtins, str(spec))
+        if isinstance(found, type) and issubclass(found, Warning):
+            category = found
+        else:
+            raise TypeError(f"{found!r} is not a Warning subclass")
+    except Exception as exc:
+        _diagnostics.report_once(
+            "bad-category",
+            f"cannot use category {spec!r} of alias {alias.legacy!r} ({exc}); "
+            f"using CompatshimDeprecationWarning",
+        )
+    _categories[spec] = category
+    return category
