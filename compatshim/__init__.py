@@ -1,0 +1,55 @@
+"""compatshim: keep legacy import paths working while you consolidate code.
+
+Every legacy path yields the identical canonical object, each use warns at the user's line, and
+the commands see, find, fix and verify the migration. Start with :func:`install`.
+"""
+
+from __future__ import annotations
+
+from ._alias import Alias
+from ._alias import AliasTable
+from ._check import AliasCheck
+from ._check import CheckReport
+from ._check import check
+from ._config import Config
+from ._config import load_config
+from ._errors import CompatshimDeprecationWarning
+from ._errors import CompatshimError
+from ._errors import ConfigError
+from ._errors import LegacyPathError
+from ._errors import LegacyPathRemoved
+from ._install import Installation
+from ._install import alias
+from ._install import install
+from ._install import installed
+from ._install import uninstall
+from ._proxy import LegacyModule
+
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "Alias",
+    "AliasCheck",
+    "AliasTable",
+    "CheckReport",
+    "CompatshimDeprecationWarning",
+    "CompatshimError",
+    "Config",
+    "ConfigError",
+    "Installation",
+    "LegacyModule",
+    "LegacyPathError",
+    "LegacyPathRemoved",
+    "__version__",
+    "alias",
+    "check",
+    "install",
+    "installed",
+    "load_config",
+    "uninstall",
+]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

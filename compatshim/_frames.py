@@ -1,0 +1,141 @@
+"""Find the user's line behind a use of a legacy path.
+
+Between compatshim and the user's code sit frames that only carry out the access on the user's
+behalf (the import system, ``importlib.import_module``, ``mock.patch``, ``pkgutil.resolve_name``,
+pickle): they are skipped. Frames of introspection tools (``inspect``, ``pydoc``, completers) and of
+``importlib.util.find_spec`` mark a *probe*, which is neither warned about nor counted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import _bootstrap  # type: ignore[attr-defined]
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+
+__all__ = ["HANDLE_FROMLIST", "is_import_system", "walk"]
+
+_USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL = range(5)
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_STDLIB_DIR = os.path.dirname(os.path.abspath(os.__file__)) + os.sep
+
+# Frozen modules have no path (3.11 froze importlib.util and runpy as well).
+_FROZEN = {
+    "<frozen importlib._bootstrap>": _BOOTSTRAP,
+    "<frozen importlib._bootstrap_external>": _SKIP,
+    "<frozen importlib.util>": _UTIL,
+    "<frozen runpy>": _SKIP,
+    "<frozen zipimport>": _SKIP,
+}
+# Standard-library files, relative to its folder.
+_STDLIB = {
+    "importlib/__init__.py": _SKIP,
+    "importlib/_bootstrap.py": _BOOTSTRAP,
+    "importlib/_bootstrap_external.py": _SKIP,
+    "importlib/util.py": _UTIL,
+    "pkgutil.py": _SKIP,
+    "unittest/mock.py": _SKIP,
+    "pickle.py": _SKIP,
+    "copyreg.py": _SKIP,
+    "runpy.py": _SKIP,
+    "zipimport.py": _SKIP,
+    "inspect.py": _PROBE,
+    "pydoc.py": _PROBE,
+    "rlcompleter.py": _PROBE,
+    "doctest.py": _PROBE,
+}
+_STDLIB_PREFIXES = (("importlib/resources/", _SKIP),)
+# Third-party helpers, matched by the end of their path.
+_SUFFIXES = (
+    ("/_pytest/monkeypatch.py", _SKIP),
+    ("/IPython/core/completer.py", _PROBE),
+    ("/jedi/inference/compiled/access.py", _PROBE),
+)
+
+#: The code object of the import system's ``from package import name`` helper: its ``hasattr``
+#: probe of the package is not a use (the statement's own attribute lookup that follows is).
+HANDLE_FROMLIST = _bootstrap._handle_fromlist.__code__
+
+_kinds: dict[str, int] = {}
+
+
+def _classify(filename: str) -> int:
+    kind = _FROZEN.get(filename)
+    if kind is not None:
+        return kind
+    path = filename.replace(os.sep, "/") if os.sep != "/" else filename
+    if filename.startswith(_PACKAGE_DIR):
+        return _SKIP
+    if filename.startswith(_STDLIB_DIR):
+        rel = path[len(_STDLIB_DIR) :]
+        kind = _STDLIB.get(rel)
+        if kind is not None:
+            return kind
+        for prefix, kind in _STDLIB_PREFIXES:
+            if rel.startswith(prefix):
+                return kind
+    for suffix, kind in _SUFFIXES:
+        if path.endswith(suffix):
+            return kind
+    return _USER
+
+
+def _kind(filename: str) -> int:
+    kind = _kinds.get(filename)
+    if kind is None:
+        kind = _kinds[filename] = _classify(filename)
+    return kind
+
+
+def is_user(frame: FrameType) -> bool:
+    """Whether ``frame`` runs user code (not compatshim, the import system or a tool)."""
+    return _kind(frame.f_code.co_filename) == _USER
+
+
+def is_import_system(frame: FrameType) -> bool:
+    """Whether ``frame`` belongs to importlib's bootstrap, other than ``_find_and_load``.
+
+    The bootstrap also reads ``spec._initializing`` while it loads a module for the first time;
+    only ``_find_and_load`` (or C code called from the user's frame) reads it to serve a module
+    that is already in ``sys.modules``.
+    """
+    code = frame.f_code
+    return _kind(code.co_filename) == _BOOTSTRAP and code.co_name != "_find_and_load"
+
+
+def walk(frame: FrameType | None) -> tuple[FrameType | None, bool, str | None]:
+    """Walk outward from ``frame`` to the frame the use belongs to.
+
+    :returns: ``(site frame, is_probe, requested)``: the first user (or probe) frame, whether that
+        is introspection rather than a use, and the module name the outermost ``import`` between
+        them asked for (``None`` if no import is in progress). If only machinery frames exist
+        (``python -m legacy.tool``), the outermost frame is the site.
+    """
+    requested = None
+    last = frame
+    while frame is not None:
+        code = frame.f_code
+        kind = _kind(code.co_filename)
+        if kind == _USER:
+            return frame, False, requested
+        if kind == _PROBE:
+            return frame, True, requested
+        if kind == _BOOTSTRAP and code.co_name == "_find_and_load":
+            name = frame.f_locals.get("name")
+            if isinstance(name, str):
+                requested = name
+        elif kind == _UTIL and code.co_name == "find_spec":
+            return frame, True, requested
+        last = frame
+        frame = frame.f_back
+    return last, False, requested
+
+
+def caller(depth: int = 2) -> FrameType:
+    """The frame ``depth`` levels above the caller of this function."""
+    return sys._getframe(depth)

@@ -1,0 +1,230 @@
+"""Install and uninstall the finder; declare aliases in code.
+
+The process holds one finder and one :class:`AliasTable`, built from every source of aliases (the
+``pyproject.toml`` configuration and :func:`alias` calls). A change builds a new table and swaps
+it in whole: readers never see a half-built one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+from . import _diagnostics
+from . import _hooks
+from . import _policy
+from . import _proxy
+from . import _sites
+from ._alias import AliasTable
+from ._config import load_config
+from ._config import make_alias
+from ._errors import ConfigError
+from ._finder import AliasFinder
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Any
+
+    from ._alias import Alias
+    from ._config import Config
+
+__all__ = ["Installation", "alias", "install", "installed", "uninstall"]
+
+_TRUE = ("1", "true", "yes", "on")
+
+
+class Installation:
+    """What :func:`install` put in place (returned again by later calls)."""
+
+    __module__ = "compatshim"
+
+    def __init__(self, config: Config | None, *, disabled: bool = False) -> None:
+        #: The configuration that was read (``None`` when compatshim is disabled).
+        self.config = config
+        #: Whether ``COMPATSHIM_DISABLE`` switched compatshim off.
+        self.disabled = disabled
+
+    @property
+    def aliases(self) -> tuple[Alias, ...]:
+        """Every alias active in this process: configured and declared in code."""
+        return tuple(_runtime.table) if not self.disabled else ()
+
+    @property
+    def policy_override(self) -> str | None:
+        """The policy forced on every alias (``COMPATSHIM_POLICY``), if any."""
+        return _policy.get_override()
+
+    def __repr__(self) -> str:
+        if self.disabled:
+            return "<Installation disabled (COMPATSHIM_DISABLE)>"
+        path = self.config.path if self.config is not None else None
+        return f"<Installation config={str(path)!r} aliases={len(self.aliases)}>"
+
+
+class _Runtime:
+    """The process-wide state; every field is only changed under ``lock``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.table = AliasTable(())
+        self.sources: dict[str, tuple[Alias, ...]] = {}
+        self.created: dict[str, ModuleType] = {}
+        self.finder: AliasFinder | None = None
+        self.installation: Installation | None = None
+
+    def table_of(self) -> AliasTable:
+        return self.table
+
+
+_runtime = _Runtime()
+
+
+def _disabled() -> bool:
+    return os.environ.get("COMPATSHIM_DISABLE", "").strip().lower() in _TRUE
+
+
+def _env_policy() -> str | None:
+    value = os.environ.get("COMPATSHIM_POLICY", "").strip().lower()
+    if not value:
+        return None
+    if value not in _policy.POLICIES:
+        raise ConfigError(
+            f"COMPATSHIM_POLICY must be one of {', '.join(_policy.POLICIES)}, not {value!r}",
+            slug="env-bad-value",
+        )
+    return value
+
+
+def _set_source(key: str, aliases: tuple[Alias, ...]) -> None:
+    # Build the new table first: a conflict leaves the installed one untouched.
+    sources = dict(_runtime.sources)
+    sources[key] = aliases
+    table = AliasTable(a for group in sources.values() for a in group)
+    _runtime.sources = sources
+    _runtime.table = table
+    _put_finder_first()
+
+
+def _put_finder_first() -> None:
+    finder = _runtime.finder
+    if finder is None:
+        finder = _runtime.finder = AliasFinder(_runtime.table_of, _runtime.created)
+    # A reloaded or second copy of compatshim left a finder of its own: one finder only.
+    sys.meta_path[:] = [
+        f
+        for f in sys.meta_path
+        if f is not finder and type(f).__qualname__ != AliasFinder.__qualname__
+    ]
+    sys.meta_path.insert(0, finder)
+
+
+def _hook_imported_modules() -> None:
+    # Modules imported before install() that serve moved names or lead to legacy paths.
+    table = _runtime.table
+    for name, module in list(sys.modules.items()):
+        if (
+            module is not None
+            and not isinstance(module, _proxy.LegacyModule)
+            and table.needs_hook(name)
+            and table.resolve_module(name) is None
+        ):
+            _hooks.add_hook(module, _runtime.table_of)
+
+
+def install(pyproject: str | os.PathLike[str] | None = None) -> Installation:
+    """Load the configuration and put compatshim's finder first on ``sys.meta_path``.
+
+    Calling it again with the same configuration changes nothing and returns the same object; a
+    second configuration adds its aliases. ``COMPATSHIM_DISABLE=1`` makes it do nothing, and
+    ``COMPATSHIM_POLICY`` forces one policy on every alias.
+
+    :param pyproject: the ``pyproject.toml`` to read (see :func:`load_config` for the default).
+    :returns: a description of what is installed.
+    :raises ConfigError: if the configuration or ``COMPATSHIM_POLICY`` is invalid.
+    """
+    if _disabled():
+        return Installation(None, disabled=True)
+    config = load_config(pyproject)
+    override = _env_policy()
+    key = f"config:{config.path}"
+    with _runtime.lock:
+        if key in _runtime.sources and _runtime.installation is not None:
+            _put_finder_first()
+            return _runtime.installation
+        _set_source(key, config.aliases)
+        _policy.set_override(override)
+        installation = _runtime.installation = Installation(config)
+    _hook_imported_modules()
+    return installation
+
+
+def installed() -> Installation | None:
+    """The current installation, or ``None`` if compatshim is not installed."""
+    return _runtime.installation if _runtime.finder is not None else None
+
+
+def alias(legacy: str, target: str, **options: Any) -> Alias:
+    """Declare an alias in code, for library authors who move their own modules.
+
+    ``compatshim.alias("mylib.old", "mylib.new", since="2.0")`` takes the keys of an alias's
+    inline table (``since``, ``removed_in``, ``remove_after``, ``policy``, ``category``,
+    ``message``, ``package``, ``strategy``) and makes the legacy path work at once.
+
+    :returns: the alias, with its chain resolved.
+    :raises ConfigError: for an invalid alias or one that conflicts with another declaration.
+    """
+    frame = sys._getframe(1)
+    where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    made = make_alias(legacy, {"target": target, **options}, defaults={}, where=where)
+    if _disabled():
+        return made
+    with _runtime.lock:
+        aliases = tuple(a for a in _runtime.sources.get("code", ()) if a.legacy != legacy)
+        _set_source("code", (*aliases, made))
+        if _runtime.installation is None:
+            _runtime.installation = Installation(None)
+        result = _runtime.table.get(legacy) or made
+    _hook_imported_modules()
+    return result
+
+
+def uninstall() -> None:
+    """Remove the finder, every legacy module it created and every hook it added.
+
+    Canonical modules are left untouched; ``compatshim`` can be installed again afterwards.
+    """
+    with _runtime.lock:
+        finder = _runtime.finder
+        created = dict(_runtime.created)
+        _runtime.created.clear()
+        _runtime.finder = None
+        _runtime.sources = {}
+        _runtime.table = AliasTable(())
+        _runtime.installation = None
+        _policy.set_override(None)
+    if finder is not None:
+        sys.meta_path[:] = [f for f in sys.meta_path if f is not finder]
+    for name, module in created.items():
+        if sys.modules.get(name) is module:
+            del sys.modules[name]
+        parent_name, _, child = name.rpartition(".")
+        parent = sys.modules.get(parent_name) if parent_name else None
+        if parent is not None and parent.__dict__.get(child) is module:
+            delattr(parent, child)
+    _hooks.remove_hooks()
+    _sites.forget_all()
+    _policy.forget()
+    _diagnostics.reset()
+
+
+def _state() -> _Runtime:
+    """The process-wide state (for compatshim's own commands and tests)."""
+    return _runtime
+
+
+def _set_policy_override(policy: str | None) -> None:
+    # For the pytest plugin's --compatshim-strict and for `compatshim check`.
+    _policy.set_override(policy)

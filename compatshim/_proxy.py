@@ -1,0 +1,285 @@
+"""Legacy module objects: each lookup is forwarded to the canonical module, each new site reported.
+
+A :class:`LegacyModule` is what ``sys.modules["old.mod"]`` holds. It owns only what the import
+system sets on every module (``__name__``, ``__spec__``, ``__loader__``, ``__package__``,
+``__path__``) and its own child modules; every other attribute is read from, written to and deleted
+on the canonical module, so ``old.mod.Thing is new.mod.Thing`` and ``mock.patch("old.mod.Thing")``
+patches what canonical users see. The canonical module itself is never modified.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from importlib.machinery import ModuleSpec
+
+from . import _frames
+from . import _sites
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ._alias import Alias
+
+__all__ = ["LegacyModule", "LegacySpec", "canonical_of", "new_module"]
+
+_getframe = sys._getframe
+# Bound once: the import system itself always uses this dict, even if sys.modules is rebound.
+_modules_get = sys.modules.get
+_object_getattribute = object.__getattribute__
+_module_setattr = types.ModuleType.__setattr__
+_module_delattr = types.ModuleType.__delattr__
+_ModuleType = types.ModuleType
+
+# What the import system sets on every module: it describes the legacy module, not the canonical.
+_IMPORT_ATTRS = frozenset(
+    {"__name__", "__spec__", "__loader__", "__package__", "__path__", "__file__", "__cached__"}
+)
+_SET_LOCALLY = _IMPORT_ATTRS | {"__class__"}
+_LOCAL, _DICT, _CHILD, _NAME = range(4)
+
+
+class LegacySpec(ModuleSpec):
+    """The spec of a legacy module.
+
+    Besides the usual fields it knows the alias it serves, and it notices when the import system
+    serves the module from ``sys.modules`` (an ``import old.mod`` after the first one, where no
+    finder is asked): that is the only moment the import system looks at ``_initializing``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        loader: Any,
+        *,
+        alias: Alias | None,
+        canonical: str | None,
+        origin: str | None = None,
+        is_package: bool = False,
+    ) -> None:
+        super().__init__(name, loader, origin=origin, is_package=is_package)
+        #: The module alias covering this legacy module (``None`` for a virtual module).
+        self.compatshim_alias = alias
+        #: The canonical module name (``None`` for a virtual module).
+        self.compatshim_canonical = canonical
+
+    @property  # type: ignore[override]
+    def _initializing(self) -> bool:
+        value: bool = self.__dict__.get("_compatshim_initializing", False)
+        alias, canonical = self.compatshim_alias, self.compatshim_canonical
+        if alias is not None and canonical is not None:
+            frame = _getframe(1)
+            if not _frames.is_import_system(frame):
+                _sites.use(alias, self.name, canonical, frame, importing=self.name)
+        return value
+
+    @_initializing.setter
+    def _initializing(self, value: bool) -> None:
+        self.__dict__["_compatshim_initializing"] = value
+
+
+class _State:
+    __slots__ = (
+        "alias",
+        "cells",
+        "children",
+        "cname",
+        "legacy",
+        "names",
+        "package",
+        "special",
+        "target",
+    )
+
+    def __init__(
+        self, legacy: str, cname: str, alias: Alias | None, names: Mapping[str, Alias]
+    ) -> None:
+        self.legacy = legacy
+        self.cname = cname  # "" for a virtual module: sys.modules.get("") is always None
+        self.alias = alias
+        self.names = names
+        self.target: types.ModuleType | None = None
+        self.package = False
+        self.children: dict[str, types.ModuleType] = {}
+        self.special = dict(_BASE_SPECIAL)
+        self.special.update(dict.fromkeys(names, _NAME))
+        # The sites already handled, keyed by (id(code), offset of the instruction): an id stays
+        # unique because _sites keeps every such code object alive.
+        self.cells: dict[object, object] = _sites.register_cells({})
+
+
+class LegacyModule(types.ModuleType):
+    """A module object standing for a legacy path; see the module docstring."""
+
+    __slots__ = ("_compatshim_state",)
+
+    # The hot path of legacy code: keep it to a handful of dict lookups and one frame peek.
+    def __getattribute__(self, name: str) -> Any:
+        st = _state_of(self)
+        kind = st.special.get(name)
+        if kind is not None:
+            return _special(self, st, name, kind)
+        target = _modules_get(st.cname) or st.target
+        if target is None:
+            raise _missing(st, name)
+        try:
+            value = getattr(target, name)
+        except AttributeError:
+            raise _missing(st, name) from None
+        frame = _getframe(1)
+        if (id(frame.f_code), frame.f_lasti) not in st.cells:
+            return _first_use(st, name, value, frame)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        st = _state_of(self)
+        if name in _SET_LOCALLY:
+            _module_setattr(self, name, value)
+        elif isinstance(value, _ModuleType) and _modules_get(f"{st.legacy}.{name}") is value:
+            # The import system binds a freshly imported child: it belongs to the legacy package.
+            st.children[name] = value
+            st.special[name] = _CHILD
+        elif name in st.names:
+            holder, attr = _holder(st.names[name].canonical)
+            setattr(holder, attr, value)
+        else:
+            target = _modules_get(st.cname) or st.target
+            if target is None:
+                _module_setattr(self, name, value)
+                st.special[name] = _LOCAL
+            else:
+                setattr(target, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        st = _state_of(self)
+        if name in _SET_LOCALLY or st.special.get(name) == _LOCAL:
+            _module_delattr(self, name)
+        elif name in st.children:
+            del st.children[name]
+            del st.special[name]
+        elif name in st.names:
+            holder, attr = _holder(st.names[name].canonical)
+            delattr(holder, attr)
+        else:
+            target = _modules_get(st.cname) or st.target
+            if target is None:
+                raise _missing(st, name)
+            delattr(target, name)
+
+    def __dir__(self) -> list[str]:
+        st = _state_of(self)
+        target = _modules_get(st.cname) or st.target
+        names = set(dir(target)) if target is not None else set(_own_dict(self))
+        names.update(st.children)
+        names.update(st.names)
+        return sorted(names)
+
+    def __repr__(self) -> str:
+        st = _state_of(self)
+        if st.alias is None:
+            return f"<module {st.legacy!r} (compatshim: moved names only)>"
+        return f"<module {st.legacy!r} (alias of {st.cname!r})>"
+
+
+LegacyModule.__module__ = "compatshim"
+_slot = LegacyModule.__dict__["_compatshim_state"]
+_state_of = _slot.__get__
+_state_set = _slot.__set__
+_own_dict = types.ModuleType.__dict__["__dict__"].__get__
+
+_BASE_SPECIAL = dict.fromkeys(
+    (set(dir(LegacyModule)) - {"__doc__", "__dict__", "__annotations__", "__module__"})
+    | _IMPORT_ATTRS,
+    _LOCAL,
+)
+_BASE_SPECIAL["__dict__"] = _DICT
+
+
+def new_module(
+    legacy: str, canonical: str | None, alias: Alias | None, names: Mapping[str, Alias]
+) -> LegacyModule:
+    """Create the (not yet bound) legacy module for ``legacy``."""
+    module = LegacyModule(legacy)
+    _state_set(module, _State(legacy, canonical or "", alias, names))
+    return module
+
+
+def bind(module: LegacyModule, target: types.ModuleType) -> None:
+    """Point ``module`` at the canonical module and mirror its package status."""
+    st = _state_of(module)
+    st.target = target
+    path = getattr(target, "__path__", None)
+    st.package = path is not None
+    if path is not None:
+        _module_setattr(module, "__path__", path)
+    elif "__path__" in _own_dict(module):
+        _module_delattr(module, "__path__")
+
+
+def is_bound(module: LegacyModule) -> bool:
+    """Whether ``module`` has been bound to its canonical module (i.e. is being reloaded)."""
+    return _state_of(module).target is not None
+
+
+def canonical_of(module: object) -> types.ModuleType | None:
+    """The canonical module a legacy module forwards to, or ``None`` if ``module`` is not one."""
+    if not isinstance(module, LegacyModule):
+        return None
+    st = _state_of(module)
+    return _modules_get(st.cname) or st.target
+
+
+def _holder(path: str) -> tuple[Any, str]:
+    # The object that holds the last attribute of "pkg.mod:attr.path", and that attribute.
+    module, _, attrs = path.partition(":")
+    head, _, last = attrs.rpartition(".")
+    return _sites.resolve_object(f"{module}:{head}" if head else module), last
+
+
+def _special(self: LegacyModule, st: _State, name: str, kind: int) -> Any:
+    if kind == _LOCAL:
+        return _object_getattribute(self, name)
+    if kind == _CHILD:
+        return st.children[name]
+    if kind == _DICT:
+        target = _modules_get(st.cname) or st.target
+        return _own_dict(self) if target is None else target.__dict__
+    return _sites.use_name(st.names[name], _getframe(2), st.cells)
+
+
+def _missing(st: _State, name: str) -> AttributeError:
+    if st.alias is None:
+        moved = ", ".join(sorted(st.names)) or "none"
+        return AttributeError(
+            f"module {st.legacy!r} has no attribute {name!r} (it only serves moved names: {moved})"
+        )
+    if (_modules_get(st.cname) or st.target) is None:
+        return AttributeError(
+            f"partially initialized module {st.legacy!r} (alias of {st.cname!r}) has no "
+            f"attribute {name!r} (most likely due to a circular import)"
+        )
+    return AttributeError(f"module {st.legacy!r} (alias of {st.cname!r}) has no attribute {name!r}")
+
+
+def _first_use(st: _State, name: str, value: Any, frame: types.FrameType) -> Any:
+    if (
+        st.package
+        and isinstance(value, _ModuleType)
+        and getattr(value, "__name__", None) == f"{st.cname}.{name}"
+    ):
+        # A canonical submodule reached through the legacy package: hand out its legacy module,
+        # so that what the caller does with it is seen too.
+        import importlib
+
+        return importlib.import_module(f"{st.legacy}.{name}")
+    if name[:2] == "__" and name[-2:] == "__":
+        return value  # dunder probes (__all__, __wrapped__, __version__) are introspection
+    if frame.f_code is _frames.HANDLE_FROMLIST:
+        return value  # the import system's hasattr probe before ``from pkg import name``
+    alias = st.alias
+    if alias is not None and _sites.use(alias, st.legacy, st.cname, frame) is frame:
+        _sites.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti))
+    return value
