@@ -1,0 +1,400 @@
+"""Every legacy path yields the canonical objects, and the canonical module stays itself.
+
+Each test runs in a fresh interpreter (see ``conftest.Project``).
+"""
+
+from __future__ import annotations
+
+from conftest import Project
+
+
+def test_every_import_form_yields_the_canonical_objects(canon_project: Project) -> None:
+    """Names reached through every import form are the canonical objects themselves."""
+    result = canon_project.run(
+        """
+        import importlib
+        import _probe
+        import compatshim
+        compatshim.install()
+        import canon.pkg, canon.pkg.sub, canon.pkg.deep.mod
+        import old.pkg.sub
+        import old.pkg.sub as m
+        from old.pkg.sub import f
+        from old.pkg import sub
+        from old.pkg.deep.mod import DEEP
+        import old.pkg.deep.mod
+        F = canon.pkg.sub.f
+        try:
+            raise canon.pkg.Error("x")
+        except old.pkg.Error:
+            caught = True
+        _probe.emit({
+            "import": old.pkg.sub.f is F,
+            "import_as": m.f is F,
+            "from_name": f is F,
+            "from_module": sub.f is F,
+            "import_module": importlib.import_module("old.pkg.sub").f is F,
+            "dunder_import": __import__("old.pkg.sub", fromlist=["f"]).f is F,
+            "deep": old.pkg.deep.mod.DEEP is canon.pkg.deep.mod.DEEP and DEEP == "deep",
+            "class": old.pkg.Thing is canon.pkg.Thing,
+            "isinstance": isinstance(canon.pkg.Thing(), old.pkg.Thing),
+            "except": caught,
+            "legacy_module_type": isinstance(m, compatshim.LegacyModule),
+            "forwards_to": compatshim._proxy.canonical_of(m) is canon.pkg.sub,
+            "sys_modules": sys.modules["old.pkg.sub"] is m if (sys := __import__("sys")) else 0,
+        })
+        """
+    )
+    assert result.value == {
+        "import": True,
+        "import_as": True,
+        "from_name": True,
+        "from_module": True,
+        "import_module": True,
+        "dunder_import": True,
+        "deep": True,
+        "class": True,
+        "isinstance": True,
+        "except": True,
+        "legacy_module_type": True,
+        "forwards_to": True,
+        "sys_modules": True,
+    }
+
+
+def test_legacy_child_of_a_real_package_is_an_attribute_without_import(project: Project) -> None:
+    """``import pkg; pkg.old_sub.Name`` works as when ``pkg`` used to import ``old_sub`` itself."""
+    from conftest import CANON
+
+    project.write(CANON).write({"app/__init__.py": "APP = 1\n"}).config(
+        """
+        [tool.compatshim.aliases]
+        "app.old_sub" = "canon.pkg.sub"
+        """
+    )
+    result = project.run(
+        """
+        import _probe, compatshim
+        compatshim.install()
+        import app, canon.pkg.sub
+
+        def use():
+            return app.old_sub.f
+
+        with _probe.record() as w:
+            value = use()
+        _probe.emit({"same": value is canon.pkg.sub.f, "warnings": w.simple(),
+                     "bound": type(app.__dict__.get("old_sub")).__name__})
+        """
+    )
+    assert result.value["same"] is True
+    assert result.value["bound"] == "LegacyModule"
+    assert [(w["file"], w["line"]) for w in result.value["warnings"]] == [("main.py", 6)]
+    assert "app.old_sub is deprecated" in result.value["warnings"][0]["message"]
+
+
+def test_canonical_module_runs_once_and_keeps_its_identity(canon_project: Project) -> None:
+    """Whichever path is imported first, the canonical module runs once and keeps its spec."""
+    for first, second in (("old.pkg.sub", "canon.pkg.sub"), ("canon.pkg.sub", "old.pkg.sub")):
+        result = canon_project.run(
+            f"""
+            import builtins, importlib, sys, _probe, compatshim
+            compatshim.install()
+            importlib.import_module({first!r})
+            importlib.import_module({second!r})
+            canon = sys.modules["canon.pkg.sub"]
+            pkg = sys.modules["canon.pkg"]
+            _probe.emit({{
+                "executed": builtins.EXECUTED,
+                "name": canon.__name__,
+                "spec": canon.__spec__.name,
+                "loader": type(canon.__loader__).__name__,
+                "file": canon.__file__.endswith("canon/pkg/sub.py"),
+                "path": hasattr(canon, "__path__"),
+                "pkg_spec": pkg.__spec__.name,
+                "pkg_path": [p.endswith("canon/pkg") for p in pkg.__path__],
+                "thing_module": pkg.Thing.__module__,
+            }})
+            """
+        )
+        assert result.value == {
+            "executed": ["canon", "canon.pkg", "canon.pkg.sub"],
+            "name": "canon.pkg.sub",
+            "spec": "canon.pkg.sub",
+            "loader": "SourceFileLoader",
+            "file": True,
+            "path": False,
+            "pkg_spec": "canon.pkg",
+            "pkg_path": [True],
+            "thing_module": "canon.pkg",
+        }, (first, second)
+
+
+def test_importlib_resources_on_canonical_and_legacy_packages(canon_project: Project) -> None:
+    """Package data is readable through the canonical and the legacy package."""
+    canon_project.write({"canon/pkg/data.txt": "payload"})
+    result = canon_project.run(
+        """
+        import importlib.resources, warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old.pkg
+        canonical = importlib.resources.files("canon.pkg").joinpath("data.txt").read_text()
+        legacy = importlib.resources.files("old.pkg").joinpath("data.txt").read_text()
+        _probe.emit([canonical, legacy])
+        """
+    )
+    assert result.value == ["payload", "payload"]
+
+
+def test_canonical_imports_are_silent_and_never_see_alias_modules(canon_project: Project) -> None:
+    """Importing legacy paths never binds an alias module onto a canonical package."""
+    result = canon_project.run(
+        """
+        import _probe, compatshim
+        compatshim.install()
+        with _probe.record() as w:
+            import canon.pkg.sub
+        import old.pkg.sub, old.pkg.deep.mod
+        import canon.pkg, canon.pkg.deep
+        leaked = [
+            (mod.__name__, key)
+            for mod in (canon, canon.pkg, canon.pkg.deep)
+            for key, value in vars(mod).items()
+            if isinstance(value, compatshim.LegacyModule)
+        ]
+        _probe.emit({"warnings": w.simple(), "leaked": leaked,
+                     "sub": canon.pkg.__dict__["sub"].__name__,
+                     "deep": canon.pkg.__dict__["deep"].__name__,
+                     "old_sub_bound_on_legacy": type(vars(old.pkg).get("sub")).__name__})
+        """
+    )
+    assert result.value == {
+        "warnings": [],
+        "leaked": [],
+        "sub": "canon.pkg.sub",
+        "deep": "canon.pkg.deep",
+        # vars() of a legacy module is the canonical namespace: the child stays legacy-side only.
+        "old_sub_bound_on_legacy": "module",
+    }
+
+
+def test_setting_and_deleting_through_the_legacy_path_acts_on_the_canonical_module(
+    canon_project: Project,
+) -> None:
+    """``mock.patch("old.mod.Name")`` patches what canonical users see, and restores it."""
+    result = canon_project.run(
+        """
+        import warnings, _probe, compatshim
+        from unittest import mock
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import canon.pkg.sub
+        original = canon.pkg.sub.f
+        with mock.patch("old.pkg.sub.f", return_value="mocked"):
+            inside = canon.pkg.sub.f()
+        after = canon.pkg.sub.f is original
+        import old.pkg.sub
+        old.pkg.sub.NEW = 5
+        created = canon.pkg.sub.NEW
+        del old.pkg.sub.NEW
+        gone = not hasattr(canon.pkg.sub, "NEW")
+        with mock.patch.object(old.pkg.sub, "X", 99):
+            patched_object = canon.pkg.sub.X
+        _probe.emit([inside, after, created, gone, patched_object, canon.pkg.sub.X])
+        """
+    )
+    assert result.value == ["mocked", True, 5, True, 99, 1]
+
+
+def test_mock_patch_of_a_never_imported_legacy_path(canon_project: Project) -> None:
+    """``mock.patch`` resolves a legacy path that nothing imported before (3.10 and 3.11+)."""
+    result = canon_project.run(
+        """
+        import warnings, _probe, compatshim
+        from unittest import mock
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        with mock.patch("old.pkg.deep.mod.DEEP", "patched"):
+            import canon.pkg.deep.mod
+            inside = canon.pkg.deep.mod.DEEP
+        _probe.emit([inside, canon.pkg.deep.mod.DEEP])
+        """
+    )
+    assert result.value == ["patched", "deep"]
+
+
+def test_legacy_pickles_load_and_repickle_canonically(canon_project: Project) -> None:
+    """Payloads naming a legacy class load; dumping them again writes the canonical path."""
+    result = canon_project.run(
+        """
+        import pickle, sys, types, warnings, _probe, compatshim
+        import canon.pkg
+
+        # Write the payloads the way an older release did, when the class lived at old.pkg.
+        class Thing:
+            def __init__(self, value=0):
+                self.value = value
+
+        Thing.__module__ = "old.pkg"
+        sys.modules["old"] = types.ModuleType("old")
+        sys.modules["old.pkg"] = types.ModuleType("old.pkg")
+        sys.modules["old.pkg"].Thing = Thing
+        v2, v4 = pickle.dumps(Thing(5), protocol=2), pickle.dumps(Thing(6), protocol=4)
+        del sys.modules["old"], sys.modules["old.pkg"]
+        assert b"old.pkg" in v2 and b"old.pkg" in v4 and b"canon" not in v2 + v4
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        a, b = pickle.loads(v2), pickle.loads(v4)
+        again = pickle.dumps(a, protocol=4) + pickle.dumps(b, protocol=2)
+        cls = pickle.loads(pickle.dumps(__import__("old.pkg", fromlist=["Thing"]).Thing))
+        _probe.emit({
+            "types": [type(a) is canon.pkg.Thing, type(b) is canon.pkg.Thing],
+            "values": [a.value, b.value],
+            "canonical": b"canon.pkg" in again and b"old.pkg" not in again,
+            "class": cls is canon.pkg.Thing,
+        })
+        """
+    )
+    assert result.value == {
+        "types": [True, True],
+        "values": [5, 6],
+        "canonical": True,
+        "class": True,
+    }
+
+
+def test_unknown_names_under_an_alias_fail_naming_what_was_looked_for(
+    canon_project: Project,
+) -> None:
+    """Missing submodules and attributes raise the usual errors, naming the legacy path."""
+    result = canon_project.run(
+        """
+        import warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        out = {}
+        try:
+            import old.pkg.nope
+        except ModuleNotFoundError as e:
+            out["module"] = [type(e).__name__, e.name, str(e)]
+        try:
+            from old.pkg import nope
+        except ImportError as e:
+            out["from"] = [type(e).__name__, str(e)]
+        import old.pkg.sub
+        try:
+            old.pkg.sub.missing
+        except AttributeError as e:
+            out["attr"] = str(e)
+        try:
+            import old.pkg.sub.deeper
+        except ModuleNotFoundError as e:
+            out["not_a_package"] = str(e)
+        _probe.emit(out)
+        """
+    )
+    value = result.value
+    assert value["module"][0] == "ModuleNotFoundError"
+    assert value["module"][1] == "old.pkg.nope"
+    assert "old.pkg.nope" in value["module"][2]
+    assert value["from"][0] == "ImportError" and "nope" in value["from"][1]
+    assert "'missing'" in value["attr"] and "old.pkg.sub" in value["attr"]
+    assert "old.pkg.sub.deeper" in value["not_a_package"]
+
+
+def test_declared_alias_to_a_missing_module_names_the_canonical_path(project: Project) -> None:
+    """Importing an alias whose target does not exist says which target is missing."""
+    project.write({"canon/__init__.py": ""}).config(
+        """
+        [tool.compatshim.aliases]
+        "gone.pkg" = "nowhere.pkg"
+        """
+    )
+    result = project.run(
+        """
+        import _probe, compatshim
+        compatshim.install()
+        try:
+            import gone.pkg
+        except ModuleNotFoundError as e:
+            _probe.emit([e.name, str(e)])
+        """
+    )
+    name, message = result.value
+    assert name == "gone.pkg"
+    assert "nowhere.pkg" in message
+
+
+def test_legacy_package_on_disk_keeps_its_real_submodules(project: Project) -> None:
+    """Only mapped names are aliased; a mapped name is never loaded from disk as well."""
+    from conftest import CANON
+
+    project.write(CANON).write(
+        {
+            "legacy/__init__.py": "REAL = True\n",
+            "legacy/keep.py": "KEPT = 'from disk'\n",
+            # Still on disk, but aliased: it must never run.
+            "legacy/mod.py": "raise RuntimeError('legacy/mod.py must not run')\n",
+        }
+    ).config(
+        """
+        [tool.compatshim.aliases]
+        "legacy.mod" = "canon.pkg.sub"
+        """
+    )
+    result = project.run(
+        """
+        import warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import legacy.keep, legacy.mod, canon.pkg.sub
+        _probe.emit({
+            "real_pkg": legacy.REAL,
+            "kept": legacy.keep.KEPT,
+            "aliased": legacy.mod.f is canon.pkg.sub.f,
+            "meta_path_first": type(__import__("sys").meta_path[0]).__name__,
+        })
+        """
+    )
+    assert result.value == {
+        "real_pkg": True,
+        "kept": "from disk",
+        "aliased": True,
+        "meta_path_first": "AliasFinder",
+    }
+
+
+def test_longest_prefix_wins_and_chains_resolve(project: Project) -> None:
+    """``old.pkg.special`` overrides ``old.pkg``; ``a -> b -> c`` lands on ``c``."""
+    from conftest import CANON
+
+    project.write(CANON).write({"other/__init__.py": "", "other/special.py": "S = 's'\n"}).config(
+        """
+        [tool.compatshim.aliases]
+        "old" = "canon"
+        "old.pkg.special" = "other.special"
+        "first" = "second"
+        "second" = "canon.pkg"
+        """
+    )
+    result = project.run(
+        """
+        import warnings, _probe, compatshim, sys
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old.pkg.special, first.sub, other.special, canon.pkg.sub
+        _probe.emit({
+            "special": old.pkg.special.S is other.special.S,
+            "chain": first.sub.f is canon.pkg.sub.f,
+            "chain_target": compatshim._proxy.canonical_of(sys.modules["first"]).__name__,
+            "second_loaded": "second" in sys.modules,
+        })
+        """
+    )
+    assert result.value == {
+        "special": True,
+        "chain": True,
+        "chain_target": "canon.pkg",
+        "second_loaded": False,
+    }
