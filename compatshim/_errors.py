@@ -15,8 +15,8 @@ __all__ = [
     "LegacyPathRemoved",
 ]
 
-#: Where the messages page lives; the command line appends ``#<slug>``.
-MESSAGES_URL = "https://github.com/compatshim/compatshim/blob/main/docs/messages.md"
+#: Where every slug is explained; the command line appends ``#<slug>``.
+MESSAGES_PAGE = "docs/messages.md"
 
 
 class CompatshimError(Exception):

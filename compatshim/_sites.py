@@ -181,6 +181,9 @@ def use_name(alias: Alias, frame: FrameType, cells: dict[object, object]) -> obj
         site = use(alias, alias.legacy, alias.canonical, frame)
         if site is frame:
             remember(cells, frame, key)
+        elif site is None and _policy.removal(alias) is not None:
+            # Introspection of a removed name: it is simply not there any more.
+            raise AttributeError(f"{_policy.display(alias.legacy)} was removed")
     return _get(alias)
 
 

@@ -11,7 +11,7 @@ import json
 import sys
 
 import compatshim
-from compatshim._errors import MESSAGES_URL
+from compatshim._errors import MESSAGES_PAGE
 
 
 TYPE_CHECKING = False
@@ -67,5 +67,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except compatshim.CompatshimError as exc:
-        sys.stderr.write(f"compatshim: error: {exc} [{exc.slug}]\n  see {MESSAGES_URL}#{exc.slug}\n")
+        sys.stderr.write(f"compatshim: error: {exc}\n  (see {MESSAGES_PAGE}#{exc.slug})\n")
         return ERROR

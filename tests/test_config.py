@@ -1,0 +1,185 @@
+"""Reading ``[tool.compatshim]``: discovery, defaults, validation with file, line and key."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+import compatshim
+from compatshim import ConfigError
+from compatshim import load_config
+from compatshim._config import OPTIONS
+from compatshim._config import parse_table
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("COMPATSHIM_"):
+            monkeypatch.delenv(name)
+
+
+def test_full_example_is_read_with_defaults_and_overrides(tmp_path: Path) -> None:
+    """Top-level settings are defaults for every alias; inline tables override them."""
+    path = write(
+        tmp_path / "pyproject.toml",
+        """
+        [project]
+        version = "2.5"
+
+        [tool.compatshim]
+        policy = "warn"
+        category = "FutureWarning"
+        message = "{legacy} -> {canonical}"
+        telemetry = false
+        data_file = "build/data.db"
+
+        [tool.compatshim.aliases]
+        "old.pkg" = "new.pkg"
+        "old.pkg.mod:OldName" = "new.mod:NewName"
+        "old.tools" = { target = "new.tools", since = "2.1", removed_in = "3.0", policy = "error", category = "UserWarning", message = "...", package = "dist", remove_after = 2027-06-30, strategy = "direct" }
+        """,
+    )
+    config = load_config(path)
+    assert config.path == str(path)
+    assert config.telemetry is False
+    assert config.data_file == str(tmp_path / "build" / "data.db")
+    pkg, name, tools = config.aliases
+    assert (pkg.legacy, pkg.target, pkg.policy, pkg.category, pkg.message) == (
+        "old.pkg",
+        "new.pkg",
+        "warn",
+        "FutureWarning",
+        "{legacy} -> {canonical}",
+    )
+    assert (name.kind, name.module, name.attr, name.canonical) == (
+        "name",
+        "old.pkg.mod",
+        "OldName",
+        "new.mod:NewName",
+    )
+    assert tools.since == "2.1" and tools.removed_in == "3.0" and tools.policy == "error"
+    assert tools.category == "UserWarning" and tools.package == "dist"
+    assert tools.remove_after == datetime.date(2027, 6, 30) and tools.strategy == "direct"
+    assert tools.project_version == "2.5"
+    assert pkg.origin == f"{path}:12"
+
+
+def test_discovery_walks_up_to_the_nearest_file_with_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyproject files without the table are skipped; COMPATSHIM_CONFIG overrides the search."""
+    write(tmp_path / "pyproject.toml", '[tool.compatshim.aliases]\n"a" = "b"\n')
+    write(tmp_path / "sub" / "pyproject.toml", '[project]\nname = "x"\n')
+    deep = tmp_path / "sub" / "deeper"
+    deep.mkdir()
+    monkeypatch.chdir(deep)
+    assert load_config().path == str(tmp_path / "pyproject.toml")
+    other = write(tmp_path / "elsewhere" / "pyproject.toml", '[tool.compatshim.aliases]\n"c" = "d"\n')
+    monkeypatch.setenv("COMPATSHIM_CONFIG", str(other))
+    assert [a.legacy for a in load_config().aliases] == ["c"]
+
+
+def test_no_file_means_an_empty_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without any pyproject.toml holding the table, there are simply no aliases."""
+    monkeypatch.chdir(tmp_path)
+    config = load_config()
+    assert config.path is None and config.aliases == () and config.telemetry is True
+
+
+@pytest.mark.parametrize(
+    ("body", "slug", "message"),
+    [
+        ('[tool.compatshim]\npolcy = "warn"\n', "config-unknown-key", ":2: unknown key [tool.compatshim] 'polcy'"),
+        ('[tool.compatshim]\npolicy = "loud"\n', "config-bad-value", ":2: [tool.compatshim] policy must be one of warn, error, ignore, not 'loud'"),
+        ("[tool.compatshim]\ntelemetry = 1\n", "config-wrong-type", ":2: [tool.compatshim] telemetry must be a boolean, not int 1"),
+        ('[tool.compatshim]\ncategory = "NotAWarning"\n', "config-bad-value", "'NotAWarning' is not a builtin Warning subclass"),
+        ('[tool.compatshim]\nmessage = "{legacy} {nope}"\n', "config-bad-value", "unknown placeholder {nope}"),
+        ('[tool.compatshim.aliases]\n"old" = { target = "new", removed_in = 3.0 }\n', "config-wrong-type", ":2: alias 'old': removed_in must be a string, not float 3.0 (quote version numbers)"),
+        ('[tool.compatshim.aliases]\n"old" = { target = "new", removed_in = "three" }\n', "config-bad-value", "'three' is not a PEP 440 version"),
+        ('[tool.compatshim.aliases]\n"old" = { since = "1" }\n', "config-bad-value", ":2: alias 'old': 'target' is required"),
+        ('[tool.compatshim.aliases]\n"old" = { target = "new", colour = "red" }\n', "config-unknown-key", "unknown key 'colour'"),
+        ('[tool.compatshim.aliases]\n"old" = 3\n', "config-wrong-type", "must be a target string or an inline table, not int"),
+        ('[tool.compatshim.aliases]\n"old" = { target = "new", remove_after = "soon" }\n', "config-wrong-type", "remove_after must be a date"),
+        ('[tool.compatshim.aliases]\n"json.old" = "new"\n', "alias-stdlib", "'json' belongs to the standard library"),
+        ('[tool.compatshim.aliases]\n"a" = "b"\n"b" = "a"\n', "alias-cycle", "alias cycle"),
+        ('[tool.compatshim.aliases]\n"a.b" = "a.b"\n', "alias-self", "the legacy path equals its target"),
+        ('[tool.compatshim.aliases]\n"a-b" = "c"\n', "alias-bad-name", "is not a dotted module path"),
+        ("[tool.compatshim\n", "config-invalid-toml", "invalid TOML"),
+        ("[tool]\ncompatshim = 3\n", "config-wrong-type", "[tool.compatshim] must be a table"),
+    ],
+)
+def test_bad_configuration_names_file_line_and_key(
+    tmp_path: Path, body: str, slug: str, message: str
+) -> None:
+    """Each mistake is a ConfigError with its slug, naming the file (and line where known)."""
+    path = write(tmp_path / "pyproject.toml", body)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.slug == slug
+    assert str(info.value).startswith(str(path))
+    assert message in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_explicit_paths_must_exist_and_hold_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A named file that is missing, or has no table, is an error rather than silence."""
+    with pytest.raises(ConfigError) as missing:
+        load_config(tmp_path / "nope.toml")
+    assert missing.value.slug == "config-not-found"
+    monkeypatch.setenv("COMPATSHIM_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match="COMPATSHIM_CONFIG"):
+        load_config()
+    empty = write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n')
+    with pytest.raises(ConfigError) as no_table:
+        load_config(empty)
+    assert no_table.value.slug == "config-no-table"
+
+
+def test_every_option_has_type_default_and_docs() -> None:
+    """The options table is complete enough to generate the reference page."""
+    keys = [option.key for option in OPTIONS]
+    assert len(keys) == len(set(keys))
+    for option in OPTIONS:
+        assert option.type in ("string", "boolean", "date", "table")
+        assert option.scope in ("top", "alias", "both")
+        assert option.doc.endswith(".") and option.example
+
+
+names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,5}(\.[A-Za-z_][A-Za-z0-9_]{0,5}){0,2}", fullmatch=True)
+junk = st.text(alphabet="ab.:-_ 1", min_size=0, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(legacy=st.one_of(names, junk), target=st.one_of(names, junk))
+def test_any_alias_either_parses_or_is_a_config_error(legacy: str, target: str) -> None:
+    """Whatever the names, parsing gives a table or a ConfigError: never another exception."""
+    data = {"tool": {"compatshim": {"aliases": {legacy: target}}}}
+    try:
+        config = parse_table(data)
+    except ConfigError as exc:
+        assert exc.slug.startswith(("alias-", "config-"))
+    else:
+        assert [a.legacy for a in config.aliases] == [legacy]
+
+
+def test_public_names_are_reexported_with_public_module() -> None:
+    """The facade exports its names, and public classes show the public path."""
+    for name in compatshim.__all__:
+        obj = getattr(compatshim, name)
+        if isinstance(obj, type):
+            assert obj.__module__ == "compatshim", name
+    assert dir(compatshim) == compatshim.__all__
