@@ -117,7 +117,7 @@ class Alias:
         fields = {f: getattr(self, f) for f in self.__slots__}
         fields.update(changes)
         legacy, target = fields.pop("legacy"), fields.pop("target")
-        return Alias(legacy, target, **fields)  # type: ignore[arg-type]
+        return Alias(legacy, target, **fields)
 
     @property
     def kind(self) -> str:
@@ -228,7 +228,9 @@ class AliasTable:
         finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
         self._all = {key: a.replace(canonical=finals[key]) for key, a in declared.items()}
         self._modules = {k: self._all[k] for k in self._modules}
-        self._names = {m: {n: self._all[a.legacy] for n, a in d.items()} for m, d in self._names.items()}
+        self._names = {
+            m: {n: self._all[a.legacy] for n, a in d.items()} for m, d in self._names.items()
+        }
         children: dict[str, set[str]] = {}
         for key in self._all:
             parts = key.partition(":")[0].split(".")
@@ -309,9 +311,7 @@ class AliasTable:
             name = alias.target + rest
             if name in seen or len(seen) > limit:
                 chain = " -> ".join([*seen[: limit // 2 + 2], name])
-                raise ConfigError(
-                    f"{alias.origin}: alias cycle: {chain}", slug="alias-cycle"
-                )
+                raise ConfigError(f"{alias.origin}: alias cycle: {chain}", slug="alias-cycle")
             seen.append(name)
 
     def _resolve_declared(self, alias: Alias) -> str:

@@ -101,7 +101,7 @@ def _check_one(alias: Alias) -> list[str]:
             target: Any = importlib.import_module(alias.canonical)
         else:
             target = _sites.resolve_object(alias.canonical)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a broken target is what check reports
         return [f"target {_policy.display(alias.canonical)} cannot be imported: {_describe(exc)}"]
     try:
         if alias.kind == "module":
@@ -112,7 +112,7 @@ def _check_one(alias: Alias) -> list[str]:
     except LegacyPathRemoved as exc:
         problems.append(f"removal is due: {exc}; delete the alias")
         return problems
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - likewise for the legacy path
         return [f"legacy path {_policy.display(alias.legacy)} fails: {_describe(exc)}"]
     if legacy is not target:
         problems.append(

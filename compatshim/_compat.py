@@ -11,7 +11,7 @@ import sys
 
 
 if sys.version_info < (3, 11):  # pragma: no cover - delete with 3.10
-    from importlib import _bootstrap_external  # type: ignore[attr-defined]
+    from importlib import _bootstrap_external
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -90,10 +90,10 @@ def ensure_namespace_loader(spec: ModuleSpec) -> None:
     """
     if spec.loader is not None or sys.version_info >= (3, 11):
         return
-    spec.loader = _bootstrap_external._NamespaceLoader(  # pragma: no cover - delete with 3.10
+    spec.loader = _bootstrap_external._NamespaceLoader(  # type: ignore[assignment]  # pragma: no cover
         spec.name,
-        spec.submodule_search_locations,
-        _bootstrap_external.PathFinder._get_spec,
+        spec.submodule_search_locations,  # type: ignore[arg-type]
+        _bootstrap_external.PathFinder._get_spec,  # type: ignore[attr-defined]
     )
 
 

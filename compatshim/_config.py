@@ -60,82 +60,123 @@ def _check_version(value: str) -> str | None:
 #: top, overridden per alias). ``docs/config.md`` is generated from this table.
 OPTIONS: tuple[Option, ...] = (
     Option(
-        "target", "string", _REQUIRED,
-        "Where the legacy path now lives: a module (`\"new.pkg\"`) for a module alias, "
-        "`\"module:name\"` for a moved name. Writing the target as the alias's whole value "
-        "(`\"old.pkg\" = \"new.pkg\"`) is the short form of an inline table with only `target`.",
-        scope="alias", example='"new.tools"',
+        "target",
+        "string",
+        _REQUIRED,
+        'Where the legacy path now lives: a module (`"new.pkg"`) for a module alias, '
+        '`"module:name"` for a moved name. Writing the target as the alias\'s whole value '
+        '(`"old.pkg" = "new.pkg"`) is the short form of an inline table with only `target`.',
+        scope="alias",
+        example='"new.tools"',
     ),
     Option(
-        "policy", "string", "warn",
+        "policy",
+        "string",
+        "warn",
         "What a use of the legacy path does: `warn` emits a warning at the user's line, `error` "
         "raises `compatshim.LegacyPathError` (an `ImportError`) naming the canonical path, "
         "`ignore` does neither. The environment variable `COMPATSHIM_POLICY` overrides it for "
         "every alias.",
-        scope="both", example='"error"', choices=_policy.POLICIES,
+        scope="both",
+        example='"error"',
+        choices=_policy.POLICIES,
     ),
     Option(
-        "category", "string", None,
-        "The warning category: the name of a builtin `Warning` subclass (`\"FutureWarning\"` is "
-        "shown by default filters everywhere) or `\"package.module:Name\"`. The default is "
+        "category",
+        "string",
+        None,
+        'The warning category: the name of a builtin `Warning` subclass (`"FutureWarning"` is '
+        'shown by default filters everywhere) or `"package.module:Name"`. The default is '
         "`compatshim.CompatshimDeprecationWarning`, a `DeprecationWarning`.",
-        scope="both", example='"FutureWarning"', check=_policy.check_category,
+        scope="both",
+        example='"FutureWarning"',
+        check=_policy.check_category,
     ),
     Option(
-        "message", "string", None,
+        "message",
+        "string",
+        None,
         "A template for the warning text, with the placeholders `{legacy}`, `{canonical}`, "
-        "`{since}` and `{removed_in}`. The default reads \"old.pkg is deprecated since 2.1 and "
-        "will be removed in 3.0; import new.pkg instead\", leaving out what is not set.",
-        scope="both", example='"{legacy} moved to {canonical}"', check=_policy.check_template,
+        '`{since}` and `{removed_in}`. The default reads "old.pkg is deprecated since 2.1 and '
+        'will be removed in 3.0; import new.pkg instead", leaving out what is not set.',
+        scope="both",
+        example='"{legacy} moved to {canonical}"',
+        check=_policy.check_template,
     ),
     Option(
-        "since", "string", None,
+        "since",
+        "string",
+        None,
         "The version that deprecated the legacy path (shown in the message).",
-        scope="alias", example='"2.1"',
+        scope="alias",
+        example='"2.1"',
     ),
     Option(
-        "removed_in", "string", None,
+        "removed_in",
+        "string",
+        None,
         "The version that removes the legacy path. Once the installed version of the "
         "distribution providing the canonical package reaches it, the legacy path raises "
         "`compatshim.LegacyPathRemoved`.",
-        scope="alias", example='"3.0"', check=_check_version,
+        scope="alias",
+        example='"3.0"',
+        check=_check_version,
     ),
     Option(
-        "remove_after", "date", None,
+        "remove_after",
+        "date",
+        None,
         "A date (TOML date, `2027-06-30`) after which the legacy path raises "
         "`compatshim.LegacyPathRemoved`.",
-        scope="alias", example="2027-06-30",
+        scope="alias",
+        example="2027-06-30",
     ),
     Option(
-        "package", "string", None,
+        "package",
+        "string",
+        None,
         "The distribution whose installed version `removed_in` is compared with. By default it "
         "is the distribution that installs the canonical top-level package; if none does, the "
         "`[project] version` of this `pyproject.toml` is used.",
-        scope="both", example='"my-dist"',
+        scope="both",
+        example='"my-dist"',
     ),
     Option(
-        "strategy", "string", "proxy",
+        "strategy",
+        "string",
+        "proxy",
         "`proxy` binds the legacy path to a module object that forwards every lookup to the "
         "canonical module, so each line that uses it is seen. `direct` binds the canonical "
         "module itself: no cost per access, but only the first import in a process is seen.",
-        scope="both", example='"direct"', choices=("proxy", "direct"),
+        scope="both",
+        example='"direct"',
+        choices=("proxy", "direct"),
     ),
     Option(
-        "telemetry", "boolean", True,
+        "telemetry",
+        "boolean",
+        True,
         "Record which code uses which legacy path, locally (see docs/telemetry.md). "
         "`COMPATSHIM_TELEMETRY=0` turns it off too.",
-        scope="top", example="false",
+        scope="top",
+        example="false",
     ),
     Option(
-        "data_file", "string", ".compatshim/telemetry.db",
+        "data_file",
+        "string",
+        ".compatshim/telemetry.db",
         "Where telemetry is stored, relative to the directory of this `pyproject.toml`.",
-        scope="top", example='"build/compatshim.db"',
+        scope="top",
+        example='"build/compatshim.db"',
     ),
     Option(
-        "aliases", "table", {},
-        "The aliases: each key is a legacy path (`\"old.pkg\"` or `\"old.mod:Name\"`), each "
+        "aliases",
+        "table",
+        {},
+        'The aliases: each key is a legacy path (`"old.pkg"` or `"old.mod:Name"`), each '
         "value a target string or an inline table of the alias keys.",
-        scope="top", example='{ "old.pkg" = "new.pkg" }',
+        scope="top",
+        example='{ "old.pkg" = "new.pkg" }',
     ),
 )
 
@@ -189,15 +230,20 @@ def _where(path: str | None, text: str | None, key: str) -> str:
         quoted = (f'"{key}"', f"'{key}'", key)
         for number, line in enumerate(text.splitlines(), 1):
             stripped = line.lstrip()
-            if any(stripped.startswith(q) and stripped[len(q) :].lstrip().startswith("=") for q in quoted):
+            if any(
+                stripped.startswith(q) and stripped[len(q) :].lstrip().startswith("=")
+                for q in quoted
+            ):
                 return f"{path}:{number}"
     return str(path)
 
 
 def _check_value(option: Option, value: Any, label: str) -> Any:
-    if not isinstance(value, _PYTHON_TYPES[option.type]) or (
-        option.type != "boolean" and isinstance(value, bool)
-    ) or (option.type == "date" and isinstance(value, datetime.datetime)):
+    if (
+        not isinstance(value, _PYTHON_TYPES[option.type])
+        or (option.type != "boolean" and isinstance(value, bool))
+        or (option.type == "date" and isinstance(value, datetime.datetime))
+    ):
         hint = " (quote version numbers)" if option.key in ("since", "removed_in") else ""
         raise ConfigError(
             f"{label} must be a {option.type}, not {type(value).__name__} {value!r}{hint}",

@@ -28,7 +28,7 @@ def report_once(slug: str, message: str, *, key: str = "") -> bool:
         import logging
 
         logging.getLogger("compatshim").warning("compatshim: %s [%s]", message, slug)
-    except Exception:  # pragma: no cover - logging itself is broken; nothing left to tell
+    except Exception:  # noqa: BLE001, S110  # pragma: no cover - logging is broken; nothing left
         pass
     return True
 

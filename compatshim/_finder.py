@@ -95,9 +95,8 @@ class AliasFinder:
             )
         _compat.ensure_namespace_loader(spec)
         loader = spec.loader
-        if loader is not None and hasattr(loader, "exec_module"):
-            if not isinstance(loader, _HookingLoader):
-                spec.loader = _HookingLoader(loader, self._table_of)
+        if hasattr(loader, "exec_module") and not isinstance(loader, _HookingLoader):
+            spec.loader = _HookingLoader(loader, self._table_of)  # type: ignore[assignment]
         return spec
 
     def _alias_spec(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from importlib import _bootstrap  # type: ignore[attr-defined]
+from importlib import _bootstrap
 
 
 TYPE_CHECKING = False
@@ -59,7 +59,7 @@ _SUFFIXES = (
 
 #: The code object of the import system's ``from package import name`` helper: its ``hasattr``
 #: probe of the package is not a use (the statement's own attribute lookup that follows is).
-HANDLE_FROMLIST = _bootstrap._handle_fromlist.__code__
+HANDLE_FROMLIST = _bootstrap._handle_fromlist.__code__  # type: ignore[attr-defined]
 
 _kinds: dict[str, int] = {}
 

@@ -63,9 +63,9 @@ def removal(alias: Alias, today: datetime.date | None = None) -> str | None:
 
     :returns: a sentence for the error message, or ``None`` while the alias is still alive.
     """
-    if alias.remove_after is not None:
-        if (today or datetime.date.today()) > alias.remove_after:
-            return f"was removed after {alias.remove_after.isoformat()}"
+    after = alias.remove_after
+    if after is not None and (today or datetime.date.today()) > after:
+        return f"was removed after {after.isoformat()}"
     if alias.removed_in is None:
         return None
     key = alias.legacy
@@ -175,7 +175,7 @@ def warning_category(alias: Alias) -> type[Warning]:
             category = found
         else:
             raise TypeError(f"{found!r} is not a Warning subclass")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a bad category must not break the import
         _diagnostics.report_once(
             "bad-category",
             f"cannot use category {spec!r} of alias {alias.legacy!r} ({exc}); "

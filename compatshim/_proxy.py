@@ -19,6 +19,7 @@ from . import _sites
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Mapping
     from typing import Any
 
@@ -66,7 +67,7 @@ class LegacySpec(ModuleSpec):
         #: The canonical module name (``None`` for a virtual module).
         self.compatshim_canonical = canonical
 
-    @property  # type: ignore[override]
+    @property
     def _initializing(self) -> bool:
         value: bool = self.__dict__.get("_compatshim_initializing", False)
         alias, canonical = self.compatshim_alias, self.compatshim_canonical
@@ -185,10 +186,12 @@ class LegacyModule(types.ModuleType):
 
 
 LegacyModule.__module__ = "compatshim"
-_slot = LegacyModule.__dict__["_compatshim_state"]
-_state_of = _slot.__get__
-_state_set = _slot.__set__
-_own_dict = types.ModuleType.__dict__["__dict__"].__get__
+_slot = vars(LegacyModule)["_compatshim_state"]
+_state_of: Callable[[LegacyModule], _State] = _slot.__get__
+_state_set: Callable[[LegacyModule, _State], None] = _slot.__set__
+# ModuleType's own __dict__ getter: the legacy module's namespace, bypassing __getattribute__.
+_own_dict: Callable[[types.ModuleType], dict[str, Any]]
+_own_dict = vars(types.ModuleType)["__dict__"].__get__
 
 _BASE_SPECIAL = dict.fromkeys(
     (set(dir(LegacyModule)) - {"__doc__", "__dict__", "__annotations__", "__module__"})

@@ -72,7 +72,7 @@ def use(
     """
     try:
         site, probe, requested = _frames.walk(frame)
-    except Exception as exc:  # never let bookkeeping break the program
+    except Exception as exc:  # noqa: BLE001 - bookkeeping must never break the program
         _diagnostics.report_once("internal-error", f"cannot attribute a use: {exc!r}")
         return None
     if probe and not strict:

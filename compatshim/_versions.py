@@ -75,7 +75,7 @@ def parse(text: str) -> tuple[object, ...] | None:
 def reached(installed: str, removed_in: str) -> bool:
     """Whether version ``installed`` is at or past ``removed_in`` (``False`` if either is invalid)."""
     a, b = parse(installed), parse(removed_in)
-    return a is not None and b is not None and a >= b  # type: ignore[operator]
+    return a is not None and b is not None and a >= b
 
 
 def _distributions_for(top_level: str) -> list[str]:
@@ -83,7 +83,7 @@ def _distributions_for(top_level: str) -> list[str]:
     if _top_level_dists is None:
         try:
             found = dict(_compat.metadata().packages_distributions())
-        except Exception:  # broken metadata on disk must not break the program
+        except Exception:  # noqa: BLE001 - broken metadata on disk must not break the program
             found = {}
         with _lock:
             _top_level_dists = found
@@ -97,14 +97,16 @@ def installed_version(alias: Alias) -> str | None:
     the canonical top-level package is used. When none does (an application run from a checkout),
     the ``[project].version`` of the configuring ``pyproject.toml`` stands in.
     """
-    names = [alias.package] if alias.package else _distributions_for(
-        alias.canonical.partition(".")[0].partition(":")[0]
+    names = (
+        [alias.package]
+        if alias.package
+        else _distributions_for(alias.canonical.partition(".")[0].partition(":")[0])
     )
     metadata = _compat.metadata()
     for name in names:
         try:
             version = metadata.version(name)
-        except Exception:
+        except Exception:  # noqa: BLE001, S112 - unreadable metadata: try the next name
             continue
         if isinstance(version, str):
             return version

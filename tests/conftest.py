@@ -159,6 +159,7 @@ class Project:
             capture_output=True,
             text=True,
             timeout=120,
+            check=False,
         )
         result = Result(proc)
         if check and proc.returncode != 0:
@@ -178,6 +179,7 @@ class Project:
             capture_output=True,
             text=True,
             timeout=300,
+            check=False,
         )
         if check and proc.returncode != 0:
             raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")

@@ -57,7 +57,10 @@ def test_check_reports_broken_aliases_as_json(checked: Project) -> None:
     assert by_legacy["old"] == {"legacy": "old", "canonical": "canon", "ok": True, "problems": []}
     assert by_legacy["gone"]["ok"] is False
     assert "target nowhere cannot be imported" in by_legacy["gone"]["problems"][0]
-    assert "is <class 'app.ws.Manager'>, not the canonical" in by_legacy["app.ws:Manager"]["problems"][0]
+    assert (
+        "is <class 'app.ws.Manager'>, not the canonical"
+        in by_legacy["app.ws:Manager"]["problems"][0]
+    )
 
 
 def test_config_errors_exit_2_with_one_line_and_no_traceback(checked: Project) -> None:
@@ -76,7 +79,9 @@ def test_check_with_explicit_config_from_another_directory(checked: Project) -> 
     checked.config('[tool.compatshim.aliases]\n"old" = "canon"\n')
     sub = checked.root / "elsewhere"
     sub.mkdir()
-    result = checked.command(["-m", "compatshim", "check", "--config", str(checked.root / "pyproject.toml")])
+    result = checked.command(
+        ["-m", "compatshim", "check", "--config", str(checked.root / "pyproject.toml")]
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -88,12 +88,16 @@ def test_discovery_walks_up_to_the_nearest_file_with_the_table(
     deep.mkdir()
     monkeypatch.chdir(deep)
     assert load_config().path == str(tmp_path / "pyproject.toml")
-    other = write(tmp_path / "elsewhere" / "pyproject.toml", '[tool.compatshim.aliases]\n"c" = "d"\n')
+    other = write(
+        tmp_path / "elsewhere" / "pyproject.toml", '[tool.compatshim.aliases]\n"c" = "d"\n'
+    )
     monkeypatch.setenv("COMPATSHIM_CONFIG", str(other))
     assert [a.legacy for a in load_config().aliases] == ["c"]
 
 
-def test_no_file_means_an_empty_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_file_means_an_empty_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without any pyproject.toml holding the table, there are simply no aliases."""
     monkeypatch.chdir(tmp_path)
     config = load_config()
@@ -103,21 +107,77 @@ def test_no_file_means_an_empty_configuration(tmp_path: Path, monkeypatch: pytes
 @pytest.mark.parametrize(
     ("body", "slug", "message"),
     [
-        ('[tool.compatshim]\npolcy = "warn"\n', "config-unknown-key", ":2: unknown key [tool.compatshim] 'polcy'"),
-        ('[tool.compatshim]\npolicy = "loud"\n', "config-bad-value", ":2: [tool.compatshim] policy must be one of warn, error, ignore, not 'loud'"),
-        ("[tool.compatshim]\ntelemetry = 1\n", "config-wrong-type", ":2: [tool.compatshim] telemetry must be a boolean, not int 1"),
-        ('[tool.compatshim]\ncategory = "NotAWarning"\n', "config-bad-value", "'NotAWarning' is not a builtin Warning subclass"),
-        ('[tool.compatshim]\nmessage = "{legacy} {nope}"\n', "config-bad-value", "unknown placeholder {nope}"),
-        ('[tool.compatshim.aliases]\n"old" = { target = "new", removed_in = 3.0 }\n', "config-wrong-type", ":2: alias 'old': removed_in must be a string, not float 3.0 (quote version numbers)"),
-        ('[tool.compatshim.aliases]\n"old" = { target = "new", removed_in = "three" }\n', "config-bad-value", "'three' is not a PEP 440 version"),
-        ('[tool.compatshim.aliases]\n"old" = { since = "1" }\n', "config-bad-value", ":2: alias 'old': 'target' is required"),
-        ('[tool.compatshim.aliases]\n"old" = { target = "new", colour = "red" }\n', "config-unknown-key", "unknown key 'colour'"),
-        ('[tool.compatshim.aliases]\n"old" = 3\n', "config-wrong-type", "must be a target string or an inline table, not int"),
-        ('[tool.compatshim.aliases]\n"old" = { target = "new", remove_after = "soon" }\n', "config-wrong-type", "remove_after must be a date"),
-        ('[tool.compatshim.aliases]\n"json.old" = "new"\n', "alias-stdlib", "'json' belongs to the standard library"),
+        (
+            '[tool.compatshim]\npolcy = "warn"\n',
+            "config-unknown-key",
+            ":2: unknown key [tool.compatshim] 'polcy'",
+        ),
+        (
+            '[tool.compatshim]\npolicy = "loud"\n',
+            "config-bad-value",
+            ":2: [tool.compatshim] policy must be one of warn, error, ignore, not 'loud'",
+        ),
+        (
+            "[tool.compatshim]\ntelemetry = 1\n",
+            "config-wrong-type",
+            ":2: [tool.compatshim] telemetry must be a boolean, not int 1",
+        ),
+        (
+            '[tool.compatshim]\ncategory = "NotAWarning"\n',
+            "config-bad-value",
+            "'NotAWarning' is not a builtin Warning subclass",
+        ),
+        (
+            '[tool.compatshim]\nmessage = "{legacy} {nope}"\n',
+            "config-bad-value",
+            "unknown placeholder {nope}",
+        ),
+        (
+            '[tool.compatshim.aliases]\n"old" = { target = "new", removed_in = 3.0 }\n',
+            "config-wrong-type",
+            ":2: alias 'old': removed_in must be a string, not float 3.0 (quote version numbers)",
+        ),
+        (
+            '[tool.compatshim.aliases]\n"old" = { target = "new", removed_in = "three" }\n',
+            "config-bad-value",
+            "'three' is not a PEP 440 version",
+        ),
+        (
+            '[tool.compatshim.aliases]\n"old" = { since = "1" }\n',
+            "config-bad-value",
+            ":2: alias 'old': 'target' is required",
+        ),
+        (
+            '[tool.compatshim.aliases]\n"old" = { target = "new", colour = "red" }\n',
+            "config-unknown-key",
+            "unknown key 'colour'",
+        ),
+        (
+            '[tool.compatshim.aliases]\n"old" = 3\n',
+            "config-wrong-type",
+            "must be a target string or an inline table, not int",
+        ),
+        (
+            '[tool.compatshim.aliases]\n"old" = { target = "new", remove_after = "soon" }\n',
+            "config-wrong-type",
+            "remove_after must be a date",
+        ),
+        (
+            '[tool.compatshim.aliases]\n"json.old" = "new"\n',
+            "alias-stdlib",
+            "'json' belongs to the standard library",
+        ),
         ('[tool.compatshim.aliases]\n"a" = "b"\n"b" = "a"\n', "alias-cycle", "alias cycle"),
-        ('[tool.compatshim.aliases]\n"a.b" = "a.b"\n', "alias-self", "the legacy path equals its target"),
-        ('[tool.compatshim.aliases]\n"a-b" = "c"\n', "alias-bad-name", "is not a dotted module path"),
+        (
+            '[tool.compatshim.aliases]\n"a.b" = "a.b"\n',
+            "alias-self",
+            "the legacy path equals its target",
+        ),
+        (
+            '[tool.compatshim.aliases]\n"a-b" = "c"\n',
+            "alias-bad-name",
+            "is not a dotted module path",
+        ),
         ("[tool.compatshim\n", "config-invalid-toml", "invalid TOML"),
         ("[tool]\ncompatshim = 3\n", "config-wrong-type", "[tool.compatshim] must be a table"),
     ],
@@ -135,7 +195,9 @@ def test_bad_configuration_names_file_line_and_key(
     assert isinstance(info.value, ValueError)
 
 
-def test_explicit_paths_must_exist_and_hold_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_paths_must_exist_and_hold_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A named file that is missing, or has no table, is an error rather than silence."""
     with pytest.raises(ConfigError) as missing:
         load_config(tmp_path / "nope.toml")
@@ -159,7 +221,9 @@ def test_every_option_has_type_default_and_docs() -> None:
         assert option.doc.endswith(".") and option.example
 
 
-names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,5}(\.[A-Za-z_][A-Za-z0-9_]{0,5}){0,2}", fullmatch=True)
+names = st.from_regex(
+    r"[A-Za-z_][A-Za-z0-9_]{0,5}(\.[A-Za-z_][A-Za-z0-9_]{0,5}){0,2}", fullmatch=True
+)
 junk = st.text(alphabet="ab.:-_ 1", min_size=0, max_size=8)
 
 
@@ -170,8 +234,8 @@ def test_any_alias_either_parses_or_is_a_config_error(legacy: str, target: str) 
     data = {"tool": {"compatshim": {"aliases": {legacy: target}}}}
     try:
         config = parse_table(data)
-    except ConfigError as exc:
-        assert exc.slug.startswith(("alias-", "config-"))
+    except ConfigError as exc:  # either outcome is fine, but nothing else
+        assert exc.slug.startswith(("alias-", "config-"))  # noqa: PT017
     else:
         assert [a.legacy for a in config.aliases] == [legacy]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from conftest import Project
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
 from compatshim import _versions
-from conftest import Project
 
 
 def test_import_is_cheap_and_pulls_in_nothing_heavy(project: Project) -> None:
@@ -40,7 +40,9 @@ versions = st.builds(
     ),
     st.integers(min_value=0, max_value=2),
     releases,
-    st.one_of(st.none(), st.tuples(st.sampled_from(["a", "b", "rc", "alpha", "c"]), st.integers(0, 3))),
+    st.one_of(
+        st.none(), st.tuples(st.sampled_from(["a", "b", "rc", "alpha", "c"]), st.integers(0, 3))
+    ),
     st.one_of(st.none(), st.integers(0, 3)),
     st.one_of(st.none(), st.integers(0, 3)),
     st.one_of(st.none(), st.from_regex(r"[a-z0-9]{1,3}(\.[a-z0-9]{1,3})?", fullmatch=True)),
@@ -53,7 +55,7 @@ def test_version_order_matches_packaging(a: str, b: str) -> None:
     """The removal check orders versions exactly as ``packaging`` does."""
     key_a, key_b = _versions.parse(a), _versions.parse(b)
     assert key_a is not None and key_b is not None
-    assert (key_a < key_b) == (Version(a) < Version(b))  # type: ignore[operator]
+    assert (key_a < key_b) == (Version(a) < Version(b))
     assert (key_a == key_b) == (Version(a) == Version(b))
     assert _versions.reached(a, b) == (Version(a) >= Version(b))
 

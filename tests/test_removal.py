@@ -50,8 +50,10 @@ def test_removed_in_compares_the_installed_distribution(
     if removed:
         assert result.value == [
             "LegacyPathRemoved",
-            f"old was removed in {removed_in} (version {installed} is installed); "
-            "import canon instead",
+            (
+                f"old was removed in {removed_in} (version {installed} is installed); "
+                "import canon instead"
+            ),
             True,
         ]
     else:
@@ -109,7 +111,10 @@ def test_remove_after_date(project: Project, date: str, removed: bool) -> None:
     )
     value = project.run(REMOVED).value
     if removed:
-        assert value[:2] == ["LegacyPathRemoved", f"old was removed after {date}; import canon instead"]
+        assert value[:2] == [
+            "LegacyPathRemoved",
+            f"old was removed after {date}; import canon instead",
+        ]
     else:
         assert value == ["imported"]
 

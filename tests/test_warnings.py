@@ -183,7 +183,9 @@ def test_dash_w_error_raises_at_the_users_line(canon_project: Project) -> None:
     )
     assert result.returncode == 1
     assert 'main.py", line 3, in <module>' in result.stderr
-    assert "CompatshimDeprecationWarning: old.pkg.sub is deprecated" in result.stderr.splitlines()[-1]
+    assert (
+        "CompatshimDeprecationWarning: old.pkg.sub is deprecated" in result.stderr.splitlines()[-1]
+    )
 
 
 def test_a_warning_raised_as_error_raises_again_on_retry(canon_project: Project) -> None:
