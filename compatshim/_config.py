@@ -222,20 +222,23 @@ class Config:
         return f"<Config {self.path!r} with {len(self.aliases)} aliases>"
 
 
-def _where(path: str | None, text: str | None, key: str) -> str:
-    # Best effort "file:line" for a key: TOML parsers do not report key positions.
-    if path is None:
-        return "<config>"
-    if text:
-        quoted = (f'"{key}"', f"'{key}'", key)
-        for number, line in enumerate(text.splitlines(), 1):
-            stripped = line.lstrip()
-            if any(
-                stripped.startswith(q) and stripped[len(q) :].lstrip().startswith("=")
-                for q in quoted
-            ):
-                return f"{path}:{number}"
-    return str(path)
+class _Locator:
+    """Best-effort ``file:line`` of a key: TOML parsers do not report where keys are."""
+
+    def __init__(self, path: str | None, text: str | None) -> None:
+        self.path = path
+        self._lines: dict[str, int] = {}
+        for number, line in enumerate((text or "").splitlines(), 1):
+            key, equals, _ = line.partition("=")
+            key = key.strip()
+            if equals and key:
+                self._lines.setdefault(key.strip("\"'"), number)
+
+    def __call__(self, key: str) -> str:
+        if self.path is None:
+            return "<config>"
+        line = self._lines.get(key)
+        return f"{self.path}:{line}" if line is not None else self.path
 
 
 def _check_value(option: Option, value: Any, label: str) -> Any:
@@ -299,20 +302,20 @@ def parse_table(
     data: Mapping[str, Any], path: str | None = None, text: str | None = None
 ) -> Config:
     """Validate a parsed ``pyproject.toml`` (a mapping with ``tool.compatshim``)."""
+    where = _Locator(path, text)
     table = data.get("tool", {}).get("compatshim", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.compatshim] must be a table", slug="config-wrong-type")
     for key in table:
         if key not in _TOP:
             raise ConfigError(
-                f"{_where(path, text, key)}: unknown key [tool.compatshim] {key!r} "
-                f"(known: {', '.join(_TOP)})",
+                f"{where(key)}: unknown key [tool.compatshim] {key!r} (known: {', '.join(_TOP)})",
                 slug="config-unknown-key",
             )
     settings = {}
     for key, option in _TOP.items():
         if key in table:
-            label = f"{_where(path, text, key)}: [tool.compatshim] {key}"
+            label = f"{where(key)}: [tool.compatshim] {key}"
             settings[key] = _check_value(option, table[key], label)
         else:
             settings[key] = option.default
@@ -323,7 +326,7 @@ def parse_table(
             legacy,
             value,
             defaults=settings,
-            where=_where(path, text, legacy),
+            where=where(legacy),
             project_version=version if isinstance(version, str) else None,
         )
         for legacy, value in settings["aliases"].items()
