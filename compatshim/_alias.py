@@ -17,13 +17,35 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from collections.abc import Mapping
     from datetime import date
+    from typing import Any
 
-__all__ = ["Alias", "AliasTable", "check_dotted"]
+__all__ = ["FIELDS", "Alias", "AliasTable", "check_dotted"]
 
 # A chain longer than this many hops on top of the table size can only be a prefix cycle that
 # keeps growing the name (a -> b.c, b -> a.d), which never revisits an exact name.
 _EXTRA_HOPS = 8
 _EMPTY: Mapping[str, Alias] = {}
+
+
+#: The fields of an :class:`Alias`, in the order they are stored.
+FIELDS = (
+    "legacy",
+    "target",
+    "canonical",
+    "since",
+    "removed_in",
+    "remove_after",
+    "policy",
+    "category",
+    "message",
+    "package",
+    "strategy",
+    "origin",
+    "project_version",
+)
+# What makes two declarations the same alias: everything but where it was declared and the
+# canonical path (which depends on the other aliases of a table).
+_DEFINITION = tuple(i for i, f in enumerate(FIELDS) if f not in ("origin", "canonical"))
 
 
 class Alias:
@@ -34,35 +56,24 @@ class Alias:
     """
 
     __module__ = "compatshim"
-    __slots__ = (
-        "canonical",
-        "category",
-        "legacy",
-        "message",
-        "origin",
-        "package",
-        "policy",
-        "project_version",
-        "remove_after",
-        "removed_in",
-        "since",
-        "strategy",
-        "target",
-    )
+    # One tuple holds every field: building thousands of aliases at start-up stays cheap.
+    __slots__ = ("_f",)
 
-    legacy: str
-    target: str
-    canonical: str
-    since: str | None
-    removed_in: str | None
-    remove_after: date | None
-    policy: str
-    category: str | None
-    message: str | None
-    package: str | None
-    strategy: str
-    origin: str
-    project_version: str | None
+    if TYPE_CHECKING:
+        legacy: str
+        target: str
+        canonical: str
+        since: str | None
+        removed_in: str | None
+        remove_after: date | None
+        policy: str
+        category: str | None
+        message: str | None
+        package: str | None
+        strategy: str
+        origin: str
+        project_version: str | None
+        _f: tuple[Any, ...]
 
     def __init__(
         self,
@@ -81,11 +92,35 @@ class Alias:
         origin: str = "",
         project_version: str | None = None,
     ) -> None:
-        values = locals()
-        for field in self.__slots__:
-            object.__setattr__(self, field, values[field])
-        if canonical is None:
-            object.__setattr__(self, "canonical", target)
+        _store(
+            self,
+            (
+                legacy,
+                target,
+                target if canonical is None else canonical,
+                since,
+                removed_in,
+                remove_after,
+                policy,
+                category,
+                message,
+                package,
+                strategy,
+                origin,
+                project_version,
+            ),
+        )
+
+    @classmethod
+    def from_fields(cls, values: Iterable[Any]) -> Alias:
+        """Build an alias from its field values in :data:`FIELDS` order (no defaults applied)."""
+        alias = object.__new__(cls)
+        _store(alias, tuple(values))
+        return alias
+
+    def fields(self) -> tuple[Any, ...]:
+        """The field values, in :data:`FIELDS` order."""
+        return self._f
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Alias objects are read-only (tried to set {name!r})")
@@ -102,7 +137,8 @@ class Alias:
         return f"Alias({self.legacy!r} -> {self.canonical!r}{extra})"
 
     def _definition(self) -> tuple[object, ...]:
-        return tuple(getattr(self, f) for f in self.__slots__ if f not in ("origin", "canonical"))
+        f = self._f
+        return tuple(f[i] for i in _DEFINITION)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Alias):
@@ -114,10 +150,9 @@ class Alias:
 
     def replace(self, **changes: object) -> Alias:
         """Return a copy with some fields changed."""
-        fields = {f: getattr(self, f) for f in self.__slots__}
-        fields.update(changes)
-        legacy, target = fields.pop("legacy"), fields.pop("target")
-        return Alias(legacy, target, **fields)
+        values = dict(zip(FIELDS, self._f))
+        values.update(changes)
+        return Alias.from_fields(values[field] for field in FIELDS)
 
     @property
     def kind(self) -> str:
@@ -143,6 +178,21 @@ class Alias:
     def canonical_attr(self) -> str | None:
         """The attribute path of the canonical object (``None`` for a module alias)."""
         return self.canonical.partition(":")[2] or None
+
+
+_store = vars(Alias)["_f"].__set__
+
+
+def _field(index: int) -> property:
+    def get(self: Alias) -> Any:
+        return self._f[index]
+
+    return property(get)
+
+
+for _index, _name in enumerate(FIELDS):
+    setattr(Alias, _name, _field(_index))
+del _index, _name
 
 
 def check_dotted(name: str, *, what: str, allow_attr: bool) -> str | None:
@@ -199,6 +249,8 @@ def _validate(alias: Alias, stdlib: frozenset[str]) -> None:
 class AliasTable:
     """A validated, immutable set of aliases with component-wise, longest-prefix resolution.
 
+    :param resolved: the aliases come from another table, already validated and with their
+        ``canonical`` paths resolved; only their conflicts are checked again.
     :raises ConfigError: for invalid names, conflicting definitions of one legacy path, cycles and
         aliases that would redirect the standard library.
     """
@@ -206,11 +258,12 @@ class AliasTable:
     __module__ = "compatshim"
     __slots__ = ("_all", "_children", "_modules", "_names", "_roots")
 
-    def __init__(self, aliases: Iterable[Alias] = ()) -> None:
-        stdlib = stdlib_module_names()
+    def __init__(self, aliases: Iterable[Alias] = (), *, resolved: bool = False) -> None:
         declared: dict[str, Alias] = {}
+        stdlib = frozenset() if resolved else stdlib_module_names()
         for alias in aliases:
-            _validate(alias, stdlib)
+            if not resolved:
+                _validate(alias, stdlib)
             other = declared.get(alias.legacy)
             if other is not None and other != alias:
                 raise ConfigError(
@@ -219,25 +272,26 @@ class AliasTable:
                     slug="alias-conflict",
                 )
             declared.setdefault(alias.legacy, alias)
+        self._index(declared)
+        if not resolved:
+            # Resolve every chain now: cycles are configuration errors, not import-time recursion.
+            finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
+            self._index({key: a.replace(canonical=finals[key]) for key, a in declared.items()})
+
+    def _index(self, declared: dict[str, Alias]) -> None:
+        self._all = declared
         self._modules = {k: a for k, a in declared.items() if a.kind == "module"}
         self._names: dict[str, dict[str, Alias]] = {}
-        for alias in declared.values():
-            if alias.kind == "name":
-                self._names.setdefault(alias.module, {})[alias.attr or ""] = alias
-        # Resolve every chain now: cycles are configuration errors, not import-time recursion.
-        finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
-        self._all = {key: a.replace(canonical=finals[key]) for key, a in declared.items()}
-        self._modules = {k: self._all[k] for k in self._modules}
-        self._names = {
-            m: {n: self._all[a.legacy] for n, a in d.items()} for m, d in self._names.items()
-        }
         children: dict[str, set[str]] = {}
-        for key in self._all:
-            parts = key.partition(":")[0].split(".")
+        for key, alias in declared.items():
+            module, _, attr = key.partition(":")
+            if attr:
+                self._names.setdefault(module, {})[attr] = alias
+            parts = module.split(".")
             for depth in range(1, len(parts)):
                 children.setdefault(".".join(parts[:depth]), set()).add(parts[depth])
         self._children = {k: frozenset(v) for k, v in children.items()}
-        self._roots = frozenset(key.partition(":")[0].partition(".")[0] for key in self._all)
+        self._roots = frozenset(key.partition(":")[0].partition(".")[0] for key in declared)
 
     # -- container protocol -------------------------------------------------------------------
 

@@ -7,11 +7,11 @@ The nearest ``pyproject.toml`` above the current directory that has the table is
 
 from __future__ import annotations
 
-import datetime
 import os
 
 from . import _compat
 from . import _policy
+from ._alias import FIELDS
 from ._alias import Alias
 from ._alias import AliasTable
 from ._errors import ConfigError
@@ -182,12 +182,7 @@ OPTIONS: tuple[Option, ...] = (
 
 _TOP = {o.key: o for o in OPTIONS if o.scope in ("top", "both")}
 _ALIAS = {o.key: o for o in OPTIONS if o.scope in ("alias", "both")}
-_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "boolean": (bool,),
-    "date": (datetime.date,),
-    "table": (dict,),
-}
+_PYTHON_TYPES: dict[str, type] = {"string": str, "boolean": bool, "table": dict}
 
 
 class Config:
@@ -195,20 +190,16 @@ class Config:
 
     __module__ = "compatshim"
 
-    def __init__(
-        self,
-        path: str | None,
-        settings: Mapping[str, Any],
-        aliases: tuple[Alias, ...],
-    ) -> None:
-        #: The aliases as a validated :class:`AliasTable` (chains resolved, cycles rejected).
-        self.table = AliasTable(aliases)
+    def __init__(self, path: str | None, settings: Mapping[str, Any], table: AliasTable) -> None:
         #: The ``pyproject.toml`` read (``None`` when no file has a ``[tool.compatshim]`` table).
         self.path = path
         #: The directory paths in the configuration are relative to (absolute).
         self.root = os.path.dirname(path) if path is not None else os.getcwd()
-        #: The aliases declared, in file order.
-        self.aliases = aliases
+        #: The aliases as a validated :class:`AliasTable` (chains resolved, cycles rejected).
+        self.table = table
+        #: The aliases in file order, with their chains resolved.
+        self.aliases = tuple(table)
+        self._settings = {k: v for k, v in settings.items() if k != "aliases"}
         self.policy: str = settings["policy"]
         self.category: str | None = settings["category"]
         self.message: str | None = settings["message"]
@@ -242,11 +233,15 @@ class _Locator:
 
 
 def _check_value(option: Option, value: Any, label: str) -> Any:
-    if (
-        not isinstance(value, _PYTHON_TYPES[option.type])
-        or (option.type != "boolean" and isinstance(value, bool))
-        or (option.type == "date" and isinstance(value, datetime.datetime))
-    ):
+    if option.type == "date":
+        import datetime  # on demand: the cached start-up path never needs it
+
+        # TOML dates are datetime.date; a datetime (a date subclass) is a different TOML type.
+        valid = isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+    else:
+        expected = _PYTHON_TYPES[option.type]
+        valid = isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
+    if not valid:
         hint = " (quote version numbers)" if option.key in ("since", "removed_in") else ""
         raise ConfigError(
             f"{label} must be a {option.type}, not {type(value).__name__} {value!r}{hint}",
@@ -331,17 +326,12 @@ def parse_table(
         )
         for legacy, value in settings["aliases"].items()
     )
-    return Config(path, settings, aliases)
+    return Config(path, settings, AliasTable(aliases))
 
 
-def _read(path: str, raw: bytes | None = None) -> tuple[dict[str, Any], str]:
+def _parse(path: str, raw: bytes) -> tuple[dict[str, Any], str]:
     try:
-        if raw is None:
-            with open(path, "rb") as file:
-                raw = file.read()
         text = raw.decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}", slug="config-not-found") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc})", slug="config-invalid-toml") from None
     try:
@@ -355,27 +345,66 @@ def _has_table(data: Mapping[str, Any]) -> bool:
     return isinstance(tool, dict) and "compatshim" in tool
 
 
-def find_pyproject(start: str) -> tuple[str, dict[str, Any], str] | None:
-    """The nearest ``pyproject.toml`` at or above ``start`` with a ``[tool.compatshim]`` table.
+def telemetry_disabled_by_env() -> bool:
+    """Whether ``COMPATSHIM_TELEMETRY`` switches telemetry (and every write) off."""
+    value = os.environ.get("COMPATSHIM_TELEMETRY", "").strip().lower()
+    return value in ("0", "false", "no", "off")
 
-    :returns: its absolute path, parsed content and text, or ``None``.
-    """
-    folder = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(folder, "pyproject.toml")
+
+_REMOVE_AFTER = FIELDS.index("remove_after")
+
+
+def _to_payload(config: Config) -> tuple[object, ...]:
+    # marshal knows no dates: remove_after travels as an ISO string.
+    rows = []
+    for alias in config.table:
+        row = list(alias.fields())
+        if alias.remove_after is not None:
+            row[_REMOVE_AFTER] = alias.remove_after.isoformat()
+        rows.append(tuple(row))
+    return (tuple(config._settings.items()), tuple(rows))
+
+
+def _from_payload(path: str, payload: Any) -> Config:
+    settings, rows = payload
+    aliases = []
+    for row in rows:
+        if row[_REMOVE_AFTER] is not None:
+            import datetime
+
+            row = list(row)
+            row[_REMOVE_AFTER] = datetime.date.fromisoformat(row[_REMOVE_AFTER])
+        aliases.append(Alias.from_fields(row))
+    return Config(path, dict(settings), AliasTable(aliases, resolved=True))
+
+
+def _load_file(path: str, raw: bytes, *, required: bool) -> Config | None:
+    from . import _cache
+
+    key = _cache.make_key(path, raw)
+    cached = _cache.load(path, key)
+    if cached is not None:
         try:
-            with open(candidate, "rb") as file:
-                raw = file.read()
-        except OSError:
-            raw = b""
-        if b"compatshim" in raw:  # most pyproject files need no parsing at all
-            data, text = _read(candidate, raw)
-            if _has_table(data):
-                return candidate, data, text
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
+            return _from_payload(path, cached)
+        except Exception:  # noqa: BLE001, S110 - a cache of another shape: parse the file
+            pass
+    data, text = _parse(path, raw)
+    if not _has_table(data):
+        if required:
+            raise ConfigError(f"{path}: has no [tool.compatshim] table", slug="config-no-table")
+        return None
+    config = parse_table(data, path, text)
+    if config.telemetry and not telemetry_disabled_by_env():
+        _cache.store(path, key, _to_payload(config))
+    return config
+
+
+def _read_bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:
+        return None
 
 
 def load_config(pyproject: str | os.PathLike[str] | None = None) -> Config:
@@ -389,15 +418,23 @@ def load_config(pyproject: str | os.PathLike[str] | None = None) -> Config:
     explicit = pyproject if pyproject is not None else os.environ.get("COMPATSHIM_CONFIG") or None
     if explicit is not None:
         path = os.path.realpath(os.fspath(explicit))
-        if not os.path.isfile(path):
+        raw = _read_bytes(path) if os.path.isfile(path) else None
+        if raw is None:
             source = "COMPATSHIM_CONFIG" if pyproject is None else "pyproject"
             raise ConfigError(f"{path}: no such file ({source})", slug="config-not-found")
-        data, text = _read(path)
-        if not _has_table(data):
-            raise ConfigError(f"{path}: has no [tool.compatshim] table", slug="config-no-table")
-    else:
-        found = find_pyproject(os.getcwd())
-        if found is None:
+        config = _load_file(path, raw, required=True)
+        assert config is not None
+        return config
+    folder = os.getcwd()
+    while True:
+        path = os.path.join(folder, "pyproject.toml")
+        raw = _read_bytes(path)
+        # Most pyproject files do not mention compatshim at all: no need to parse them.
+        if raw is not None and b"compatshim" in raw:
+            config = _load_file(path, raw, required=False)
+            if config is not None:
+                return config
+        parent = os.path.dirname(folder)
+        if parent == folder:
             return parse_table({})
-        path, data, text = found
-    return parse_table(data, path, text)
+        folder = parent

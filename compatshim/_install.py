@@ -70,7 +70,7 @@ class _Runtime:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.table = AliasTable(())
-        self.sources: dict[str, tuple[Alias, ...]] = {}
+        self.sources: dict[str, AliasTable] = {}
         self.created: dict[str, ModuleType] = {}
         self.finder: AliasFinder | None = None
         self.installation: Installation | None = None
@@ -98,11 +98,13 @@ def _env_policy() -> str | None:
     return value
 
 
-def _set_source(key: str, aliases: tuple[Alias, ...]) -> None:
-    # Build the new table first: a conflict leaves the installed one untouched.
+def _set_source(key: str, table: AliasTable) -> None:
+    # Build the new table first: a conflict leaves the installed one untouched. With one source
+    # (the usual case) its table is used as it is; several are merged and resolved together.
     sources = dict(_runtime.sources)
-    sources[key] = aliases
-    table = AliasTable(a for group in sources.values() for a in group)
+    sources[key] = table
+    if len(sources) > 1:
+        table = AliasTable(a for group in sources.values() for a in group)
     _runtime.sources = sources
     _runtime.table = table
     _put_finder_first()
@@ -154,7 +156,7 @@ def install(pyproject: str | os.PathLike[str] | None = None) -> Installation:
         if key in _runtime.sources and _runtime.installation is not None:
             _put_finder_first()
             return _runtime.installation
-        _set_source(key, config.aliases)
+        _set_source(key, config.table)
         _policy.set_override(override)
         installation = _runtime.installation = Installation(config)
     _hook_imported_modules()
@@ -182,8 +184,8 @@ def alias(legacy: str, target: str, **options: Any) -> Alias:
     if _disabled():
         return made
     with _runtime.lock:
-        aliases = tuple(a for a in _runtime.sources.get("code", ()) if a.legacy != legacy)
-        _set_source("code", (*aliases, made))
+        aliases = [a for a in _runtime.sources.get("code", ()) if a.legacy != legacy]
+        _set_source("code", AliasTable([*aliases, made]))
         if _runtime.installation is None:
             _runtime.installation = Installation(None)
         result = _runtime.table.get(legacy) or made

@@ -7,7 +7,6 @@ pytest's ``--compatshim-strict``) and the removal schedule, which wins over ever
 from __future__ import annotations
 
 import builtins
-import datetime
 import threading
 
 from . import _diagnostics
@@ -19,6 +18,8 @@ from ._errors import LegacyPathRemoved
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import datetime
+
     from ._alias import Alias
 
 __all__ = ["POLICIES", "action", "display", "set_override", "warning_category", "warning_message"]
@@ -64,8 +65,13 @@ def removal(alias: Alias, today: datetime.date | None = None) -> str | None:
     :returns: a sentence for the error message, or ``None`` while the alias is still alive.
     """
     after = alias.remove_after
-    if after is not None and (today or datetime.date.today()) > after:
-        return f"was removed after {after.isoformat()}"
+    if after is not None:
+        if today is None:
+            import datetime
+
+            today = datetime.date.today()
+        if today > after:
+            return f"was removed after {after.isoformat()}"
     if alias.removed_in is None:
         return None
     key = alias.legacy

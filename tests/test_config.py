@@ -247,3 +247,54 @@ def test_public_names_are_reexported_with_public_module() -> None:
         if isinstance(obj, type):
             assert obj.__module__ == "compatshim", name
     assert dir(compatshim) == compatshim.__all__
+
+
+def _install_modules(project_dir: Path) -> list[str]:
+    # Run install() in a fresh interpreter; report whether it had to parse TOML.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, compatshim; inst = compatshim.install(); "
+        "print(len(inst.aliases), 'tomllib' in sys.modules or 'tomli' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPATSHIM_")}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.split()
+
+
+def test_validated_configuration_is_cached_and_invalidated(tmp_path: Path) -> None:
+    """The second start reads the cache, not TOML; any edit, or a corrupt cache, reparses."""
+    pyproject = write(tmp_path / "pyproject.toml", '[tool.compatshim.aliases]\n"a" = "b"\n')
+    assert _install_modules(tmp_path) == ["1", "True"]
+    cache = tmp_path / ".compatshim" / "config.cache"
+    assert cache.is_file()
+    assert (tmp_path / ".compatshim" / ".gitignore").read_text().endswith("*\n")
+    assert _install_modules(tmp_path) == ["1", "False"]
+    pyproject.write_text('[tool.compatshim.aliases]\n"a" = "b"\n"c" = "d"\n', encoding="utf-8")
+    assert _install_modules(tmp_path) == ["2", "True"]
+    cache.write_bytes(b"\x00garbage")
+    assert _install_modules(tmp_path) == ["2", "True"]
+    assert _install_modules(tmp_path) == ["2", "False"]
+
+
+def test_no_cache_is_written_with_telemetry_off(tmp_path: Path) -> None:
+    """``telemetry = false`` means compatshim writes nothing, not even its cache."""
+    write(tmp_path / "pyproject.toml", "[tool.compatshim]\ntelemetry = false\n")
+    assert _install_modules(tmp_path) == ["0", "True"]
+    assert not (tmp_path / ".compatshim").exists()
+
+
+def test_unwritable_cache_folder_is_only_a_slower_start(tmp_path: Path) -> None:
+    """A file where the state folder should be does not stop install()."""
+    write(tmp_path / "pyproject.toml", '[tool.compatshim.aliases]\n"a" = "b"\n')
+    (tmp_path / ".compatshim").write_text("not a folder")
+    assert _install_modules(tmp_path) == ["1", "True"]
+    assert _install_modules(tmp_path) == ["1", "True"]
