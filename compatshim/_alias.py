@@ -211,38 +211,39 @@ def check_dotted(name: str, *, what: str, allow_attr: bool) -> str | None:
 
 
 def _validate(alias: Alias, stdlib: frozenset[str]) -> None:
-    def fail(problem: str, slug: str) -> ConfigError:
+    def fail(problem: str, *, slug: str) -> ConfigError:
         return ConfigError(f"{alias.origin}: alias {alias.legacy!r}: {problem}", slug=slug)
 
     problem = check_dotted(alias.legacy, what="legacy path", allow_attr=True)
     if problem is None:
         problem = check_dotted(alias.target, what="target", allow_attr=True)
     if problem is not None:
-        raise fail(problem, "alias-bad-name")
+        raise fail(problem, slug="alias-bad-name")
     if alias.attr is not None and "." in alias.attr:
-        raise fail("a moved name must be one attribute ('pkg.mod:Name')", "alias-bad-name")
+        raise fail("a moved name must be one attribute ('pkg.mod:Name')", slug="alias-bad-name")
     if alias.kind == "module" and ":" in alias.target:
         raise fail(
             f"a module alias must target a module, not {alias.target!r}; "
             f"write the key as '{alias.legacy}:<name>' to alias one name",
-            "alias-kind-mismatch",
+            slug="alias-kind-mismatch",
         )
     if alias.kind == "name" and ":" not in alias.target:
         raise fail(
-            f"a moved name must target 'module:name', not {alias.target!r}", "alias-kind-mismatch"
+            f"a moved name must target 'module:name', not {alias.target!r}",
+            slug="alias-kind-mismatch",
         )
     if alias.legacy == alias.target:
-        raise fail("the legacy path equals its target", "alias-self")
+        raise fail("the legacy path equals its target", slug="alias-self")
     top = alias.legacy.partition(".")[0].partition(":")[0]
     if top in stdlib or top == "compatshim":
         raise fail(
             f"{top!r} belongs to the standard library; compatshim never redirects it",
-            "alias-stdlib",
+            slug="alias-stdlib",
         )
     if alias.kind == "module" and alias.target.startswith(alias.legacy + "."):
         raise fail(
             f"the target {alias.target!r} lies inside the legacy package, which would alias itself",
-            "alias-cycle",
+            slug="alias-cycle",
         )
 
 

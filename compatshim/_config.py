@@ -156,8 +156,10 @@ OPTIONS: tuple[Option, ...] = (
         "telemetry",
         "boolean",
         True,
-        "Record which code uses which legacy path, locally (see docs/telemetry.md). "
-        "`COMPATSHIM_TELEMETRY=0` turns it off too.",
+        "Whether compatshim may record adoption data and write its local state under "
+        "`.compatshim/`. Recording which code uses which legacy path is not part of this release "
+        "yet; today the switch governs the configuration cache. `COMPATSHIM_TELEMETRY=0` turns "
+        "it off too.",
         scope="top",
         example="false",
     ),
@@ -165,7 +167,7 @@ OPTIONS: tuple[Option, ...] = (
         "data_file",
         "string",
         ".compatshim/telemetry.db",
-        "Where telemetry is stored, relative to the directory of this `pyproject.toml`.",
+        "Where adoption data will be stored, relative to the directory of this `pyproject.toml`.",
         scope="top",
         example='"build/compatshim.db"',
     ),

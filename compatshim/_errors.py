@@ -74,6 +74,8 @@ class CompatshimDeprecationWarning(DeprecationWarning):
     ``filterwarnings = error`` apply to it; a filter can also single it out by this class.
     """
 
+    slug = "legacy-path-deprecated"
+
 
 for _cls in (
     CompatshimError,

@@ -19,6 +19,7 @@ import threading
 
 from . import _compat
 from . import _diagnostics
+from . import _frames
 from . import _hooks
 from . import _proxy
 from . import _sites
@@ -185,7 +186,7 @@ class AliasFinder:
         else:
             # strategy = "direct": the import system stamped our spec on the canonical module.
             module.__spec__ = spec.compatshim_saved  # type: ignore[attr-defined]
-        _sites.use(alias, name, canonical, sys._getframe(1), importing=name, strict=True)
+        _sites.use(alias, name, canonical, _frames.frame_at(1), importing=name, strict=True)
         self.created[name] = module
 
     def _import_canonical(self, legacy: str, canonical: str) -> ModuleType:
@@ -224,7 +225,7 @@ class AliasFinder:
         loader, canonical = self._canonical_loader(fullname)
         hit = self._table_of().resolve_module(fullname)
         assert hit is not None
-        _sites.use(hit[0], fullname, canonical, sys._getframe(1), strict=True)
+        _sites.use(hit[0], fullname, canonical, _frames.frame_at(1), strict=True)
         return loader.get_code(canonical)
 
     def get_source(self, fullname: str) -> str | None:

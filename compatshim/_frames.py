@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
 
-__all__ = ["HANDLE_FROMLIST", "is_import_system", "walk"]
+__all__ = ["HANDLE_FROMLIST", "frame_at", "is_import_system", "is_user", "walk"]
 
 _USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL = range(5)
 
@@ -136,6 +136,13 @@ def walk(frame: FrameType | None) -> tuple[FrameType | None, bool, str | None]:
     return last, False, requested
 
 
-def caller(depth: int = 2) -> FrameType:
-    """The frame ``depth`` levels above the caller of this function."""
-    return sys._getframe(depth)
+def frame_at(depth: int) -> FrameType | None:
+    """The frame ``depth`` levels above the caller, or ``None`` if the stack is not that deep.
+
+    An attribute can be read from C code that has no Python frame above it (a callback on a
+    thread started by an extension): there is nothing to attribute the use to then.
+    """
+    try:
+        return sys._getframe(depth + 1)
+    except ValueError:
+        return None

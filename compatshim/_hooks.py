@@ -52,9 +52,10 @@ class ModuleHook:
     def __call__(self, name: str) -> Any:
         table = self.table_of()
         alias = table.names(self.module_name).get(name)
+        frame = _frames.frame_at(1)
         if alias is not None:
-            return _sites.use_name(alias, sys._getframe(1), self.cells)
-        if name in table.children(self.module_name) and not _is_probe(sys._getframe(1)):
+            return _sites.use_name(alias, frame, self.cells)
+        if name in table.children(self.module_name) and not _is_probe(frame):
             import importlib
 
             return importlib.import_module(f"{self.module_name}.{name}")
@@ -69,7 +70,7 @@ class ModuleHook:
 def _is_probe(frame: Any) -> bool:
     # hasattr() from ``from pkg import sub`` or from introspection must not import anything:
     # the import system imports ``pkg.sub`` itself right after, and inspect only looks.
-    if frame.f_code is _frames.HANDLE_FROMLIST:
+    if frame is None or frame.f_code is _frames.HANDLE_FROMLIST:
         return True
     return _frames.walk(frame)[1]
 

@@ -12,6 +12,7 @@ import sys
 import threading
 
 from . import _diagnostics
+from . import _frames
 from . import _hooks
 from . import _policy
 from . import _proxy
@@ -178,8 +179,8 @@ def alias(legacy: str, target: str, **options: Any) -> Alias:
     :returns: the alias, with its chain resolved.
     :raises ConfigError: for an invalid alias or one that conflicts with another declaration.
     """
-    frame = sys._getframe(1)
-    where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    frame = _frames.frame_at(1)
+    where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
     made = make_alias(legacy, {"target": target, **options}, defaults={}, where=where)
     if _disabled():
         return made

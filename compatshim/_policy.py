@@ -59,6 +59,12 @@ def display(path: str) -> str:
     return path.replace(":", ".")
 
 
+def instead(canonical: str) -> str:
+    """``"import pkg.mod instead"`` for a module, ``"use pkg.mod.Name instead"`` for a name."""
+    verb = "use" if ":" in canonical else "import"
+    return f"{verb} {display(canonical)} instead"
+
+
 def removal(alias: Alias, today: datetime.date | None = None) -> str | None:
     """Why ``alias`` is removed (its ``removed_in`` version is installed or ``remove_after`` is past).
 
@@ -93,7 +99,7 @@ def action(alias: Alias) -> str:
     reason = removal(alias)
     if reason is not None:
         raise LegacyPathRemoved(
-            f"{display(alias.legacy)} {reason}; import {display(alias.canonical)} instead",
+            f"{display(alias.legacy)} {reason}; {instead(alias.canonical)}",
             legacy=alias.legacy,
             canonical=alias.canonical,
         )
@@ -103,8 +109,7 @@ def action(alias: Alias) -> str:
 def error(alias: Alias, legacy: str, canonical: str) -> LegacyPathError:
     """The error for a use of a legacy path under ``policy = "error"``."""
     return LegacyPathError(
-        f"{display(legacy)} is no longer allowed (compatshim policy 'error'); "
-        f"import {display(canonical)} instead",
+        f"{display(legacy)} is no longer allowed (compatshim policy 'error'); {instead(canonical)}",
         legacy=legacy,
         canonical=canonical,
     )
@@ -127,7 +132,7 @@ def warning_message(alias: Alias, legacy: str, canonical: str) -> str:
         text += f" and will be removed in {alias.removed_in}"
     elif alias.remove_after:
         text += f" and will be removed after {alias.remove_after.isoformat()}"
-    return f"{text}; import {fields['canonical']} instead"
+    return f"{text}; {instead(canonical)}"
 
 
 def check_template(template: str) -> str | None:

@@ -29,6 +29,7 @@ __all__ = ["LegacyModule", "LegacySpec", "canonical_of", "new_module"]
 
 _getframe = sys._getframe
 # Bound once: the import system itself always uses this dict, even if sys.modules is rebound.
+_modules = sys.modules
 _modules_get = sys.modules.get
 _object_getattribute = object.__getattribute__
 _module_setattr = types.ModuleType.__setattr__
@@ -72,8 +73,8 @@ class LegacySpec(ModuleSpec):
         value: bool = self.__dict__.get("_compatshim_initializing", False)
         alias, canonical = self.compatshim_alias, self.compatshim_canonical
         if alias is not None and canonical is not None:
-            frame = _getframe(1)
-            if not _frames.is_import_system(frame):
+            frame = _frames.frame_at(1)
+            if frame is not None and not _frames.is_import_system(frame):
                 _sites.use(alias, self.name, canonical, frame, importing=self.name)
         return value
 
@@ -90,6 +91,7 @@ class _State:
         "cname",
         "legacy",
         "names",
+        "namespace",
         "package",
         "special",
         "target",
@@ -103,6 +105,9 @@ class _State:
         self.alias = alias
         self.names = names
         self.target: types.ModuleType | None = None
+        # The canonical module's __dict__ while it is a plain module (the fast path reads it);
+        # empty otherwise, so that every lookup takes the general route through getattr().
+        self.namespace: dict[str, Any] = {}
         self.package = False
         self.children: dict[str, types.ModuleType] = {}
         self.special = dict(_BASE_SPECIAL)
@@ -120,17 +125,18 @@ class LegacyModule(types.ModuleType):
     # The hot path of legacy code: keep it to a handful of dict lookups and one frame peek.
     def __getattribute__(self, name: str) -> Any:
         st = _state_of(self)
-        kind = st.special.get(name)
-        if kind is not None:
-            return _special(self, st, name, kind)
-        target = _modules_get(st.cname) or st.target
-        if target is None:
-            raise _missing(st, name)
+        if name in st.special:
+            return _special(self, st, name)
         try:
-            value = getattr(target, name)
-        except AttributeError:
-            raise _missing(st, name) from None
-        frame = _getframe(1)
+            value = st.namespace[name]
+            if _modules[st.cname] is not st.target:
+                raise KeyError(name)  # the canonical module was replaced: take the general route
+        except KeyError:
+            value = _lookup(st, name)
+        try:
+            frame = _getframe(1)
+        except ValueError:  # read from C code with no Python frame above: nothing to attribute
+            return value
         if (id(frame.f_code), frame.f_lasti) not in st.cells:
             return _first_use(st, name, value, frame)
         return value
@@ -213,7 +219,7 @@ def new_module(
 def bind(module: LegacyModule, target: types.ModuleType) -> None:
     """Point ``module`` at the canonical module and mirror its package status."""
     st = _state_of(module)
-    st.target = target
+    _follow(st, target)
     path = getattr(target, "__path__", None)
     st.package = path is not None
     if path is not None:
@@ -242,7 +248,28 @@ def _holder(path: str) -> tuple[Any, str]:
     return _sites.resolve_object(f"{module}:{head}" if head else module), last
 
 
-def _special(self: LegacyModule, st: _State, name: str, kind: int) -> Any:
+def _lookup(st: _State, name: str) -> Any:
+    # The general route: module __getattr__, missing names, virtual and half-imported modules,
+    # and a canonical module that was deleted from sys.modules and imported again.
+    target = _modules_get(st.cname) or st.target
+    if target is None:
+        raise _missing(st, name)
+    if target is not st.target:
+        _follow(st, target)
+    try:
+        return getattr(target, name)
+    except AttributeError:
+        raise _missing(st, name) from None
+
+
+def _follow(st: _State, target: types.ModuleType) -> None:
+    st.target = target
+    # A module subclass may define properties or __getattribute__: read it through getattr().
+    st.namespace = target.__dict__ if type(target) is _ModuleType else {}
+
+
+def _special(self: LegacyModule, st: _State, name: str) -> Any:
+    kind = st.special[name]
     if kind == _LOCAL:
         return _object_getattribute(self, name)
     if kind == _CHILD:
@@ -250,7 +277,7 @@ def _special(self: LegacyModule, st: _State, name: str, kind: int) -> Any:
     if kind == _DICT:
         target = _modules_get(st.cname) or st.target
         return _own_dict(self) if target is None else target.__dict__
-    return _sites.use_name(st.names[name], _getframe(2), st.cells)
+    return _sites.use_name(st.names[name], _frames.frame_at(2), st.cells)
 
 
 def _missing(st: _State, name: str) -> AttributeError:

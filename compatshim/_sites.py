@@ -168,11 +168,13 @@ def resolve_object(path: str) -> object:
     return obj
 
 
-def use_name(alias: Alias, frame: FrameType, cells: dict[object, object]) -> object:
+def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object]) -> object:
     """Resolve a moved name for the code at ``frame``, reporting the use once per site.
 
     :raises AttributeError: if the canonical object does not exist (the message names it).
     """
+    if frame is None:
+        return _get(alias)
     key = (id(frame.f_code), frame.f_lasti, alias.legacy)
     if key not in cells:
         if frame.f_code is _frames.HANDLE_FROMLIST:

@@ -1,0 +1,329 @@
+"""compatshim's benchmark suite: every figure is a ratio against a baseline measured in the same run.
+
+Usage::
+
+    python benchmarks/run.py            # full run (a few minutes)
+    python benchmarks/run.py --quick    # a smoke run for CI (no assertions on time)
+    python benchmarks/run.py --json results.json
+
+It measures, on the interpreter running it:
+
+* ``access``: nanoseconds per attribute read through a legacy module, against a plain module,
+  a bare PEP 562 ``__getattr__`` forwarder and the usual PEP 562 shim that warns on every access,
+  all in one process.
+* ``find_spec``: the finder's cost for a name that is not an alias, with 0, 100 and 10,000
+  aliases installed (it must not grow with the table).
+* ``miss``: a fresh interpreter importing ~100 standard-library modules, without compatshim and
+  with 10,000 aliases installed, alternating runs.
+* ``startup``: ``import compatshim`` plus ``install()`` with 1,000 aliases read from a
+  ``pyproject.toml``, cold (parsing TOML) and warm (from the validated-configuration cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import timeit
+from pathlib import Path
+from typing import Any
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Ordinary modules a large application imports; none of them is an alias.
+STDLIB_MODULES = """
+abc argparse ast asyncio base64 bisect bz2 calendar cgitb cmd codecs collections
+colorsys compileall concurrent.futures configparser contextlib copy csv ctypes dataclasses
+datetime decimal difflib dis doctest email email.mime.text email.parser enum filecmp fileinput
+fnmatch fractions ftplib functools getopt getpass gettext glob graphlib gzip hashlib heapq
+hmac html html.parser http.client http.cookies http.server imaplib inspect io ipaddress
+json json.decoder logging logging.handlers lzma mailbox mimetypes netrc numbers operator
+optparse pathlib pickle pkgutil platform plistlib poplib pprint profile pstats queue quopri
+random re reprlib rlcompleter runpy sched secrets selectors shelve shlex shutil signal
+smtplib socket socketserver sqlite3 ssl stat statistics string stringprep struct subprocess
+symtable sysconfig tabnanny tarfile tempfile textwrap threading timeit token tokenize trace
+traceback tracemalloc typing unittest unittest.mock urllib.parse urllib.request uuid
+warnings wave weakref xml.dom.minidom xml.etree.ElementTree xml.sax zipfile zipimport zoneinfo
+""".split()  # noqa: SIM905 - one readable block of names
+
+
+def _aliases_toml(count: int) -> str:
+    lines = ["[tool.compatshim]", "[tool.compatshim.aliases]"]
+    for i in range(count):
+        if i % 3 == 0:
+            lines.append(
+                f'"legacy{i}.pkg.mod{i}" = {{ target = "canonical{i}.core.mod{i}", '
+                f'since = "1.{i % 10}", removed_in = "9.0" }}'
+            )
+        else:
+            lines.append(f'"legacy{i}.pkg.mod{i}" = "canonical{i}.core.mod{i}"')
+    return "\n".join(lines) + "\n"
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPATSHIM_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure with bytecode caches, as installed code runs
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _python(code: str, cwd: Path) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return proc.stdout.strip()
+
+
+# -- access -----------------------------------------------------------------------------------
+
+
+def bench_access(quick: bool) -> dict[str, Any]:
+    """ns per ``module.X`` through each kind of forwarder, in this one process."""
+    import types
+    import warnings
+
+    import compatshim
+
+    folder = Path(tempfile.mkdtemp(prefix="compatshim-bench-"))
+    (folder / "canon_bench.py").write_text("X = 1\n")
+    (folder / "pyproject.toml").write_text(
+        '[tool.compatshim]\ntelemetry = false\n[tool.compatshim.aliases]\n"legacy_bench" = "canon_bench"\n'
+    )
+    sys.path.insert(0, str(folder))
+    import canon_bench  # type: ignore[import-not-found]
+
+    compatshim.install(folder / "pyproject.toml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import legacy_bench  # type: ignore[import-not-found]
+
+    bare = types.ModuleType("bare_forwarder")
+    bare.__getattr__ = lambda name: getattr(canon_bench, name)  # type: ignore[method-assign]
+
+    def _warn_every_access(name: str) -> Any:
+        warnings.warn(f"{name} moved", DeprecationWarning, stacklevel=2)
+        return getattr(canon_bench, name)
+
+    warning_shim = types.ModuleType("warning_shim")
+    warning_shim.__getattr__ = _warn_every_access  # type: ignore[method-assign]
+
+    number = 200_000 if quick else 1_000_000
+    repeat = 3 if quick else 7
+    results = {}
+    for label, module in [
+        ("plain module (baseline)", canon_bench),
+        ("compatshim legacy module", legacy_bench),
+        ("bare PEP 562 forwarder", bare),
+        ("PEP 562 shim warning on each access", warning_shim),
+    ]:
+        timer = timeit.Timer("m.X", globals={"m": module})
+        best = min(timer.repeat(repeat=repeat, number=number))
+        results[label] = best / number * 1e9
+    compatshim.uninstall()
+    sys.path.remove(str(folder))
+    return {"unit": "ns per access", "values": results}
+
+
+# -- find_spec --------------------------------------------------------------------------------
+
+
+def bench_find_spec(quick: bool) -> dict[str, Any]:
+    """ns per ``find_spec`` of a name that is not an alias, as the table grows."""
+    import compatshim
+    from compatshim import _install
+
+    folder = Path(tempfile.mkdtemp(prefix="compatshim-bench-"))
+    results = {}
+    number = 200_000 if quick else 1_000_000
+    for count in (0, 100, 10_000):
+        (folder / "pyproject.toml").write_text(
+            _aliases_toml(count).replace(
+                "[tool.compatshim]\n", "[tool.compatshim]\ntelemetry = false\n"
+            )
+        )
+        compatshim.install(folder / "pyproject.toml")
+        finder = _install._state().finder
+        assert finder is not None
+        timer = timeit.Timer("f('email.mime.text', None, None)", globals={"f": finder.find_spec})
+        results[f"{count} aliases"] = min(timer.repeat(repeat=5, number=number)) / number * 1e9
+        compatshim.uninstall()
+    return {"unit": "ns per find_spec miss", "values": results}
+
+
+# -- miss: a fresh interpreter importing many ordinary modules --------------------------------
+
+_MISS_SCRIPT = """
+import sys, time
+mode = sys.argv[1]
+if mode == "compatshim":
+    import compatshim
+    compatshim.install("pyproject.toml")
+    assert len(compatshim.installed().aliases) == 10_000
+start = time.perf_counter()
+for name in {modules!r}:
+    try:
+        __import__(name)
+    except ImportError:  # removed in this Python version (cgitb in 3.13, ...)
+        pass
+print(time.perf_counter() - start)
+"""
+
+
+def bench_miss(quick: bool) -> dict[str, Any]:
+    """Wall time of importing ~100 stdlib modules in a fresh interpreter, alternating runs."""
+    folder = Path(tempfile.mkdtemp(prefix="compatshim-bench-"))
+    (folder / "pyproject.toml").write_text(
+        _aliases_toml(10_000).replace(
+            "[tool.compatshim]\n", "[tool.compatshim]\ntelemetry = false\n"
+        )
+    )
+    script = _MISS_SCRIPT.format(modules=STDLIB_MODULES)
+    (folder / "miss.py").write_text(script)
+    runs = 6 if quick else 40
+    times: dict[str, list[float]] = {"none": [], "compatshim": []}
+    for i in range(runs):
+        order = ("none", "compatshim") if i % 2 == 0 else ("compatshim", "none")
+        for mode in order:
+            out = subprocess.run(
+                [sys.executable, "miss.py", mode],
+                cwd=folder,
+                env=_env(),
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            times[mode].append(float(out.split()[-1]))
+    # How many find_spec calls did that import set make? The finder pays one miss each.
+    count_code = f"""
+        import sys
+        calls = 0
+        class Counter:
+            def find_spec(self, *args):
+                global calls
+                calls += 1
+        sys.meta_path.insert(0, Counter())
+        for name in {STDLIB_MODULES!r}:
+            try:
+                __import__(name)
+            except ImportError:
+                pass
+        print(calls, len(sys.modules))
+    """
+    calls, modules = map(int, _python(count_code, folder).split())
+    base = statistics.median(times["none"])
+    with_shim = statistics.median(times["compatshim"])
+    return {
+        "unit": "ms to import the module set",
+        "values": {
+            "without compatshim (baseline)": base * 1e3,
+            "with 10,000 aliases installed": with_shim * 1e3,
+        },
+        "ratio": with_shim / base,
+        "find_spec_calls": calls,
+        "modules_loaded": modules,
+        "runs": runs,
+    }
+
+
+# -- startup ----------------------------------------------------------------------------------
+
+_STARTUP_SCRIPT = """
+import time
+t0 = time.perf_counter()
+import compatshim
+compatshim.install()
+t1 = time.perf_counter()
+print(t1 - t0)
+"""
+
+
+def bench_startup(quick: bool) -> dict[str, Any]:
+    """``import compatshim`` + ``install()`` with 1,000 aliases, cold and from the cache."""
+    folder = Path(tempfile.mkdtemp(prefix="compatshim-bench-"))
+    (folder / "pyproject.toml").write_text(_aliases_toml(1000))
+    runs = 3 if quick else 15
+    cold, warm = [], []
+    for _ in range(runs):
+        cache = folder / ".compatshim" / "config.cache"
+        if cache.exists():
+            cache.unlink()
+        cold.append(float(_python(_STARTUP_SCRIPT, folder)))
+        warm.append(float(_python(_STARTUP_SCRIPT, folder)))
+    empty = Path(tempfile.mkdtemp(prefix="compatshim-bench-"))
+    bare = [float(_python(_STARTUP_SCRIPT, empty)) for _ in range(runs)]
+    return {
+        "unit": "ms for import compatshim + install()",
+        "values": {
+            "no configuration": statistics.median(bare) * 1e3,
+            "1,000 aliases, cached configuration": statistics.median(warm) * 1e3,
+            "1,000 aliases, first run (parses TOML)": statistics.median(cold) * 1e3,
+        },
+    }
+
+
+BENCHMARKS = {
+    "access": bench_access,
+    "find_spec": bench_find_spec,
+    "miss": bench_miss,
+    "startup": bench_startup,
+}
+
+
+def _print(results: dict[str, Any]) -> None:
+    for name, result in results.items():
+        if name == "machine":
+            continue
+        print(f"\n{name} ({result['unit']})")
+        values = result["values"]
+        base = next(iter(values.values()))
+        for label, value in values.items():
+            print(f"  {label:<42} {value:>10.1f}   x{value / base:.2f}")
+        for key in ("ratio", "find_spec_calls", "modules_loaded", "runs"):
+            if key in result:
+                print(f"  {key}: {result[key]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("only", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run")
+    args = parser.parse_args(argv)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "compatshim")],
+        check=True,
+        env=_env(),
+        capture_output=True,
+    )
+    results: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+        }
+    }
+    for name in args.only or BENCHMARKS:
+        results[name] = BENCHMARKS[name](args.quick)
+    print(f"compatshim benchmarks on Python {results['machine']['python']}")
+    _print(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
