@@ -274,7 +274,7 @@ def test_moved_name_on_a_real_module_keeps_its_own_getattr(project: Project) -> 
     assert value["lazy"] == "lazy value"
     assert value["missing"] == "Nothing"
     assert [(w["line"], w["message"]) for w in value["warnings"]] == [
-        (5, "pkg.ws.WebSocketManager is deprecated; import canon.pkg.Thing instead")
+        (5, "pkg.ws.WebSocketManager is deprecated; use canon.pkg.Thing instead")
     ]
 
 

@@ -140,6 +140,6 @@ def test_removed_name_alias_raises_on_use(project: Project) -> None:
         """
     )
     assert result.value == [
-        "gone.helper was removed after 2000-01-01; import canon.pkg.helper instead",
+        "gone.helper was removed after 2000-01-01; use canon.pkg.helper instead",
         False,
     ]

@@ -1,0 +1,1 @@
+"""A shop application, half-way through moving its realtime layer to ``shopapp.core``."""

@@ -1,0 +1,1 @@
+"""The canonical home of shared infrastructure."""
