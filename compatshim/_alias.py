@@ -257,7 +257,7 @@ class AliasTable:
     """
 
     __module__ = "compatshim"
-    __slots__ = ("_all", "_children", "_modules", "_names", "_roots")
+    __slots__ = ("_all", "_children", "_modules", "_names", "roots")
 
     def __init__(self, aliases: Iterable[Alias] = (), *, resolved: bool = False) -> None:
         declared: dict[str, Alias] = {}
@@ -281,18 +281,17 @@ class AliasTable:
 
     def _index(self, declared: dict[str, Alias]) -> None:
         self._all = declared
-        self._modules = {k: a for k, a in declared.items() if a.kind == "module"}
+        self._modules: dict[str, Alias] = {}
         self._names: dict[str, dict[str, Alias]] = {}
-        children: dict[str, set[str]] = {}
         for key, alias in declared.items():
             module, _, attr = key.partition(":")
             if attr:
                 self._names.setdefault(module, {})[attr] = alias
-            parts = module.split(".")
-            for depth in range(1, len(parts)):
-                children.setdefault(".".join(parts[:depth]), set()).add(parts[depth])
-        self._children = {k: frozenset(v) for k, v in children.items()}
-        self._roots = frozenset(key.partition(":")[0].partition(".")[0] for key in declared)
+            else:
+                self._modules[key] = alias
+        self._children: dict[str, frozenset[str]] | None = None  # built when first needed
+        #: The first components of every legacy path: a name outside them is never an alias.
+        self.roots = frozenset(key.partition(".")[0].partition(":")[0] for key in declared)
 
     # -- container protocol -------------------------------------------------------------------
 
@@ -314,10 +313,6 @@ class AliasTable:
 
     # -- resolution ---------------------------------------------------------------------------
 
-    def may_contain(self, fullname: str) -> bool:
-        """O(1) pre-check: can ``fullname`` be a legacy module or lie below one?"""
-        return fullname.partition(".")[0] in self._roots
-
     def resolve_module(self, fullname: str) -> tuple[Alias, str] | None:
         """Map a module name to ``(covering alias, canonical module name)``, or ``None``.
 
@@ -336,11 +331,23 @@ class AliasTable:
 
     def children(self, module: str) -> frozenset[str]:
         """Names directly below ``module`` that lead to declared legacy paths."""
-        return self._children.get(module, frozenset())
+        return self._child_index().get(module, frozenset())
 
     def needs_hook(self, module: str) -> bool:
         """Whether ``module`` (not itself aliased) serves moved names or leads to legacy paths."""
-        return module in self._names or module in self._children
+        return module in self._names or module in self._child_index()
+
+    def _child_index(self) -> dict[str, frozenset[str]]:
+        # Built on first use: a process whose imports never touch a legacy root never needs it.
+        index = self._children
+        if index is None:
+            children: dict[str, set[str]] = {}
+            for key in self._all:
+                parts = key.partition(":")[0].split(".")
+                for depth in range(1, len(parts)):
+                    children.setdefault(".".join(parts[:depth]), set()).add(parts[depth])
+            index = self._children = {k: frozenset(v) for k, v in children.items()}
+        return index
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -6,12 +6,12 @@ configured, Python's last-resort handler prints them to stderr.
 
 from __future__ import annotations
 
-import threading
+from ._locks import ForkSafeLock
 
 
 __all__ = ["report_once", "reported"]
 
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 _seen: set[tuple[str, str]] = set()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-import threading
+from _thread import _local
 
 from . import _compat
 from . import _diagnostics
@@ -45,10 +45,17 @@ class AliasFinder:
 
     def __init__(self, table_of: Callable[[], AliasTable], created: dict[str, ModuleType]) -> None:
         self._table_of = table_of
+        # The current table's first components, read by every find_spec: kept here so that a
+        # name that is no alias costs one set lookup (see use()).
+        self._roots = table_of().roots
         #: Legacy modules this finder created, by name, for uninstall().
         self.created = created
         # Names this thread is looking up through the other finders (re-entry guard).
-        self._local = threading.local()
+        self._local = _local()
+
+    def use(self, table: AliasTable) -> None:
+        """Start answering from ``table`` (the installer swapped in a new one)."""
+        self._roots = table.roots
 
     def __repr__(self) -> str:
         return f"<compatshim.AliasFinder ({len(self._table_of())} aliases)>"
@@ -62,11 +69,10 @@ class AliasFinder:
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
         """Return a spec for a legacy module (or a real one on a legacy path), else ``None``."""
-        table = self._table_of()
-        if not table.may_contain(fullname):
-            return None
+        if fullname.partition(".")[0] not in self._roots:
+            return None  # the path of every ordinary import: one set lookup
         try:
-            return self._find(table, fullname, path, target)
+            return self._find(self._table_of(), fullname, path, target)
         except ConfigError as exc:  # a prefix cycle only shows up for some names
             _diagnostics.report_once("alias-cycle", str(exc), key=fullname)
             return None

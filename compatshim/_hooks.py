@@ -11,11 +11,11 @@ may rely on them (``compatshim check`` reports them as a second implementation).
 from __future__ import annotations
 
 import sys
-import threading
 
 from . import _diagnostics
 from . import _frames
 from . import _sites
+from ._locks import ForkSafeLock
 
 
 TYPE_CHECKING = False
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ModuleHook", "add_hook", "remove_hooks"]
 
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 # module name -> (module, hook) for every hook installed, so uninstall can take them away.
 _installed: dict[str, tuple[ModuleType, ModuleHook]] = {}
 

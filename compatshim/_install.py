@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 
 from . import _diagnostics
 from . import _frames
@@ -22,6 +21,7 @@ from ._config import load_config
 from ._config import make_alias
 from ._errors import ConfigError
 from ._finder import AliasFinder
+from ._locks import ForkSafeLock
 
 
 TYPE_CHECKING = False
@@ -69,7 +69,7 @@ class _Runtime:
     """The process-wide state; every field is only changed under ``lock``."""
 
     def __init__(self) -> None:
-        self.lock = threading.RLock()
+        self.lock = ForkSafeLock(reentrant=True)
         self.table = AliasTable(())
         self.sources: dict[str, AliasTable] = {}
         self.created: dict[str, ModuleType] = {}
@@ -109,6 +109,8 @@ def _set_source(key: str, table: AliasTable) -> None:
     _runtime.sources = sources
     _runtime.table = table
     _put_finder_first()
+    assert _runtime.finder is not None
+    _runtime.finder.use(table)
 
 
 def _put_finder_first() -> None:
@@ -127,9 +129,11 @@ def _put_finder_first() -> None:
 def _hook_imported_modules() -> None:
     # Modules imported before install() that serve moved names or lead to legacy paths.
     table = _runtime.table
+    roots = table.roots
     for name, module in list(sys.modules.items()):
         if (
-            module is not None
+            name.partition(".")[0] in roots
+            and module is not None
             and not isinstance(module, _proxy.LegacyModule)
             and table.needs_hook(name)
             and table.resolve_module(name) is None

@@ -7,13 +7,13 @@ pytest's ``--compatshim-strict``) and the removal schedule, which wins over ever
 from __future__ import annotations
 
 import builtins
-import threading
 
 from . import _diagnostics
 from . import _versions
 from ._errors import CompatshimDeprecationWarning
 from ._errors import LegacyPathError
 from ._errors import LegacyPathRemoved
+from ._locks import ForkSafeLock
 
 
 TYPE_CHECKING = False
@@ -28,7 +28,7 @@ POLICIES = ("warn", "error", "ignore")
 PLACEHOLDERS = ("legacy", "canonical", "since", "removed_in")
 
 _override: str | None = None
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 # Removal by version is decided once per alias and process: the installed version does not change
 # under a running program, and looking it up reads package metadata.
 _removed_by_version: dict[str, str | None] = {}

@@ -10,13 +10,13 @@ statement asked for.
 from __future__ import annotations
 
 import sys
-import threading
 import warnings
 
 from . import _diagnostics
 from . import _frames
 from . import _policy
 from ._errors import LegacyPathError
+from ._locks import ForkSafeLock
 
 
 TYPE_CHECKING = False
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["remember", "reset_warnings", "resolve_object", "use", "use_name"]
 
-_lock = threading.RLock()
+_lock = ForkSafeLock(reentrant=True)
 # (filename, line) -> the (alias, legacy path) pairs already warned about at that line.
 _warned: dict[tuple[str, int], list[tuple[Alias, str]]] = {}
 # Every per-object cache of sites seen ("cells"), so that reset_warnings() can empty them.

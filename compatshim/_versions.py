@@ -7,9 +7,8 @@ pre-, post-, dev-releases and local labels) and is tested against ``packaging``.
 
 from __future__ import annotations
 
-import threading
-
 from . import _compat
+from ._locks import ForkSafeLock
 
 
 TYPE_CHECKING = False
@@ -34,7 +33,7 @@ _PATTERN = r"""
     (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
 """
 _regex: Any = None
-_lock = threading.Lock()
+_lock = ForkSafeLock()
 _top_level_dists: dict[str, list[str]] | None = None
 
 

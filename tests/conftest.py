@@ -152,21 +152,7 @@ class Project:
     ) -> Result:
         """Write ``script`` to ``name`` and run it with this interpreter in the project folder."""
         self.write({name: script})
-        proc = subprocess.run(
-            [sys.executable, *(args or []), name],
-            cwd=self.root,
-            env=self.env(env),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        result = Result(proc)
-        if check and proc.returncode != 0:
-            raise AssertionError(
-                f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-            )
-        return result
+        return self.command([*(args or []), name], env=env, check=check)
 
     def command(
         self, args: list[str], env: dict[str, str] | None = None, check: bool = False
@@ -182,7 +168,9 @@ class Project:
             check=False,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            )
         return Result(proc)
 
 

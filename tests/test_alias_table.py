@@ -22,7 +22,7 @@ def test_prefix_matching_is_component_wise() -> None:
     assert t.resolve_module("legacy.a.legacy") == (t.get("legacy"), "newlib.a.legacy")
     assert t.resolve_module("legacy_extra") is None
     assert t.resolve_module("legacyx.y") is None
-    assert not t.may_contain("legacyx")
+    assert t.roots == frozenset({"legacy"})
 
 
 def test_longest_prefix_wins() -> None:
