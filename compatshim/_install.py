@@ -117,11 +117,15 @@ def _put_finder_first() -> None:
     finder = _runtime.finder
     if finder is None:
         finder = _runtime.finder = AliasFinder(_runtime.table_of, _runtime.created)
-    # A reloaded or second copy of compatshim left a finder of its own: one finder only.
+    # A reloaded compatshim leaves the finder of its earlier incarnation (a different class
+    # object of the same name and module): one finder only. A vendored copy under another
+    # package name keeps its own finder and its own aliases.
     sys.meta_path[:] = [
         f
         for f in sys.meta_path
-        if f is not finder and type(f).__qualname__ != AliasFinder.__qualname__
+        if f is not finder
+        and (type(f).__qualname__, type(f).__module__)
+        != (AliasFinder.__qualname__, AliasFinder.__module__)
     ]
     sys.meta_path.insert(0, finder)
 

@@ -419,3 +419,35 @@ def test_deleted_canonical_module_is_followed_after_reimport(canon_project: Proj
         """
     )
     assert result.value is True
+
+
+def test_a_vendored_copy_keeps_its_own_finder(canon_project: Project) -> None:
+    """A second compatshim under another package name coexists; each serves its own aliases."""
+    import shutil
+    from pathlib import Path
+
+    import compatshim
+
+    vendored = canon_project.root / "somelib" / "_vendor" / "compatshim"
+    shutil.copytree(Path(compatshim.__file__).parent, vendored)
+    for folder in (canon_project.root / "somelib", vendored.parent):
+        (folder / "__init__.py").write_text("")
+    result = canon_project.run(
+        """
+        import sys, warnings, _probe
+        from somelib._vendor import compatshim as vendored
+        import compatshim
+        warnings.simplefilter("ignore")
+        vendored.alias("vendored_old", "canon.pkg")
+        compatshim.install()
+        import vendored_old, old.pkg, canon.pkg
+        _probe.emit([type(f).__module__ for f in sys.meta_path if type(f).__name__ == "AliasFinder"]
+                    + [vendored_old.Thing is canon.pkg.Thing, old.pkg.Thing is canon.pkg.Thing])
+        """
+    )
+    assert result.value == [
+        "compatshim._finder",
+        "somelib._vendor.compatshim._finder",
+        True,
+        True,
+    ]
