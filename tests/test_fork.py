@@ -7,6 +7,7 @@ import sys
 import pytest
 from conftest import Project
 
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="os.fork is POSIX only")
 
 
