@@ -51,7 +51,7 @@ smtplib socket socketserver sqlite3 ssl stat statistics string stringprep struct
 symtable sysconfig tabnanny tarfile tempfile textwrap threading timeit token tokenize trace
 traceback tracemalloc typing unittest unittest.mock urllib.parse urllib.request uuid
 warnings wave weakref xml.dom.minidom xml.etree.ElementTree xml.sax zipfile zipimport zoneinfo
-""".split()  # noqa: SIM905 - one readable block of names
+""".split()
 
 
 def _aliases_toml(count: int) -> str:

@@ -275,6 +275,7 @@ class AliasTable:
             declared.setdefault(alias.legacy, alias)
         self._index(declared)
         if not resolved:
+            self._check_direct()
             # Resolve every chain now: cycles are configuration errors, not import-time recursion.
             finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
             self._index({key: a.replace(canonical=finals[key]) for key, a in declared.items()})
@@ -292,6 +293,20 @@ class AliasTable:
         self._children: dict[str, frozenset[str]] | None = None  # built when first needed
         #: The first components of every legacy path: a name outside them is never an alias.
         self.roots = frozenset(key.partition(".")[0].partition(":")[0] for key in declared)
+
+    def _check_direct(self) -> None:
+        # strategy = "direct" binds the canonical module itself under the legacy name: nothing
+        # could serve a moved name on that legacy module, so declaring one is a mistake.
+        for names in self._names.values():
+            for alias in names.values():
+                hit = self._longest(alias.module)
+                if hit is not None and hit[0].strategy == "direct":
+                    raise ConfigError(
+                        f"{alias.origin}: alias {alias.legacy!r}: {alias.module!r} is covered by "
+                        f"{hit[0].legacy!r} with strategy 'direct', which binds the canonical "
+                        "module itself and cannot serve moved names; use strategy 'proxy' there",
+                        slug="alias-direct-names",
+                    )
 
     # -- container protocol -------------------------------------------------------------------
 
@@ -372,7 +387,8 @@ class AliasTable:
             alias, rest = hit
             name = alias.target + rest
             if name in seen or len(seen) > limit:
-                chain = " -> ".join([*seen[: limit // 2 + 2], name])
+                shown = [*seen, name] if len(seen) < 6 else [*seen[:5], "...", name]
+                chain = " -> ".join(shown)
                 raise ConfigError(f"{alias.origin}: alias cycle: {chain}", slug="alias-cycle")
             seen.append(name)
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib import _bootstrap_external
 
 
-if sys.version_info < (3, 11):  # pragma: no cover - delete with 3.10
-    from importlib import _bootstrap_external
+if sys.version_info >= (3, 11):
+    from importlib.machinery import NamespaceLoader as _NamespaceLoader
+else:  # pragma: no cover - delete with 3.10
+    _NamespaceLoader = _bootstrap_external._NamespaceLoader
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
-    from types import ModuleType
     from typing import Any
 
 
@@ -82,22 +84,15 @@ def _scan_stdlib_names() -> frozenset[str]:
     return frozenset(names)
 
 
-def ensure_namespace_loader(spec: ModuleSpec) -> None:
-    """Give a namespace-package spec a real loader (3.11+ ``PathFinder`` already does).
+def namespace_loader(spec: ModuleSpec) -> Any:
+    """The loader the import system would make for the namespace package ``spec`` describes.
 
-    Up to 3.10 the path finder returns namespace packages with ``spec.loader = None`` and the
-    import system builds the loader itself; compatshim chains loaders, so it needs one first.
+    The path finder returns namespace packages with ``spec.loader = None`` and the import system
+    makes the loader while loading; compatshim chains loaders, so it needs one first. The class
+    became public as ``importlib.machinery.NamespaceLoader`` in 3.11.
     """
-    if spec.loader is not None or sys.version_info >= (3, 11):
-        return
-    spec.loader = _bootstrap_external._NamespaceLoader(  # type: ignore[assignment]  # pragma: no cover
+    return _NamespaceLoader(
         spec.name,
         spec.submodule_search_locations,  # type: ignore[arg-type]
         _bootstrap_external.PathFinder._get_spec,  # type: ignore[attr-defined]
     )
-
-
-def after_namespace_exec(module: ModuleType) -> None:
-    """Up to 3.10 a namespace package has ``__file__ = None``; keep that when we chain its loader."""
-    if sys.version_info < (3, 11) and not hasattr(module, "__file__"):  # pragma: no cover
-        module.__file__ = None

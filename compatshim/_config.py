@@ -231,6 +231,8 @@ class _Locator:
         if self.path is None:
             return "<config>"
         line = self._lines.get(key)
+        if line is None:  # an unquoted dotted key: the line starts with "key."
+            line = next((n for k, n in self._lines.items() if k.startswith(key + ".")), None)
         return f"{self.path}:{line}" if line is not None else self.path
 
 
@@ -278,6 +280,13 @@ def make_alias(
             slug="config-wrong-type",
         )
     unknown = sorted(set(options) - set(_ALIAS))
+    if unknown and "target" not in options:
+        # TOML reads an unquoted dotted key (old.pkg = "new.pkg") as nested tables.
+        raise ConfigError(
+            f"{label} looks like an unquoted dotted key: quote legacy paths in "
+            f'[tool.compatshim.aliases], as in "{legacy}.{unknown[0]}" = ...',
+            slug="config-unknown-key",
+        )
     if unknown:
         raise ConfigError(
             f"{label}: unknown key {unknown[0]!r} (known: {', '.join(_ALIAS)})",

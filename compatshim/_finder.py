@@ -91,19 +91,13 @@ class AliasFinder:
             return None
         spec = self._find_elsewhere(fullname, path, target)
         if spec is None:
-            # Nothing on disk: a virtual module that serves the moved names declared on it.
-            return _proxy.LegacySpec(
-                fullname,
-                self,
-                alias=None,
-                canonical=None,
-                origin="compatshim virtual module",
-                is_package=bool(table.children(fullname)),
-            )
-        _compat.ensure_namespace_loader(spec)
+            return self._virtual_spec(table, fullname)
+        namespace = spec.loader is None and spec.submodule_search_locations is not None
+        if namespace:
+            spec.loader = _compat.namespace_loader(spec)
         loader = spec.loader
         if hasattr(loader, "exec_module") and not isinstance(loader, _HookingLoader):
-            spec.loader = _HookingLoader(loader, self._table_of)  # type: ignore[assignment]
+            spec.loader = _HookingLoader(loader, self._table_of, namespace)  # type: ignore[assignment]
         return spec
 
     def _alias_spec(
@@ -126,8 +120,10 @@ class AliasFinder:
                     cspec = None  # the canonical parent is not a package: no such submodule
                 else:
                     cspec = self._find_elsewhere(canonical, parent_path, None)
-            if cspec is None and known and not names:
-                return None  # the canonical module does not exist, so neither does the alias
+            if cspec is None and known:
+                # The canonical module does not exist: neither does the alias, unless names
+                # that moved elsewhere were declared on it.
+                return self._virtual_spec(table, fullname) if names else None
             origin = getattr(cspec, "origin", None)
             is_package = cspec is None or cspec.submodule_search_locations is not None
         return _proxy.LegacySpec(
@@ -137,6 +133,17 @@ class AliasFinder:
             canonical=canonical,
             origin=origin,
             is_package=is_package,
+        )
+
+    def _virtual_spec(self, table: AliasTable, fullname: str) -> ModuleSpec:
+        # Nothing on disk: a virtual module that serves the moved names declared on it.
+        return _proxy.LegacySpec(
+            fullname,
+            self,
+            alias=None,
+            canonical=None,
+            origin="compatshim virtual module",
+            is_package=bool(table.children(fullname)),
         )
 
     def _find_elsewhere(
@@ -188,7 +195,17 @@ class AliasFinder:
             if _proxy.is_bound(module):  # importlib.reload(legacy module): reload the canonical
                 importlib.reload(self._import_canonical(name, canonical))
                 return
-            _proxy.bind(module, self._import_canonical(name, canonical))
+            try:
+                target = self._import_canonical(name, canonical)
+            except _CanonicalMissing:
+                if not self._table_of().names(name):
+                    raise
+                # Only moved names live here now: the module becomes a virtual one.
+                _proxy.make_virtual(module)
+                spec.compatshim_alias = spec.compatshim_canonical = None
+                self.created[name] = module
+                return
+            _proxy.bind(module, target)
         else:
             # strategy = "direct": the import system stamped our spec on the canonical module.
             module.__spec__ = spec.compatshim_saved  # type: ignore[attr-defined]
@@ -201,7 +218,7 @@ class AliasFinder:
         except ModuleNotFoundError as exc:
             missing = exc.name or ""
             if missing and (canonical == missing or canonical.startswith(missing + ".")):
-                raise ModuleNotFoundError(
+                raise _CanonicalMissing(
                     f"No module named {legacy!r}: it is an alias of {canonical!r}, "
                     f"which cannot be imported ({exc})",
                     name=legacy,
@@ -252,12 +269,17 @@ class AliasFinder:
         return get(canonical) if get is not None else None
 
 
+class _CanonicalMissing(ModuleNotFoundError):
+    """The canonical module of a legacy path does not exist (as opposed to failing inside)."""
+
+
 class _HookingLoader:
     """Chains the loader of a real module on a legacy path, then adds compatshim's hook."""
 
-    def __init__(self, loader: Any, table_of: Callable[[], AliasTable]) -> None:
+    def __init__(self, loader: Any, table_of: Callable[[], AliasTable], namespace: bool) -> None:
         self.loader = loader
         self._table_of = table_of
+        self._namespace = namespace
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         create = getattr(self.loader, "create_module", None)
@@ -271,7 +293,8 @@ class _HookingLoader:
         if getattr(module, "__loader__", None) is self:
             module.__loader__ = self.loader
         self.loader.exec_module(module)
-        _compat.after_namespace_exec(module)
+        if self._namespace and not hasattr(module, "__file__"):
+            module.__file__ = None  # as the import system leaves a namespace package
         _hooks.add_hook(module, self._table_of)
 
     def __getattr__(self, name: str) -> Any:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HANDLE_FROMLIST", "frame_at", "is_import_system", "is_user", "walk"]
 
-_USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL = range(5)
+_USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL, _RUNPY = range(6)
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _STDLIB_DIR = os.path.dirname(os.path.abspath(os.__file__)) + os.sep
@@ -29,7 +29,7 @@ _FROZEN = {
     "<frozen importlib._bootstrap>": _BOOTSTRAP,
     "<frozen importlib._bootstrap_external>": _SKIP,
     "<frozen importlib.util>": _UTIL,
-    "<frozen runpy>": _SKIP,
+    "<frozen runpy>": _RUNPY,
     "<frozen zipimport>": _SKIP,
 }
 # Standard-library files, relative to its folder.
@@ -42,17 +42,20 @@ _STDLIB = {
     "unittest/mock.py": _SKIP,
     "pickle.py": _SKIP,
     "copyreg.py": _SKIP,
-    "runpy.py": _SKIP,
+    "runpy.py": _RUNPY,
+    "logging/config.py": _SKIP,
+    "importlib/metadata.py": _SKIP,  # 3.9; a package from 3.10
     "zipimport.py": _SKIP,
     "inspect.py": _PROBE,
     "pydoc.py": _PROBE,
     "rlcompleter.py": _PROBE,
     "doctest.py": _PROBE,
 }
-_STDLIB_PREFIXES = (("importlib/resources/", _SKIP),)
+_STDLIB_PREFIXES = (("importlib/resources/", _SKIP), ("importlib/metadata/", _SKIP))
 # Third-party helpers, matched by the end of their path.
 _SUFFIXES = (
     ("/_pytest/monkeypatch.py", _SKIP),
+    ("/importlib_metadata/__init__.py", _SKIP),  # the backport's EntryPoint.load()
     ("/IPython/core/completer.py", _PROBE),
     ("/jedi/inference/compiled/access.py", _PROBE),
 )
@@ -127,6 +130,11 @@ def walk(frame: FrameType | None) -> tuple[FrameType | None, bool, str | None]:
             return frame, True, requested
         if kind == _BOOTSTRAP and code.co_name == "_find_and_load":
             name = frame.f_locals.get("name")
+            if isinstance(name, str):
+                requested = name
+        elif kind == _RUNPY and code.co_name == "_get_module_details":
+            # runpy imports the package of the module it runs first: that is not the use.
+            name = frame.f_locals.get("mod_name")
             if isinstance(name, str):
                 requested = name
         elif kind == _UTIL and code.co_name == "find_spec":

@@ -15,6 +15,7 @@ import sys
 from . import _diagnostics
 from . import _frames
 from . import _sites
+from ._errors import LegacyPathError
 from ._locks import ForkSafeLock
 
 
@@ -55,16 +56,33 @@ class ModuleHook:
         frame = _frames.frame_at(1)
         if alias is not None:
             return _sites.use_name(alias, frame, self.cells)
-        if name in table.children(self.module_name) and not _is_probe(frame):
-            import importlib
-
-            return importlib.import_module(f"{self.module_name}.{name}")
+        child = f"{self.module_name}.{name}"
+        if (
+            name in table.children(self.module_name)
+            and table.resolve_module(child) is not None
+            and not _is_probe(frame)
+        ):
+            # A legacy module below this real package, reached as an attribute without an
+            # import statement (as when the package used to import it itself).
+            return _import_child(child)
         if self.previous is not None:
             return self.previous(name)
         raise AttributeError(f"module {self.module_name!r} has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"<compatshim hook for {self.module_name!r}>"
+
+
+def _import_child(name: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except LegacyPathError:
+        raise  # a policy the user configured
+    except ImportError as exc:
+        # For getattr()/hasattr() this is simply a missing attribute, as without compatshim.
+        raise AttributeError(f"{name} cannot be imported: {exc}") from exc
 
 
 def _is_probe(frame: Any) -> bool:

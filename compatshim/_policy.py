@@ -124,7 +124,16 @@ def warning_message(alias: Alias, legacy: str, canonical: str) -> str:
         "removed_in": alias.removed_in or "a future version",
     }
     if alias.message is not None:
-        return alias.message.format_map(fields)
+        try:
+            return alias.message.format_map(fields)
+        except (ValueError, KeyError, IndexError, AttributeError) as exc:
+            # Validated at load time, yet a format spec can still fail on some values.
+            _diagnostics.report_once(
+                "bad-message",
+                f"the message of alias {alias.legacy!r} cannot be formatted ({exc}); "
+                "using the default message",
+                key=alias.legacy,
+            )
     text = fields["legacy"] + " is deprecated"
     if alias.since:
         text += f" since {alias.since}"
@@ -138,15 +147,19 @@ def warning_message(alias: Alias, legacy: str, canonical: str) -> str:
 def check_template(template: str) -> str | None:
     """Return why ``template`` is not a valid message template, or ``None``."""
 
-    class _Fields(dict):  # type: ignore[type-arg]
-        def __missing__(self, key: str) -> str:
-            raise KeyError(key)
-
+    # Format it with values shaped like real ones: a format spec that only fails on some values
+    # is caught at run time too, where the default message is used instead.
+    sample = {
+        "legacy": "old.pkg.mod",
+        "canonical": "new.pkg.mod",
+        "since": "2.1",
+        "removed_in": "3.0",
+    }
     try:
-        template.format_map(_Fields.fromkeys(PLACEHOLDERS, ""))
+        template.format_map(sample)
     except KeyError as exc:
         return f"unknown placeholder {{{exc.args[0]}}}; use {', '.join(PLACEHOLDERS)}"
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, AttributeError) as exc:
         return f"invalid template: {exc}"
     return None
 

@@ -41,7 +41,7 @@ _IMPORT_ATTRS = frozenset(
     {"__name__", "__spec__", "__loader__", "__package__", "__path__", "__file__", "__cached__"}
 )
 _SET_LOCALLY = _IMPORT_ATTRS | {"__class__"}
-_LOCAL, _DICT, _CHILD, _NAME = range(4)
+_LOCAL, _DICT, _CHILD, _NAME, _ALL = range(5)
 
 
 class LegacySpec(ModuleSpec):
@@ -75,6 +75,7 @@ class LegacySpec(ModuleSpec):
         if alias is not None and canonical is not None:
             frame = _frames.frame_at(1)
             if frame is not None and not _frames.is_import_system(frame):
+                _reimport_if_gone(self.name, canonical)
                 _sites.use(alias, self.name, canonical, frame, importing=self.name)
         return value
 
@@ -112,6 +113,9 @@ class _State:
         self.children: dict[str, types.ModuleType] = {}
         self.special = dict(_BASE_SPECIAL)
         self.special.update(dict.fromkeys(names, _NAME))
+        if not cname:
+            # A virtual module holds exactly its moved names: a star import binds them all.
+            self.special["__all__"] = _ALL
         # The sites already handled, keyed by (id(code), offset of the instruction): an id stays
         # unique because _sites keeps every such code object alive.
         self.cells: dict[object, object] = _sites.register_cells({})
@@ -149,6 +153,12 @@ class LegacyModule(types.ModuleType):
             # The import system binds a freshly imported child: it belongs to the legacy package.
             st.children[name] = value
             st.special[name] = _CHILD
+        elif name in st.children:
+            # Something else replaces a child (mock.patch("old.pkg.sub")): it goes to the
+            # canonical package, and the legacy package shows it from there.
+            del st.children[name]
+            del st.special[name]
+            self.__setattr__(name, value)
         elif name in st.names:
             holder, attr = _holder(st.names[name].canonical)
             setattr(holder, attr, value)
@@ -228,6 +238,13 @@ def bind(module: LegacyModule, target: types.ModuleType) -> None:
         _module_delattr(module, "__path__")
 
 
+def make_virtual(module: LegacyModule) -> None:
+    """Turn ``module`` into a virtual module: its canonical module does not exist."""
+    st = _state_of(module)
+    st.alias, st.cname, st.target, st.namespace = None, "", None, {}
+    st.special["__all__"] = _ALL
+
+
 def is_bound(module: LegacyModule) -> bool:
     """Whether ``module`` has been bound to its canonical module (i.e. is being reloaded)."""
     return _state_of(module).target is not None
@@ -262,6 +279,26 @@ def _lookup(st: _State, name: str) -> Any:
         raise _missing(st, name) from None
 
 
+def _reimport_if_gone(legacy: str, canonical: str) -> None:
+    # ``import old.mod`` served from sys.modules must behave like ``import new.mod``: if the
+    # canonical module left sys.modules (its import failed after it had imported old.mod, or a
+    # test removed it), import it again, and follow the new module.
+    module = _modules_get(legacy)
+    if not isinstance(module, LegacyModule) or canonical in _modules:
+        return
+    import importlib
+
+    try:
+        target = importlib.import_module(canonical)
+    except BaseException:
+        # It cannot be imported any more, so neither can its legacy path: the next import
+        # statement goes through the finder again (Python 3.12 and older swallow this error).
+        if _modules_get(legacy) is module:
+            del _modules[legacy]
+        raise
+    _follow(_state_of(module), target)
+
+
 def _follow(st: _State, target: types.ModuleType) -> None:
     st.target = target
     # A module subclass may define properties or __getattribute__: read it through getattr().
@@ -277,6 +314,8 @@ def _special(self: LegacyModule, st: _State, name: str) -> Any:
     if kind == _DICT:
         target = _modules_get(st.cname) or st.target
         return _own_dict(self) if target is None else target.__dict__
+    if kind == _ALL:
+        return sorted(st.names)
     return _sites.use_name(st.names[name], _frames.frame_at(2), st.cells)
 
 
@@ -286,7 +325,8 @@ def _missing(st: _State, name: str) -> AttributeError:
         return AttributeError(
             f"module {st.legacy!r} has no attribute {name!r} (it only serves moved names: {moved})"
         )
-    if (_modules_get(st.cname) or st.target) is None:
+    target = _modules_get(st.cname) or st.target
+    if target is None or getattr(getattr(target, "__spec__", None), "_initializing", False):
         return AttributeError(
             f"partially initialized module {st.legacy!r} (alias of {st.cname!r}) has no "
             f"attribute {name!r} (most likely due to a circular import)"
@@ -295,20 +335,24 @@ def _missing(st: _State, name: str) -> AttributeError:
 
 
 def _first_use(st: _State, name: str, value: Any, frame: types.FrameType) -> Any:
-    if (
-        st.package
-        and isinstance(value, _ModuleType)
-        and getattr(value, "__name__", None) == f"{st.cname}.{name}"
-    ):
-        # A canonical submodule reached through the legacy package: hand out its legacy module,
-        # so that what the caller does with it is seen too.
-        import importlib
-
-        return importlib.import_module(f"{st.legacy}.{name}")
     if name[:2] == "__" and name[-2:] == "__":
         return value  # dunder probes (__all__, __wrapped__, __version__) are introspection
     if frame.f_code is _frames.HANDLE_FROMLIST:
         return value  # the import system's hasattr probe before ``from pkg import name``
+    if (
+        st.package
+        and isinstance(value, _ModuleType)
+        and getattr(value, "__name__", None) == f"{st.cname}.{name}"
+        and not _frames.walk(frame)[1]
+    ):
+        # A canonical submodule reached through the legacy package: hand out its legacy module
+        # (importing it is a use, never done for introspection), so what follows is seen too.
+        import importlib
+
+        child = importlib.import_module(f"{st.legacy}.{name}")
+        st.children[name] = child
+        st.special[name] = _CHILD
+        return child
     alias = st.alias
     if alias is not None and _sites.use(alias, st.legacy, st.cname, frame) is frame:
         _sites.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti))

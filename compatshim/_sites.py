@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from _weakref import ref as _weak_ref  # the C module: weakref itself is a costlier import
 
 from . import _diagnostics
 from . import _frames
@@ -21,7 +22,9 @@ from ._locks import ForkSafeLock
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import CodeType
     from types import FrameType
+    from weakref import ReferenceType
 
     from ._alias import Alias
 
@@ -32,8 +35,10 @@ _lock = ForkSafeLock(reentrant=True)
 _warned: dict[tuple[str, int], list[tuple[Alias, str]]] = {}
 # Every per-object cache of sites seen ("cells"), so that reset_warnings() can empty them.
 _cell_maps: list[dict[object, object]] = []
-# Code objects whose id() keys a cell: kept alive so an id is never reused for another one.
-_codes: dict[int, object] = {}
+# id(code) -> (weak reference to the code object, the cells keyed by that id). Cells are keyed
+# by id(code): when a code object dies (eval'd code, a reloaded module) its cells are dropped,
+# so memory does not grow with throwaway code and a reused id never finds a stale cell.
+_codes: dict[int, tuple[ReferenceType[CodeType], list[tuple[dict[object, object], object]]]] = {}
 
 
 def _related(path: str, other: str) -> bool:
@@ -128,8 +133,24 @@ def remember(cells: dict[object, object], frame: FrameType, key: object) -> None
     """Record that the site ``frame`` is at has been handled for the object owning ``cells``."""
     code = frame.f_code
     with _lock:
-        _codes.setdefault(id(code), code)
+        entry = _codes.get(id(code))
+        if entry is None:
+            code_id = id(code)
+            entry = _codes[code_id] = (_weak_ref(code, lambda ref: _forget(code_id, ref)), [])
+        entry[1].append((cells, key))
         cells[key] = True
+
+
+def _forget(code_id: int, ref: ReferenceType[CodeType]) -> None:
+    # Runs while a code object is being freed, before its id can be reused; possibly inside any
+    # bytecode, even one of ours: the lock is re-entrant and nothing here iterates what the
+    # interrupted code may be changing.
+    with _lock:
+        entry = _codes.get(code_id)
+        if entry is not None and entry[0] is ref:
+            del _codes[code_id]
+            for cells, key in entry[1]:
+                cells.pop(key, None)
 
 
 def register_cells(cells: dict[object, object]) -> dict[object, object]:
@@ -176,17 +197,19 @@ def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object])
     if frame is None:
         return _get(alias)
     key = (id(frame.f_code), frame.f_lasti, alias.legacy)
-    if key not in cells:
-        if frame.f_code is _frames.HANDLE_FROMLIST:
-            # ``from mod import Name`` probes with hasattr first; only its own lookup is a use.
-            return _get(alias)
-        site = use(alias, alias.legacy, alias.canonical, frame)
-        if site is frame:
-            remember(cells, frame, key)
-        elif site is None and _policy.removal(alias) is not None:
-            # Introspection of a removed name: it is simply not there any more.
-            raise AttributeError(f"{_policy.display(alias.legacy)} was removed")
-    return _get(alias)
+    if key in cells:
+        return _get(alias)
+    if frame.f_code is _frames.HANDLE_FROMLIST:
+        # ``from mod import Name`` probes with hasattr first; only its own lookup is a use.
+        return _get(alias)
+    value = _get(alias)  # a name whose canonical object is missing is not used, just missing
+    site = use(alias, alias.legacy, alias.canonical, frame)
+    if site is frame:
+        remember(cells, frame, key)
+    elif site is None and _policy.removal(alias) is not None:
+        # Introspection of a removed name: it is simply not there any more.
+        raise AttributeError(f"{_policy.display(alias.legacy)} was removed")
+    return value
 
 
 def _get(alias: Alias) -> object:

@@ -180,6 +180,16 @@ def test_no_file_means_an_empty_configuration(
         ),
         ("[tool.compatshim\n", "config-invalid-toml", "invalid TOML"),
         ("[tool]\ncompatshim = 3\n", "config-wrong-type", "[tool.compatshim] must be a table"),
+        (
+            '[tool.compatshim.aliases]\nold.pkg = "new.pkg"\n',
+            "config-unknown-key",
+            ":2: alias 'old' looks like an unquoted dotted key: quote legacy paths",
+        ),
+        (
+            '[tool.compatshim]\nmessage = "{legacy:>{canonical}}"\n',
+            "config-bad-value",
+            "invalid template",
+        ),
     ],
 )
 def test_bad_configuration_names_file_line_and_key(

@@ -5,6 +5,8 @@ Each test runs in a fresh interpreter (see ``conftest.Project``).
 
 from __future__ import annotations
 
+import sys
+
 from conftest import Project
 
 
@@ -398,3 +400,73 @@ def test_longest_prefix_wins_and_chains_resolve(project: Project) -> None:
         "chain_target": "canon.pkg",
         "second_loaded": False,
     }
+
+
+def test_legacy_path_after_its_canonical_module_failed_to_import(project: Project) -> None:
+    """If the canonical module fails after importing its own legacy path, the legacy path fails
+    again too, instead of serving the half-run module (one statement late before 3.13)."""
+    project.write(
+        {
+            "canon/__init__.py": "",
+            "canon/e.py": "import old.e\nraise RuntimeError('boom')\nE = 5\n",
+        }
+    ).config()
+    result = project.run(
+        """
+        import sys, warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        outcomes = []
+        for statement in ("import canon.e", "import old.e", "import old.e"):
+            try:
+                exec(statement)
+                outcomes.append("imported")
+            except RuntimeError as e:
+                outcomes.append(str(e))
+        _probe.emit(outcomes)
+        """
+    )
+    if sys.version_info >= (3, 13):
+        assert result.value == ["boom", "boom", "boom"]
+    else:
+        # The interpreter swallows errors raised while it serves a module from sys.modules.
+        assert result.value == ["boom", "imported", "boom"]
+
+
+def test_mock_patch_of_a_legacy_child_module(canon_project: Project) -> None:
+    """Patching a submodule through its legacy package shows the patch on both paths."""
+    result = canon_project.run(
+        """
+        import warnings, _probe, compatshim
+        from unittest import mock
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old.pkg.sub, canon.pkg
+        with mock.patch("old.pkg.sub", "patched"):
+            inside = [old.pkg.sub, canon.pkg.sub]
+        after = [type(old.pkg.sub).__name__, canon.pkg.sub.__name__]
+        _probe.emit([inside, after])
+        """
+    )
+    assert result.value == [["patched", "patched"], ["LegacyModule", "canon.pkg.sub"]]
+
+
+def test_circular_import_through_a_legacy_path_says_so(project: Project) -> None:
+    """A name missing because the canonical module is still running hints at the cycle."""
+    project.write(
+        {
+            "canon/__init__.py": "from canon import helper\nVALUE = 1\n",
+            "canon/helper.py": "import old\ntry:\n    old.VALUE\nexcept AttributeError as e:\n"
+            "    MESSAGE = str(e)\n",
+        }
+    ).config()
+    result = project.run(
+        """
+        import warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import canon.helper
+        _probe.emit(canon.helper.MESSAGE)
+        """
+    )
+    assert "most likely due to a circular import" in result.value

@@ -451,3 +451,126 @@ def test_a_vendored_copy_keeps_its_own_finder(canon_project: Project) -> None:
         True,
         True,
     ]
+
+
+def test_moved_name_on_a_vanished_module_under_a_module_alias(project: Project) -> None:
+    """ "old" = "canon" plus "old.gone:Thing": old.gone does not exist anywhere, so it becomes
+    a virtual module serving Thing, and find_spec agrees."""
+    project.write(CANON).config(
+        """
+        [tool.compatshim.aliases]
+        "old" = "canon"
+        "old.gone:Thing" = "canon.pkg:Thing"
+        """
+    )
+    result = project.run(
+        """
+        import importlib.util, warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old
+        spec = importlib.util.find_spec("old.gone")
+        from old.gone import Thing
+        import canon.pkg
+        _probe.emit([spec.origin, Thing is canon.pkg.Thing])
+        """
+    )
+    assert result.value == ["compatshim virtual module", True]
+
+
+def test_virtual_module_star_import_and_missing_targets(project: Project) -> None:
+    """A star import binds every moved name; a moved name whose target is missing is just
+    missing (no warning for it)."""
+    project.write(CANON).config(
+        """
+        [tool.compatshim.aliases]
+        "gone.helpers:helper" = "canon.pkg:helper"
+        "gone.helpers:lost" = "canon.pkg:no_such_name"
+        """
+    )
+    result = project.run(
+        """
+        import _probe, compatshim
+        compatshim.install()
+        import gone.helpers
+        with _probe.record() as w:
+            has_lost = hasattr(gone.helpers, "lost")
+        namespace = {}
+        exec("from gone.helpers import helper", namespace)
+        _probe.emit([has_lost, w.simple(), gone.helpers.__all__, "helper" in namespace])
+        """
+    )
+    assert result.value == [False, [], ["helper", "lost"], True]
+
+
+def test_namespace_package_on_a_legacy_path_gets_its_hook(project: Project) -> None:
+    """A real namespace package (no __init__.py) that lost a name still serves it."""
+    project.write(CANON).write({"nspkg/real.py": "X = 1\n"}).config(
+        """
+        [tool.compatshim.aliases]
+        "nspkg:Moved" = "canon.pkg:Thing"
+        "nspkg.old_sub" = "canon.pkg.sub"
+        """
+    )
+    result = project.run(
+        """
+        import warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import nspkg, nspkg.real, canon.pkg, canon.pkg.sub
+        _probe.emit([nspkg.Moved is canon.pkg.Thing, nspkg.old_sub.f is canon.pkg.sub.f,
+                     nspkg.real.X, nspkg.__file__, type(nspkg.__loader__).__name__])
+        """
+    )
+    moved, sub, real, file, loader = result.value
+    assert [moved, sub, real, file] == [True, True, 1, None]
+    assert loader.endswith("NamespaceLoader")
+
+
+def test_hook_on_a_real_package_imports_only_legacy_children(project: Project) -> None:
+    """getattr() on a real package never imports its real submodules, and a legacy child that
+    cannot be imported is simply a missing attribute."""
+    project.write(CANON).write(
+        {
+            "pkg/__init__.py": "",
+            "pkg/a/__init__.py": "print('pkg.a ran')\nimport missing_optional_dependency\n",
+            "pkg/a/b.py": "",
+        }
+    ).config(
+        """
+        [tool.compatshim.aliases]
+        "pkg.a.b" = "canon.pkg.sub"
+        "pkg.opt" = "nowhere.optional"
+        """
+    )
+    result = project.run(
+        """
+        import _probe, compatshim
+        compatshim.install()
+        import pkg
+        _probe.emit([getattr(pkg, "a", None), getattr(pkg, "opt", None), hasattr(pkg, "opt")])
+        """
+    )
+    assert result.value == [None, None, False]
+    assert "pkg.a ran" not in result.stdout
+
+
+def test_direct_strategy_cannot_hide_moved_names(project: Project) -> None:
+    """A moved name on a module served by strategy = "direct" is a configuration error."""
+    project.write(CANON).config(
+        """
+        [tool.compatshim.aliases]
+        "old" = { target = "canon", strategy = "direct" }
+        "old.pkg:Old" = "canon.pkg:Thing"
+        """
+    )
+    result = project.run(
+        """
+        import _probe, compatshim
+        try:
+            compatshim.install()
+        except compatshim.ConfigError as e:
+            _probe.emit(e.slug)
+        """
+    )
+    assert result.value == "alias-direct-names"

@@ -336,3 +336,73 @@ def test_runpy_runs_the_canonical_module(canon_project: Project, python_dash_m: 
         ran, warnings = result.value
         assert ran == ["ran", "old.pkg.tool"]
         assert _where(warnings) == [("main.py", 4)]
+        assert warnings[0]["message"].startswith("old.pkg.tool is deprecated")
+
+
+def test_introspection_never_imports_an_error_policy_child(project: Project) -> None:
+    """inspect and pydoc over a legacy package do not import a child whose policy is error."""
+    from conftest import CANON
+
+    project.write(CANON).config(
+        """
+        [tool.compatshim.aliases]
+        "old" = "canon"
+        "old.pkg.sub" = { target = "canon.pkg.sub", policy = "error" }
+        """
+    )
+    result = project.run(
+        """
+        import inspect, pydoc, warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import canon.pkg.sub, old.pkg
+        members = dict(inspect.getmembers(old.pkg))
+        pydoc.render_doc(old.pkg)
+        _probe.emit("sub" in members)
+        """
+    )
+    assert result.value is True
+
+
+def test_throwaway_code_does_not_grow_memory(canon_project: Project) -> None:
+    """eval()'d code that uses a legacy path leaves no per-site state behind once it is gone."""
+    result = canon_project.run(
+        """
+        import gc, warnings, _probe, compatshim
+        from compatshim import _sites
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old.pkg
+        for _ in range(2000):
+            eval("old.pkg.CONSTANT")
+        gc.collect()
+        _probe.emit([len(_sites._codes), sum(len(c) for c in _sites._cell_maps)])
+        """
+    )
+    assert result.value == [0, 0]
+
+
+def test_entry_points_blame_the_caller_not_importlib_metadata(project: Project) -> None:
+    """A legacy path in an entry point is reported at the line that loads the entry point."""
+    from conftest import CANON
+
+    project.write(CANON).write(
+        {
+            "plugin_dist-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: plugin-dist\n"
+            "Version: 1.0\n",
+            "plugin_dist-1.0.dist-info/entry_points.txt": "[demo.plugins]\nthing = old.pkg:Thing\n",
+        }
+    ).config()
+    result = project.run(
+        """
+        import _probe, compatshim
+        compatshim.install()
+        from compatshim._compat import metadata
+        (point,) = [p for p in metadata().distribution("plugin-dist").entry_points
+                    if p.group == "demo.plugins"]
+        with _probe.record() as w:
+            thing = point.load()
+        _probe.emit([(x["file"], x["line"]) for x in w.simple()])
+        """
+    )
+    assert set(map(tuple, result.value)) == {("main.py", 7)}
