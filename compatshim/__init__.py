@@ -24,6 +24,14 @@ from ._install import install
 from ._install import installed
 from ._install import uninstall
 from ._proxy import LegacyModule
+from ._telemetry import flush
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._report import NoDataError
+    from ._report import TelemetryReport
+    from ._report import telemetry_report
 
 
 __version__ = "0.1.0.dev0"
@@ -41,14 +49,34 @@ __all__ = [
     "LegacyModule",
     "LegacyPathError",
     "LegacyPathRemoved",
+    "NoDataError",
+    "TelemetryReport",
     "__version__",
     "alias",
     "check",
+    "flush",
     "install",
     "installed",
     "load_config",
+    "telemetry_report",
     "uninstall",
 ]
+
+
+# Reporting reads SQLite and formats dates: imported on first use, so that `import compatshim`
+# in the program being measured stays cheap.
+_LAZY = {"NoDataError": "_report", "TelemetryReport": "_report", "telemetry_report": "_report"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'compatshim' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"compatshim.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

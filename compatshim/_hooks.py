@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _cells
 from . import _diagnostics
 from . import _frames
 from . import _sites
@@ -48,7 +49,7 @@ class ModuleHook:
         self.module_name = module_name
         self.previous = previous
         self.table_of = table_of
-        self.cells: dict[object, object] = _sites.register_cells({})
+        self.cells: dict[object, object] = _cells.register({})
 
     def __call__(self, name: str) -> Any:
         table = self.table_of()

@@ -19,9 +19,11 @@ from . import _sites
 from ._alias import AliasTable
 from ._config import load_config
 from ._config import make_alias
+from ._config import telemetry_disabled_by_env
 from ._errors import ConfigError
 from ._finder import AliasFinder
 from ._locks import ForkSafeLock
+from ._telemetry import recorder
 
 
 TYPE_CHECKING = False
@@ -168,6 +170,8 @@ def install(pyproject: str | os.PathLike[str] | None = None) -> Installation:
         _set_source(key, config.table)
         _policy.set_override(override)
         installation = _runtime.installation = Installation(config)
+    persist = config.path is not None and config.telemetry and not telemetry_disabled_by_env()
+    recorder.start(config.data_file if persist else None, config.root)
     _hook_imported_modules()
     return installation
 
@@ -225,6 +229,7 @@ def uninstall() -> None:
         parent = sys.modules.get(parent_name) if parent_name else None
         if parent is not None and parent.__dict__.get(child) is module:
             delattr(parent, child)
+    recorder.stop()
     _hooks.remove_hooks()
     _sites.forget_all()
     _policy.forget()

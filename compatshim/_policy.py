@@ -106,10 +106,12 @@ def action(alias: Alias) -> str:
     return _override or alias.policy
 
 
-def error(alias: Alias, legacy: str, canonical: str) -> LegacyPathError:
-    """The error for a use of a legacy path under ``policy = "error"``."""
+def error(alias: Alias, legacy: str, canonical: str, where: str = "") -> LegacyPathError:
+    """The error for a use of a legacy path under ``policy = "error"`` (at ``where``)."""
+    at = f" (used at {where})" if where else ""
     return LegacyPathError(
-        f"{display(legacy)} is no longer allowed (compatshim policy 'error'); {instead(canonical)}",
+        f"{display(legacy)} is no longer allowed (compatshim policy 'error'); "
+        f"{instead(canonical)}{at}",
         legacy=legacy,
         canonical=canonical,
     )

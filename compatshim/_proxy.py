@@ -13,8 +13,10 @@ import sys
 import types
 from importlib.machinery import ModuleSpec
 
+from . import _cells
 from . import _frames
 from . import _sites
+from ._telemetry import recorder
 
 
 TYPE_CHECKING = False
@@ -118,7 +120,7 @@ class _State:
             self.special["__all__"] = _ALL
         # The sites already handled, keyed by (id(code), offset of the instruction): an id stays
         # unique because _sites keeps every such code object alive.
-        self.cells: dict[object, object] = _sites.register_cells({})
+        self.cells: dict[object, object] = _cells.register({})
 
 
 class LegacyModule(types.ModuleType):
@@ -141,7 +143,11 @@ class LegacyModule(types.ModuleType):
             frame = _getframe(1)
         except ValueError:  # read from C code with no Python frame above: nothing to attribute
             return value
-        if (id(frame.f_code), frame.f_lasti) not in st.cells:
+        try:
+            # Count the hit: a site seen before has its counter cached (a counter nobody reads
+            # when the use does not count or telemetry is off).
+            next(st.cells[(id(frame.f_code), frame.f_lasti)])  # type: ignore[call-overload]
+        except KeyError:
             return _first_use(st, name, value, frame)
         return value
 
@@ -354,6 +360,13 @@ def _first_use(st: _State, name: str, value: Any, frame: types.FrameType) -> Any
         st.special[name] = _CHILD
         return child
     alias = st.alias
-    if alias is not None and _sites.use(alias, st.legacy, st.cname, frame) is frame:
-        _sites.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti))
+    if alias is None:
+        return value
+    site = _sites.use(alias, st.legacy, st.cname, frame, count=False)
+    if site is frame:
+        counter = recorder.cell(alias, st.legacy, frame)
+        _cells.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti), counter)
+        next(counter)
+    elif site is not None:
+        recorder.hit(alias, st.legacy, site)
     return value

@@ -11,34 +11,27 @@ from __future__ import annotations
 
 import sys
 import warnings
-from _weakref import ref as _weak_ref  # the C module: weakref itself is a costlier import
 
+from . import _cells
 from . import _diagnostics
 from . import _frames
 from . import _policy
 from ._errors import LegacyPathError
 from ._locks import ForkSafeLock
+from ._telemetry import recorder
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from types import CodeType
     from types import FrameType
-    from weakref import ReferenceType
 
     from ._alias import Alias
 
-__all__ = ["remember", "reset_warnings", "resolve_object", "use", "use_name"]
+__all__ = ["forget_all", "reset_warnings", "resolve_object", "use", "use_name"]
 
 _lock = ForkSafeLock(reentrant=True)
 # (filename, line) -> the (alias, legacy path) pairs already warned about at that line.
 _warned: dict[tuple[str, int], list[tuple[Alias, str]]] = {}
-# Every per-object cache of sites seen ("cells"), so that reset_warnings() can empty them.
-_cell_maps: list[dict[object, object]] = []
-# id(code) -> (weak reference to the code object, the cells keyed by that id). Cells are keyed
-# by id(code): when a code object dies (eval'd code, a reloaded module) its cells are dropped,
-# so memory does not grow with throwaway code and a reused id never finds a stale cell.
-_codes: dict[int, tuple[ReferenceType[CodeType], list[tuple[dict[object, object], object]]]] = {}
 
 
 def _related(path: str, other: str) -> bool:
@@ -66,13 +59,16 @@ def use(
     *,
     importing: str | None = None,
     strict: bool = False,
+    count: bool = True,
 ) -> FrameType | None:
     """Handle one use of ``legacy`` (covered by ``alias``) seen from ``frame`` outward.
 
     :param importing: the module being loaded, when the use is an import; a module loaded only
         as the parent of the module the statement asked for is not reported.
     :param strict: apply ``error`` policies and removals even to probes (module loading does).
-    :returns: the frame the use was attributed to, or ``None`` for introspection.
+    :param count: record the hit here; the attribute paths count through a cached cell instead.
+    :returns: the frame the use was attributed to, or ``None`` if it is not a use (introspection,
+        or a parent loaded on the way to the module the statement asked for).
     :raises LegacyPathError: if the alias is removed or its policy is ``error``.
     """
     try:
@@ -84,7 +80,8 @@ def use(
         return None
     action = _policy.action(alias)
     if action == "error":
-        raise _policy.error(alias, legacy, canonical)
+        where = f"{site.f_code.co_filename}:{site.f_lineno}" if site is not None else ""
+        raise _policy.error(alias, legacy, canonical, where)
     if probe or site is None:
         return None
     if (
@@ -93,7 +90,9 @@ def use(
         and requested != importing
         and requested.startswith(importing + ".")
     ):
-        return site
+        return None
+    if count:
+        recorder.hit(alias, legacy, site)
     if action == "warn":
         _warn(alias, legacy, canonical, site)
     return site
@@ -129,51 +128,18 @@ def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType) -> None:
         raise
 
 
-def remember(cells: dict[object, object], frame: FrameType, key: object) -> None:
-    """Record that the site ``frame`` is at has been handled for the object owning ``cells``."""
-    code = frame.f_code
-    with _lock:
-        entry = _codes.get(id(code))
-        if entry is None:
-            code_id = id(code)
-            entry = _codes[code_id] = (_weak_ref(code, lambda ref: _forget(code_id, ref)), [])
-        entry[1].append((cells, key))
-        cells[key] = True
-
-
-def _forget(code_id: int, ref: ReferenceType[CodeType]) -> None:
-    # Runs while a code object is being freed, before its id can be reused; possibly inside any
-    # bytecode, even one of ours: the lock is re-entrant and nothing here iterates what the
-    # interrupted code may be changing.
-    with _lock:
-        entry = _codes.get(code_id)
-        if entry is not None and entry[0] is ref:
-            del _codes[code_id]
-            for cells, key in entry[1]:
-                cells.pop(key, None)
-
-
-def register_cells(cells: dict[object, object]) -> dict[object, object]:
-    """Let :func:`reset_warnings` empty ``cells`` (a per-object cache of handled sites)."""
-    with _lock:
-        _cell_maps.append(cells)
-    return cells
-
-
 def reset_warnings() -> None:
     """Forget which sites were warned about, so that each warns again (e.g. once per test)."""
     with _lock:
         _warned.clear()
-        for cells in _cell_maps:
-            cells.clear()
+    _cells.clear()
 
 
 def forget_all() -> None:
     """Drop every cache (for :func:`compatshim.uninstall`)."""
     with _lock:
-        reset_warnings()
-        _cell_maps.clear()
-        _codes.clear()
+        _warned.clear()
+    _cells.forget_all()
 
 
 def resolve_object(path: str) -> object:
@@ -197,16 +163,22 @@ def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object])
     if frame is None:
         return _get(alias)
     key = (id(frame.f_code), frame.f_lasti, alias.legacy)
-    if key in cells:
+    counter = cells.get(key)
+    if counter is not None:
+        next(counter)  # type: ignore[call-overload]
         return _get(alias)
     if frame.f_code is _frames.HANDLE_FROMLIST:
         # ``from mod import Name`` probes with hasattr first; only its own lookup is a use.
         return _get(alias)
     value = _get(alias)  # a name whose canonical object is missing is not used, just missing
-    site = use(alias, alias.legacy, alias.canonical, frame)
+    site = use(alias, alias.legacy, alias.canonical, frame, count=False)
     if site is frame:
-        remember(cells, frame, key)
-    elif site is None and _policy.removal(alias) is not None:
+        counter = recorder.cell(alias, alias.legacy, frame)
+        _cells.remember(cells, frame, key, counter)
+        next(counter)
+    elif site is not None:
+        recorder.hit(alias, alias.legacy, site)
+    elif _policy.removal(alias) is not None:
         # Introspection of a removed name: it is simply not there any more.
         raise AttributeError(f"{_policy.display(alias.legacy)} was removed")
     return value

@@ -7,11 +7,15 @@ command found problems, 2 a usage or configuration error (one line on stderr, no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import shutil
 import sys
 
 import compatshim
 from compatshim._errors import MESSAGES_PAGE
+from compatshim._run import run
 
 
 TYPE_CHECKING = False
@@ -31,6 +35,43 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report.to_text())
     return OK if report.ok else FOUND
+
+
+def _report(args: argparse.Namespace) -> int:
+    report = compatshim.telemetry_report(args.config, args.data or ())
+    for path, reason in report.skipped:
+        sys.stderr.write(f"compatshim: skipped {path}: {reason}\n")
+    width = shutil.get_terminal_size((100, 24)).columns
+    text = report.render(args.format, width)
+    if args.output:
+        _write_atomically(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return OK
+
+
+def _write_atomically(path: str, text: str) -> None:
+    # A report is either written whole or not at all: never a half-written file.
+    temporary = f"{path}.tmp"
+    try:
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise compatshim.CompatshimError(
+            f"cannot write {path}: {exc.strerror}", slug="report-output"
+        ) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    command = list(args.command)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        raise compatshim.CompatshimError("compatshim run needs a command to run", slug="run-usage")
+    return run(command, args.config)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +94,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(func=_check)
+
+    report = commands.add_parser(
+        "report",
+        help="show which code still uses which legacy path, from the telemetry",
+        description="Combine the telemetry of every process and show, per legacy path, its hits "
+        "and the sites that use it, busiest first. Exit 0, or 2 when there is no data.",
+    )
+    report.add_argument("--config", metavar="PATH", help="the pyproject.toml whose data to read")
+    report.add_argument(
+        "--data", metavar="PATH", nargs="+", help="read these data files as they are instead"
+    )
+    report.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    report.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
+    report.set_defaults(func=_report)
+
+    runner = commands.add_parser(
+        "run",
+        help="run a command with compatshim active in it and in every Python subprocess",
+        description="Run COMMAND with compatshim installed in every Python process it starts "
+        "(the configuration travels in the environment). The exit status is the command's.",
+        usage="compatshim run [--config PATH] -- COMMAND [ARGS ...]",
+    )
+    runner.add_argument("--config", metavar="PATH", help="the pyproject.toml to use")
+    runner.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    runner.set_defaults(func=_run)
     return parser
 
 

@@ -123,7 +123,8 @@ def test_policy_error_raises_an_import_error_naming_the_canonical_path(project: 
         try:
             import strict.pkg
         except ImportError as e:
-            error = [type(e).__name__, isinstance(e, compatshim.LegacyPathError), str(e), e.name]
+            error = [type(e).__name__, isinstance(e, compatshim.LegacyPathError),
+                     str(e).replace(__file__, "main.py"), e.name]
         with _probe.record() as w:
             import quiet.pkg
         _probe.emit({"spec": spec.name, "error": error, "quiet": w.simple()})
@@ -134,7 +135,10 @@ def test_policy_error_raises_an_import_error_naming_the_canonical_path(project: 
         "error": [
             "LegacyPathError",
             True,
-            "strict is no longer allowed (compatshim policy 'error'); import canon instead",
+            (
+                "strict is no longer allowed (compatshim policy 'error'); import canon instead "
+                "(used at main.py:5)"
+            ),
             "strict",
         ],
         "quiet": [],

@@ -1,0 +1,80 @@
+"""Per-site caches ("cells"), each entry living exactly as long as the code object it is about.
+
+A legacy module caches, per instruction that used it (``(id(code), offset)``), the hit counter of
+that site, so the next use there costs one dict lookup. Keys use ``id(code)``: hashing a code
+object costs as much as its size. When a code object is freed (``eval``'d code, a reloaded
+module), every entry keyed by its id is dropped, so memory does not grow with throwaway code and
+an id reused by a new code object never finds a stale entry.
+"""
+
+from __future__ import annotations
+
+from _weakref import ref as _weak_ref  # the C module: importing weakref costs more
+
+from ._locks import ForkSafeLock
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import CodeType
+    from types import FrameType
+    from weakref import ReferenceType
+
+__all__ = ["clear", "forget_all", "register", "remember", "track"]
+
+_lock = ForkSafeLock(reentrant=True)
+# Every cache made with register(), so that clear() can empty them all.
+_caches: list[dict[object, object]] = []
+# id(code) -> (weak reference to the code object, the (cache, key) entries keyed by that id).
+_codes: dict[int, tuple[ReferenceType[CodeType], list[tuple[dict[object, object], object]]]] = {}
+
+
+def register(cache: dict[object, object]) -> dict[object, object]:
+    """Let :func:`clear` empty ``cache``; return it."""
+    with _lock:
+        _caches.append(cache)
+    return cache
+
+
+def track(code: CodeType, cache: dict[object, object], key: object) -> None:
+    """Drop ``cache[key]`` when ``code`` is freed."""
+    with _lock:
+        entry = _codes.get(id(code))
+        if entry is None:
+            code_id = id(code)
+            entry = _codes[code_id] = (_weak_ref(code, lambda ref: _forget(code_id, ref)), [])
+        entry[1].append((cache, key))
+
+
+def remember(cache: dict[object, object], frame: FrameType, key: object, value: object) -> None:
+    """Cache ``value`` under ``key`` for the code ``frame`` runs."""
+    with _lock:
+        track(frame.f_code, cache, key)
+        cache[key] = value
+
+
+def _forget(code_id: int, ref: ReferenceType[CodeType]) -> None:
+    # Runs while a code object is being freed, before its id can be reused; possibly inside any
+    # bytecode, even one of ours: the lock is re-entrant and nothing here iterates what the
+    # interrupted code may be changing.
+    with _lock:
+        entry = _codes.get(code_id)
+        if entry is not None and entry[0] is ref:
+            del _codes[code_id]
+            for cache, key in entry[1]:
+                cache.pop(key, None)
+
+
+def clear() -> None:
+    """Empty every registered cache: each site is looked at afresh."""
+    with _lock:
+        for cache in _caches:
+            cache.clear()
+        _codes.clear()
+
+
+def forget_all() -> None:
+    """Empty the caches and forget them (uninstall)."""
+    with _lock:
+        clear()
+        _caches.clear()

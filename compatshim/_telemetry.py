@@ -1,0 +1,341 @@
+"""Adoption telemetry: which code uses which legacy path, and how often, recorded locally.
+
+Each use of a legacy path is a *hit* at a *site* (file, line, importing module), counted per
+alias, legacy path used, site and context (a pytest node id, say). Counting is an in-memory
+increment (``next()`` of an ``itertools.count``, atomic under the GIL); I/O happens off the hot
+path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), at exit, before
+``os._exit``, and on :func:`flush`. Each process writes its own data file (see ``_store``).
+
+A hit is one execution of a line that uses the path. A line that touches a legacy path several
+times in one execution (``from old.mod import A, B`` loads the module and reads two names;
+``import old.pkg.sub`` checks ``old.pkg.sub`` and then ``old``) counts once: only the first
+instruction seen on a line counts for an alias, and only the first path seen by an instruction.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import time
+
+from . import _cells
+from . import _diagnostics
+from ._locks import ForkSafeLock
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import FrameType
+    from typing import Any
+    from typing import NoReturn
+
+    from ._alias import Alias
+    from ._store import DataFile
+
+__all__ = ["DISCARD", "Recorder", "flush", "recorder", "set_context"]
+
+#: Seconds between two flushes triggered by new sites.
+FLUSH_INTERVAL = 2.0
+#: A counter whose counts nobody reads: the cell of a use that does not count as a hit.
+DISCARD = itertools.count()
+
+
+def _value(counter: itertools.count[int]) -> int:
+    # itertools.count has no accessor; its repr is "count(<next value>)" on every Python.
+    return int(repr(counter)[6:-1])
+
+
+class _Record:
+    __slots__ = ("alias", "counter", "first_seen", "flushed", "key", "last_seen")
+
+    def __init__(self, alias: Alias, key: tuple[Any, ...], now: float) -> None:
+        self.alias = alias
+        self.key = key  # (path, file, line, module, context)
+        self.counter = itertools.count()
+        self.first_seen = now
+        self.last_seen = now
+        self.flushed = -1  # the count last written (-1: never written)
+
+
+class Recorder:
+    """Counts hits in memory and writes them to this process's data file."""
+
+    def __init__(self) -> None:
+        self._lock = ForkSafeLock(reentrant=True)
+        self._write_lock = ForkSafeLock(reentrant=True)
+        self.enabled = False
+        self.data_file = ""
+        self.root = ""
+        self.context = ""
+        self._records: dict[tuple[Any, ...], _Record] = {}
+        # (alias, id(code), line) -> the instruction that counts for that line;
+        # (id(code), instruction) -> the path that counts for that instruction.
+        self._lines: dict[object, object] = _cells.register({})
+        self._instructions: dict[object, object] = _cells.register({})
+        self._file: DataFile | None = None
+        self._last_flush = 0.0
+        self._failed = False
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self, data_file: str | None, root: str) -> None:
+        """Count hits from now on; write them to per-process files next to ``data_file``.
+
+        With no ``data_file`` (telemetry off) hits are only counted in memory, for the pytest
+        summary: nothing is written.
+        """
+        with self._lock:
+            self.enabled = True
+            self.data_file = data_file or ""
+            self.root = root
+        if data_file:
+            _hook_process_exit()
+
+    def stop(self) -> None:
+        """Write what is pending, then stop recording (uninstall)."""
+        self.flush(final=True)
+        with self._lock:
+            self.enabled = False
+            self._forget()
+        _unhook_process_exit()
+
+    def _forget(self) -> None:
+        self._records = {}
+        self._lines.clear()
+        self._instructions.clear()
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+        self._failed = False
+
+    def after_fork_in_child(self) -> None:
+        """The child is a new run: it never writes the counts it inherited."""
+        with self._lock:
+            self._records = {}
+            self._lines.clear()
+            self._instructions.clear()
+            if self._file is not None:
+                self._file.abandon()  # the parent's connection must not be used or closed here
+            self._file = None
+        _cells.clear()
+
+    # -- counting -----------------------------------------------------------------------------
+
+    def cell(self, alias: Alias, path: str, site: FrameType) -> itertools.count[int]:
+        """The counter that a use of ``path`` at ``site`` increments (:data:`DISCARD` if the
+        use does not count, or telemetry is off)."""
+        if not self.enabled:
+            return DISCARD
+        code = site.f_code
+        line = site.f_lineno or 0
+        instruction = (id(code), site.f_lasti)
+        with self._lock:
+            line_key = (alias.legacy, id(code), line)
+            first = self._lines.get(line_key)
+            if first is None:
+                first = self._lines[line_key] = instruction
+                _cells.track(code, self._lines, line_key)
+            if first != instruction:
+                return DISCARD
+            first_path = self._instructions.get(instruction)
+            if first_path is None:
+                first_path = self._instructions[instruction] = path
+                _cells.track(code, self._instructions, instruction)
+            if first_path != path:
+                return DISCARD
+            module = site.f_globals.get("__name__")
+            module = module if isinstance(module, str) else ""
+            key = (path, self._relative(code.co_filename), line, module, self.context)
+            record_key = (alias.legacy, *key)
+            record = self._records.get(record_key)
+            new = record is None
+            if record is None:
+                record = self._records[record_key] = _Record(alias, key, time.time())
+        if new and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+            self.flush()
+        return record.counter
+
+    def hit(self, alias: Alias, path: str, site: FrameType) -> None:
+        """Count one use (for the import paths, which are not cached per instruction)."""
+        next(self.cell(alias, path, site))
+
+    def _relative(self, filename: str) -> str:
+        root = self.root
+        if root and filename.startswith(root + os.sep):
+            return filename[len(root) + 1 :]
+        return filename
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _pending(self) -> Iterator[tuple[Any, ...]]:
+        now = time.time()
+        for record in list(self._records.values()):
+            count = _value(record.counter)
+            if count != record.flushed:
+                if record.flushed >= 0:
+                    record.last_seen = now
+                record.flushed = count
+                alias = record.alias
+                path, file, line, module, context = record.key
+                yield (
+                    (
+                        alias.legacy,
+                        alias.canonical,
+                        alias.since,
+                        alias.removed_in,
+                        alias.remove_after.isoformat() if alias.remove_after else None,
+                    ),
+                    path,
+                    (file, line, module),
+                    context,
+                    count,
+                    record.first_seen,
+                    record.last_seen,
+                )
+
+    def flush(self, *, final: bool = False) -> None:
+        """Write every count that changed since the last flush. Never raises."""
+        # Rows are collected under the recorder's lock, written under the writer's lock only:
+        # counting in other threads never waits for the disk.
+        with self._write_lock:
+            with self._lock:
+                if not self.enabled or self._failed or not self.data_file:
+                    return
+                self._last_flush = time.monotonic()
+                rows = list(self._pending())
+            try:
+                if rows:
+                    self._data_file().write(rows)
+                if final and self._file is not None:
+                    self._file.end(time.time())
+            except Exception as exc:  # noqa: BLE001 - never break the program for telemetry
+                with self._lock:
+                    self._failed = True
+                _diagnostics.report_once(
+                    "telemetry-write",
+                    f"cannot write telemetry to {self._file_path()}: {exc}; recording stops "
+                    "for this process, the program goes on",
+                )
+
+    @property
+    def own_file(self) -> str:
+        """The data file this process writes (``""`` before its first write)."""
+        return self._file.path if self._file is not None else ""
+
+    def _file_path(self) -> str:
+        return self._file.path if self._file is not None else self.data_file
+
+    def _data_file(self) -> DataFile:
+        if self._file is None:
+            import json
+            import socket
+            import uuid
+
+            from . import __version__
+            from . import _cache
+            from ._store import DataFile
+
+            host = socket.gethostname()
+            suffix = f"{host}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+            _cache.ensure_folder(os.path.dirname(self.data_file))
+            run = {
+                "uuid": uuid.uuid4().hex,
+                "host": host,
+                "pid": os.getpid(),
+                "started": _started,
+                "argv": json.dumps(sys.argv),
+                "python": sys.version.split()[0],
+                "compatshim": __version__,
+                "root": self.root,
+            }
+            self._file = DataFile(f"{self.data_file}.{suffix}", run)
+        return self._file
+
+    def summary(self) -> list[tuple[str, str, str, int]]:
+        """This process's hits so far, per alias and site: ``(legacy, canonical, "file:line",
+        hits)``, every context together."""
+        totals: dict[tuple[str, str, str], int] = {}
+        with self._lock:
+            records = list(self._records.values())
+        for record in records:
+            hits = _value(record.counter)
+            if hits:
+                _, file, line, _, _ = record.key
+                key = (record.alias.legacy, record.alias.canonical, f"{file}:{line}")
+                totals[key] = totals.get(key, 0) + hits
+        return [(*key, hits) for key, hits in sorted(totals.items())]
+
+    def set_context(self, context: str) -> None:
+        """Attribute the hits from now on to ``context`` (``""`` for none)."""
+        with self._lock:
+            if context == self.context:
+                return
+            self.context = context
+            self._lines.clear()
+            self._instructions.clear()
+        _cells.clear()
+
+
+_started = time.time()
+recorder = Recorder()
+_real_exit = os._exit
+_hooked = False
+
+
+def _exit_flushing(status: int) -> NoReturn:
+    """``os._exit`` that first writes this process's counts.
+
+    multiprocessing children, forked workers and many servers end through ``os._exit``, which
+    skips ``atexit``.
+    """
+    try:
+        recorder.flush(final=True)
+    finally:
+        _real_exit(status)
+
+
+def _at_exit() -> None:
+    recorder.flush(final=True)
+
+
+def _after_fork_in_child() -> None:
+    global _started
+    _started = time.time()
+    recorder.after_fork_in_child()
+
+
+def _hook_process_exit() -> None:
+    global _hooked
+    if _hooked:
+        return
+    _hooked = True
+    import atexit
+
+    atexit.register(_at_exit)
+    os._exit = _exit_flushing
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _unhook_process_exit() -> None:
+    global _hooked
+    if not _hooked:
+        return
+    _hooked = False
+    import atexit
+
+    atexit.unregister(_at_exit)
+    if os._exit is _exit_flushing:
+        os._exit = _real_exit
+
+
+def flush() -> None:
+    """Write the telemetry counted so far in this process (a server may call it periodically)."""
+    recorder.flush()
+
+
+def set_context(context: str) -> None:
+    """Attribute the hits from now on to ``context`` (a pytest node id, a request route...)."""
+    recorder.set_context(context)
