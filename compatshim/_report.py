@@ -181,7 +181,8 @@ def per_process_files(data_file: str) -> list[str]:
 def combine_all(data_file: str, but: str = "") -> list[tuple[str, str]]:
     """Combine the per-process files next to ``data_file`` into it (all but the file ``but``,
     which a live process still writes); return what was skipped."""
-    return _store.combine(data_file, [f for f in per_process_files(data_file) if f != but])[1]
+    sources = [f for f in per_process_files(data_file) if f != but and _store.finished(f)]
+    return _store.combine(data_file, sources)[1]
 
 
 def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport:
@@ -194,13 +195,14 @@ def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport
     paths = list(explicit)
     if not paths and data_file is not None:
         sources = per_process_files(data_file)
+        # A process still running keeps writing its file: read it as it is, combine it later.
+        done = [source for source in sources if _store.finished(source)]
+        live = [source for source in sources if source not in done]
         if sources or os.path.exists(data_file):
             try:
-                data.skipped.extend(_store.combine(data_file, sources)[1])
-                paths = [data_file]
-            except (
-                _store.StoreError
-            ) as exc:  # the combined file is unusable: read the sources as they are
+                data.skipped.extend(_store.combine(data_file, done)[1])
+                paths = [data_file, *live]
+            except _store.StoreError as exc:  # an unusable combined file: read the sources
                 data.skipped.append((data_file, str(exc)))
                 paths = sources
     for path in paths:
@@ -223,6 +225,10 @@ def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport
 def _when(timestamp: float) -> str:
     moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _display(path: str) -> str:
@@ -262,23 +268,35 @@ def to_json(data: TelemetryReport) -> dict[str, Any]:
     }
 
 
-def _table(header: list[str], rows: list[list[str]], width: int, right: set[int]) -> list[str]:
-    # Columns as wide as their content; the first two shrink (with an ellipsis) to fit `width`.
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    excess = sum(widths) + 2 * (len(widths) - 1) - width
+def _table(
+    header: list[str],
+    rows: list[list[str]],
+    width: int,
+    right: set[int],
+    optional: tuple[int, ...] = (),
+) -> list[str]:
+    # Columns as wide as their content. Too wide for `width`: drop the `optional` columns in
+    # that order, then shrink the first two (never below their header) with an ellipsis.
+    columns = list(range(len(header)))
+
+    def total(widths: dict[int, int]) -> int:
+        return sum(widths.values()) + 2 * (len(widths) - 1)
+
+    widths = {i: max(len(r[i]) for r in [header, *rows]) for i in columns}
+    for i in optional:
+        if total(widths) <= width:
+            break
+        del widths[i]
     for i in (1, 0):
+        excess = total(widths) - width
         if excess > 0:
-            cut = min(excess, max(widths[i] - 12, 0))
-            widths[i] -= cut
-            excess -= cut
+            widths[i] -= min(excess, max(widths[i] - len(header[i]), 0))
 
     def fit(text: str, i: int) -> str:
         text = text if len(text) <= widths[i] else text[: widths[i] - 1] + "…"
         return text.rjust(widths[i]) if i in right else text.ljust(widths[i])
 
-    return [
-        "  ".join(fit(cell, i) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]
-    ]
+    return ["  ".join(fit(row[i], i) for i in widths).rstrip() for row in [header, *rows]]
 
 
 def render_text(data: TelemetryReport, width: int = 100, max_sites: int = 10) -> str:
@@ -287,8 +305,8 @@ def render_text(data: TelemetryReport, width: int = 100, max_sites: int = 10) ->
     hits = sum(a.hits for a in aliases)
     sites = sum(len(a.sites) for a in aliases)
     summary = (
-        f"compatshim report: {len(aliases)} legacy paths used, {hits:,} hits at {sites:,} sites "
-        f"({len(data.runs):,} runs)"
+        f"compatshim report: {_count(len(aliases), 'legacy path')} used, {_count(hits, 'hit')} "
+        f"at {_count(sites, 'site')} ({_count(len(data.runs), 'run')})"
     )
     out = [summary, ""]
     rows = [
@@ -304,7 +322,7 @@ def render_text(data: TelemetryReport, width: int = 100, max_sites: int = 10) ->
         for a in aliases
     ]
     header = ["Legacy path", "Canonical path", "Hits", "Sites", "Files", "Last seen", "Removal"]
-    out += _table(header, rows, width, right={2, 3, 4})
+    out += _table(header, rows, width, right={2, 3, 4}, optional=(5, 4, 6))
     for usage in aliases:
         out += ["", f"{_display(usage.legacy)} -> {_display(usage.canonical)}"]
         ranked = usage.ranked()

@@ -78,18 +78,21 @@ def use(
         return None
     if probe and not strict:
         return None
-    action = _policy.action(alias)
-    if action == "error":
-        where = f"{site.f_code.co_filename}:{site.f_lineno}" if site is not None else ""
-        raise _policy.error(alias, legacy, canonical, where)
-    if probe or site is None:
-        return None
-    if (
+    # A module loaded only as the parent of the one the statement asked for is not the use.
+    parent_only = (
         importing is not None
         and requested is not None
         and requested != importing
         and requested.startswith(importing + ".")
-    ):
+    )
+    action = _policy.action(alias)
+    if action == "error":
+        where = f"{site.f_code.co_filename}:{site.f_lineno}" if site is not None else ""
+        if parent_only and requested is not None:
+            # Name what the statement asked for, not the parent it fails on first.
+            legacy, canonical = requested, canonical + requested[len(legacy) :]
+        raise _policy.error(alias, legacy, canonical, where)
+    if probe or site is None or parent_only:
         return None
     if count:
         recorder.hit(alias, legacy, site)

@@ -84,8 +84,8 @@ class StoreError(Exception):
     """A data file cannot be used: missing, not SQLite, another schema, or unreadable."""
 
 
-def _connect(path: str) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+def _connect(path: str, timeout: float = 10.0) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     # One writer per file: durability against an OS crash is not worth an fsync per flush, but
     # the rollback journal stays, so a process killed mid-write leaves the last flush intact.
     db.execute("PRAGMA synchronous = OFF")
@@ -145,7 +145,8 @@ class DataFile:
 
     def _open(self) -> sqlite3.Connection:
         if self._db is None:
-            db = _connect(self.path)
+            # A writer never waits long: a program must not stall because a report is reading.
+            db = _connect(self.path, timeout=0.5)
             with _transaction(db):
                 _create(db)
                 cursor = db.execute(
@@ -240,6 +241,36 @@ def open_read(path: str) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot read ({exc})") from None
     return db
+
+
+def finished(path: str) -> bool:
+    """Whether the process that writes ``path`` is done with it, so it may be combined.
+
+    Its run ended normally, or its process no longer exists on this host (killed). A file that
+    cannot be read counts as finished: combining reports why it is skipped.
+    """
+    import socket
+
+    try:
+        db = open_read(path)
+        try:
+            rows = db.execute("SELECT host, pid, ended FROM run").fetchall()
+        finally:
+            db.close()
+    except (StoreError, sqlite3.Error):
+        return True
+    host = socket.gethostname()
+    return all(ended is not None or (h == host and not _alive(pid)) for h, pid, ended in rows)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True
 
 
 # Copy one source file's run into the combined file, remapping every id through natural keys.

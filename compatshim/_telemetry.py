@@ -169,30 +169,35 @@ class Recorder:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _pending(self) -> Iterator[tuple[Any, ...]]:
+    def _pending(self) -> Iterator[tuple[_Record, int, tuple[Any, ...]]]:
+        # Every record whose count changed, with the row to write; the caller marks it flushed
+        # once the write succeeded.
         now = time.time()
         for record in list(self._records.values()):
             count = _value(record.counter)
             if count != record.flushed:
                 if record.flushed >= 0:
                     record.last_seen = now
-                record.flushed = count
                 alias = record.alias
                 path, file, line, module, context = record.key
                 yield (
-                    (
-                        alias.legacy,
-                        alias.canonical,
-                        alias.since,
-                        alias.removed_in,
-                        alias.remove_after.isoformat() if alias.remove_after else None,
-                    ),
-                    path,
-                    (file, line, module),
-                    context,
+                    record,
                     count,
-                    record.first_seen,
-                    record.last_seen,
+                    (
+                        (
+                            alias.legacy,
+                            alias.canonical,
+                            alias.since,
+                            alias.removed_in,
+                            alias.remove_after.isoformat() if alias.remove_after else None,
+                        ),
+                        path,
+                        (file, line, module),
+                        context,
+                        count,
+                        record.first_seen,
+                        record.last_seen,
+                    ),
                 )
 
     def flush(self, *, final: bool = False) -> None:
@@ -204,13 +209,17 @@ class Recorder:
                 if not self.enabled or self._failed or not self.data_file:
                     return
                 self._last_flush = time.monotonic()
-                rows = list(self._pending())
+                pending = list(self._pending())
             try:
-                if rows:
-                    self._data_file().write(rows)
+                if pending:
+                    self._data_file().write([row for _, _, row in pending])
+                for record, count, _ in pending:
+                    record.flushed = count
                 if final and self._file is not None:
                     self._file.end(time.time())
             except Exception as exc:  # noqa: BLE001 - never break the program for telemetry
+                if _transient(exc) and not final:
+                    return  # a report is combining right now: these counts go out next time
                 with self._lock:
                     self._failed = True
                 _diagnostics.report_once(
@@ -276,6 +285,11 @@ class Recorder:
             self._lines.clear()
             self._instructions.clear()
         _cells.clear()
+
+
+def _transient(exc: Exception) -> bool:
+    # "database is locked": someone else holds the file for a moment; try again later.
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 _started = time.time()

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 
+pytest_plugins = ["pytester"]
+
 # Written into every project: helpers the scripts use to report what they observed.
 PROBE = '''
 import json, sys, warnings

@@ -136,10 +136,10 @@ def test_policy_error_raises_an_import_error_naming_the_canonical_path(project: 
             "LegacyPathError",
             True,
             (
-                "strict is no longer allowed (compatshim policy 'error'); import canon instead "
-                "(used at main.py:5)"
+                "strict.pkg is no longer allowed (compatshim policy 'error'); "
+                "import canon.pkg instead (used at main.py:5)"
             ),
-            "strict",
+            "strict.pkg",
         ],
         "quiet": [],
     }
@@ -158,7 +158,7 @@ def test_env_policy_overrides_every_alias(canon_project: Project) -> None:
         """,
         env={"COMPATSHIM_POLICY": "error"},
     )
-    assert result.value == ["error", "canon"]
+    assert result.value == ["error", "canon.pkg"]  # what the statement asked for
 
 
 def test_bad_env_policy_is_a_config_error(canon_project: Project) -> None:

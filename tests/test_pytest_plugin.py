@@ -1,0 +1,154 @@
+"""The pytest plugin, run through pytester in fresh interpreters."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import textwrap
+
+import pytest
+from conftest import CANON
+
+
+PYPROJECT = """
+[tool.compatshim.aliases]
+"old" = "canon"
+"""
+
+TESTS = """
+import old.pkg
+
+def test_loop():
+    for _ in range(3):
+        assert old.pkg.CONSTANT == 42
+
+def test_from():
+    from old.pkg.sub import f
+    assert f() == "f"
+
+def test_canonical():
+    import canon.pkg
+    assert canon.pkg.CONSTANT == 42
+"""
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    files = {name: textwrap.dedent(text).lstrip() for name, text in CANON.items()}
+    for name, text in files.items():
+        path = pytester.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    pytester.makefile(".toml", pyproject=PYPROJECT)
+    pytester.makepyfile(test_legacy=TESTS)
+    pytester.syspathinsert()
+    return pytester
+
+
+def test_summary_lists_legacy_paths_and_sites(suite: pytest.Pytester) -> None:
+    """Active from the pyproject table alone; the summary names every legacy path and site."""
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, warnings=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*compatshim: legacy import paths used*",
+            "old -> canon: 5 hits at 3 sites",
+            "*3  test_legacy.py:5",
+            "*1  test_legacy.py:1",
+            "*1  test_legacy.py:8",
+        ]
+    )
+
+
+def test_hits_carry_the_test_node_id(suite: pytest.Pytester) -> None:
+    """Each hit inside a test is attributed to that test's node id."""
+    suite.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=3, warnings=3)
+    assert suite.run(sys.executable, "-m", "compatshim", "report").ret == 0  # combine the data
+    db = sqlite3.connect(suite.path / ".compatshim" / "telemetry.db")
+    rows = db.execute(
+        "SELECT s.line, c.name, u.hits FROM usage u JOIN site s ON s.id = u.site_id "
+        "JOIN context c ON c.id = u.context_id ORDER BY s.line"
+    ).fetchall()
+    assert rows == [
+        (1, "", 1),  # collection: no test yet
+        (5, "test_legacy.py::test_loop", 3),
+        (8, "test_legacy.py::test_from", 1),
+    ]
+
+
+def test_conftest_level_legacy_imports_are_seen(suite: pytest.Pytester) -> None:
+    """The shim is installed before the initial conftest files are imported."""
+    suite.makeconftest("import old.pkg.deep.mod\n")
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*1  conftest.py:1"])
+
+
+def test_each_test_sees_its_own_warnings(suite: pytest.Pytester) -> None:
+    """pytest.warns in two tests that share one legacy use: both see the warning."""
+    suite.makepyfile(
+        test_shared="""
+        import pytest
+        import compatshim
+
+        def shared():
+            import old.pkg
+            return old.pkg.CONSTANT
+
+        def test_one():
+            with pytest.warns(compatshim.CompatshimDeprecationWarning, match="old.pkg"):
+                shared()
+
+        def test_two():
+            with pytest.warns(compatshim.CompatshimDeprecationWarning, match="old.pkg"):
+                shared()
+        """
+    )
+    suite.runpytest_subprocess("-p", "no:cacheprovider", "test_shared.py").assert_outcomes(passed=2)
+
+
+def test_strict_fails_the_test_that_uses_a_legacy_path(suite: pytest.Pytester) -> None:
+    """--compatshim-strict: the test fails with the legacy path, canonical path and line."""
+    suite.makepyfile(
+        test_legacy="""
+        def test_uses_legacy():
+            import old.pkg
+            assert old.pkg.CONSTANT
+
+        def test_canonical_only():
+            import canon.pkg
+            assert canon.pkg.CONSTANT
+        """
+    )
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "--compatshim-strict")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*LegacyPathError: old.pkg is no longer allowed*import canon.pkg instead*test_legacy.py:2)*"
+        ]
+    )
+
+
+def test_disabled_with_p_no_compatshim(suite: pytest.Pytester) -> None:
+    """-p no:compatshim: nothing installed, so the legacy imports fail as without compatshim."""
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:compatshim")
+    result.stdout.fnmatch_lines(["*ModuleNotFoundError: No module named 'old'*"])
+    assert "compatshim: legacy import paths used" not in result.stdout.str()
+
+
+def test_xdist_workers_write_and_the_controller_combines(suite: pytest.Pytester) -> None:
+    """Under xdist each worker records its own hits; the summary and the data have them all."""
+    pytest.importorskip("xdist")
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=3)  # each worker collects, and warns at collection, itself
+    result.stdout.fnmatch_lines(["old -> canon: * hits at 3 sites", "*3  test_legacy.py:5"])
+    folder = suite.path / ".compatshim"
+    assert sorted(p.name for p in folder.glob("telemetry.db*")) == ["telemetry.db"]
+    db = sqlite3.connect(folder / "telemetry.db")
+    assert db.execute("SELECT count(*) FROM run").fetchone()[0] == 2  # the two workers
+    assert (
+        db.execute(
+            "SELECT sum(hits) FROM usage u JOIN site s ON s.id = u.site_id WHERE s.line = 5"
+        ).fetchone()[0]
+        == 3
+    )

@@ -1,0 +1,165 @@
+"""``compatshim run`` carries compatshim into every Python subprocess; ``report`` renders it."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import Project
+
+
+def test_run_reaches_subprocesses_of_subprocesses(canon_project: Project) -> None:
+    """A program that never imports compatshim, its child in another folder, and the child's
+    child all get compatshim; the exit status is the command's."""
+    canon_project.write(
+        {
+            "parent.py": """
+                import subprocess, sys
+                import old.pkg
+                old.pkg.CONSTANT
+                subprocess.run([sys.executable, "child.py"], cwd="sub", check=True)
+                sys.exit(3)
+            """,
+            "sub/child.py": """
+                import subprocess, sys
+                import old.pkg.sub
+                subprocess.run([sys.executable, "-c", "import old.pkg.deep.mod"], check=True)
+            """,
+        }
+    )
+    result = canon_project.command(
+        ["-m", "compatshim", "run", "--", "python", "parent.py"], env={"PYTHONWARNINGS": "ignore"}
+    )
+    assert result.returncode == 3, result.stderr
+    report = canon_project.command(["-m", "compatshim", "report", "--format", "json"])
+    data = json.loads(report.stdout)
+    sites = {(s["file"], s["line"]) for s in data["aliases"][0]["sites"]}
+    assert sites == {("parent.py", 2), ("parent.py", 3), ("sub/child.py", 2), ("<string>", 1)}
+    assert data["runs"] == 3
+
+
+def test_run_python_dash_m_on_a_legacy_path(canon_project: Project) -> None:
+    """python -m old.pkg.tool runs the canonical module under compatshim run."""
+    result = canon_project.command(
+        ["-m", "compatshim", "run", "--", "python", "-m", "old.pkg.tool"],
+        env={"PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "TOOL RAN __main__ tool.py" in result.stdout
+
+
+def test_run_keeps_an_existing_sitecustomize(canon_project: Project) -> None:
+    """The sitecustomize compatshim run shadows still runs."""
+    canon_project.write({"site_dir/sitecustomize.py": "import os\nos.environ['MINE'] = 'ran'\n"})
+    result = canon_project.command(
+        [
+            "-m",
+            "compatshim",
+            "run",
+            "--",
+            "python",
+            "-c",
+            "import os; print(os.environ.get('MINE'))",
+        ],
+        env={"PYTHONPATH": str(canon_project.root / "site_dir")},
+    )
+    assert result.stdout.strip() == "ran", result.stderr
+
+
+def test_run_fails_early_on_a_bad_configuration_or_command(canon_project: Project) -> None:
+    """A configuration error stops before anything runs (exit 2); so does a missing command."""
+    canon_project.config('[tool.compatshim]\npolicy = "loud"\n')
+    bad = canon_project.command(["-m", "compatshim", "run", "--", "python", "-c", "print(1)"])
+    assert bad.returncode == 2 and bad.stdout == ""
+    canon_project.config()
+    missing = canon_project.command(["-m", "compatshim", "run", "--", "no-such-command-xyz"])
+    assert missing.returncode == 127
+    assert "command not found: no-such-command-xyz" in missing.stderr
+    empty = canon_project.command(["-m", "compatshim", "run"])
+    assert empty.returncode == 2 and "run-usage" in empty.stderr
+
+
+def _some_data(project: Project) -> None:
+    project.write({"app.py": "import old.pkg\nfor _ in range(3):\n    old.pkg.helper()\n"})
+    project.command(["-m", "compatshim", "run", "--", "python", "app.py"], check=True)
+
+
+def test_report_text_is_a_table_sized_to_the_terminal(canon_project: Project) -> None:
+    """One line per legacy path, then its busiest sites; long cells shrink to the width."""
+    _some_data(canon_project)
+    text = canon_project.command(["-m", "compatshim", "report"], env={"COLUMNS": "60"}).stdout
+    lines = text.splitlines()
+    assert lines[0] == "compatshim report: 1 legacy path used, 4 hits at 2 sites (1 run)"
+    # 60 columns: the last-seen column is left out rather than squeezing the paths.
+    assert lines[2].split() == [
+        "Legacy",
+        "path",
+        "Canonical",
+        "path",
+        "Hits",
+        "Sites",
+        "Files",
+        "Removal",
+    ]
+    assert lines[3].split() == ["old", "canon", "4", "2", "1", "-"]
+    assert all(len(line) <= 60 for line in lines[1:]), text
+    assert "     3  app.py:3  __main__" in text, text
+    wide = canon_project.command(["-m", "compatshim", "report"], env={"COLUMNS": "120"}).stdout
+    assert "Last seen" in wide.splitlines()[2]
+
+
+def test_report_markdown_and_output_file(canon_project: Project) -> None:
+    """Markdown pastes into a pull request; --output writes the file instead of stdout."""
+    _some_data(canon_project)
+    out = canon_project.root / "report.md"
+    result = canon_project.command(
+        ["-m", "compatshim", "report", "--format", "markdown", "--output", str(out)]
+    )
+    assert result.returncode == 0 and result.stdout == ""
+    text = out.read_text()
+    assert text.startswith("| Legacy path | Canonical path | Hits | Sites | Files |")
+    assert "| `old` | `canon` | 4 | 2 | 1 |" in text
+    assert "| 3 | `app.py:3` | `__main__` |" in text
+
+
+def test_report_json_schema(canon_project: Project) -> None:
+    """The JSON is versioned and spells legacy paths as in the configuration."""
+    canon_project.config(
+        '[tool.compatshim.aliases]\n"old" = { target = "canon", since = "1.0", removed_in = "9.0" }\n'
+        '"old.pkg:Moved" = "canon.pkg:Thing"\n'
+    )
+    canon_project.write({"app.py": "from old.pkg import Moved\nimport old.pkg.sub\n"})
+    canon_project.command(["-m", "compatshim", "run", "--", "python", "app.py"], check=True)
+    data = json.loads(
+        canon_project.command(["-m", "compatshim", "report", "--format", "json"]).stdout
+    )
+    assert data["format"] == 1
+    by_legacy = {a["legacy"]: a for a in data["aliases"]}
+    assert set(by_legacy) == {"old", "old.pkg:Moved"}
+    old = by_legacy["old"]
+    assert (old["canonical"], old["since"], old["removed_in"], old["hits"]) == (
+        "canon",
+        "1.0",
+        "9.0",
+        2,
+    )
+    site = old["sites"][0]
+    assert set(site) == {"file", "line", "module", "hits", "first_seen", "last_seen"}
+    assert site["first_seen"].endswith("Z") and site["module"] == "__main__"
+    assert by_legacy["old.pkg:Moved"]["canonical"] == "canon.pkg:Thing"
+
+
+def test_report_reads_explicit_files_without_touching_them(canon_project: Project) -> None:
+    """--data reads the files given, combines in memory only, and counts each run once."""
+    _some_data(canon_project)
+    canon_project.command(["-m", "compatshim", "report"])  # combine into telemetry.db
+    _some_data(canon_project)
+    folder = canon_project.root / ".compatshim"
+    files = sorted(str(p) for p in folder.glob("telemetry.db*"))
+    assert len(files) == 2
+    data = json.loads(
+        canon_project.command(
+            ["-m", "compatshim", "report", "--format", "json", "--data", *files, files[0]]
+        ).stdout
+    )
+    assert data["runs"] == 2 and data["aliases"][0]["hits"] == 8
+    assert sorted(str(p) for p in folder.glob("telemetry.db*")) == files
