@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import timeit
 from pathlib import Path
 from typing import Any
@@ -74,11 +75,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _python(code: str, cwd: Path) -> str:
+def _python(code: str, cwd: Path, extra: dict[str, str] | None = None) -> str:
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=cwd,
-        env=_env(),
+        env={**_env(), **(extra or {})},
         capture_output=True,
         text=True,
         check=True,
@@ -309,11 +310,111 @@ def bench_startup(quick: bool) -> dict[str, Any]:
     }
 
 
+# -- telemetry --------------------------------------------------------------------------------
+
+_TELEMETRY_SCRIPT = """
+import json, os, sys, time, timeit, warnings
+import compatshim
+from compatshim import _telemetry
+compatshim.install("pyproject.toml")
+warnings.simplefilter("ignore")
+import canon_bench, legacy_bench
+number = {number}
+access = min(timeit.repeat("m.X", globals={{"m": legacy_bench}}, number=number, repeat=5))
+plain = min(timeit.repeat("m.X", globals={{"m": canon_bench}}, number=number, repeat=5))
+result = {{"access": access / number * 1e9, "plain": plain / number * 1e9}}
+if os.environ.get("FLUSH_SITES"):
+    sites = int(os.environ["FLUSH_SITES"])
+    code = compile("".join("legacy_bench.X\\n" for _ in range(sites)), "many_sites.py", "exec")
+    exec(code, {{"legacy_bench": legacy_bench}})
+    start = time.perf_counter(); _telemetry.flush(); first = time.perf_counter() - start
+    exec(code, {{"legacy_bench": legacy_bench}})
+    start = time.perf_counter(); _telemetry.flush(); again = time.perf_counter() - start
+    result.update(first_flush=first * 1e3, next_flush=again * 1e3)
+print(json.dumps(result))
+"""
+
+
+def bench_telemetry(quick: bool) -> dict[str, Any]:
+    """ns per hit with telemetry on and off; ms to flush 10,000 new (then changed) sites."""
+    folder = Path(tempfile.mkdtemp(prefix="compatshim-bench-"))
+    (folder / "canon_bench.py").write_text("X = 1\n")
+    (folder / "pyproject.toml").write_text(
+        '[tool.compatshim.aliases]\n"legacy_bench" = "canon_bench"\n'
+    )
+    number = 200_000 if quick else 1_000_000
+    script = _TELEMETRY_SCRIPT.format(number=number)
+    sites = "1000" if quick else "10000"
+    on = json.loads(_python(script, folder, {"FLUSH_SITES": sites}))
+    off = json.loads(_python(script, folder, {"COMPATSHIM_TELEMETRY": "0"}))
+    return {
+        "unit": "ns per access (flush: ms)",
+        "values": {
+            "plain module (baseline)": on["plain"],
+            "legacy module, telemetry on (recorded)": on["access"],
+            "legacy module, telemetry off": off["access"],
+            f"flush of {int(sites):,} new sites (ms)": on["first_flush"],
+            f"flush of {int(sites):,} changed sites (ms)": on["next_flush"],
+        },
+    }
+
+
+def bench_report(quick: bool) -> dict[str, Any]:
+    """Milliseconds for ``compatshim report`` over 1,000,000 recorded hits, two shapes of data."""
+    sys.path.insert(0, str(ROOT))
+    from compatshim import _report
+    from compatshim._store import DataFile
+
+    results = {}
+    shapes = [(10_000, 1)] if quick else [(10_000, 1), (100_000, 10)]
+    for sites, contexts in shapes:
+        folder = Path(tempfile.mkdtemp(prefix="compatshim-bench-"))
+        path = str(folder / "data.db")
+        run = {
+            "uuid": "bench",
+            "host": "h",
+            "pid": 1,
+            "started": 0.0,
+            "argv": "[]",
+            "python": "3",
+            "compatshim": "0",
+            "root": str(folder),
+        }
+        data = DataFile(path, run)
+        per_row = 1_000_000 // (sites * contexts)
+        aliases = [(f"legacy{i}", f"canonical{i}", None, None, None) for i in range(100)]
+        data.write(
+            (
+                aliases[s % 100],
+                aliases[s % 100][0],
+                (f"pkg/mod{s // 50}.py", s % 50 + 1, "pkg"),
+                f"test_{c}",
+                per_row,
+                1.0,
+                2.0,
+            )
+            for s in range(sites)
+            for c in range(contexts)
+        )
+        data.end(3.0)
+        data.close()
+        start = time.perf_counter()
+        report = _report.load(None, [path])
+        text = report.render("text", 100)
+        elapsed = time.perf_counter() - start
+        assert sum(a.hits for a in report.aliases.values()) == 1_000_000
+        assert text
+        results[f"{sites * contexts:,} rows, {sites:,} sites"] = elapsed * 1e3
+    return {"unit": "ms for report over 1,000,000 hits", "values": results}
+
+
 BENCHMARKS = {
     "access": bench_access,
     "find_spec": bench_find_spec,
     "miss": bench_miss,
     "startup": bench_startup,
+    "telemetry": bench_telemetry,
+    "report": bench_report,
 }
 
 

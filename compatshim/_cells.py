@@ -18,25 +18,29 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import CodeType
     from types import FrameType
+    from typing import Any
+    from typing import TypeVar
     from weakref import ReferenceType
+
+    _Cache = TypeVar("_Cache", bound=dict[Any, Any])
 
 __all__ = ["clear", "forget_all", "register", "remember", "track"]
 
 _lock = ForkSafeLock(reentrant=True)
 # Every cache made with register(), so that clear() can empty them all.
-_caches: list[dict[object, object]] = []
+_caches: list[dict[Any, Any]] = []
 # id(code) -> (weak reference to the code object, the (cache, key) entries keyed by that id).
-_codes: dict[int, tuple[ReferenceType[CodeType], list[tuple[dict[object, object], object]]]] = {}
+_codes: dict[int, tuple[ReferenceType[CodeType], list[tuple[dict[Any, Any], object]]]] = {}
 
 
-def register(cache: dict[object, object]) -> dict[object, object]:
+def register(cache: _Cache) -> _Cache:
     """Let :func:`clear` empty ``cache``; return it."""
     with _lock:
         _caches.append(cache)
     return cache
 
 
-def track(code: CodeType, cache: dict[object, object], key: object) -> None:
+def track(code: CodeType, cache: dict[Any, Any], key: object) -> None:
     """Drop ``cache[key]`` when ``code`` is freed."""
     with _lock:
         entry = _codes.get(id(code))
@@ -46,7 +50,7 @@ def track(code: CodeType, cache: dict[object, object], key: object) -> None:
         entry[1].append((cache, key))
 
 
-def remember(cache: dict[object, object], frame: FrameType, key: object, value: object) -> None:
+def remember(cache: dict[Any, Any], frame: FrameType, key: object, value: object) -> None:
     """Cache ``value`` under ``key`` for the code ``frame`` runs."""
     with _lock:
         track(frame.f_code, cache, key)

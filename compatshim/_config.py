@@ -156,10 +156,9 @@ OPTIONS: tuple[Option, ...] = (
         "telemetry",
         "boolean",
         True,
-        "Whether compatshim may record adoption data and write its local state under "
-        "`.compatshim/`. Recording which code uses which legacy path is not part of this release "
-        "yet; today the switch governs the configuration cache. `COMPATSHIM_TELEMETRY=0` turns "
-        "it off too.",
+        "Record which code uses which legacy path, locally, in per-process files next to "
+        "`data_file` (see docs/telemetry.md). `false` (or `COMPATSHIM_TELEMETRY=0`) writes "
+        "nothing at all, not even the configuration cache.",
         scope="top",
         example="false",
     ),
@@ -167,7 +166,9 @@ OPTIONS: tuple[Option, ...] = (
         "data_file",
         "string",
         ".compatshim/telemetry.db",
-        "Where adoption data will be stored, relative to the directory of this `pyproject.toml`.",
+        "Where telemetry is stored, relative to the directory of this `pyproject.toml`. Each "
+        "process writes `<data_file>.<host>.<pid>.<random>`; `compatshim report` combines them "
+        "into `<data_file>`.",
         scope="top",
         example='"build/compatshim.db"',
     ),

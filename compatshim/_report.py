@@ -34,15 +34,20 @@ __all__ = [
 #: 1: first version ({"format", "aliases": [{"legacy", "canonical", "hits", "sites": [...]}]}).
 FORMAT_VERSION = 1
 
+# Group by integer ids first, then join the names: much faster over millions of rows.
 _SITES = """
 SELECT a.legacy, a.canonical, a.since, a.removed_in, a.remove_after,
-       s.file, s.line, s.module, sum(u.hits), min(u.first_seen), max(u.last_seen)
-FROM usage u
-JOIN alias a ON a.id = u.alias_id
-JOIN site s ON s.id = u.site_id
-WHERE u.run_id IN (SELECT id FROM run WHERE uuid IN (SELECT uuid FROM temp.wanted))
-GROUP BY a.legacy, s.file, s.line, s.module
+       s.file, s.line, s.module, g.hits, g.first_seen, g.last_seen
+FROM (
+    SELECT alias_id, site_id, sum(hits) AS hits,
+           min(first_seen) AS first_seen, max(last_seen) AS last_seen
+    FROM usage {where}
+    GROUP BY alias_id, site_id
+) g
+JOIN alias a ON a.id = g.alias_id
+JOIN site s ON s.id = g.site_id
 """
+_SOME_RUNS = "WHERE run_id IN (SELECT id FROM run WHERE uuid IN (SELECT uuid FROM temp.wanted))"
 
 
 class NoDataError(CompatshimError):
@@ -125,21 +130,16 @@ class TelemetryReport:
         try:
             uuids = [row[0] for row in db.execute("SELECT uuid FROM run")]
             wanted = [u for u in uuids if u not in self.runs]
-            db.execute("CREATE TEMP TABLE wanted (uuid TEXT PRIMARY KEY)")
-            db.executemany("INSERT INTO temp.wanted VALUES (?)", [(u,) for u in wanted])
-            for (
-                legacy,
-                canonical,
-                since,
-                removed,
-                after,
-                file,
-                line,
-                module,
-                hits,
-                first,
-                last,
-            ) in db.execute(_SITES):
+            where = ""
+            if len(wanted) < len(uuids):  # some runs were read from another file already
+                where = _SOME_RUNS
+                db.execute("CREATE TEMP TABLE wanted (uuid TEXT PRIMARY KEY)")
+                db.executemany("INSERT INTO temp.wanted VALUES (?)", [(u,) for u in wanted])
+            rows = db.execute(_SITES.format(where=where)).fetchall() if wanted else []
+            for row in rows:
+                legacy, canonical, since, removed, after, file, line, module, hits, first, last = (
+                    row
+                )
                 usage = self.aliases.get(legacy)
                 if usage is None:
                     usage = self.aliases[legacy] = AliasUsage(

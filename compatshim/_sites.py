@@ -95,7 +95,7 @@ def use(
     if probe or site is None or parent_only:
         return None
     if count:
-        recorder.hit(alias, legacy, site)
+        recorder.hit(alias, legacy, site, importing=importing is not None)
     if action == "warn":
         _warn(alias, legacy, canonical, site)
     return site

@@ -73,7 +73,7 @@ class Recorder:
         # (alias, id(code), line) -> the instruction that counts for that line;
         # (id(code), instruction) -> the path that counts for that instruction.
         self._lines: dict[object, object] = _cells.register({})
-        self._instructions: dict[object, object] = _cells.register({})
+        self._instructions: dict[object, tuple[str, bool]] = _cells.register({})
         self._file: DataFile | None = None
         self._last_flush = 0.0
         self._failed = False
@@ -123,9 +123,11 @@ class Recorder:
 
     # -- counting -----------------------------------------------------------------------------
 
-    def cell(self, alias: Alias, path: str, site: FrameType) -> itertools.count[int]:
+    def cell(
+        self, alias: Alias, path: str, site: FrameType, *, importing: bool = False
+    ) -> itertools.count[int]:
         """The counter that a use of ``path`` at ``site`` increments (:data:`DISCARD` if the
-        use does not count, or telemetry is off)."""
+        use does not count, or telemetry is off). ``importing``: the use is an import."""
         if not self.enabled:
             return DISCARD
         code = site.f_code
@@ -139,11 +141,15 @@ class Recorder:
                 _cells.track(code, self._lines, line_key)
             if first != instruction:
                 return DISCARD
-            first_path = self._instructions.get(instruction)
-            if first_path is None:
-                first_path = self._instructions[instruction] = path
+            seen = self._instructions.get(instruction)
+            if seen is None:
+                seen = self._instructions[instruction] = (path, importing)
                 _cells.track(code, self._instructions, instruction)
-            if first_path != path:
+            # One instruction, one hit: the first path it touched (``import a.b`` then checks
+            # ``a``), and an import is not counted again by the name read that follows it in
+            # the same call (``pickle.loads`` imports the module, then reads the class).
+            first_path, first_was_import = seen
+            if first_path != path or (first_was_import and not importing):
                 return DISCARD
             module = site.f_globals.get("__name__")
             module = module if isinstance(module, str) else ""
@@ -157,9 +163,9 @@ class Recorder:
             self.flush()
         return record.counter
 
-    def hit(self, alias: Alias, path: str, site: FrameType) -> None:
+    def hit(self, alias: Alias, path: str, site: FrameType, *, importing: bool = False) -> None:
         """Count one use (for the import paths, which are not cached per instruction)."""
-        next(self.cell(alias, path, site))
+        next(self.cell(alias, path, site, importing=importing))
 
     def _relative(self, filename: str) -> str:
         root = self.root

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -37,3 +38,23 @@ def test_legacy_example_application_runs_unchanged() -> None:
     }
     assert {"notifications.py:3", "notifications.py:4", "orders.py:3"} <= warned
     assert "dashboard.py" not in proc.stderr  # the migrated module is silent
+    report = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compatshim",
+            "report",
+            "--format",
+            "json",
+            "--config",
+            str(ROOT / "examples" / "legacy-app" / "pyproject.toml"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    by_legacy = {a["legacy"]: a for a in json.loads(report.stdout)["aliases"]}
+    assert {"shopapp.ws", "shopapp.sockets", "shopapp.utils:WSManager"} <= set(by_legacy)
+    files = {s["file"] for s in by_legacy["shopapp.ws"]["sites"]}
+    assert {"shopapp/notifications.py", "run.py"} <= files

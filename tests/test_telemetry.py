@@ -27,7 +27,7 @@ def test_hits_are_counted_once_per_execution_of_a_line(canon_project: Project) -
     """Loops count every iteration; a line touching a path several times counts once."""
     canon_project.run(
         """
-        import warnings, compatshim
+        import warnings, compatshim, canon.pkg
         compatshim.install()
         warnings.simplefilter("ignore")
         import old.pkg.sub
@@ -43,6 +43,10 @@ def test_hits_are_counted_once_per_execution_of_a_line(canon_project: Project) -
             use()
         values = [old.pkg.sub.X for _ in range(5)]
         from old.pkg import *
+        import pickle
+        payload = pickle.dumps(canon.pkg.Thing(), 2).replace(b"canon.pkg", b"old.pkg")
+        for _ in range(3):
+            pickle.loads(payload)
         """
     )
     assert hits_by_line(report(canon_project)) == {
@@ -53,6 +57,7 @@ def test_hits_are_counted_once_per_execution_of_a_line(canon_project: Project) -
         ("main.py", 12): 10,  # two uses on one line, ten calls
         ("main.py", 15): 5,  # a comprehension's iterations
         ("main.py", 16): 1,  # a star import, however many names it binds
+        ("main.py", 20): 3,  # unpickling imports the module and reads the class: one hit each
     }
 
 
