@@ -72,7 +72,7 @@ class Site:
 class AliasUsage:
     """Everything recorded about one alias, over every run."""
 
-    __slots__ = ("canonical", "legacy", "remove_after", "removed_in", "since", "sites")
+    __slots__ = ("canonical", "legacy", "remove_after", "removed_in", "since", "sites", "status")
 
     def __init__(
         self, legacy: str, canonical: str, since: Any, removed_in: Any, after: Any
@@ -80,6 +80,9 @@ class AliasUsage:
         self.legacy, self.canonical = legacy, canonical
         self.since, self.removed_in, self.remove_after = since, removed_in, after
         self.sites: dict[tuple[str, int, str], Site] = {}
+        #: ``"due"`` (its removal version is installed or its date is past), ``"scheduled"``,
+        #: ``"not configured"`` (no longer in the configuration) or ``""`` (no schedule).
+        self.status = "scheduled" if removed_in or after else ""
 
     @property
     def hits(self) -> int:
@@ -105,12 +108,15 @@ class AliasUsage:
 
     @property
     def removal(self) -> str:
-        """The removal schedule in words (``""`` when none is set)."""
+        """The removal schedule and status in words (``""`` when none is set)."""
+        when = ""
         if self.removed_in:
-            return f"in {self.removed_in}"
-        if self.remove_after:
-            return f"after {self.remove_after}"
-        return ""
+            when = f"in {self.removed_in}"
+        elif self.remove_after:
+            when = f"after {self.remove_after}"
+        if self.status in ("due", "not configured"):
+            return f"{when} ({self.status})".strip() if when else self.status
+        return when
 
 
 class TelemetryReport:
@@ -247,6 +253,7 @@ def to_json(data: TelemetryReport) -> dict[str, Any]:
                 "since": usage.since,
                 "removed_in": usage.removed_in,
                 "remove_after": usage.remove_after,
+                "removal": usage.status or None,
                 "hits": usage.hits,
                 "files": usage.files,
                 "first_seen": _when(usage.first_seen),
@@ -383,7 +390,28 @@ def telemetry_report(
     :raises ConfigError: if the configuration is invalid.
     """
     from ._config import load_config
+    from ._errors import ConfigError
 
     paths = [os.fspath(p) for p in data]
-    data_file = None if paths else load_config(pyproject).data_file
-    return load(data_file, paths)
+    try:
+        config = load_config(pyproject)
+    except ConfigError:
+        if not paths:
+            raise
+        config = None  # explicit data files can be reported without a valid configuration
+    report = load(None if paths or config is None else config.data_file, paths)
+    if config is not None and config.path is not None:
+        _judge_removals(report, config)
+    return report
+
+
+def _judge_removals(report: TelemetryReport, config: Any) -> None:
+    # Against the configuration and the installed versions of today, not of the recording.
+    from . import _policy
+
+    for usage in report.aliases.values():
+        alias = config.table.get(usage.legacy)
+        if alias is None:
+            usage.status = "not configured"
+        elif _policy.removal(alias) is not None:
+            usage.status = "due"

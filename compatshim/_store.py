@@ -75,7 +75,8 @@ CREATE TABLE usage (
     hits INTEGER NOT NULL,
     first_seen REAL NOT NULL,
     last_seen REAL NOT NULL,
-    PRIMARY KEY (run_id, alias_id, path, site_id, context_id)
+    -- Clustered by alias and site: the report's GROUP BY reads the table in this order.
+    PRIMARY KEY (alias_id, site_id, run_id, path, context_id)
 ) WITHOUT ROWID;
 """
 
@@ -144,6 +145,8 @@ class DataFile:
         self._ids: dict[tuple[str, object], int] = {}
 
     def _open(self) -> sqlite3.Connection:
+        if self._db is None and self._run_id:
+            self._db = _connect(self.path, timeout=0.5)  # reopened after close(): same run
         if self._db is None:
             # A writer never waits long: a program must not stall because a report is reading.
             db = _connect(self.path, timeout=0.5)
@@ -204,7 +207,7 @@ class DataFile:
             db.executemany(
                 "INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, "
                 "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (run_id, alias_id, path, site_id, context_id) DO UPDATE SET "
+                "ON CONFLICT (alias_id, site_id, run_id, path, context_id) DO UPDATE SET "
                 "hits = excluded.hits, last_seen = excluded.last_seen",
                 params,
             )
@@ -216,7 +219,7 @@ class DataFile:
                 self._db.execute("UPDATE run SET ended = ? WHERE id = ?", (ended, self._run_id))
 
     def close(self) -> None:
-        """Close the connection; a later write opens it again."""
+        """Close the connection; a later write opens it again, for the same run."""
         if self._db is not None:
             self._db.close()
             self._db = None

@@ -223,6 +223,7 @@ class Recorder:
                     record.flushed = count
                 if final and self._file is not None:
                     self._file.end(time.time())
+                    self._file.close()  # reopened if hits still come (from other exit hooks)
             except Exception as exc:  # noqa: BLE001 - never break the program for telemetry
                 if _transient(exc) and not final:
                     return  # a report is combining right now: these counts go out next time

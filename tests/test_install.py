@@ -578,3 +578,30 @@ def test_direct_strategy_cannot_hide_moved_names(project: Project) -> None:
         """
     )
     assert result.value == "alias-direct-names"
+
+
+def test_lazy_loader_fails_clearly_and_leaves_the_canonical_module_alone(
+    canon_project: Project,
+) -> None:
+    """importlib.util.LazyLoader cannot wrap compatshim's loader: a TypeError, nothing broken."""
+    result = canon_project.run(
+        """
+        import importlib.util, sys, warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old.pkg
+        spec = importlib.util.find_spec("old.pkg.sub")
+        loader = importlib.util.LazyLoader(spec.loader)
+        spec.loader = loader
+        module = importlib.util.module_from_spec(spec)
+        try:
+            loader.exec_module(module)
+            outcome = "no error"
+        except TypeError:
+            outcome = "TypeError"
+        import canon.pkg.sub
+        _probe.emit([outcome, type(canon.pkg.sub).__name__, canon.pkg.sub.__spec__.name,
+                     canon.pkg.sub.X])
+        """
+    )
+    assert result.value == ["TypeError", "module", "canon.pkg.sub", 1]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 import textwrap
+from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CANON
@@ -30,6 +33,11 @@ def test_canonical():
     import canon.pkg
     assert canon.pkg.CONSTANT == 42
 """
+
+
+def _query(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return db.execute(sql).fetchall()
 
 
 @pytest.fixture
@@ -64,11 +72,11 @@ def test_hits_carry_the_test_node_id(suite: pytest.Pytester) -> None:
     """Each hit inside a test is attributed to that test's node id."""
     suite.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=3, warnings=3)
     assert suite.run(sys.executable, "-m", "compatshim", "report").ret == 0  # combine the data
-    db = sqlite3.connect(suite.path / ".compatshim" / "telemetry.db")
-    rows = db.execute(
+    rows = _query(
+        suite.path / ".compatshim" / "telemetry.db",
         "SELECT s.line, c.name, u.hits FROM usage u JOIN site s ON s.id = u.site_id "
-        "JOIN context c ON c.id = u.context_id ORDER BY s.line"
-    ).fetchall()
+        "JOIN context c ON c.id = u.context_id ORDER BY s.line",
+    )
     assert rows == [
         (1, "", 1),  # collection: no test yet
         (5, "test_legacy.py::test_loop", 3),
@@ -144,11 +152,6 @@ def test_xdist_workers_write_and_the_controller_combines(suite: pytest.Pytester)
     result.stdout.fnmatch_lines(["old -> canon: * hits at 3 sites", "*3  test_legacy.py:5"])
     folder = suite.path / ".compatshim"
     assert sorted(p.name for p in folder.glob("telemetry.db*")) == ["telemetry.db"]
-    db = sqlite3.connect(folder / "telemetry.db")
-    assert db.execute("SELECT count(*) FROM run").fetchone()[0] == 2  # the two workers
-    assert (
-        db.execute(
-            "SELECT sum(hits) FROM usage u JOIN site s ON s.id = u.site_id WHERE s.line = 5"
-        ).fetchone()[0]
-        == 3
-    )
+    assert _query(folder / "telemetry.db", "SELECT count(*) FROM run") == [(2,)]  # 2 workers
+    line_5 = "SELECT sum(hits) FROM usage u JOIN site s ON s.id = u.site_id WHERE s.line = 5"
+    assert _query(folder / "telemetry.db", line_5) == [(3,)]

@@ -142,10 +142,36 @@ def test_report_json_schema(canon_project: Project) -> None:
         "9.0",
         2,
     )
+    assert old["removal"] == "scheduled"
+    assert by_legacy["old.pkg:Moved"]["removal"] is None
     site = old["sites"][0]
     assert set(site) == {"file", "line", "module", "hits", "first_seen", "last_seen"}
     assert site["first_seen"].endswith("Z") and site["module"] == "__main__"
     assert by_legacy["old.pkg:Moved"]["canonical"] == "canon.pkg:Thing"
+
+
+def test_report_judges_removals_against_todays_configuration(canon_project: Project) -> None:
+    """A removal that is due shows as due; an alias deleted since shows as not configured."""
+    canon_project.write({"app.py": "import old.pkg\nimport older.pkg\n"})
+    canon_project.config(
+        '[project]\nversion = "2.9"\n[tool.compatshim.aliases]\n'
+        '"old" = { target = "canon", removed_in = "3.0" }\n"older" = "canon"\n'
+    )
+    canon_project.command(["-m", "compatshim", "run", "--", "python", "app.py"], check=True)
+    canon_project.config(
+        '[project]\nversion = "3.1"\n[tool.compatshim.aliases]\n'
+        '"old" = { target = "canon", removed_in = "3.0" }\n'
+    )
+    text = canon_project.command(["-m", "compatshim", "report"], env={"COLUMNS": "120"}).stdout
+    assert "in 3.0 (due)" in text
+    assert "not configured" in text
+    data = json.loads(
+        canon_project.command(["-m", "compatshim", "report", "--format", "json"]).stdout
+    )
+    assert {a["legacy"]: a["removal"] for a in data["aliases"]} == {
+        "old": "due",
+        "older": "not configured",
+    }
 
 
 def test_report_reads_explicit_files_without_touching_them(canon_project: Project) -> None:

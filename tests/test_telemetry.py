@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import sys
@@ -278,10 +279,9 @@ def test_report_skips_corrupt_and_foreign_files_and_says_so(canon_project: Proje
     _record_once(canon_project)
     folder = canon_project.root / ".compatshim"
     (folder / "telemetry.db.host.1.corrupt").write_bytes(b"this is not sqlite" * 100)
-    foreign = sqlite3.connect(folder / "telemetry.db.host.2.foreign")
-    foreign.execute("CREATE TABLE something (x)")
-    foreign.commit()
-    foreign.close()
+    with contextlib.closing(sqlite3.connect(folder / "telemetry.db.host.2.foreign")) as foreign:
+        foreign.execute("CREATE TABLE something (x)")
+        foreign.commit()
     result = canon_project.command(["-m", "compatshim", "report", "--format", "json"])
     assert result.returncode == 0
     assert json.loads(result.stdout)["aliases"][0]["hits"] == 2
