@@ -7,7 +7,6 @@ the commands see, find, fix and verify the migration. Start with :func:`install`
 from __future__ import annotations
 
 from ._alias import Alias
-from ._alias import AliasTable
 from ._check import AliasCheck
 from ._check import CheckReport
 from ._check import check
@@ -24,6 +23,7 @@ from ._install import install
 from ._install import installed
 from ._install import uninstall
 from ._proxy import LegacyModule
+from ._table import AliasTable
 from ._telemetry import flush
 
 

@@ -1,30 +1,20 @@
-"""The alias table: one validated, immutable structure shared by the finder and every command.
+"""One alias: a *legacy* path and the *target* it now lives at, with its schedule and policy.
 
-An alias maps a *legacy* path onto a *target*. A module alias (``"old.pkg" = "new.pkg"``) covers the
-module and everything below it; a name alias (``"old.mod:Old" = "new.mod:New"``) covers one moved or
-renamed attribute. Chains (``a -> b``, ``b -> c``) are followed to the final *canonical* path.
+A module alias (``"old.pkg" = "new.pkg"``) covers the module and everything below it; a name
+alias (``"old.mod:Old" = "new.mod:New"``) covers one moved or renamed attribute. ``_table`` holds
+them all and resolves chains (``a -> b``, ``b -> c``) to the final *canonical* path.
 """
 
 from __future__ import annotations
-
-from ._compat import stdlib_module_names
-from ._errors import ConfigError
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from collections.abc import Iterator
-    from collections.abc import Mapping
     from datetime import date
     from typing import Any
 
-__all__ = ["FIELDS", "Alias", "AliasTable", "check_dotted"]
-
-# A chain longer than this many hops on top of the table size can only be a prefix cycle that
-# keeps growing the name (a -> b.c, b -> a.d), which never revisits an exact name.
-_EXTRA_HOPS = 8
-_EMPTY: Mapping[str, Alias] = {}
+__all__ = ["FIELDS", "Alias", "check_dotted"]
 
 
 #: The fields of an :class:`Alias`, in the order they are stored.
@@ -208,203 +198,3 @@ def check_dotted(name: str, *, what: str, allow_attr: bool) -> str | None:
     if colon and not (attr and all(part.isidentifier() for part in attr.split("."))):
         return f"{what} {name!r} must name an attribute after ':'"
     return None
-
-
-def _validate(alias: Alias, stdlib: frozenset[str]) -> None:
-    def fail(problem: str, *, slug: str) -> ConfigError:
-        return ConfigError(f"{alias.origin}: alias {alias.legacy!r}: {problem}", slug=slug)
-
-    problem = check_dotted(alias.legacy, what="legacy path", allow_attr=True)
-    if problem is None:
-        problem = check_dotted(alias.target, what="target", allow_attr=True)
-    if problem is not None:
-        raise fail(problem, slug="alias-bad-name")
-    if alias.attr is not None and "." in alias.attr:
-        raise fail("a moved name must be one attribute ('pkg.mod:Name')", slug="alias-bad-name")
-    if alias.kind == "module" and ":" in alias.target:
-        raise fail(
-            f"a module alias must target a module, not {alias.target!r}; "
-            f"write the key as '{alias.legacy}:<name>' to alias one name",
-            slug="alias-kind-mismatch",
-        )
-    if alias.kind == "name" and ":" not in alias.target:
-        raise fail(
-            f"a moved name must target 'module:name', not {alias.target!r}",
-            slug="alias-kind-mismatch",
-        )
-    if alias.legacy == alias.target:
-        raise fail("the legacy path equals its target", slug="alias-self")
-    top = alias.legacy.partition(".")[0].partition(":")[0]
-    if top in stdlib or top == "compatshim":
-        raise fail(
-            f"{top!r} belongs to the standard library; compatshim never redirects it",
-            slug="alias-stdlib",
-        )
-    if alias.kind == "module" and alias.target.startswith(alias.legacy + "."):
-        raise fail(
-            f"the target {alias.target!r} lies inside the legacy package, which would alias itself",
-            slug="alias-cycle",
-        )
-
-
-class AliasTable:
-    """A validated, immutable set of aliases with component-wise, longest-prefix resolution.
-
-    :param resolved: the aliases come from another table, already validated and with their
-        ``canonical`` paths resolved; only their conflicts are checked again.
-    :raises ConfigError: for invalid names, conflicting definitions of one legacy path, cycles and
-        aliases that would redirect the standard library.
-    """
-
-    __module__ = "compatshim"
-    __slots__ = ("_all", "_children", "_modules", "_names", "roots")
-
-    def __init__(self, aliases: Iterable[Alias] = (), *, resolved: bool = False) -> None:
-        declared: dict[str, Alias] = {}
-        stdlib = frozenset() if resolved else stdlib_module_names()
-        for alias in aliases:
-            if not resolved:
-                _validate(alias, stdlib)
-            other = declared.get(alias.legacy)
-            if other is not None and other != alias:
-                raise ConfigError(
-                    f"{alias.origin}: alias {alias.legacy!r} is already declared differently "
-                    f"at {other.origin}",
-                    slug="alias-conflict",
-                )
-            declared.setdefault(alias.legacy, alias)
-        self._index(declared)
-        if not resolved:
-            self._check_direct()
-            # Resolve every chain now: cycles are configuration errors, not import-time recursion.
-            finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
-            self._index({key: a.replace(canonical=finals[key]) for key, a in declared.items()})
-
-    def _index(self, declared: dict[str, Alias]) -> None:
-        self._all = declared
-        self._modules: dict[str, Alias] = {}
-        self._names: dict[str, dict[str, Alias]] = {}
-        for key, alias in declared.items():
-            module, _, attr = key.partition(":")
-            if attr:
-                self._names.setdefault(module, {})[attr] = alias
-            else:
-                self._modules[key] = alias
-        self._children: dict[str, frozenset[str]] | None = None  # built when first needed
-        #: The first components of every legacy path: a name outside them is never an alias.
-        self.roots = frozenset(key.partition(".")[0].partition(":")[0] for key in declared)
-
-    def _check_direct(self) -> None:
-        # strategy = "direct" binds the canonical module itself under the legacy name: nothing
-        # could serve a moved name on that legacy module, so declaring one is a mistake.
-        for names in self._names.values():
-            for alias in names.values():
-                hit = self._longest(alias.module)
-                if hit is not None and hit[0].strategy == "direct":
-                    raise ConfigError(
-                        f"{alias.origin}: alias {alias.legacy!r}: {alias.module!r} is covered by "
-                        f"{hit[0].legacy!r} with strategy 'direct', which binds the canonical "
-                        "module itself and cannot serve moved names; use strategy 'proxy' there",
-                        slug="alias-direct-names",
-                    )
-
-    # -- container protocol -------------------------------------------------------------------
-
-    def __len__(self) -> int:
-        return len(self._all)
-
-    def __iter__(self) -> Iterator[Alias]:
-        return iter(self._all.values())
-
-    def __contains__(self, legacy: object) -> bool:
-        return legacy in self._all
-
-    def __repr__(self) -> str:
-        return f"<AliasTable of {len(self._all)} aliases>"
-
-    def get(self, legacy: str) -> Alias | None:
-        """The alias declared for exactly this legacy path, if any."""
-        return self._all.get(legacy)
-
-    # -- resolution ---------------------------------------------------------------------------
-
-    def resolve_module(self, fullname: str) -> tuple[Alias, str] | None:
-        """Map a module name to ``(covering alias, canonical module name)``, or ``None``.
-
-        The longest declared prefix wins, components are matched whole, and chains are followed.
-
-        :raises ConfigError: if following the chain never ends (a cycle through prefixes).
-        """
-        first = self._longest(fullname)
-        if first is None:
-            return None
-        return first[0], self._follow(fullname)
-
-    def names(self, module: str) -> Mapping[str, Alias]:
-        """The name aliases declared on legacy module ``module``, by attribute."""
-        return self._names.get(module, _EMPTY)
-
-    def children(self, module: str) -> frozenset[str]:
-        """Names directly below ``module`` that lead to declared legacy paths."""
-        return self._child_index().get(module, frozenset())
-
-    def needs_hook(self, module: str) -> bool:
-        """Whether ``module`` (not itself aliased) serves moved names or leads to legacy paths."""
-        return module in self._names or module in self._child_index()
-
-    def _child_index(self) -> dict[str, frozenset[str]]:
-        # Built on first use: a process whose imports never touch a legacy root never needs it.
-        index = self._children
-        if index is None:
-            children: dict[str, set[str]] = {}
-            for key in self._all:
-                parts = key.partition(":")[0].split(".")
-                for depth in range(1, len(parts)):
-                    children.setdefault(".".join(parts[:depth]), set()).add(parts[depth])
-            index = self._children = {k: frozenset(v) for k, v in children.items()}
-        return index
-
-    # -- internals ----------------------------------------------------------------------------
-
-    def _longest(self, name: str) -> tuple[Alias, str] | None:
-        key = name
-        while True:
-            alias = self._modules.get(key)
-            if alias is not None:
-                return alias, name[len(key) :]
-            cut = key.rfind(".")
-            if cut < 0:
-                return None
-            key = key[:cut]
-
-    def _follow(self, name: str) -> str:
-        seen = [name]
-        limit = len(self._modules) + _EXTRA_HOPS
-        while True:
-            hit = self._longest(name)
-            if hit is None:
-                return name
-            alias, rest = hit
-            name = alias.target + rest
-            if name in seen or len(seen) > limit:
-                shown = [*seen, name] if len(seen) < 6 else [*seen[:5], "...", name]
-                chain = " -> ".join(shown)
-                raise ConfigError(f"{alias.origin}: alias cycle: {chain}", slug="alias-cycle")
-            seen.append(name)
-
-    def _resolve_declared(self, alias: Alias) -> str:
-        if alias.kind == "module":
-            return self._follow(alias.legacy)
-        seen = {alias.legacy}
-        module, _, attr = alias.target.partition(":")
-        while True:
-            module = self._follow(module)
-            nxt = self._names.get(module, _EMPTY).get(attr)
-            if nxt is None:
-                return f"{module}:{attr}"
-            if nxt.legacy in seen:
-                raise ConfigError(
-                    f"{alias.origin}: alias cycle through {sorted(seen)}", slug="alias-cycle"
-                )
-            seen.add(nxt.legacy)
-            module, _, attr = nxt.target.partition(":")

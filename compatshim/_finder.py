@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._alias import Alias
-    from ._alias import AliasTable
+    from ._table import AliasTable
 
 __all__ = ["AliasFinder"]
 

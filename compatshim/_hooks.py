@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from ._alias import AliasTable
+    from ._table import AliasTable
 
 __all__ = ["ModuleHook", "add_hook", "remove_hooks"]
 

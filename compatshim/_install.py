@@ -16,13 +16,13 @@ from . import _hooks
 from . import _policy
 from . import _proxy
 from . import _sites
-from ._alias import AliasTable
 from ._config import load_config
 from ._config import make_alias
 from ._config import telemetry_disabled_by_env
 from ._errors import ConfigError
 from ._finder import AliasFinder
 from ._locks import ForkSafeLock
+from ._table import AliasTable
 from ._telemetry import recorder
 
 

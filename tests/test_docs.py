@@ -10,13 +10,13 @@ import os
 import re
 from pathlib import Path
 
-from compatshim._config import _REQUIRED
-from compatshim._config import OPTIONS
-from compatshim._config import Option
+from compatshim._options import OPTIONS
+from compatshim._options import REQUIRED
+from compatshim._options import Option
 
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN = "<!-- options: generated from OPTIONS in compatshim/_config.py by tests/test_docs.py -->"
+BEGIN = "<!-- options: generated from OPTIONS in compatshim/_options.py by tests/test_docs.py -->"
 END = "<!-- end of generated options -->"
 
 _SCOPES = {
@@ -38,7 +38,7 @@ def _toml(value: object) -> str:
 
 def render(option: Option) -> str:
     choices = f" One of {', '.join(f'`{c}`' for c in option.choices)}." if option.choices else ""
-    default = "required" if option.default is _REQUIRED else f"default {_toml(option.default)}"
+    default = "required" if option.default is REQUIRED else f"default {_toml(option.default)}"
     return (
         f"### `{option.key}`\n\n"
         f"*{option.type}, {default}; {_SCOPES[option.scope]}.*\n\n"
