@@ -153,7 +153,7 @@ def resolve_object(path: str) -> object:
         import importlib
 
         obj = importlib.import_module(module_name)
-    for attr in attrs.split("."):
+    for attr in attrs.split(".") if attrs else ():
         obj = getattr(obj, attr)
     return obj
 

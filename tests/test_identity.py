@@ -209,6 +209,42 @@ def test_setting_and_deleting_through_the_legacy_path_acts_on_the_canonical_modu
     assert result.value == ["mocked", True, 5, True, 99, 1]
 
 
+def test_mock_patch_of_a_moved_name_patches_the_canonical_module_level_name(
+    canon_project: Project,
+) -> None:
+    """Patching ``old.mod.OldName`` sets and restores ``new.mod.NewName`` (found by migrate's
+    corpus: the canonical holder of a module-level name was resolved as attribute '')."""
+    canon_project.config(
+        """
+        [tool.compatshim.aliases]
+        "old" = "canon"
+        "old.pkg.sub:OldF" = "canon.pkg.sub:f"
+        "plain:Thing" = "canon.pkg:Thing"
+        """
+    )
+    canon_project.write({"plain.py": "OTHER = 1\n"})
+    result = canon_project.run(
+        """
+        import warnings, _probe, compatshim
+        from unittest import mock
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import canon.pkg, canon.pkg.sub, old.pkg.sub, plain
+        original_f, original_thing = canon.pkg.sub.f, canon.pkg.Thing
+        with mock.patch("old.pkg.sub.OldF", "patched f"):
+            inside_f = [canon.pkg.sub.f, old.pkg.sub.OldF]
+        with mock.patch("plain.Thing", "patched thing"):
+            inside_thing = plain.Thing
+        _probe.emit([
+            inside_f, inside_thing,
+            canon.pkg.sub.f is original_f, old.pkg.sub.OldF is original_f,
+            canon.pkg.Thing is original_thing, plain.Thing is original_thing,
+        ])
+        """
+    )
+    assert result.value == [["patched f", "patched f"], "patched thing", True, True, True, True]
+
+
 def test_mock_patch_of_a_never_imported_legacy_path(canon_project: Project) -> None:
     """``mock.patch`` resolves a legacy path that nothing imported before (3.10 and 3.11+)."""
     result = canon_project.run(
