@@ -29,14 +29,21 @@ from ._telemetry import flush
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._findings import Finding
+    from ._migrate import MigrateResult
+    from ._migrate import migrate
     from ._report import NoDataError
     from ._report import TelemetryReport
     from ._report import telemetry_report
+    from ._scan import Adoption
+    from ._scan import ScanResult
+    from ._scan import scan
 
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "Adoption",
     "Alias",
     "AliasCheck",
     "AliasTable",
@@ -45,11 +52,14 @@ __all__ = [
     "CompatshimError",
     "Config",
     "ConfigError",
+    "Finding",
     "Installation",
     "LegacyModule",
     "LegacyPathError",
     "LegacyPathRemoved",
+    "MigrateResult",
     "NoDataError",
+    "ScanResult",
     "TelemetryReport",
     "__version__",
     "alias",
@@ -58,14 +68,26 @@ __all__ = [
     "install",
     "installed",
     "load_config",
+    "migrate",
+    "scan",
     "telemetry_report",
     "uninstall",
 ]
 
 
-# Reporting reads SQLite and formats dates: imported on first use, so that `import compatshim`
-# in the program being measured stays cheap.
-_LAZY = {"NoDataError": "_report", "TelemetryReport": "_report", "telemetry_report": "_report"}
+# Reporting reads SQLite; scan and migrate parse source: imported on first use, so that
+# `import compatshim` in the program being measured stays cheap.
+_LAZY = {
+    "NoDataError": "_report",
+    "TelemetryReport": "_report",
+    "telemetry_report": "_report",
+    "Adoption": "_scan",
+    "ScanResult": "_scan",
+    "scan": "_scan",
+    "Finding": "_findings",
+    "MigrateResult": "_migrate",
+    "migrate": "_migrate",
+}
 
 
 def __getattr__(name: str) -> object:

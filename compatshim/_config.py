@@ -233,7 +233,7 @@ def _from_payload(path: str, payload: Any) -> Config:
     return Config(path, dict(settings), AliasTable(aliases, resolved=True))
 
 
-def _load_file(path: str, raw: bytes, *, required: bool) -> Config | None:
+def _load_file(path: str, raw: bytes, *, required: bool, store: bool = True) -> Config | None:
     from . import _cache
 
     key = _cache.make_key(path, raw)
@@ -249,7 +249,7 @@ def _load_file(path: str, raw: bytes, *, required: bool) -> Config | None:
             raise ConfigError(f"{path}: has no [tool.compatshim] table", slug="config-no-table")
         return None
     config = parse_table(data, path, text)
-    if config.telemetry and not telemetry_disabled_by_env():
+    if store and config.telemetry and not telemetry_disabled_by_env():
         _cache.store(path, key, _to_payload(config))
     return config
 
@@ -270,6 +270,11 @@ def load_config(pyproject: str | os.PathLike[str] | None = None) -> Config:
         With none found, the configuration is empty.
     :raises ConfigError: if the file is missing, not TOML, or the settings are invalid.
     """
+    return read_config(pyproject, store=True)
+
+
+def read_config(pyproject: str | os.PathLike[str] | None, *, store: bool) -> Config:
+    """:func:`load_config`; with ``store=False`` it writes no cache (for commands that only read)."""
     explicit = pyproject if pyproject is not None else os.environ.get("COMPATSHIM_CONFIG") or None
     if explicit is not None:
         path = os.path.realpath(os.fspath(explicit))
@@ -277,7 +282,7 @@ def load_config(pyproject: str | os.PathLike[str] | None = None) -> Config:
         if raw is None:
             source = "COMPATSHIM_CONFIG" if pyproject is None else "pyproject"
             raise ConfigError(f"{path}: no such file ({source})", slug="config-not-found")
-        config = _load_file(path, raw, required=True)
+        config = _load_file(path, raw, required=True, store=store)
         assert config is not None
         return config
     folder = os.getcwd()
@@ -286,7 +291,7 @@ def load_config(pyproject: str | os.PathLike[str] | None = None) -> Config:
         raw = _read_bytes(path)
         # Most pyproject files do not mention compatshim at all: no need to parse them.
         if raw is not None and b"compatshim" in raw:
-            config = _load_file(path, raw, required=False)
+            config = _load_file(path, raw, required=False, store=store)
             if config is not None:
                 return config
         parent = os.path.dirname(folder)

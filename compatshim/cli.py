@@ -65,6 +65,47 @@ def _write_atomically(path: str, text: str) -> None:
         ) from None
 
 
+def _progress() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def _report_errors(errors: list[tuple[str, str]]) -> None:
+    from compatshim._scan_render import shown
+
+    for path, message in errors:
+        sys.stderr.write(f"compatshim: skipped {shown(path)}: {message}\n")
+
+
+def _scan(args: argparse.Namespace) -> int:
+    result = compatshim.scan(
+        args.paths or ["."], args.config, exclude=args.exclude or (), progress=_progress()
+    )
+    _report_errors(result.errors)
+    sys.stdout.write(result.render(args.format))
+    return OK if result.ok or args.exit_zero else FOUND
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from compatshim._scan_render import shown
+
+    result = compatshim.migrate(
+        args.paths or ["."],
+        args.config,
+        write=args.write,
+        exclude=args.exclude or (),
+        progress=_progress(),
+    )
+    _report_errors(result.errors)
+    if not args.write:
+        sys.stdout.write(result.diff())
+    for f in result.left:
+        sys.stderr.write(f"{shown(f.file)}:{f.line}:{f.column}: {f.code} {f.message}\n")
+    verb = "rewritten" if args.write else "would be rewritten"
+    left = f", {len(result.left)} uses left for you (above)" if result.left else ""
+    sys.stderr.write(f"compatshim migrate: {len(result.changed)} files {verb}{left}.\n")
+    return OK if result.ok else FOUND
+
+
 def _run(args: argparse.Namespace) -> int:
     command = list(args.command)
     if command[:1] == ["--"]:
@@ -72,6 +113,19 @@ def _run(args: argparse.Namespace) -> int:
     if not command:
         raise compatshim.CompatshimError("compatshim run needs a command to run", slug="run-usage")
     return run(command, args.config)
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to read")
+    parser.add_argument(
+        "--config", metavar="PATH", help="the pyproject.toml to read (default: the nearest one)"
+    )
+    parser.add_argument(
+        "--exclude",
+        metavar="GLOB",
+        action="append",
+        help="skip files and folders matching GLOB (repeatable), besides the default excludes",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,6 +162,33 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     report.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     report.set_defaults(func=_report)
+
+    scan = commands.add_parser(
+        "scan",
+        help="find every use of a legacy path in source files, without importing them",
+        description="Find every use of a legacy path in the source files under PATHS (default: "
+        "the current folder), and how far each alias's migration has come. Exit 0 when none "
+        "is found, 1 when some are, 2 on a usage or configuration error.",
+    )
+    _source_options(scan)
+    scan.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    scan.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when legacy paths are found"
+    )
+    scan.set_defaults(func=_scan)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="rewrite legacy paths to canonical ones (--diff to preview, --write to apply)",
+        description="Rewrite every use of a legacy path under PATHS to its canonical path, "
+        "keeping formatting and comments. Exit 0 when nothing is left to do, 1 when --diff "
+        "shows changes or some uses must be migrated by hand, 2 on an error.",
+    )
+    _source_options(migrate)
+    mode = migrate.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
+    mode.add_argument("--write", action="store_true", help="rewrite the files in place")
+    migrate.set_defaults(func=_migrate)
 
     runner = commands.add_parser(
         "run",

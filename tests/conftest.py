@@ -193,3 +193,28 @@ def project(tmp_path: Path) -> Project:
 def canon_project(tmp_path: Path) -> Project:
     """A project with the ``canon`` package tree and ``"old" = "canon"`` configured."""
     return Project(tmp_path).write(CANON).config()
+
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A copy of the corpus tree (tests/corpus/tree): canonical packages and legacy-using cases."""
+    import shutil
+
+    tree = tmp_path / "tree"
+    shutil.copytree(CORPUS / "tree", tree)
+    return tree
+
+
+def snapshot(name: str, actual: str) -> None:
+    """Compare ``actual`` with tests/corpus/expected/<name>; rewrite it when regenerating.
+
+    Set COMPATSHIM_REGENERATE_CORPUS=1 to write the current output, then review the diff.
+    """
+    path = CORPUS / "expected" / name
+    if os.environ.get("COMPATSHIM_REGENERATE_CORPUS"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8")

@@ -1,0 +1,154 @@
+"""Which files ``scan`` and ``migrate`` read, and what module each one is.
+
+In a git work tree the file list comes from ``git ls-files`` (tracked and untracked, minus what
+``.gitignore`` ignores), so ignoring works exactly as git does it; elsewhere the tree is walked.
+Either way the default excludes (virtual environments, VCS and build folders, caches) and the
+user's ``--exclude`` globs apply below the given paths; a file named explicitly is always read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Sequence
+
+__all__ = ["DEFAULT_EXCLUDES", "discover", "module_name"]
+
+#: Folder names never read below a given path (compared with the folder's own name).
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".eggs",
+    "*.egg-info",
+    "__pycache__",
+    "__pypackages__",
+    "build",
+    "dist",
+    "site-packages",
+    "node_modules",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".compatshim",
+)
+
+SUFFIXES = (".py", ".pyi")
+
+
+def _excluded(relative: str, patterns: Sequence[str]) -> bool:
+    # A pattern matches a path component's name or the path relative to the given root.
+    parts = relative.split("/")
+    for pattern in patterns:
+        if fnmatch.fnmatch(relative, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts):
+            return True
+    return False
+
+
+def _git_files(folder: str) -> list[str] | None:
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
+            cwd=folder,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:  # git is not installed
+        return None
+    if result.returncode != 0:  # not a work tree
+        return None
+    names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({n for n in names if n.endswith(SUFFIXES)})
+
+
+def _walk(folder: str, patterns: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for directory, subdirs, files in os.walk(folder):
+        relative = os.path.relpath(directory, folder).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        subdirs[:] = sorted(
+            d
+            for d in subdirs
+            if not _excluded(prefix + d, patterns)
+            and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
+        )
+        found.extend(prefix + f for f in sorted(files) if f.endswith(SUFFIXES))
+    return found
+
+
+def _in_venv(root: str, relative: str, cache: dict[str, bool]) -> bool:
+    # Whether a folder between root and the file is a virtual environment (has pyvenv.cfg).
+    folder = relative.rpartition("/")[0]
+    while folder:
+        known = cache.get(folder)
+        if known is None:
+            known = cache[folder] = os.path.exists(os.path.join(root, folder, "pyvenv.cfg"))
+        if known:
+            return True
+        folder = folder.rpartition("/")[0]
+    return False
+
+
+def discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> list[str]:
+    """The source files under ``paths``, in a stable order, without duplicates."""
+    patterns = (*DEFAULT_EXCLUDES, *exclude)
+    seen: set[str] = set()
+    files: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            if path not in seen:
+                seen.add(path)
+                files.append(path)
+            continue
+        listed = _git_files(path)
+        if listed is None:
+            listed = _walk(path, patterns)
+        venvs: dict[str, bool] = {}
+        for relative in listed:
+            if _excluded(relative, patterns) or _in_venv(path, relative, venvs):
+                continue
+            full = os.path.normpath(os.path.join(path, relative))
+            if full not in seen and os.path.isfile(full):
+                seen.add(full)
+                files.append(full)
+    return files
+
+
+def module_name(path: str, cache: dict[str, str | None]) -> tuple[str | None, bool]:
+    """The dotted module name of a source file from its package folders, and if it is a package.
+
+    A folder is a package when it has an ``__init__.py``; the name is ``None`` for a file that
+    is not inside one and not importable by name (its relative imports cannot be resolved).
+    """
+    folder, filename = os.path.split(os.path.abspath(path))
+    stem = filename.rsplit(".", 1)[0]
+    package = _package(folder, cache)
+    if stem == "__init__":
+        return package, True
+    if not stem.isidentifier():
+        return None, False
+    return (f"{package}.{stem}" if package else stem), False
+
+
+def _package(folder: str, cache: dict[str, str | None]) -> str | None:
+    if folder in cache:
+        return cache[folder]
+    name: str | None = None
+    if os.path.isfile(os.path.join(folder, "__init__.py")):
+        base = os.path.basename(folder)
+        if base.isidentifier():
+            parent = _package(os.path.dirname(folder), cache)
+            name = f"{parent}.{base}" if parent else base
+    cache[folder] = name
+    return name

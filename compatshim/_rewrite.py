@@ -1,0 +1,350 @@
+"""``migrate`` for one file: every legacy path rewritten to its canonical path, or left and said why.
+
+The rules that keep a rewrite from changing what the program does:
+
+* a bound name never changes: ``from old.mod import Old`` becomes
+  ``from new.mod import New as Old``; ``import old.mod as m`` becomes ``import new.mod as m``;
+* ``import old.mod`` binds ``old``; it becomes ``import new.mod`` only together with every
+  ``old.mod.X`` in the file, and only if nothing else in the file still needs ``old``;
+* a rewrite never binds a name the file already uses for something else;
+* a module that serves moved names is only rewritten where every use of it is visible
+  (``m.OldName`` becomes ``m.NewName``); passed around as a value, it is left alone;
+* star imports, computed strings and ``__import__`` of a dotted name are reported, not touched;
+* the result must parse, or the file is left as it was.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from . import _importedit
+from ._analyze import analyze
+from ._findings import chain_match
+from ._findings import find
+from ._findings import plan_import
+from ._findings import string_parts
+from ._imports import parse_import
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._analyze import Analysis
+    from ._analyze import Chain
+    from ._analyze import ImportStmt
+    from ._analyze import StringRef
+    from ._findings import Finding
+    from ._findings import ImportPlan
+    from ._importedit import Edit
+    from ._static import StaticTable
+
+__all__ = ["RewriteError", "rewrite"]
+
+_SPLIT = "split"
+_LITERAL = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
+
+
+class RewriteError(Exception):
+    """The file cannot be rewritten at all (it would not parse afterwards)."""
+
+
+class _Planner:
+    def __init__(self, analysis: Analysis, static: StaticTable) -> None:
+        self.analysis = analysis
+        self.static = static
+        self.text = analysis.source.text
+        self.edits: list[Edit] = []
+        # import statement index -> (statement, comment) to add after it
+        self.after: dict[int, list[tuple[str, str]]] = {}
+        self.skips: dict[int, set[int]] = {}  # import statement index -> names left alone
+        self.splits: dict[int, set[int]] = {}  # ... -> names that keep importing their root
+        findings, _ = find(analysis, static)
+        self.findings: dict[int, list[Finding]] = {}
+        for finding in findings:
+            self.findings.setdefault(finding.column, []).append(finding)
+        self.chains: dict[str, list[Chain]] = {}
+        for chain in analysis.chains:
+            self.chains.setdefault(chain.root, []).append(chain)
+        self.plans = [plan_import(stmt, static) for stmt in analysis.imports]
+        self.blocked: set[str] = set()  # names with a legacy use that stays
+        self.needed: dict[str, set[str]] = {}  # name -> modules its chains now need imported
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def leave(self, offset: int, note: str) -> None:
+        for finding in self.findings.get(offset, ()):
+            finding.note = finding.note or note
+
+    def left(self) -> list[Finding]:
+        """The findings that stay, each with the reason."""
+        return sorted(
+            (f for group in self.findings.values() for f in group if f.note),
+            key=lambda f: f.column,
+        )
+
+    def free(self, name: str) -> bool:
+        """Whether importing a module named ``name`` binds nothing the file uses otherwise."""
+        bound = self.analysis.bound
+        return name not in bound or bound[name] == name
+
+    def visible(self, name: str, path: str) -> bool:
+        """Whether every use of ``name`` (bound to ``path``) is an attribute read we can see."""
+        if path not in self.static.names:
+            return True
+        if self.analysis.bound.get(name) is None:
+            return False
+        return all(chain.attrs for chain in self.chains.get(name, ()))
+
+    # -- attribute chains ---------------------------------------------------------------------
+
+    def chain(self, chain: Chain) -> None:
+        hit = chain_match(self.analysis, chain, self.static)
+        if hit is None:
+            return
+        match, full, bound_len = hit
+        parts = full[:bound_len]
+        bound = ".".join(parts)
+        plain = chain.root in self.analysis.plain and bound == chain.root
+        offset = chain.start if plain else chain.ends[1] - len(chain.attrs[0])
+        if not plain:
+            renamed = self.static.legacy(parts)
+            now = ".".join([*renamed.replacement, *parts[renamed.consumed :]]) if renamed else bound
+            single = len(match.replacement) - match.module_len == match.consumed - len(parts) == 1
+            if single and match.module == now:  # m.OldName -> m.NewName
+                end = chain.ends[1]
+                self.edits.append((end - len(chain.attrs[0]), end, match.replacement[-1]))
+                return
+        top = match.replacement[0]
+        if not self.free(top) and top != chain.root:
+            self.blocked.add(chain.root)
+            self.leave(offset, f"'{top}' already names something else in this file")
+            return
+        end = (
+            chain.ends[match.consumed - len(parts)] if not plain else chain.ends[match.consumed - 1]
+        )
+        self.edits.append((chain.start, end, match.dotted))
+        self.needed.setdefault(chain.root, set()).add(match.module)
+
+    # -- import statements --------------------------------------------------------------------
+
+    def binds(self, stmt: ImportStmt, name: str) -> bool:
+        for imported, asname in stmt.names:
+            if stmt.module is None and stmt.level == 0:
+                if (asname or imported.partition(".")[0]) == name:
+                    return True
+            elif (asname or imported) == name:
+                return True
+        return False
+
+    def still_bound(self, root: str, but: int) -> bool:
+        # Whether a module-scope import that stays binds ``root`` to the same module.
+        for index, plan in enumerate(self.plans):
+            stmt = plan.stmt
+            if index == but or not stmt.toplevel or stmt.module is not None or stmt.level:
+                continue
+            for item in plan.names:
+                new = item.module if item.mode == "import" else item.name
+                if item.asname is None and new.partition(".")[0] == root:
+                    return True
+        return False
+
+    def plain_import_safe(self, index: int, name: str, new: str) -> str | None:
+        root, top = name.partition(".")[0], new.partition(".")[0]
+        if self.analysis.bound.get(root) is None:
+            return f"'{root}' is also bound by other code in this file"
+        if root in self.blocked:
+            return f"a use of '{root}' cannot be rewritten"
+        if top != root and not self.free(top):
+            return f"'{top}' already names something else in this file"
+        if top == root or self.still_bound(root, index):
+            return None
+        for chain in self.chains.get(root, ()):
+            if self.static.legacy([root, *chain.attrs]) is None:
+                return _SPLIT  # root is used for other names: keep importing it
+        return None
+
+    def statement(self, index: int, plan: ImportPlan) -> None:
+        stmt = plan.stmt
+        if plan.star:
+            return  # find() already explains star imports
+        skip: set[int] = set()
+        split: set[int] = set()
+        spans = None
+        for item in plan.names:
+            if item.mode == "keep":
+                continue
+            reason = None
+            bound_name = item.asname or item.name
+            if item.mode == "import":
+                if item.asname is None:
+                    reason = self.plain_import_safe(index, item.name, item.module)
+                elif not self.visible(item.asname, item.name):
+                    reason = (
+                        f"'{item.asname}' is used as a value and {item.name} serves moved names"
+                    )
+            elif item.mode in ("module", "submodule"):
+                path = f"{stmt.module}.{item.name}"
+                if not self.visible(bound_name, path):
+                    reason = f"'{bound_name}' is used as a value and {path} serves moved names"
+            if reason is None:
+                continue
+            skip.add(item.index)
+            if spans is None:
+                spans = parse_import(self.text[stmt.start : stmt.end])
+            if reason is _SPLIT:
+                # import pkg.old_sub -> import pkg + import new.sub: pkg stays bound.
+                split.add(item.index)
+                start, end = spans.names[item.index].span
+                root = item.name.partition(".")[0]
+                self.edits.append((stmt.start + start, stmt.start + end, root))
+                self.after.setdefault(index, []).append((f"import {item.module}", ""))
+            else:
+                offset = stmt.start + spans.names[item.index].span[0]
+                self.leave(offset, reason)
+                if item.mode == "module" and spans.module_span is not None:
+                    self.leave(stmt.start + spans.module_span[0], reason)
+        self.skips[index] = skip
+        self.splits[index] = split
+        edits, others = _importedit.rewrite_import(self.analysis.source, plan, skip)
+        self.edits.extend(edits)
+        if others:
+            self.after.setdefault(index, []).extend(others)
+
+    def imports_of(self, index: int) -> set[str]:
+        """The modules statement ``index`` imports by their full name once rewritten."""
+        plan = self.plans[index]
+        if plan.stmt.module is not None or plan.stmt.level:
+            return set()
+        skip = self.skips.get(index, ())
+        split = self.splits.get(index, ())
+        done = {
+            item.module if item.mode == "import" and item.index not in skip else item.name
+            for item in plan.names
+            if item.asname is None and item.index not in split
+        }
+        for item in plan.names:
+            if item.index in split:
+                done |= {item.name.partition(".")[0], item.module}
+        return done
+
+    def add_needed_imports(self) -> None:
+        # A chain rewritten to new.place.X needs new.place imported where the chain's root was
+        # bound: right after that statement, unless it or an earlier module-scope import
+        # already does it (importing a.b.c imports a and a.b too).
+        for root, modules in self.needed.items():
+            for index, plan in enumerate(self.plans):
+                if not self.binds(plan.stmt, root):
+                    continue
+                done = self.imports_of(index)
+                if plan.stmt.toplevel:
+                    for earlier, other in enumerate(self.plans):
+                        if other.stmt.toplevel and other.stmt.start < plan.stmt.start:
+                            done |= self.imports_of(earlier)
+                missing = [
+                    m
+                    for m in sorted(modules)
+                    if not any(i == m or i.startswith(m + ".") for i in done)
+                ]
+                self.after.setdefault(index, []).extend((f"import {m}", "") for m in missing)
+
+    # -- strings ------------------------------------------------------------------------------
+
+    def string(self, ref: StringRef) -> None:
+        parts = string_parts(ref)
+        if parts is None:
+            return
+        match = self.static.legacy([*parts, *ref.attrs])
+        if match is None:
+            return
+        if ref.computed:
+            return  # find() already explains computed strings
+        if ref.style == "toplevel" and len(parts) > 1:
+            self.leave(ref.start, "__import__ returns the top-level package: rewrite it by hand")
+            return
+        literal = self.text[ref.start : ref.end]
+        quoted = _LITERAL.match(literal)
+        if quoted is None or literal[quoted.end() : -len(quoted.group(2))] != ref.value:
+            self.leave(ref.start, "the string has escapes or is split in parts")
+            return
+        opening = quoted.group()
+        closing = quoted.group(2)
+        consumed, count = match.consumed, len(parts)
+        if consumed > count:  # import_module("old.mod").OldName
+            if len(match.replacement) - match.module_len != consumed - count:
+                self.leave(ref.start, "the moved name cannot be rewritten in place")
+                return
+            value = ".".join(match.replacement[: match.module_len])
+            for i in range(consumed - count):
+                end = ref.attr_ends[i]
+                new = match.replacement[match.module_len + i]
+                self.edits.append((end - len(ref.attrs[i]), end, new))
+        else:
+            module = ".".join(parts)
+            if (
+                ref.style in ("module", "toplevel")
+                and not ref.attrs
+                and module in self.static.names
+            ):
+                self.leave(ref.start, f"{module} serves moved names the result may be read for")
+                return
+            new_parts = [*match.replacement, *parts[consumed:]]
+            value = ".".join(new_parts)
+            if ref.style == "resolve" and ":" in ref.value:
+                before = ref.value.partition(":")[0].count(".") + 1
+                colon = len(match.replacement) + before - consumed
+                if consumed > before:
+                    colon = match.module_len
+                value = ".".join(new_parts[:colon]) + ":" + ".".join(new_parts[colon:])
+        self.edits.append((ref.start, ref.end, f"{opening}{value}{closing}"))
+
+    # -- all together -------------------------------------------------------------------------
+
+    def run(self) -> str:
+        for chain in self.analysis.chains:
+            self.chain(chain)
+        for index, plan in enumerate(self.plans):
+            if plan.legacy:
+                self.statement(index, plan)
+        self.add_needed_imports()
+        for ref in self.analysis.strings:
+            self.string(ref)
+        source = self.analysis.source
+        for index, statements in self.after.items():
+            stmt = self.plans[index].stmt
+            self.edits.append(
+                _importedit.append_statements(source, stmt.start, stmt.end, statements)
+            )
+        return _apply(self.text, self.edits)
+
+
+def _apply(text: str, edits: list[Edit]) -> str:
+    edits = sorted(set(edits), key=lambda e: (e[0], e[1]))
+    pieces: list[str] = []
+    position = 0
+    for start, end, replacement in edits:
+        if start < position:
+            raise RewriteError("two rewrites overlap")
+        pieces.append(text[position:start])
+        pieces.append(replacement)
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def rewrite(
+    text: str, static: StaticTable, module: str | None = None, is_package: bool = False
+) -> tuple[str, list[Finding]]:
+    """Rewrite one file's source: ``(new text, findings left for a human, each with a note)``.
+
+    :raises SyntaxError: if ``text`` does not parse.
+    :raises RewriteError: if the rewrite would not parse; the file should be left alone.
+    """
+    analysis = analyze(text, module, is_package)
+    planner = _Planner(analysis, static)
+    new = planner.run()
+    if new != text:
+        try:
+            ast.parse(new)
+        except SyntaxError as exc:
+            raise RewriteError(f"the rewritten file would not parse ({exc.msg})") from None
+    return new, planner.left()

@@ -1,0 +1,238 @@
+"""``compatshim scan``: every use of a legacy path in a source tree, found without importing it.
+
+Most files of a large tree never mention a legacy or canonical path, so each file's bytes are
+first searched for the paths' first components (one compiled pattern); only files that match, or
+that sit inside a legacy package (their relative imports may reach a legacy path), are parsed.
+Large trees are read by a pool of worker processes, one per core.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from ._analyze import analyze
+from ._config import read_config
+from ._errors import CompatshimError
+from ._files import discover
+from ._files import module_name
+from ._findings import find
+from ._source import decode
+from ._static import StaticTable
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable
+    from collections.abc import Iterable
+    from collections.abc import Sequence
+    from typing import Any
+
+    from ._findings import Finding
+
+__all__ = ["Adoption", "ScanResult", "parallel", "read_source", "scan", "static_table"]
+
+#: Below this many files a pool costs more than it saves.
+POOL_THRESHOLD = 400
+_CHUNK = 64
+
+
+class Adoption:
+    """How far one alias's migration has come: uses of its legacy and its canonical path."""
+
+    __module__ = "compatshim"
+    __slots__ = ("canonical", "canonical_uses", "legacy", "legacy_uses")
+
+    def __init__(self, legacy: str, canonical: str, legacy_uses: int, canonical_uses: int):
+        self.legacy, self.canonical = legacy, canonical
+        self.legacy_uses, self.canonical_uses = legacy_uses, canonical_uses
+
+    @property
+    def ratio(self) -> float | None:
+        """Canonical uses over all uses (1.0 is done), or ``None`` when neither is used."""
+        total = self.legacy_uses + self.canonical_uses
+        return self.canonical_uses / total if total else None
+
+    def __repr__(self) -> str:
+        return f"<Adoption {self.legacy} {self.canonical_uses}/{self.legacy_uses}>"
+
+
+class ScanResult:
+    """What :func:`scan` found: findings in file order, unreadable files, adoption per alias."""
+
+    __module__ = "compatshim"
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        #: (file, why it was skipped): unreadable, undecodable or not valid Python.
+        self.errors: list[tuple[str, str]] = []
+        self.adoption: list[Adoption] = []
+        self.files = 0  # files considered
+        self.parsed = 0  # files that passed the byte filter and were parsed
+        self.seconds = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether no legacy path is used."""
+        return not self.findings
+
+    def render(self, fmt: str = "text") -> str:
+        """The result as ``text``, ``json``, ``github`` or ``sarif``."""
+        from ._scan_render import render
+
+        return render(self, fmt)
+
+
+# -- per-file work (runs in worker processes) ---------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _init(static: StaticTable) -> None:
+    _STATE["static"] = static
+    _STATE["pattern"] = static.prefilter()
+    _STATE["packages"] = {}
+
+
+def read_source(path: str) -> tuple[bytes, str, str, bool]:
+    """``(raw bytes, text, encoding, had BOM)`` of a file.
+
+    :raises OSError, SyntaxError, UnicodeDecodeError: when it cannot be read or decoded.
+    """
+    with open(path, "rb") as file:
+        raw = file.read()
+    text, encoding, bom = decode(raw)
+    return raw, text, encoding, bom
+
+
+def wanted(path: str, raw: bytes) -> tuple[bool, str | None, bool]:
+    """Whether a file can mention a legacy or canonical path, its module name, and if a package."""
+    static: StaticTable = _STATE["static"]
+    pattern: re.Pattern[bytes] = _STATE["pattern"]
+    module, is_package = module_name(path, _STATE["packages"])
+    if pattern.search(raw) is not None:
+        return True, module, is_package
+    inside = module is not None and module.partition(".")[0] in static.roots
+    return inside and b"from ." in raw, module, is_package
+
+
+def _scan_one(path: str) -> tuple[str, list[Finding], dict[str, int], str | None, bool]:
+    try:
+        raw, text, _, _ = read_source(path)
+        go, module, is_package = wanted(path, raw)
+        if not go:
+            return path, [], {}, None, False
+        analysis = analyze(text, module, is_package)
+    except SyntaxError as exc:
+        return path, [], {}, f"not valid Python: {exc.msg} (line {exc.lineno})", True
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return path, [], {}, f"cannot read: {exc}", False
+    found, canonical = find(analysis, _STATE["static"])
+    for finding in found:
+        finding.file = path
+        finding.line, finding.column = analysis.source.position(finding.column)
+    return path, found, canonical, None, True
+
+
+def _run_chunk(work: Callable[[str], Any], paths: Sequence[str]) -> list[Any]:
+    return [work(path) for path in paths]
+
+
+def parallel(
+    work: Callable[[str], Any],
+    files: Sequence[str],
+    static: StaticTable,
+    *,
+    jobs: int | None = None,
+    progress: bool = False,
+    label: str = "scan",
+) -> Iterable[Any]:
+    """``work(path)`` for every file, in worker processes for large trees; results unordered."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(files) < POOL_THRESHOLD:
+        _init(static)
+        yield from (work(path) for path in files)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import as_completed
+
+    chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+    done = 0
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(static,)) as pool:
+        futures = [pool.submit(_run_chunk, work, chunk) for chunk in chunks]
+        for future in as_completed(futures):
+            results = future.result()
+            done += len(results)
+            if progress:
+                sys.stderr.write(f"\rcompatshim {label}: {done}/{len(files)} files")
+                sys.stderr.flush()
+            yield from results
+    if progress:
+        sys.stderr.write("\r\033[K")
+
+
+def static_table(config: str | os.PathLike[str] | None) -> StaticTable:
+    """The alias table of the configuration, for reading source.
+
+    :raises CompatshimError: when no ``[tool.compatshim]`` table is found.
+    """
+    loaded = read_config(config, store=False)  # reading source must not write to the project
+    if loaded.path is None:
+        raise CompatshimError(
+            "no [tool.compatshim] table found in a pyproject.toml here or above; "
+            "pass --config PATH",
+            slug="scan-no-config",
+        )
+    return StaticTable(loaded.table)
+
+
+def scan(
+    paths: Sequence[str] = (".",),
+    config: str | os.PathLike[str] | None = None,
+    *,
+    exclude: Sequence[str] = (),
+    jobs: int | None = None,
+    progress: bool = False,
+) -> ScanResult:
+    """Find every use of a configured legacy path in the source files under ``paths``.
+
+    :param exclude: glob patterns of files and folders to skip, on top of the default excludes.
+    :param jobs: worker processes for large trees (default: one per core).
+    :raises ConfigError: if the configuration is invalid.
+    :raises CompatshimError: if there is no configuration or a path does not exist.
+    """
+    started = time.perf_counter()
+    static = static_table(config)
+    for path in paths:
+        if not os.path.exists(path):
+            raise CompatshimError(f"{path}: no such file or folder", slug="scan-path")
+    files = discover(paths, exclude)
+    result = ScanResult()
+    result.files = len(files)
+    canonical: dict[str, int] = {}
+    legacy: dict[str, int] = {}
+    show = progress and len(files) >= POOL_THRESHOLD
+    for path, found, uses, error, parsed in parallel(
+        _scan_one, files, static, jobs=jobs, progress=show
+    ):
+        result.parsed += parsed
+        if error is not None:
+            result.errors.append((path, error))
+        result.findings.extend(found)
+        for finding in found:
+            legacy[finding.key] = legacy.get(finding.key, 0) + 1
+        for key, count in uses.items():
+            canonical[key] = canonical.get(key, 0) + count
+    result.findings.sort(key=lambda f: (f.file, f.line, f.column, f.code))
+    result.errors.sort()
+    result.adoption = sorted(
+        (
+            Adoption(key, target, legacy.get(key, 0), canonical.get(key, 0))
+            for key, target in static.canonical.items()
+        ),
+        key=lambda a: (-a.legacy_uses, a.legacy),
+    )
+    result.seconds = time.perf_counter() - started
+    return result

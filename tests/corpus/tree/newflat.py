@@ -1,0 +1,5 @@
+MODULE_ID = "newflat"
+
+
+def hello():
+    return "hello"

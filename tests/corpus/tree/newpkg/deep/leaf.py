@@ -1,0 +1,5 @@
+MODULE_ID = "newpkg.deep.leaf"
+
+
+def leaf():
+    return "leaf"

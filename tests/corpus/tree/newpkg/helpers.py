@@ -1,0 +1,5 @@
+MODULE_ID = "newpkg.helpers"
+
+
+class Helper:
+    pass

@@ -1,0 +1,2 @@
+MODULE_ID = "newpkg.sub"
+value = "sub"

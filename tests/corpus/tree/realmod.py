@@ -1,0 +1,5 @@
+MODULE_ID = "realmod"
+
+
+def other():
+    return "other"

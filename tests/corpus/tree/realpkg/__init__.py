@@ -1,0 +1,2 @@
+MODULE_ID = "realpkg"
+SETTING = "real"

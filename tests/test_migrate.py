@@ -1,0 +1,343 @@
+"""compatshim migrate: exact rewrites, the safety rules, and unchanged behaviour afterwards."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+from conftest import snapshot
+
+import compatshim
+from compatshim import _importedit
+from compatshim import cli
+from compatshim._alias import Alias
+from compatshim._rewrite import rewrite
+from compatshim._static import StaticTable
+from compatshim._table import AliasTable
+
+
+TABLE = StaticTable(
+    AliasTable(
+        [
+            Alias("old.mod", "new.mod"),
+            Alias("old.mod:Old", "new.mod:New"),
+            Alias("old.mod:Gone", "new.place:Moved"),
+            Alias("legacy", "canon"),
+            Alias("flat", "newflat"),
+        ]
+    )
+)
+
+
+def migrated(source: str, module: str | None = None) -> tuple[str, list[str]]:
+    text = textwrap.dedent(source).lstrip("\n")
+    new, left = rewrite(text, TABLE, module)
+    return new, [f"{f.code} {f.legacy}: {f.note}" for f in left]
+
+
+def run_cases(tree: Path, strict: list[str]) -> str:
+    proc = subprocess.run(
+        [sys.executable, str(CORPUS / "run_cases.py"), str(tree), ",".join(strict)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    return proc.stdout
+
+
+# -- the corpus ---------------------------------------------------------------------------------
+
+
+def test_corpus_diff_and_what_is_left(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(corpus)
+    result = compatshim.migrate(["."])
+    snapshot("migrate.diff", result.diff())
+    left = "".join(f"{f.file}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in result.left)
+    snapshot("migrate-left.txt", left)
+    assert not result.ok
+
+
+def test_corpus_behaves_the_same_after_write(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same output before and after; migrated cases run with deprecation warnings as errors;
+    scan afterwards reports exactly what was left; a second run changes nothing."""
+    before = run_cases(corpus, [])
+    monkeypatch.chdir(corpus)
+    result = compatshim.migrate(["."], write=True)
+    left_files = {Path(f.file).stem for f in result.left}
+    cases = [f"cases.{p.stem}" for p in (corpus / "cases").glob("*.py")] + ["realpkg.rel_case"]
+    strict = [c for c in cases if c.rpartition(".")[2] not in left_files]
+    assert len(strict) >= 7
+    assert run_cases(corpus, strict) == before
+    after = compatshim.scan(["."])
+    assert [(f.file, f.code, f.legacy) for f in after.findings] == [
+        (f.file, f.code, f.legacy) for f in result.left
+    ]
+    again = compatshim.migrate(["."], write=True)
+    assert again.changed == {}
+
+
+# -- the rules, one by one ----------------------------------------------------------------------
+
+
+def test_as_names_are_kept_or_added_never_changed() -> None:
+    new, left = migrated(
+        """
+        from old.mod import Old
+        from old.mod import Old as X
+        from old.mod import Old as New
+        from old.mod import thing, Old as Y
+        """
+    )
+    assert new == textwrap.dedent(
+        """\
+        from new.mod import New as Old
+        from new.mod import New as X
+        from new.mod import New
+        from new.mod import thing, New as Y
+        """
+    )
+    assert left == []
+
+
+def test_import_is_rewritten_with_every_dotted_use() -> None:
+    new, left = migrated(
+        """
+        import old.mod
+        import legacy.sub as s
+
+        def f():
+            return old.mod.Old, old.mod.thing, s.x, old.mod.Gone
+        """
+    )
+    assert new == textwrap.dedent(
+        """\
+        import new.mod
+        import new.place
+        import canon.sub as s
+
+        def f():
+            return new.mod.New, new.mod.thing, s.x, new.place.Moved
+        """
+    )
+    assert left == []
+
+
+def test_a_root_still_used_for_other_names_stays_imported() -> None:
+    new, left = migrated("import old.mod\nprint(old.mod.Old, old.other)\n")
+    assert new == "import old\nimport new.mod\nprint(new.mod.New, old.other)\n"
+    assert left == []
+    # ...and needs no help when another import keeps it bound.
+    new, left = migrated("import old.mod\nimport old.other\nprint(old.mod.x, old.other)\n")
+    assert new == "import new.mod\nimport old.other\nprint(new.mod.x, old.other)\n"
+    assert left == []
+
+
+def test_never_shadows_a_name_the_file_uses() -> None:
+    source = "import flat\nnewflat = 'mine'\nprint(flat.hello, newflat)\n"
+    new, left = migrated(source)
+    assert new == source
+    assert left == [
+        "CS101 flat: a use of 'flat' cannot be rewritten",
+        "CS103 flat: 'newflat' already names something else in this file",
+    ]
+
+
+def test_names_bound_otherwise_are_not_guessed() -> None:
+    source = "import old.mod\ndef f(old):\n    return old.mod\n"
+    new, left = migrated(source)
+    assert new == source
+    assert left == ["CS101 old.mod: 'old' is also bound by other code in this file"]
+
+
+def test_a_module_serving_moved_names_passed_as_a_value_is_left() -> None:
+    source = "import old.mod as m\ncallback(m)\n"
+    assert migrated(source) == (
+        source,
+        ["CS101 old.mod: 'm' is used as a value and old.mod serves moved names"],
+    )
+    # Read only through attributes, it is rewritten together with them.
+    assert migrated("import old.mod as m\nm.Old\nm.x\n") == (
+        "import new.mod as m\nm.New\nm.x\n",
+        [],
+    )
+
+
+def test_type_checking_blocks_stay_blocks() -> None:
+    new, left = migrated(
+        """
+        if TYPE_CHECKING:
+            from old.mod import Old, Gone
+        if TYPE_CHECKING: from old.mod import Gone
+        """
+    )
+    assert new == textwrap.dedent(
+        """\
+        if TYPE_CHECKING:
+            from new.mod import New as Old
+            from new.place import Moved as Gone
+        if TYPE_CHECKING: from new.place import Moved as Gone
+        """
+    )
+    assert left == []
+
+
+def test_layout_and_comments_survive() -> None:
+    new, _ = migrated(
+        """
+        from old.mod import (  # why
+            a,  # first
+            Gone,  # moved away
+            b,
+        )
+        from old.mod import \\
+            a
+        """
+    )
+    assert new == textwrap.dedent(
+        """\
+        from new.mod import (  # why
+            a,  # first
+            b,
+        )
+        from new.place import Moved as Gone  # moved away
+        from new.mod import \\
+            a
+        """
+    )
+
+
+def test_strings_are_rewritten_with_the_attribute_that_follows() -> None:
+    new, left = migrated(
+        """
+        import_module("old.mod").Old
+        import_module('old.mod').Gone
+        mock.patch("old.mod.Old")
+        monkeypatch.setattr("legacy.x.y", 1)
+        pkgutil.resolve_name("old.mod:Gone")
+        pkgutil.resolve_name("legacy.sub:thing")
+        __import__("legacy", fromlist=["x"])
+        """
+    )
+    assert new == textwrap.dedent(
+        """\
+        import_module("new.mod").New
+        import_module('new.place').Moved
+        mock.patch("new.mod.New")
+        monkeypatch.setattr("canon.x.y", 1)
+        pkgutil.resolve_name("new.place:Moved")
+        pkgutil.resolve_name("canon.sub:thing")
+        __import__("canon", fromlist=["x"])
+        """
+    )
+    assert left == []
+
+
+def test_what_cannot_be_rewritten_safely_is_reported_not_touched() -> None:
+    source = textwrap.dedent(
+        """
+        from old.mod import *
+        import_module(f"old.mod.{name}")
+        import_module("legacy." + name)
+        __import__("old.mod")
+        m = import_module("old.mod")
+        import_module("old\\x2emod")
+        """
+    ).lstrip("\n")
+    new, left = migrated(source)
+    assert new == source
+    assert [entry.split(":", 1)[1].strip() for entry in left] == [
+        "star import: import the names explicitly",
+        "computed string: rewrite it by hand",
+        "computed string: rewrite it by hand",
+        "__import__ returns the top-level package: rewrite it by hand",
+        "old.mod serves moved names the result may be read for",
+        "the string has escapes or is split in parts",
+    ]
+
+
+def test_relative_imports_become_absolute_canonical_imports() -> None:
+    new, left = migrated("from . import mod, other\nfrom .mod import Old\n", module="old.pkgfile")
+    assert new == "from . import other\nfrom new import mod\nfrom new.mod import New as Old\n"
+    assert left == []
+
+
+def test_one_parse_applies_every_alias_and_a_second_run_changes_nothing() -> None:
+    source = "import old.mod, legacy, flat\nold.mod.Old; legacy.x; flat.y\n"
+    new, _ = migrated(source)
+    assert new == "import new.mod, canon, newflat\nnew.mod.New; canon.x; newflat.y\n"
+    assert migrated(new) == (new, [])
+
+
+# -- files on disk ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.compatshim.aliases]\n"old.mod" = "new.mod"\n"old.mod:Old" = "new.mod:New"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_encoding_bom_newlines_and_permissions_are_kept(project: Path) -> None:
+    latin = project / "latin.py"
+    latin.write_bytes(b"# -*- coding: latin-1 -*-\r\ns = '\xe9'; from old.mod import Old\r\n")
+    bom = project / "bom.py"
+    bom.write_bytes(b"\xef\xbb\xbfimport old.mod\nold.mod.Old\n")
+    os.chmod(bom, 0o751)
+    assert cli.main(["migrate", "--write", "."]) == 0
+    assert latin.read_bytes() == (
+        b"# -*- coding: latin-1 -*-\r\ns = '\xe9'; from new.mod import New as Old\r\n"
+    )
+    assert bom.read_bytes() == b"\xef\xbb\xbfimport new.mod\nnew.mod.New\n"
+    assert stat.S_IMODE(bom.stat().st_mode) == 0o751
+    assert sorted(p.name for p in project.iterdir()) == ["bom.py", "latin.py", "pyproject.toml"]
+
+
+def test_diff_writes_nothing_and_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = project / "app.py"
+    app.write_text("from old.mod import Old\n")
+    assert cli.main(["migrate", "--diff"]) == 1
+    out, err = capsys.readouterr()
+    assert out == (
+        "--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n"
+        "-from old.mod import Old\n+from new.mod import New as Old\n"
+    )
+    assert "1 files would be rewritten" in err
+    assert app.read_text() == "from old.mod import Old\n"
+    assert cli.main(["migrate", "--write"]) == 0
+    assert cli.main(["migrate", "--diff"]) == 0
+    assert cli.main(["scan"]) == 0
+
+
+def test_write_exits_1_when_uses_are_left(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "app.py").write_text("from old.mod import *\n")
+    assert cli.main(["migrate", "--write"]) == 1
+    err = capsys.readouterr().err
+    assert "app.py:1:6: CS105 old.mod is deprecated; use new.mod (star import" in err
+
+
+def test_a_rewrite_that_would_not_parse_leaves_the_file_alone(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = project / "app.py"
+    app.write_text("from old.mod import Old\n")
+
+    def broken(*args: object) -> tuple[list[_importedit.Edit], list[tuple[str, str]]]:
+        return [(0, 4, "frm")], []
+
+    monkeypatch.setattr(_importedit, "rewrite_import", broken)
+    result = compatshim.migrate(["."], write=True)
+    assert app.read_text() == "from old.mod import Old\n"
+    reason = "left unchanged: the rewritten file would not parse (invalid syntax)"
+    assert result.errors == [("app.py", reason)]

@@ -1,0 +1,230 @@
+"""compatshim scan: findings, formats, exit codes, file selection, adoption."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import snapshot
+from hypothesis import given
+from hypothesis import strategies as st
+
+import compatshim
+from compatshim import _scan
+from compatshim import cli
+from compatshim._alias import Alias
+from compatshim._static import StaticTable
+from compatshim._table import AliasTable
+
+
+CONFIG = """
+[tool.compatshim.aliases]
+"old" = "new"
+"old.mod:Old" = "new.place:New"
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write(tmp_path, {"pyproject.toml": CONFIG})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def lines(result: compatshim.ScanResult) -> list[str]:
+    return [
+        f"{Path(f.file).name}:{f.line}:{f.column}: {f.code} {f.message}" for f in result.findings
+    ]
+
+
+def test_corpus_findings(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every import form, chain and string of the corpus, in ruff's format, with adoption."""
+    monkeypatch.chdir(corpus)
+    result = compatshim.scan(["."])
+    errors = "".join(f"skipped {path}: {message}\n" for path, message in result.errors)
+    snapshot("scan.txt", errors + result.render("text"))
+    assert result.errors == [("cases/broken.py", "not valid Python: invalid syntax (line 4)")]
+
+
+def test_json_format(tree: Path) -> None:
+    write(tree, {"app.py": "import old.mod\nfrom old.mod import Old\nimport new\n"})
+    document = json.loads(compatshim.scan(["."]).render("json"))
+    assert document["format"] == 1
+    assert document["findings"] == [
+        {"file": "app.py", "line": 1, "column": 8, "legacy": "old.mod",
+         "canonical": "new.mod", "kind": "import", "code": "CS101"},
+        {"file": "app.py", "line": 2, "column": 21, "legacy": "old.mod.Old",
+         "canonical": "new.place.New", "kind": "moved-name", "code": "CS102"},
+    ]  # fmt: skip
+    adoption = {a["legacy"]: a for a in document["adoption"]}
+    assert adoption["old"]["legacy_uses"] == 1
+    assert adoption["old"]["canonical_uses"] == 1
+    assert adoption["old"]["ratio"] == 0.5
+    assert adoption["old.mod:Old"]["canonical_uses"] == 0
+    assert document["errors"] == []
+
+
+def test_github_and_sarif_formats(tree: Path) -> None:
+    write(tree, {"pkg/a,b.py": "import old\n"})
+    result = compatshim.scan(["."])
+    assert result.render("github") == (
+        "::warning file=pkg/a%2Cb.py,line=1,col=8,title=compatshim CS101"
+        "::old is deprecated; use new\n"
+    )
+    sarif = json.loads(result.render("sarif"))
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    assert {rule["id"] for rule in run["tool"]["driver"]["rules"]} >= {"CS101", "CS105"}
+    (finding,) = run["results"]
+    assert finding["ruleId"] == "CS101"
+    location = finding["locations"][0]["physicalLocation"]
+    assert location == {
+        "artifactLocation": {"uri": "pkg/a,b.py"},
+        "region": {"startLine": 1, "startColumn": 8},
+    }
+
+
+def test_exit_codes(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tree, {"clean.py": "import new\n"})
+    assert cli.main(["scan"]) == 0
+    write(tree, {"dirty.py": "import old\n"})
+    assert cli.main(["scan"]) == 1
+    assert cli.main(["scan", "--exit-zero"]) == 0
+    assert cli.main(["scan", "clean.py"]) == 0
+    assert "dirty.py:1:8: CS101 old is deprecated; use new" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "expected"),
+    [
+        (["scan", "missing.py"], CONFIG, "missing.py: no such file or folder"),
+        (["scan", "--format", "xml"], CONFIG, "invalid choice: 'xml'"),
+        (["scan"], "[project]\nname = 'x'\n", "no [tool.compatshim] table found"),
+        (["scan"], '[tool.compatshim.aliases]\n"os" = "new"\n', "belongs to the standard library"),
+        (["migrate", "."], CONFIG, "one of the arguments --diff --write is required"),
+    ],
+)
+def test_usage_and_config_errors_exit_2_without_traceback(
+    tree: Path, capsys: pytest.CaptureFixture[str], args: list[str], config: str, expected: str
+) -> None:
+    write(tree, {"pyproject.toml": config, "a.py": "import old\n"})
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_files_that_do_not_parse_or_decode_are_reported_and_skipped(tree: Path) -> None:
+    write(tree, {"bad.py": "import old\ndef (:\n", "good.py": "import old\n"})
+    (tree / "binary.py").write_bytes(b"import old\n\xff\xfe\x00")
+    result = compatshim.scan(["."])
+    assert lines(result) == ["good.py:1:8: CS101 old is deprecated; use new"]
+    reasons = dict(result.errors)
+    assert reasons["bad.py"].startswith("not valid Python")
+    assert reasons["binary.py"].startswith("cannot read")
+
+
+def test_encodings_and_columns_in_characters(tree: Path) -> None:
+    (tree / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\nx = '\xe9\xe9'; import old\n")
+    (tree / "bom.py").write_bytes(b"\xef\xbb\xbfimport old\r\nimport old.mod\r\n")
+    result = compatshim.scan(["."])
+    assert lines(result) == [
+        "bom.py:1:8: CS101 old is deprecated; use new",
+        "bom.py:2:8: CS101 old.mod is deprecated; use new.mod",
+        "latin.py:2:18: CS101 old is deprecated; use new",
+    ]
+
+
+def test_default_excludes_gitignore_and_exclude_globs(tree: Path) -> None:
+    legacy = "import old\n"
+    write(
+        tree,
+        {
+            "src/app.py": legacy,
+            "src/generated/gen.py": legacy,
+            "build/lib/app.py": legacy,
+            ".venv/lib/site.py": legacy,
+            "env2/pyvenv.cfg": "",
+            "env2/lib/x.py": legacy,
+            "ignored_by_git.py": legacy,
+            ".gitignore": "ignored_by_git.py\n",
+        },
+    )
+    found = {Path(f.file).as_posix() for f in compatshim.scan(["."]).findings}
+    # Outside a git work tree .gitignore is not read; the default excludes still apply.
+    assert found == {"src/app.py", "src/generated/gen.py", "ignored_by_git.py"}
+    found = {
+        Path(f.file).as_posix() for f in compatshim.scan(["."], exclude=["generated"]).findings
+    }
+    assert "src/generated/gen.py" not in found
+    subprocess.run(["git", "init", "-q", "."], check=True)
+    found = {Path(f.file).as_posix() for f in compatshim.scan(["."]).findings}
+    assert found == {"src/app.py", "src/generated/gen.py"}
+    # A file named on the command line is always read.
+    assert len(compatshim.scan(["ignored_by_git.py"]).findings) == 1
+
+
+def test_only_files_that_mention_a_path_are_parsed(tree: Path) -> None:
+    write(tree, {"a.py": "import old\n", "b.py": "x = 1\n", "c.py": "# older\nbold = 1\n"})
+    result = compatshim.scan(["."])
+    assert (result.files, result.parsed, len(result.findings)) == (3, 1, 1)
+
+
+def test_relative_imports_inside_a_legacy_package_are_found(tree: Path) -> None:
+    # Such a file need not spell its package's name: it is parsed for where it is.
+    write(tree, {"old/__init__.py": "from .mod import Old\n", "old/mod.py": "from . import x\n"})
+    result = compatshim.scan(["."])
+    assert lines(result) == [
+        "__init__.py:1:18: CS102 old.mod.Old is deprecated; use new.place.New",
+        "mod.py:1:6: CS101 old is deprecated; use new",
+    ]
+
+
+def test_a_pool_of_workers_finds_the_same(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tree, {f"m{i}.py": f"import old.mod as m{i}\nm{i}.Old\n" for i in range(30)})
+    alone = compatshim.scan(["."], jobs=1)
+    monkeypatch.setattr(_scan, "POOL_THRESHOLD", 2)
+    pooled = compatshim.scan(["."], jobs=2)
+    assert lines(pooled) == lines(alone)
+    assert len(pooled.findings) == 60
+
+
+def test_progress_on_stderr_for_large_trees(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tree, {f"m{i}.py": "import old\n" for i in range(5)})
+    monkeypatch.setattr(_scan, "POOL_THRESHOLD", 2)
+    compatshim.scan(["."], jobs=2, progress=True)
+    err = capsys.readouterr().err
+    assert "compatshim scan: 5/5 files" in err
+
+
+# -- the static resolution is the finder's resolution -------------------------------------------
+
+_names = st.sampled_from(["a", "b", "c", "d"])
+_paths = st.lists(_names, min_size=1, max_size=4).map(".".join)
+
+
+@given(aliases=st.dictionaries(_paths, _paths, min_size=1, max_size=6), name=_paths)
+def test_static_resolution_agrees_with_the_alias_table(aliases: dict[str, str], name: str) -> None:
+    """For every valid table and module path, scan's answer is the finder's (no drift)."""
+    try:
+        table = AliasTable(Alias(legacy, target) for legacy, target in aliases.items())
+        expected = table.resolve_module(name)
+    except compatshim.ConfigError:
+        return  # invalid tables (cycles, self-aliases) never reach either
+    match = StaticTable(table).legacy(name.split("."))
+    if expected is None:
+        assert match is None
+    else:
+        assert match is not None
+        assert ".".join([*match.replacement, *name.split(".")[match.consumed :]]) == expected[1]
