@@ -32,6 +32,7 @@ FIELDS = (
     "strategy",
     "origin",
     "project_version",
+    "protocol",
 )
 # What makes two declarations the same alias: everything but where it was declared and the
 # canonical path (which depends on the other aliases of a table).
@@ -63,6 +64,7 @@ class Alias:
         strategy: str
         origin: str
         project_version: str | None
+        protocol: str | None
         _f: tuple[Any, ...]
 
     def __init__(
@@ -81,6 +83,7 @@ class Alias:
         strategy: str = "proxy",
         origin: str = "",
         project_version: str | None = None,
+        protocol: str | None = None,
     ) -> None:
         _store(
             self,
@@ -98,6 +101,7 @@ class Alias:
                 strategy,
                 origin,
                 project_version,
+                protocol,
             ),
         )
 

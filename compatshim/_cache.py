@@ -24,7 +24,8 @@ __all__ = ["FOLDER", "load", "make_key", "store"]
 
 #: Version of the cache file. Bump it whenever the payload changes shape.
 #: 1: first version: (settings items, alias field tuples).
-CACHE_VERSION = 1
+#: 2: alias field tuples end with ``protocol``.
+CACHE_VERSION = 2
 #: The folder (beside pyproject.toml) that holds compatshim's local state.
 FOLDER = ".compatshim"
 _FILE = "config.cache"

@@ -1,4 +1,4 @@
-"""``compatshim check``: import every alias and its target and verify they are one object."""
+"""``compatshim check``: audit every alias of a configuration (see ``_audit`` for the checks)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ import sys
 
 from . import _install
 from . import _policy
-from . import _proxy
-from . import _sites
 from ._config import load_config
-from ._errors import LegacyPathRemoved
 
 
 TYPE_CHECKING = False
@@ -23,21 +20,22 @@ __all__ = ["AliasCheck", "CheckReport", "check"]
 
 #: Version of the JSON written by ``compatshim check --format json``.
 #: 1: first version ({"ok", "aliases": [{"legacy", "canonical", "ok", "problems"}]}).
-FORMAT_VERSION = 1
+#: 2: each problem is {"kind", "message"} instead of a string; "format" and "config" added.
+FORMAT_VERSION = 2
 
 
 class AliasCheck:
-    """The verdict on one alias: ``problems`` is empty when it works."""
+    """The verdict on one alias: ``problems`` holds ``(kind, message)`` pairs, empty when sound."""
 
     __module__ = "compatshim"
 
-    def __init__(self, alias: Alias, problems: list[str]) -> None:
+    def __init__(self, alias: Alias, problems: list[tuple[str, str]]) -> None:
         self.alias = alias
         self.problems = problems
 
     @property
     def ok(self) -> bool:
-        """Whether the alias works: target importable and the legacy path identical to it."""
+        """Whether the alias has no problem."""
         return not self.problems
 
     def __repr__(self) -> str:
@@ -55,20 +53,21 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        """Whether every alias works."""
+        """Whether every alias is sound."""
         return all(result.ok for result in self.results)
 
     def to_json(self) -> dict[str, Any]:
         """The report as the ``--format json`` document."""
         return {
             "format": FORMAT_VERSION,
+            "config": self.config_path,
             "ok": self.ok,
             "aliases": [
                 {
                     "legacy": r.alias.legacy,
                     "canonical": r.alias.canonical,
                     "ok": r.ok,
-                    "problems": list(r.problems),
+                    "problems": [{"kind": k, "message": m} for k, m in r.problems],
                 }
                 for r in self.results
             ],
@@ -80,7 +79,7 @@ class CheckReport:
         for r in self.results:
             mark = "ok  " if r.ok else "FAIL"
             lines.append(f"  {mark}  {r.alias.legacy} -> {r.alias.canonical}")
-            lines.extend(f"        {problem}" for problem in r.problems)
+            lines.extend(f"        {kind}: {message}" for kind, message in r.problems)
         bad = sum(not r.ok for r in self.results)
         lines.append(
             f"{len(self.results)} aliases checked: {len(self.results) - bad} ok, {bad} with problems"
@@ -88,41 +87,10 @@ class CheckReport:
         return "\n".join(lines) + "\n"
 
 
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _check_one(alias: Alias) -> list[str]:
-    import importlib
-
-    problems: list[str] = []
-    try:
-        if alias.kind == "module":
-            target: Any = importlib.import_module(alias.canonical)
-        else:
-            target = _sites.resolve_object(alias.canonical)
-    except Exception as exc:  # noqa: BLE001 - a broken target is what check reports
-        return [f"target {_policy.display(alias.canonical)} cannot be imported: {_describe(exc)}"]
-    try:
-        if alias.kind == "module":
-            legacy: Any = importlib.import_module(alias.legacy)
-            legacy = _proxy.canonical_of(legacy) or legacy
-        else:
-            legacy = getattr(importlib.import_module(alias.module), alias.attr or "")
-    except LegacyPathRemoved as exc:
-        problems.append(f"removal is due: {exc}; delete the alias")
-        return problems
-    except Exception as exc:  # noqa: BLE001 - likewise for the legacy path
-        return [f"legacy path {_policy.display(alias.legacy)} fails: {_describe(exc)}"]
-    if legacy is not target:
-        problems.append(
-            f"{_policy.display(alias.legacy)} is {legacy!r}, not the canonical {target!r}"
-        )
-    return problems
-
-
 def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
-    """Import every configured alias and its target, and verify that each pair is one object.
+    """Audit every configured alias: the canonical path imports, the legacy path yields the
+    identical object, no second implementation or stale module file remains, the removal is not
+    overdue, and the canonical object satisfies the alias's ``protocol``.
 
     This installs compatshim with that configuration in the current process, imports the
     project's modules (with the configuration's directory on ``sys.path``) and silences the
@@ -131,6 +99,8 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
     :raises ConfigError: if the configuration is invalid.
     """
     import warnings
+
+    from ._audit import audit  # inspect and the path finder: only when checking
 
     config = load_config(pyproject)
     if config.root not in sys.path:
@@ -141,7 +111,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            results = [AliasCheck(alias, _check_one(alias)) for alias in config.table]
+            results = [AliasCheck(alias, audit(alias)) for alias in config.table]
     finally:
         _policy.set_override(previous)
     return CheckReport(config.path, results)

@@ -47,6 +47,14 @@ def _check_version(value: str) -> str | None:
     return None if _versions.parse(value) else f"{value!r} is not a PEP 440 version"
 
 
+def _check_object_path(value: str) -> str | None:
+    from ._alias import check_dotted
+
+    if ":" not in value:
+        return f"{value!r} must name a class as 'package.module:Name'"
+    return check_dotted(value, what="protocol", allow_attr=True)
+
+
 #: Every key of ``[tool.compatshim]`` and of an alias's inline table. ``scope`` says where a key
 #: may appear: ``"top"`` (the table itself), ``"alias"`` (an alias) or ``"both"`` (a default at the
 #: top, overridden per alias). ``docs/config.md`` is generated from this table.
@@ -143,6 +151,17 @@ OPTIONS: tuple[Option, ...] = (
         scope="both",
         example='"direct"',
         choices=("proxy", "direct"),
+    ),
+    Option(
+        "protocol",
+        "string",
+        None,
+        'A `typing.Protocol` the canonical object must satisfy, as `"package.module:Name"`. '
+        "`compatshim check` verifies that the canonical class (or module) provides every member "
+        "of it with a compatible signature: the contract the legacy callers rely on.",
+        scope="alias",
+        example='"myapp.protocols:SocketManager"',
+        check=_check_object_path,
     ),
     Option(
         "telemetry",

@@ -52,15 +52,17 @@ def test_check_reports_broken_aliases_as_json(checked: Project) -> None:
     result = checked.command(["-m", "compatshim", "check", "--format", "json"])
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["format"] == 1 and report["ok"] is False
+    assert report["format"] == 2 and report["ok"] is False
+    assert report["config"] == str(checked.root / "pyproject.toml")
     by_legacy = {a["legacy"]: a for a in report["aliases"]}
     assert by_legacy["old"] == {"legacy": "old", "canonical": "canon", "ok": True, "problems": []}
     assert by_legacy["gone"]["ok"] is False
-    assert "target nowhere cannot be imported" in by_legacy["gone"]["problems"][0]
-    assert (
-        "is <class 'app.ws.Manager'>, not the canonical"
-        in by_legacy["app.ws:Manager"]["problems"][0]
-    )
+    (problem,) = by_legacy["gone"]["problems"]
+    assert problem["kind"] == "target"
+    assert "target nowhere cannot be imported" in problem["message"]
+    (problem,) = by_legacy["app.ws:Manager"]["problems"]
+    assert problem["kind"] == "fragmentation"
+    assert problem["message"].startswith("app.ws defines its own Manager (app/ws.py:1)")
 
 
 def test_config_errors_exit_2_with_one_line_and_no_traceback(checked: Project) -> None:

@@ -1,0 +1,151 @@
+"""The checks ``compatshim check`` runs on one alias, each returning ``(kind, message)`` problems.
+
+A consolidation is done when every legacy path yields the one canonical object, nothing else
+still implements it, nothing on disk pretends to be it, the removal schedule is kept, and the
+canonical object honours the contract the legacy callers were written against.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import inspect
+import os
+
+from . import _policy
+from . import _proxy
+from . import _sites
+from ._errors import LegacyPathRemoved
+from ._protocol import protocol_problems
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._alias import Alias
+
+__all__ = ["KINDS", "audit"]
+
+#: Every kind of problem, and what it means (``docs/cli.md`` lists them).
+KINDS = {
+    "target": "the canonical path cannot be imported",
+    "legacy": "the legacy path fails to import",
+    "identity": "the legacy path does not yield the canonical object",
+    "fragmentation": "the legacy module still defines its own object under the aliased name",
+    "overdue": "the removal is due: the alias itself should be deleted",
+    "shadowed-file": "a module file at the legacy path is still on disk, and never imported",
+    "protocol": "the canonical object does not satisfy the alias's protocol",
+}
+
+_MISSING = object()
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _shown(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def _where(obj: Any, module: Any) -> str:
+    # "file:line" of a definition when inspect can find it, else the module's file.
+    try:
+        file = inspect.getsourcefile(obj)
+        line = inspect.getsourcelines(obj)[1]
+        if file:
+            return f"{_shown(file)}:{line}"
+    except (OSError, TypeError):
+        pass
+    file = getattr(module, "__file__", None)
+    return _shown(file) if file else str(getattr(module, "__name__", module))
+
+
+def shadowed_file(legacy: str) -> str | None:
+    """A module file on the path finder's route to ``legacy``, found without importing anything."""
+    parts = legacy.split(".")
+    locations: list[str] | None = None
+    spec = None
+    for depth in range(1, len(parts) + 1):
+        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[:depth]), locations)
+        if spec is None:
+            return None
+        locations = list(spec.submodule_search_locations or ()) or None
+        if depth < len(parts) and locations is None:
+            return None
+    if spec is not None and spec.has_location and spec.origin:
+        return _shown(spec.origin)
+    return None
+
+
+def _identity(alias: Alias, target: Any) -> list[tuple[str, str]]:
+    legacy_shown = _policy.display(alias.legacy)
+    canonical_shown = _policy.display(alias.canonical)
+    try:
+        if alias.kind == "module":
+            legacy: Any = importlib.import_module(alias.legacy)
+            legacy = _proxy.canonical_of(legacy) or legacy
+        else:
+            module = importlib.import_module(alias.module)
+            own = _MISSING
+            if not isinstance(module, _proxy.LegacyModule):
+                own = vars(module).get(alias.attr or "", _MISSING)
+            if own is not _MISSING and own is not target:
+                message = (
+                    f"{alias.module} defines its own {alias.attr} ({_where(own, module)}), "
+                    f"a second implementation beside {canonical_shown}; delete it so that "
+                    f"{legacy_shown} serves the canonical object"
+                )
+                return [("fragmentation", message)]
+            legacy = getattr(module, alias.attr or "")
+    except LegacyPathRemoved:
+        return []  # reported as overdue
+    except Exception as exc:  # noqa: BLE001 - a failing legacy path is what check reports
+        return [("legacy", f"{legacy_shown} fails: {_describe(exc)}")]
+    if legacy is not target:
+        message = f"{legacy_shown} is {legacy!r}, not the canonical {target!r}"
+        return [("identity", message)]
+    return []
+
+
+def audit(alias: Alias) -> list[tuple[str, str]]:
+    """Every problem of one alias (none when it is sound)."""
+    problems: list[tuple[str, str]] = []
+    removed = _policy.removal(alias)
+    if removed is not None:
+        problems.append(("overdue", f"{_policy.display(alias.legacy)} {removed}: delete the alias"))
+    if alias.kind == "module":
+        file = shadowed_file(alias.legacy)
+        if file is not None:
+            message = (
+                f"{file} is at the legacy path {alias.legacy} and is never imported while "
+                "the alias exists; delete it (move anything it still needs to the "
+                "canonical module)"
+            )
+            problems.append(("shadowed-file", message))
+    try:
+        if alias.kind == "module":
+            target: Any = importlib.import_module(alias.canonical)
+        else:
+            target = _sites.resolve_object(alias.canonical)
+    except Exception as exc:  # noqa: BLE001 - a broken target is what check reports
+        shown = _policy.display(alias.canonical)
+        problems.append(("target", f"target {shown} cannot be imported: {_describe(exc)}"))
+        return problems
+    if removed is None:
+        problems.extend(_identity(alias, target))
+    if alias.protocol:
+        try:
+            protocol = _sites.resolve_object(alias.protocol)
+        except Exception as exc:  # noqa: BLE001
+            shown = _policy.display(alias.protocol)
+            problems.append(("protocol", f"protocol {shown} cannot be imported: {_describe(exc)}"))
+            return problems
+        shown = _policy.display(alias.canonical)
+        problems.extend(
+            ("protocol", f"{shown} {problem} ({_policy.display(alias.protocol)})")
+            for problem in protocol_problems(protocol, target)
+        )
+    return problems

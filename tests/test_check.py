@@ -1,0 +1,198 @@
+"""compatshim check as a full audit: every kind of problem, found and explained."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+import pytest
+from conftest import CANON
+from conftest import Project
+
+from compatshim._protocol import _incompatibility
+from compatshim._protocol import protocol_problems
+
+
+@pytest.fixture
+def audited(project: Project) -> Project:
+    project.write(CANON).write(
+        {
+            "app/__init__.py": "",
+            "app/ws.py": "class Manager:\n    pass\n",
+            "app/same.py": "from canon.pkg import Thing as Manager\n",
+            "stale/__init__.py": "",
+            "stale/sub.py": "X = 'the old copy'\n",
+            "realtime.py": """
+                class WebSocketManager:
+                    value: int
+
+                    def send(self, client, text, *, retries=3):
+                        return True
+
+                    def close(self):
+                        pass
+            """,
+            "protocols.py": """
+                from typing import Protocol
+
+                class Manager(Protocol):
+                    value: int
+                    def send(self, client: str, text: str, *, retries: int = 3) -> bool: ...
+                    def close(self) -> None: ...
+
+                class Newer(Protocol):
+                    def send(self, client: str, text: str, *, urgent: bool = False) -> bool: ...
+                    def flush(self) -> None: ...
+
+                NotAProtocol = 3
+            """,
+        }
+    )
+    return project
+
+
+def run_check(project: Project) -> dict[str, list[dict[str, str]]]:
+    result = project.command(["-m", "compatshim", "check", "--format", "json"])
+    report = json.loads(result.stdout)
+    assert result.returncode == (0 if report["ok"] else 1), result.stderr
+    return {a["legacy"]: a["problems"] for a in report["aliases"]}
+
+
+def test_every_kind_of_problem(audited: Project) -> None:
+    audited.config(
+        """
+        [project]
+        name = "app"
+        version = "2.0"
+
+        [tool.compatshim.aliases]
+        "old" = "canon"
+        "gone" = "nowhere"
+        "app.ws:Manager" = "canon.pkg:Thing"
+        "app.same:Manager" = "canon.pkg:Thing"
+        "stale.sub" = "canon.pkg.sub"
+        "past" = { target = "canon", remove_after = 2020-01-31 }
+        "released" = { target = "canon", removed_in = "1.5" }
+        "mgr:Manager" = { target = "realtime:WebSocketManager", protocol = "protocols:Manager" }
+        "mgr:Newer" = { target = "realtime:WebSocketManager", protocol = "protocols:Newer" }
+        "mgr:Wrong" = { target = "realtime:WebSocketManager", protocol = "protocols:NotAProtocol" }
+        "mgr:Missing" = { target = "realtime:WebSocketManager", protocol = "protocols:Nope" }
+        """
+    )
+    problems = run_check(audited)
+    kinds = {legacy: [p["kind"] for p in found] for legacy, found in problems.items()}
+    assert kinds == {
+        "old": [],
+        "gone": ["target"],
+        "app.ws:Manager": ["fragmentation"],
+        "app.same:Manager": [],  # a re-export of the canonical object is not a second one
+        "stale.sub": ["shadowed-file"],
+        "past": ["overdue"],
+        "released": ["overdue"],
+        "mgr:Manager": [],
+        "mgr:Newer": ["protocol", "protocol"],
+        "mgr:Wrong": ["protocol"],
+        "mgr:Missing": ["protocol"],
+    }
+    message = {legacy: [p["message"] for p in found] for legacy, found in problems.items()}
+    assert message["app.ws:Manager"] == [
+        (
+            "app.ws defines its own Manager (app/ws.py:1), a second implementation beside "
+            "canon.pkg.Thing; delete it so that app.ws.Manager serves the canonical object"
+        )
+    ]
+    assert message["stale.sub"][0].startswith("stale/sub.py is at the legacy path stale.sub")
+    assert message["past"] == ["past was removed after 2020-01-31: delete the alias"]
+    assert message["released"] == [
+        "released was removed in 1.5 (version 2.0 is installed): delete the alias"
+    ]
+    assert message["mgr:Newer"] == [
+        "realtime.WebSocketManager lacks 'flush' (protocols.Newer)",
+        (
+            "realtime.WebSocketManager send(self, client, text, *, retries=3) does not accept "
+            "every call of send(self, client: str, text: str, *, urgent: bool = False) -> bool: "
+            "it takes no keyword parameter 'urgent' (protocols.Newer)"
+        ),
+    ]
+    assert "is not a typing.Protocol class" in message["mgr:Wrong"][0]
+    assert "protocol protocols.Nope cannot be imported" in message["mgr:Missing"][0]
+
+
+def test_text_output_lists_problems_under_each_alias(audited: Project) -> None:
+    audited.config(
+        '[tool.compatshim.aliases]\n"old" = "canon"\n"app.ws:Manager" = "canon.pkg:Thing"\n'
+    )
+    result = audited.command(["-m", "compatshim", "check"])
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[1:] == [
+        "  ok    old -> canon",
+        "  FAIL  app.ws:Manager -> canon.pkg:Thing",
+        (
+            "        fragmentation: app.ws defines its own Manager (app/ws.py:1), a second "
+            "implementation beside canon.pkg.Thing; delete it so that app.ws.Manager serves the "
+            "canonical object"
+        ),
+        "2 aliases checked: 1 ok, 1 with problems",
+    ]
+
+
+def test_protocol_option_is_validated(audited: Project) -> None:
+    audited.config('[tool.compatshim.aliases]\n"a" = { target = "canon", protocol = "nocolon" }\n')
+    result = audited.command(["-m", "compatshim", "check"])
+    assert result.returncode == 2
+    assert "must name a class as 'package.module:Name'" in result.stderr
+
+
+# -- signature compatibility --------------------------------------------------------------------
+
+
+def sig(source: str) -> inspect.Signature:
+    namespace: dict[str, Any] = {}
+    exec(f"def f{source}: pass", namespace)  # noqa: S102 - signatures written as text
+    return inspect.signature(namespace["f"])
+
+
+@pytest.mark.parametrize(
+    ("protocol", "actual", "reason"),
+    [
+        ("(self, a, b)", "(self, a, b)", None),
+        ("(self, a, b)", "(self, a, b, c=1)", None),
+        ("(self, a, b)", "(self, *args, **kwargs)", None),
+        ("(self, a, /)", "(self, other, /)", None),
+        ("(self, a)", "(self, b)", "parameter 2 is named 'b', not 'a'"),
+        ("(self, a, b)", "(self, a)", "it takes no positional parameter 'b'"),
+        ("(self, a=1)", "(self, a)", "parameter 'a' has no default"),
+        ("(self, *, k)", "(self, k)", None),
+        ("(self, *, k)", "(self, **kw)", None),
+        ("(self, *, k)", "(self)", "it takes no keyword parameter 'k'"),
+        ("(self, *, k=1)", "(self, *, k)", "parameter 'k' has no default"),
+        ("(self, *args)", "(self, a)", "it takes no *args"),
+        ("(self, **kw)", "(self)", "it takes no **kwargs"),
+        ("(self)", "(self, extra)", "it requires 'extra', which the protocol does not pass"),
+        ("(self)", "(self, *, extra)", "it requires 'extra', which the protocol does not pass"),
+    ],
+)
+def test_signature_compatibility(protocol: str, actual: str, reason: str | None) -> None:
+    assert _incompatibility(sig(protocol), sig(actual)) == reason
+
+
+def test_a_module_can_satisfy_a_protocol_with_functions() -> None:
+    import types
+    from typing import Protocol
+
+    class Api(Protocol):
+        def get(self, key: str) -> str: ...
+
+    good = types.ModuleType("good")
+    exec("def get(key):\n    return key\n", good.__dict__)  # noqa: S102
+    bad = types.ModuleType("bad")
+    exec("def get(name):\n    return name\n", bad.__dict__)  # noqa: S102
+    assert protocol_problems(Api, good) == []
+    assert protocol_problems(Api, bad) == [
+        (
+            "get(name) does not accept every call of get(key: 'str') -> 'str': "
+            "parameter 1 is named 'name', not 'key'"
+        )
+    ]
