@@ -16,7 +16,9 @@ from ._source import Source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from typing import Any
+
+    from ._static import StaticTable
 
 __all__ = ["Analysis", "Chain", "ImportStmt", "StringRef", "analyze"]
 
@@ -36,6 +38,8 @@ STRING_CALLS = {
 _TARGET_KEYWORDS = ("name", "target")
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# The fields of statements that hold statements (match cases and except handlers included).
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 
 # A name bound by something other than one consistent import.
 UNRESOLVED = None
@@ -44,12 +48,11 @@ UNRESOLVED = None
 class ImportStmt:
     """One ``import`` or ``from ... import`` statement and where it is in the text."""
 
-    __slots__ = ("end", "level", "module", "names", "node", "star", "start", "toplevel")
+    __slots__ = ("_source", "level", "module", "names", "node", "star", "toplevel")
 
     def __init__(self, node: ast.Import | ast.ImportFrom, source: Source, absolute: str | None):
         self.node = node
-        self.start = source.start(node)
-        self.end = source.end(node)
+        self._source = source
         #: The absolute module of ``from <module> import``; ``None`` for ``import`` statements
         #: and for relative imports that cannot be resolved (the file is not in a package).
         self.module = absolute
@@ -58,6 +61,16 @@ class ImportStmt:
         self.star = self.names == [("*", None)]
         #: Whether it runs in the module's own scope (not inside a function or class).
         self.toplevel = False
+
+    @property
+    def start(self) -> int:
+        """The offset where the statement starts."""
+        return self._source.start(self.node)
+
+    @property
+    def end(self) -> int:
+        """The offset where the statement ends."""
+        return self._source.end(self.node)
 
 
 class Chain:
@@ -128,24 +141,6 @@ def _bind(analysis: Analysis, name: str, path: str | None) -> None:
         bound[name] = path
 
 
-def _bound_names(node: ast.AST) -> Iterator[str]:
-    # Names a node binds other than through an import.
-    if isinstance(node, ast.Name):
-        if not isinstance(node.ctx, ast.Load):
-            yield node.id
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        yield node.name
-    elif isinstance(node, ast.arg):
-        yield node.arg
-    elif isinstance(node, ast.ExceptHandler):
-        if node.name:
-            yield node.name
-    elif type(node).__name__ in ("MatchAs", "MatchStar", "MatchMapping"):
-        name = getattr(node, "name", None) or getattr(node, "rest", None)
-        if name:
-            yield name
-
-
 def _call_style(call: ast.Call) -> str | None:
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
@@ -206,70 +201,150 @@ def _chain_of(node: ast.Attribute, seen: set[int]) -> tuple[ast.expr, list[ast.A
     return current, nodes
 
 
-def analyze(text: str, module: str | None = None, is_package: bool = False) -> Analysis:
+# Fields that never hold a node worth visiting (names, flags, contexts, operators).
+_LEAF_FIELDS = frozenset(
+    {"ctx", "op", "id", "attr", "name", "arg", "module", "level", "kind", "type_comment",
+     "is_async", "conversion", "kwd_attrs", "asname", "rest", "simple", "tag"}
+)  # fmt: skip
+_NO_CHILDREN = (ast.Global, ast.Nonlocal, ast.Constant, getattr(ast, "MatchSingleton", ast.Pass))
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_MATCH_NAMES = tuple(getattr(ast, n) for n in ("MatchAs", "MatchStar") if hasattr(ast, n))
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        names: tuple[str, ...] = getattr(kind, "_fields", ())
+        fields = (
+            ()
+            if issubclass(kind, _NO_CHILDREN)
+            else tuple(f for f in names if f not in _LEAF_FIELDS)
+        )
+        _CHILD_FIELDS[kind] = fields
+    return fields
+
+
+def analyze(
+    text: str,
+    module: str | None = None,
+    is_package: bool = False,
+    static: StaticTable | None = None,
+) -> Analysis:
     """Read one file's source.
 
     :param module: the file's dotted module name, to resolve relative imports.
+    :param static: if given, only what can concern its paths is collected: when no name is
+        bound to such a path and no string spells one, the expressions are not even walked.
     :raises SyntaxError: if the text does not parse.
     """
     tree = ast.parse(text)
-    source = Source(text)
-    analysis = Analysis(source)
-    attributes: list[ast.Attribute] = []
-    loads: list[ast.Name] = []
-    calls: list[tuple[ast.Call, str]] = []
-    for node in ast.walk(tree):
-        kind = type(node)
-        if kind is ast.Attribute:
-            attributes.append(node)  # type: ignore[arg-type]
-        elif kind is ast.Name:
-            if isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
-                loads.append(node)  # type: ignore[arg-type]
-            else:
-                _bind(analysis, node.id, UNRESOLVED)  # type: ignore[attr-defined]
-        elif kind is ast.Call:
-            style = _call_style(node)  # type: ignore[arg-type]
-            if style is not None:
-                calls.append((node, style))  # type: ignore[arg-type]
-        elif kind is ast.Import:
-            analysis.imports.append(ImportStmt(node, source, None))  # type: ignore[arg-type]
-            for alias in node.names:  # type: ignore[attr-defined]
-                if alias.asname:
-                    _bind(analysis, alias.asname, alias.name)
-                else:
-                    top = alias.name.partition(".")[0]
-                    _bind(analysis, top, top)
-                    analysis.plain.add(top)
-        elif kind is ast.ImportFrom:
-            path = absolute(module, is_package, node.level, node.module)  # type: ignore[attr-defined]
-            analysis.imports.append(ImportStmt(node, source, path))  # type: ignore[arg-type]
-            for alias in node.names:  # type: ignore[attr-defined]
-                if alias.name != "*":
-                    bound = f"{path}.{alias.name}" if path else UNRESOLVED
-                    _bind(analysis, alias.asname or alias.name, bound)
-        else:
-            for name in _bound_names(node):
-                _bind(analysis, name, UNRESOLVED)
-    _mark_toplevel(analysis, tree)
-    _collect_chains(analysis, attributes, loads, calls)
+    analysis = Analysis(Source(text))
+    _statements(analysis, tree, module, is_package)
+    roots = static.all_roots if static is not None else None
+    if static is None or _worth_walking(analysis, text, static):
+        _expressions(analysis, tree, roots)
     return analysis
 
 
-def _mark_toplevel(analysis: Analysis, tree: ast.Module) -> None:
-    # Imports in the module's scope: under if/try/with/loops, never inside a def or class.
-    found: set[int] = set()
-    pending: list[ast.AST] = list(tree.body)
+def _worth_walking(analysis: Analysis, text: str, static: StaticTable) -> bool:
+    # Attribute chains matter for names bound to a path that is, or leads to, a legacy path (or
+    # to a canonical one, to count its uses); strings for files that quote such a path.
+    for name, path in analysis.bound.items():
+        if path is None:
+            continue
+        if name in analysis.plain and path == name:
+            if name in static.all_roots:
+                return True
+        elif static.leads_to_legacy(path):
+            return True
+    quoted = static.quoted_roots
+    return quoted is None or any(needle in text for needle in quoted)
+
+
+def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_package: bool) -> None:
+    # Every import statement, wherever it is, and whether it runs in the module's own scope.
+    source = analysis.source
+    bind = _bind
+    pending: list[tuple[Any, bool]] = [(node, True) for node in reversed(tree.body)]
     while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            found.add(id(node))
-        elif isinstance(node, ast.stmt) and not isinstance(node, _SCOPES):
-            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                pending.extend(getattr(node, field, ()))
-        elif isinstance(node, (ast.ExceptHandler, getattr(ast, "match_case", ast.ExceptHandler))):
-            pending.extend(node.body)  # type: ignore[attr-defined]
-    for stmt in analysis.imports:
-        stmt.toplevel = id(stmt.node) in found
+        node, toplevel = pending.pop()
+        kind = node.__class__
+        if kind is ast.Import:
+            stmt = ImportStmt(node, source, None)
+            for alias in node.names:
+                if alias.asname:
+                    bind(analysis, alias.asname, alias.name)
+                else:
+                    top = alias.name.partition(".")[0]
+                    bind(analysis, top, top)
+                    analysis.plain.add(top)
+        elif kind is ast.ImportFrom:
+            path = absolute(module, is_package, node.level, node.module)
+            stmt = ImportStmt(node, source, path)
+            for alias in node.names:
+                if alias.name != "*":
+                    bound = f"{path}.{alias.name}" if path else UNRESOLVED
+                    bind(analysis, alias.asname or alias.name, bound)
+        else:
+            inner = toplevel and not isinstance(node, _SCOPES)
+            for field in _BODIES:
+                children = getattr(node, field, None)
+                if children:
+                    pending.extend((child, inner) for child in reversed(children))
+            continue
+        stmt.toplevel = toplevel
+        analysis.imports.append(stmt)
+
+
+def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | None) -> None:
+    attributes: list[ast.Attribute] = []
+    loads: list[ast.Name] = []
+    calls: list[tuple[ast.Call, str]] = []
+    bind = _bind
+    # A hand-written walk: ast.walk's generators cost more than the rest of the analysis.
+    stack: list[Any] = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    Name, Attribute, Call, Load = ast.Name, ast.Attribute, ast.Call, ast.Load
+    imports = (ast.Import, ast.ImportFrom)
+    while stack:
+        node = pop()
+        if node is None:
+            continue
+        kind = node.__class__
+        if kind is Name:
+            if node.ctx.__class__ is Load:
+                loads.append(node)
+            else:
+                bind(analysis, node.id, UNRESOLVED)
+            continue
+        if kind is Attribute:
+            attributes.append(node)
+            push(node.value)
+            continue
+        if kind is Call:
+            style = _call_style(node)
+            if style is not None:
+                calls.append((node, style))
+        elif kind in imports:
+            continue  # read by _statements
+        elif kind is ast.arg:
+            bind(analysis, node.arg, UNRESOLVED)
+        elif (
+            kind in _DEFINITIONS
+            or (kind is ast.ExceptHandler and node.name)
+            or (kind in _MATCH_NAMES and node.name)
+        ):
+            bind(analysis, node.name, UNRESOLVED)
+        elif kind.__name__ == "MatchMapping" and node.rest:
+            bind(analysis, node.rest, UNRESOLVED)
+        for field in _CHILD_FIELDS.get(kind) or _child_fields(kind):
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                extend(value)
+            elif value is not None:
+                push(value)
+    _collect_chains(analysis, attributes, loads, calls, roots)
 
 
 def _collect_chains(
@@ -277,13 +352,18 @@ def _collect_chains(
     attributes: list[ast.Attribute],
     loads: list[ast.Name],
     calls: list[tuple[ast.Call, str]],
+    roots: frozenset[str] | None,
 ) -> None:
     source = analysis.source
-    bound = analysis.bound
+    bound = dict(analysis.bound)
+    if roots is not None:  # only names bound to a path that can concern the table
+        for bound_name, path in bound.items():
+            if path is not None and path.partition(".")[0] not in roots:
+                bound[bound_name] = None
     seen: set[int] = set()
     in_chain: set[int] = set()
     after_call: dict[int, list[ast.Attribute]] = {}
-    for node in attributes:  # outermost first: ast.walk is breadth-first
+    for node in attributes:  # outermost first: the walk visits a node before its children
         if id(node) in seen:
             continue
         base, nodes = _chain_of(node, seen)
@@ -300,7 +380,8 @@ def _collect_chains(
             analysis.chains.append(Chain(name.id, source.start(name), [], [source.end(name)]))
     for call, style in calls:
         ref = _string_ref(call, style, source)
-        if ref is None:
+        first = ref.value.replace(":", ".").split(".", 1)[0] if ref is not None else ""
+        if ref is None or (roots is not None and first not in roots):
             continue
         following = after_call.get(id(call))
         if following and style == "module" and not ref.computed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import subprocess
 
 
@@ -47,13 +48,23 @@ DEFAULT_EXCLUDES = (
 SUFFIXES = (".py", ".pyi")
 
 
-def _excluded(relative: str, patterns: Sequence[str]) -> bool:
-    # A pattern matches a path component's name or the path relative to the given root.
-    parts = relative.split("/")
-    for pattern in patterns:
-        if fnmatch.fnmatch(relative, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts):
-            return True
-    return False
+class _Excludes:
+    """Glob patterns matched against a path's components and against the whole relative path."""
+
+    __slots__ = ("_glob",)
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        joined = "|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)"
+        self._glob = re.compile(joined)
+
+    def name(self, name: str) -> bool:
+        """Whether one file or folder name is excluded."""
+        return self._glob.match(name) is not None
+
+    def path(self, relative: str) -> bool:
+        """Whether a relative path, or any folder or file name in it, is excluded."""
+        match = self._glob.match
+        return match(relative) is not None or any(match(p) is not None for p in relative.split("/"))
 
 
 def _git_files(folder: str) -> list[str] | None:
@@ -69,10 +80,20 @@ def _git_files(folder: str) -> list[str] | None:
     if result.returncode != 0:  # not a work tree
         return None
     names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return sorted({n for n in names if n.endswith(SUFFIXES)})
+    found = sorted({n for n in names if n.endswith(SUFFIXES)})
+    if not found and _ignored_by_git(folder):
+        return None  # the folder was named although git ignores it: read it all
+    return found
 
 
-def _walk(folder: str, patterns: Sequence[str]) -> list[str]:
+def _ignored_by_git(folder: str) -> bool:
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", "."], cwd=folder, capture_output=True, check=False
+    )
+    return result.returncode == 0
+
+
+def _walk(folder: str, excludes: _Excludes) -> list[str]:
     found: list[str] = []
     for directory, subdirs, files in os.walk(folder):
         relative = os.path.relpath(directory, folder).replace(os.sep, "/")
@@ -80,10 +101,15 @@ def _walk(folder: str, patterns: Sequence[str]) -> list[str]:
         subdirs[:] = sorted(
             d
             for d in subdirs
-            if not _excluded(prefix + d, patterns)
+            if not excludes.name(d)
+            and not (prefix and excludes.path(prefix + d))
             and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
         )
-        found.extend(prefix + f for f in sorted(files) if f.endswith(SUFFIXES))
+        found.extend(
+            prefix + f
+            for f in sorted(files)
+            if f.endswith(SUFFIXES) and not excludes.name(f) and not excludes.path(prefix + f)
+        )
     return found
 
 
@@ -102,7 +128,7 @@ def _in_venv(root: str, relative: str, cache: dict[str, bool]) -> bool:
 
 def discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> list[str]:
     """The source files under ``paths``, in a stable order, without duplicates."""
-    patterns = (*DEFAULT_EXCLUDES, *exclude)
+    excludes = _Excludes((*DEFAULT_EXCLUDES, *exclude))
     seen: set[str] = set()
     files: list[str] = []
     for path in paths:
@@ -113,13 +139,19 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> list[str]:
             continue
         listed = _git_files(path)
         if listed is None:
-            listed = _walk(path, patterns)
-        venvs: dict[str, bool] = {}
+            listed = _walk(path, excludes)  # already filtered while walking
+        else:
+            venvs: dict[str, bool] = {}
+            listed = [
+                relative
+                for relative in listed
+                if not excludes.path(relative)
+                and not _in_venv(path, relative, venvs)
+                and os.path.isfile(os.path.join(path, relative))
+            ]
         for relative in listed:
-            if _excluded(relative, patterns) or _in_venv(path, relative, venvs):
-                continue
             full = os.path.normpath(os.path.join(path, relative))
-            if full not in seen and os.path.isfile(full):
+            if full not in seen:
                 seen.add(full)
                 files.append(full)
     return files

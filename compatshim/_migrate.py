@@ -23,11 +23,12 @@ from ._rewrite import rewrite
 from ._scan import _STATE
 from ._scan import POOL_THRESHOLD
 from ._scan import parallel
-from ._scan import read_source
+from ._scan import read_bytes
 from ._scan import static_table
 from ._scan import wanted
 from ._scan_render import shown
 from ._source import Source
+from ._source import decode
 from ._source import encode
 
 
@@ -81,12 +82,13 @@ def _write(path: str, data: bytes) -> None:
         raise
 
 
-def _migrate_one(path: str, *, write: bool) -> tuple[str, str, list[Finding], str | None]:
+def _migrate_one(path: str, *, write: bool) -> tuple[str, str, list[Finding], str | None] | None:
     try:
-        raw, text, encoding, bom = read_source(path)
+        raw = read_bytes(path)
         go, module, is_package = wanted(path, raw)
         if not go:
-            return path, "", [], None
+            return None
+        text, encoding, bom = decode(raw)
         new, left = rewrite(text, _STATE["static"], module, is_package)
     except SyntaxError as exc:
         return path, "", [], f"not valid Python: {exc.msg} (line {exc.lineno})"
@@ -101,7 +103,8 @@ def _migrate_one(path: str, *, write: bool) -> tuple[str, str, list[Finding], st
     if new == text:
         return path, "", left, None
     # Anything the rewrite neither changed nor explained is reported too, never silently kept.
-    again, _ = find(analyze(new, module, is_package), _STATE["static"])
+    static = _STATE["static"]
+    again, _ = find(analyze(new, module, is_package, static), static)
     if len(again) > len(left):
         placed = Source(new)
         explained = {(f.code, f.legacy) for f in left}

@@ -339,7 +339,7 @@ def rewrite(
     :raises SyntaxError: if ``text`` does not parse.
     :raises RewriteError: if the rewrite would not parse; the file should be left alone.
     """
-    analysis = analyze(text, module, is_package)
+    analysis = analyze(text, module, is_package, static)
     planner = _Planner(analysis, static)
     new = planner.run()
     if new != text:

@@ -45,20 +45,29 @@ def encode(text: str, encoding: str, bom: bool) -> bytes:
 class Source:
     """The text of one file and conversions between ``ast`` positions and character offsets."""
 
-    __slots__ = ("_starts", "text")
+    __slots__ = ("_lines", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        starts = [0]
-        starts.extend(match.end() for match in _NEWLINE.finditer(text))
-        self._starts = starts
+        self._lines: list[int] | None = None  # computed when first needed
+
+    @property
+    def _starts(self) -> list[int]:
+        # The offset where each line starts.
+        starts = self._lines
+        if starts is None:
+            starts = [0]
+            starts.extend(match.end() for match in _NEWLINE.finditer(self.text))
+            self._lines = starts
+        return starts
 
     def offset(self, line: int, column: int) -> int:
         """The character offset of ``ast``'s (1-based line, UTF-8 byte column)."""
-        start = self._starts[line - 1]
+        starts = self._starts
+        start = starts[line - 1]
         if column == 0:
             return start
-        end = self._starts[line] if line < len(self._starts) else len(self.text)
+        end = starts[line] if line < len(starts) else len(self.text)
         segment = self.text[start:end]
         if segment.isascii():
             return start + column

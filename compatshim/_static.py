@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from ._table import AliasTable
 
-__all__ = ["Match", "StaticTable"]
+__all__ = ["Match", "Prefilter", "StaticTable"]
 
 # A chain of aliases is at most this long (the table has already rejected cycles).
 _MAX_HOPS = 32
@@ -53,13 +53,127 @@ class Match:
         return f"Match({self.key!r}, {self.consumed} -> {self.dotted!r})"
 
 
+# Bytes that continue a name (non-ASCII ones too: they are parts of identifiers).
+_NAME = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | frozenset(
+    range(0x80, 0x100)
+)
+_NAME_OR_DOT = _NAME | {0x2E}
+_QUOTES = frozenset(b"\"'")
+_SPACE = b" \t\\\r\n"
+# How far back an import keyword is looked for, across spaces and continued lines.
+_LOOKBACK = 200
+# Above this many first components one regex beats a substring search per component.
+_LITERAL_LIMIT = 64
+
+
+class Prefilter:
+    """Which files are worth parsing, decided on their bytes (never missing one that is).
+
+    Text that uses the path ``a.b.c`` names its first component ``a`` in the import statement
+    that binds it (right after ``import``, ``from``, or a comma of an ``import`` list) or right
+    after the quote of the string that spells it, and names its last component ``c`` somewhere.
+    A file that lacks either for every legacy and canonical path needs no parse. Relative imports
+    inside a legacy package, which need not spell the package's name, are the exception ``scan``
+    handles by the file's location.
+
+    Substring searches run at memory speed where a regular expression with alternatives would
+    test every position, so each first component is looked for literally and only its
+    occurrences are examined.
+    """
+
+    __slots__ = ("_firsts", "_pairs", "_pattern", "_requires")
+
+    def __init__(self, pairs: dict[str, set[str]]) -> None:
+        self._pairs = {
+            first.encode(): {last.encode() for last in lasts} for first, lasts in pairs.items()
+        }
+        self._firsts = sorted(self._pairs, key=len)
+        # A component that contains a shorter one ("attrs" and "attr") is only looked for where
+        # the shorter one was found.
+        self._requires = {
+            first: next((o for o in self._firsts if len(o) < len(first) and o in first), None)
+            for first in self._firsts
+        }
+        self._pattern: re.Pattern[bytes] | None = None
+        if len(self._firsts) > _LITERAL_LIMIT:
+            self._pattern = re.compile(b"|".join(re.escape(f) for f in reversed(self._firsts)))
+
+    def _present(self, raw: bytes) -> list[bytes]:
+        if self._pattern is not None:
+            return list({m.group() for m in self._pattern.finditer(raw)})
+        found: list[bytes] = []
+        for first in self._firsts:
+            required = self._requires[first]
+            if (required is None or required in found) and first in raw:
+                found.append(first)
+        return found
+
+    def __call__(self, raw: bytes) -> bool:
+        """Whether ``raw`` may mention one of the paths."""
+        for first in self._present(raw):
+            lasts = self._pairs[first]
+            if not any(last in raw for last in lasts):
+                continue
+            if _bound_or_quoted(raw, first):
+                return True
+        return False
+
+
+def _logical_line_start(raw: bytes, position: int) -> int:
+    # The start of the line holding ``position``, following backslash continuations back.
+    start = raw.rfind(b"\n", 0, position) + 1
+    while start > 1 and raw.endswith((b"\\\n", b"\\\r\n"), 0, start):
+        start = raw.rfind(b"\n", 0, start - 1) + 1
+    return start
+
+
+def _imports_by_name(raw: bytes) -> bool:
+    return b"import_module" in raw or b"__import__" in raw or b"resolve_name" in raw
+
+
+def _bound_or_quoted(raw: bytes, word: bytes) -> bool:
+    # Whether ``word`` occurs as a whole first component right after "import" or "from", after a
+    # comma in an import statement, or at the start of a string that can name a module.
+    # Errs on the side of yes.
+    size, length = len(word), len(raw)
+    start = raw.find(word)
+    while start >= 0:
+        end = start + size
+        before = raw[start - 1] if start else 0x0A
+        after = raw[end] if end < length else 0x0A
+        if before not in _NAME_OR_DOT and after not in _NAME:
+            # "pkg.mod" or "pkg:obj" in any string; a bare "pkg" only where a call imports a
+            # module named by a string.
+            if before in _QUOTES and (
+                after in (0x2E, 0x3A) or (after == before and _imports_by_name(raw))
+            ):
+                return True
+            head = raw[max(0, start - _LOOKBACK) : start].rstrip(_SPACE)
+            if head.endswith((b"import", b"from")):
+                return True
+            if head.endswith(b",") and b"import" in raw[_logical_line_start(raw, start) : start]:
+                return True
+        start = raw.find(word, start + 1)
+    return False
+
+
 class StaticTable:
     """Legacy and canonical paths of one alias table, for reading source code.
 
     It holds only strings, dictionaries and sets, so it pickles small for worker processes.
     """
 
-    __slots__ = ("canonical", "canonical_modules", "canonical_names", "modules", "names", "roots")
+    __slots__ = (
+        "_prefixes",
+        "all_roots",
+        "canonical",
+        "canonical_modules",
+        "canonical_names",
+        "modules",
+        "names",
+        "quoted_roots",
+        "roots",
+    )
 
     def __init__(self, table: AliasTable) -> None:
         #: legacy module -> declared target module, for module aliases.
@@ -84,6 +198,22 @@ class StaticTable:
                 self.canonical_names.setdefault((cmod, cattr), []).append(alias.legacy)
         #: The first components of legacy paths: a path outside them is never legacy.
         self.roots = frozenset(key.partition(".")[0].partition(":")[0] for key in self.canonical)
+        # Every module path that is a proper prefix of a legacy path ("a" and "a.b" of "a.b.c"
+        # and of "a.b:Name"): a name bound to one of them can spell a legacy path.
+        self._prefixes = frozenset(
+            ".".join(parts[:depth])
+            for parts in (key.replace(":", ".").split(".") for key in self.canonical)
+            for depth in range(1, len(parts))
+        )
+        #: The first components of legacy and canonical paths: a file naming none is no concern.
+        #: (``quoted_roots``: each one after a quote, for a quick search; ``None`` for large
+        #: tables, where searching for each costs more than it saves.)
+        self.all_roots = self.roots | frozenset(
+            path.partition(".")[0].partition(":")[0] for path in self.canonical.values()
+        )
+        self.quoted_roots: tuple[str, ...] | None = None
+        if len(self.all_roots) <= _LITERAL_LIMIT:
+            self.quoted_roots = tuple(q + r for r in sorted(self.all_roots) for q in "\"'")
 
     def __getstate__(self) -> tuple[object, ...]:
         return tuple(getattr(self, slot) for slot in self.__slots__)
@@ -95,21 +225,29 @@ class StaticTable:
     def __len__(self) -> int:
         return len(self.canonical)
 
-    def canonical_roots(self) -> frozenset[str]:
-        """The first components of every canonical path."""
-        return frozenset(
-            path.partition(".")[0].partition(":")[0] for path in self.canonical.values()
-        )
+    def leads_to_legacy(self, path: str) -> bool:
+        """Whether an attribute read off the module ``path`` (or its canonical module) can be a
+        legacy path: ``path`` is a proper prefix of one."""
+        if path in self._prefixes:
+            return True
+        parts = path.split(".")
+        match = self.legacy(parts)
+        if match is None or match.consumed > len(parts):
+            return False
+        return ".".join([*match.replacement, *parts[match.consumed :]]) in self._prefixes
 
     def serves_names(self, module: str) -> bool:
         """Whether legacy module ``module`` has moved names declared on it."""
         return module in self.names
 
-    def prefilter(self) -> re.Pattern[bytes]:
-        """A pattern that finds, in a file's bytes, any legacy or canonical root as a word."""
-        words = sorted(self.roots | self.canonical_roots(), key=len, reverse=True)
-        alternatives = b"|".join(re.escape(w.encode()) for w in words) or b"(?!)"
-        return re.compile(rb"(?<![\w.])(?:" + alternatives + rb")\b")
+    def prefilter(self) -> Prefilter:
+        """A byte-level test of whether a file can mention any legacy or canonical path."""
+        pairs: dict[str, set[str]] = {}
+        for legacy, canonical in self.canonical.items():
+            for path in (legacy, canonical):
+                parts = path.replace(":", ".").split(".")
+                pairs.setdefault(parts[0], set()).add(parts[-1])
+        return Prefilter(pairs)
 
     # -- matching ---------------------------------------------------------------------------
 

@@ -228,3 +228,58 @@ def test_static_resolution_agrees_with_the_alias_table(aliases: dict[str, str], 
     else:
         assert match is not None
         assert ".".join([*match.replacement, *name.split(".")[match.consumed :]]) == expected[1]
+
+
+# -- the byte prefilter never hides a use ---------------------------------------------------------
+
+_TABLE = StaticTable(
+    AliasTable(
+        [
+            Alias("old.mod", "new.mod"),
+            Alias("legacy", "canon"),
+            Alias("attr", "attrs2"),
+            Alias("pkg.sub:Name", "pkg.other:Name2"),
+        ]
+    )
+)
+_space = st.sampled_from([" ", "  ", "\t", " \\\n    "])
+_name = st.sampled_from(["old.mod", "legacy", "legacy.x", "attr", "pkg.sub", "canon", "new.mod"])
+
+
+@st.composite
+def _sources(draw: st.DrawFn) -> str:
+    name = draw(_name)
+    sp = draw(_space)
+    forms = [
+        f"import{sp}{name}\n",
+        f"import os,{sp}{name} as x\n",
+        f"import os as o,{sp}{name}\n",
+        f"from{sp}{name}{sp}import (\n    Name,\n)\n",
+        f"from {name.rpartition('.')[0] or name} import {name.rpartition('.')[2]}\n",
+        f"x = 1; import {name}\n",
+        f"if x: import {name}\n",
+        f'importlib.import_module("{name}")\n',
+        f"mock.patch('{name}.Name')\n",
+        f'pkgutil.resolve_name("{name}:Name")\n',
+        f'importlib.import_module(f"{name}.{{x}}")\n',
+    ]
+    body = draw(st.sampled_from(forms))
+    uses = draw(st.sampled_from(["", f"{name}.Name\n", "Name\n", "x.Name\n"]))
+    noise = draw(
+        st.sampled_from(["", "getattr(x, 'attr')\n", "# import legacy\n", '"""old.mod"""\n'])
+    )
+    return noise + body + uses
+
+
+@given(source=_sources())
+def test_the_prefilter_passes_every_file_with_a_finding_or_a_canonical_use(source: str) -> None:
+    from compatshim._analyze import analyze
+    from compatshim._findings import find
+
+    try:
+        analysis = analyze(source, None, False, _TABLE)
+    except SyntaxError:
+        return
+    found, canonical = find(analysis, _TABLE)
+    if found or canonical:
+        assert _TABLE.prefilter()(source.encode()), (source, found, canonical)
