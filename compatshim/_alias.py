@@ -7,6 +7,8 @@ them all and resolves chains (``a -> b``, ``b -> c``) to the final *canonical* p
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ FIELDS = (
 )
 # What makes two declarations the same alias: everything but where it was declared and the
 # canonical path (which depends on the other aliases of a table).
-_DEFINITION = tuple(i for i, f in enumerate(FIELDS) if f not in ("origin", "canonical"))
+_DEFINITION = itemgetter(*(i for i, f in enumerate(FIELDS) if f not in ("origin", "canonical")))
 
 
 class Alias:
@@ -131,8 +133,7 @@ class Alias:
         return f"Alias({self.legacy!r} -> {self.canonical!r}{extra})"
 
     def _definition(self) -> tuple[object, ...]:
-        f = self._f
-        return tuple(f[i] for i in _DEFINITION)
+        return _DEFINITION(self._f)  # type: ignore[no-any-return]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Alias):

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
     from typing import TypeVar
-    from weakref import ReferenceType
+
+    from typing_extensions import Self
 
     _Cache = TypeVar("_Cache", bound=dict[Any, Any])
 
@@ -29,8 +30,25 @@ __all__ = ["clear", "forget_all", "register", "remember", "track"]
 _lock = ForkSafeLock(reentrant=True)
 # Every cache made with register(), so that clear() can empty them all.
 _caches: list[dict[Any, Any]] = []
-# id(code) -> (weak reference to the code object, the (cache, key) entries keyed by that id).
-_codes: dict[int, tuple[ReferenceType[CodeType], list[tuple[dict[Any, Any], object]]]] = {}
+
+
+class _CodeRef(_weak_ref):  # type: ignore[type-arg]
+    # A weak reference to a code object that remembers the object's id (one small object per
+    # code object, where a closure per code object would cost three).
+    __slots__ = ("code_id",)
+    code_id: int
+
+    def __new__(cls, code: CodeType) -> Self:
+        self = _weak_ref.__new__(cls, code, _forget)
+        self.code_id = id(code)
+        return self
+
+    def __init__(self, code: CodeType) -> None:
+        super().__init__(code, _forget)  # type: ignore[call-arg]
+
+
+# id(code) -> (weak reference to the code object, [cache, key, cache, key, ...] for that id).
+_codes: dict[int, tuple[_CodeRef, list[Any]]] = {}
 
 
 def register(cache: _Cache) -> _Cache:
@@ -45,9 +63,8 @@ def track(code: CodeType, cache: dict[Any, Any], key: object) -> None:
     with _lock:
         entry = _codes.get(id(code))
         if entry is None:
-            code_id = id(code)
-            entry = _codes[code_id] = (_weak_ref(code, lambda ref: _forget(code_id, ref)), [])
-        entry[1].append((cache, key))
+            entry = _codes[id(code)] = (_CodeRef(code), [])
+        entry[1].extend((cache, key))
 
 
 def remember(cache: dict[Any, Any], frame: FrameType, key: object, value: object) -> None:
@@ -57,16 +74,17 @@ def remember(cache: dict[Any, Any], frame: FrameType, key: object, value: object
         cache[key] = value
 
 
-def _forget(code_id: int, ref: ReferenceType[CodeType]) -> None:
+def _forget(ref: _CodeRef) -> None:
     # Runs while a code object is being freed, before its id can be reused; possibly inside any
     # bytecode, even one of ours: the lock is re-entrant and nothing here iterates what the
     # interrupted code may be changing.
     with _lock:
-        entry = _codes.get(code_id)
+        entry = _codes.get(ref.code_id)
         if entry is not None and entry[0] is ref:
-            del _codes[code_id]
-            for cache, key in entry[1]:
-                cache.pop(key, None)
+            del _codes[ref.code_id]
+            pairs = entry[1]
+            for index in range(0, len(pairs), 2):
+                pairs[index].pop(pairs[index + 1], None)
 
 
 def clear() -> None:

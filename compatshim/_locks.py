@@ -17,38 +17,26 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from typing_extensions import Self
-
 __all__ = ["ForkSafeLock"]
 
 # Every lock ever made (they are few, and live as long as their modules).
-_all: list[ForkSafeLock] = []
+_all: list[Any] = []
 
 
-class ForkSafeLock:
-    """A lock (re-entrant if asked) usable in ``with`` blocks, replaced after a fork."""
+def ForkSafeLock(*, reentrant: bool = False) -> Any:
+    """A lock (re-entrant if asked) that a forked child gets back released.
 
-    __slots__ = ("_lock", "_reentrant")
-
-    def __init__(self, *, reentrant: bool = False) -> None:
-        self._reentrant = reentrant
-        self._lock: Any = RLock() if reentrant else allocate_lock()
-        _all.append(self)
-
-    def __enter__(self) -> Self:
-        self._lock.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._lock.release()
-
-    def _renew(self) -> None:
-        self._lock = RLock() if self._reentrant else allocate_lock()
+    It is the interpreter's own lock object, so ``with lock:`` costs no Python-level call; the
+    child re-initialises it with ``_at_fork_reinit()``, as :mod:`threading` does for its locks.
+    """
+    lock = RLock() if reentrant else allocate_lock()
+    _all.append(lock)
+    return lock
 
 
 def _after_fork_in_child() -> None:
     for lock in _all:
-        lock._renew()
+        lock._at_fork_reinit()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows

@@ -33,6 +33,8 @@ _lock = ForkSafeLock()
 # under a running program, and looking it up reads package metadata.
 _removed_by_version: dict[str, str | None] = {}
 _categories: dict[str | None, type[Warning]] = {None: CompatshimDeprecationWarning}
+# (alias, legacy path, canonical path) -> warning text: every site of a path says the same.
+_messages: dict[tuple[Alias, str, str], str] = {}
 
 
 def set_override(policy: str | None) -> None:
@@ -50,6 +52,7 @@ def forget() -> None:
     """Drop the cached removal decisions and categories (for :func:`compatshim.uninstall`)."""
     with _lock:
         _removed_by_version.clear()
+        _messages.clear()
         _categories.clear()
         _categories[None] = CompatshimDeprecationWarning
 
@@ -119,6 +122,14 @@ def error(alias: Alias, legacy: str, canonical: str, where: str = "") -> LegacyP
 
 def warning_message(alias: Alias, legacy: str, canonical: str) -> str:
     """The warning text for a use of ``legacy`` (a path covered by ``alias``)."""
+    key = (alias, legacy, canonical)
+    text = _messages.get(key)
+    if text is None:
+        text = _messages[key] = _format_message(alias, legacy, canonical)
+    return text
+
+
+def _format_message(alias: Alias, legacy: str, canonical: str) -> str:
     fields = {
         "legacy": display(legacy),
         "canonical": display(canonical),

@@ -93,6 +93,7 @@ class _State:
         "children",
         "cname",
         "legacy",
+        "moved",
         "names",
         "namespace",
         "package",
@@ -115,6 +116,13 @@ class _State:
         self.children: dict[str, types.ModuleType] = {}
         self.special = dict(_BASE_SPECIAL)
         self.special.update(dict.fromkeys(names, _NAME))
+        # For a moved name read again at a site already counted: (the key of that site's
+        # counter, the canonical module, the attribute), when the canonical path is one attribute.
+        self.moved: dict[str, tuple[str, str, str]] = {}
+        for attr, moved in names.items():
+            module, _, target = moved.canonical.partition(":")
+            if "." not in target:
+                self.moved[attr] = (moved.legacy, module, target)
         if not cname:
             # A virtual module holds exactly its moved names: a star import binds them all.
             self.special["__all__"] = _ALL
@@ -132,6 +140,18 @@ class LegacyModule(types.ModuleType):
     def __getattribute__(self, name: str) -> Any:
         st = _state_of(self)
         if name in st.special:
+            moved = st.moved.get(name)
+            if moved is not None:
+                # A moved name at a site seen before: count it and read the canonical module.
+                try:
+                    frame = _getframe(1)
+                    counter = st.cells[(id(frame.f_code), frame.f_lasti, moved[0])]
+                    value = getattr(_modules[moved[1]], moved[2])
+                except (KeyError, ValueError, AttributeError):
+                    pass  # the general route explains a missing canonical object
+                else:
+                    next(counter)  # type: ignore[call-overload]
+                    return value
             return _special(self, st, name)
         try:
             value = st.namespace[name]

@@ -228,17 +228,20 @@ class _Planner:
         return done
 
     def add_needed_imports(self) -> None:
-        # A chain rewritten to new.place.X needs new.place imported where the chain's root was
-        # bound: right after that statement, unless it or an earlier module-scope import
-        # already does it (importing a.b.c imports a and a.b too).
+        # A chain rewritten to new.place.X needs new.place imported where the chain's root is
+        # bound: once, after the first module-scope statement that binds it (modules are shared
+        # objects, so every scope sees it from then on), or else after each function-scope one;
+        # not where that statement or an earlier module-scope import already imports it
+        # (importing a.b.c imports a and a.b too).
         for root, modules in self.needed.items():
-            for index, plan in enumerate(self.plans):
-                if not self.binds(plan.stmt, root):
-                    continue
+            binding = [i for i, plan in enumerate(self.plans) if self.binds(plan.stmt, root)]
+            toplevel = [i for i in binding if self.plans[i].stmt.toplevel]
+            for index in toplevel[:1] or binding:
+                stmt = self.plans[index].stmt
                 done = self.imports_of(index)
-                if plan.stmt.toplevel:
+                if stmt.toplevel:
                     for earlier, other in enumerate(self.plans):
-                        if other.stmt.toplevel and other.stmt.start < plan.stmt.start:
+                        if other.stmt.toplevel and other.stmt.start < stmt.start:
                             done |= self.imports_of(earlier)
                 missing = [
                     m

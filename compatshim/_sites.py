@@ -168,8 +168,9 @@ def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object])
     key = (id(frame.f_code), frame.f_lasti, alias.legacy)
     counter = cells.get(key)
     if counter is not None:
+        value = _get(alias)  # a read that fails is not a use
         next(counter)  # type: ignore[call-overload]
-        return _get(alias)
+        return value
     if frame.f_code is _frames.HANDLE_FROMLIST:
         # ``from mod import Name`` probes with hasattr first; only its own lookup is a use.
         return _get(alias)

@@ -159,7 +159,7 @@ class Recorder:
             new = record is None
             if record is None:
                 record = self._records[record_key] = _Record(alias, key, time.time())
-        if new and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+        if new and self.data_file and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
             self.flush()
         return record.counter
 

@@ -245,6 +245,48 @@ def test_mock_patch_of_a_moved_name_patches_the_canonical_module_level_name(
     assert result.value == [["patched f", "patched f"], "patched thing", True, True, True, True]
 
 
+def test_a_moved_name_read_again_at_one_line_follows_the_canonical_module(
+    canon_project: Project,
+) -> None:
+    """The fast path for a site seen before still reads the canonical module every time, and
+    still counts every read."""
+    canon_project.config(
+        """
+        [tool.compatshim.aliases]
+        "old" = "canon"
+        "old.pkg.sub:OldF" = "canon.pkg.sub:f"
+        """
+    )
+    result = canon_project.run(
+        """
+        import warnings, _probe, compatshim
+        from compatshim import _telemetry
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import canon.pkg.sub, old.pkg.sub
+        def read():
+            return old.pkg.sub.OldF
+        seen = [read() is canon.pkg.sub.f]
+        canon.pkg.sub.f = "replaced"
+        seen.append(read())
+        del canon.pkg.sub.f
+        try:
+            read()
+        except AttributeError as exc:
+            seen.append(str(exc))
+        hits = sum(h for legacy, _, _, h in _telemetry.recorder.summary() if legacy.endswith("OldF"))
+        _probe.emit([seen, hits])
+        """
+    )
+    seen, hits = result.value
+    assert seen == [
+        True,
+        "replaced",
+        "old.pkg.sub.OldF is an alias of canon.pkg.sub.f, which does not exist",
+    ]
+    assert hits == 2
+
+
 def test_mock_patch_of_a_never_imported_legacy_path(canon_project: Project) -> None:
     """``mock.patch`` resolves a legacy path that nothing imported before (3.10 and 3.11+)."""
     result = canon_project.run(

@@ -341,3 +341,30 @@ def test_a_rewrite_that_would_not_parse_leaves_the_file_alone(
     assert app.read_text() == "from old.mod import Old\n"
     reason = "left unchanged: the rewritten file would not parse (invalid syntax)"
     assert result.errors == [("app.py", reason)]
+
+
+def test_a_needed_import_is_added_once_per_module_scope() -> None:
+    new, left = migrated(
+        """
+        import old
+        import old.other
+        x = old.mod.Old
+
+        def f():
+            import legacy
+            return legacy.y, old.mod.z
+        """
+    )
+    assert new == textwrap.dedent(
+        """\
+        import old
+        import new.mod
+        import old.other
+        x = new.mod.New
+
+        def f():
+            import canon
+            return canon.y, new.mod.z
+        """
+    )
+    assert left == []

@@ -1,0 +1,98 @@
+"""Memory: resident size added by the alias table and by recorded sites."""
+
+from __future__ import annotations
+
+import json
+
+from _common import Result
+from _common import aliases_toml
+from _common import folder
+from _common import python
+
+
+_RSS = """
+def rss():
+    # Current resident size in MB (Linux); the peak elsewhere.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource, sys
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+"""
+
+_ALIASES = (
+    _RSS
+    + """
+import gc, json
+import compatshim
+import compatshim._finder
+gc.collect()
+before = rss()
+compatshim.install({config!r})
+gc.collect()
+print(json.dumps({{"rss": rss() - before}}))
+"""
+)
+
+_SITES = (
+    _RSS
+    + """
+import gc, json, sys, warnings
+import compatshim
+compatshim.install("pyproject.toml")
+warnings.simplefilter("ignore")
+import canon_bench, legacy_bench
+sites = int(sys.argv[2])
+module = legacy_bench if sys.argv[1] == "legacy" else canon_bench
+# One small function per site, as real code has; both modes make and call the same functions.
+namespace = {"__name__": "sites"}
+exec(compile("".join(f"def f{i}(m):\\n    return m.X\\n" for i in range(sites)), "sites.py", "exec"), namespace)
+functions = [namespace[f"f{i}"] for i in range(sites)]
+gc.collect()
+before = rss()
+for function in functions:
+    function(module)
+gc.collect()
+print(json.dumps({"rss": rss() - before}))
+"""
+)
+
+
+def bench_memory(quick: bool) -> Result:
+    """MB of resident memory added by 10,000 aliases and by 100,000 recorded sites."""
+    where = folder()
+    counts = (0, 10_000) if quick else (0, 1_000, 10_000)
+    aliases = {}
+    for count in counts:
+        config = f"aliases{count}.toml"
+        (where / config).write_text(aliases_toml(count, telemetry=False))
+        aliases[count] = json.loads(python(_ALIASES.format(config=config), where))["rss"]
+    sites_where = folder()
+    (sites_where / "canon_bench.py").write_text("X = 1\n")
+    (sites_where / "pyproject.toml").write_text(
+        '[tool.compatshim.aliases]\n"legacy_bench" = "canon_bench"\n'
+    )
+    site_counts = (0, 10_000) if quick else (0, 10_000, 100_000)
+    sites = {}
+    for count in site_counts:
+        script = _SITES.replace("sys.argv[2]", str(count))
+        legacy = json.loads(python(script.replace("sys.argv[1]", "'legacy'"), sites_where))["rss"]
+        plain = json.loads(python(script.replace("sys.argv[1]", "'plain'"), sites_where))["rss"]
+        sites[count] = legacy - plain
+    values = {"no aliases (baseline)": aliases[0]}
+    values.update({f"{c:,} aliases installed": aliases[c] - aliases[0] for c in counts[1:]})
+    values.update({f"{c:,} recorded sites": sites[c] for c in site_counts[1:]})
+    return {
+        "unit": "MB resident",
+        "values": values,
+        "aliases_curve": {str(c): aliases[c] - aliases[0] for c in counts},
+        "sites_curve": {str(c): sites[c] for c in site_counts},
+    }
+
+
+BENCHMARKS = {"memory": bench_memory}

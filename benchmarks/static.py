@@ -1,0 +1,192 @@
+"""``scan`` against ruff's TID251 banned-api rule, ``migrate`` against libcst's RenameCommand.
+
+Both sides get the same legacy paths: twelve aliases of widely imported third-party modules and
+names (they exist in this machine's site-packages, so the tree really uses them). The scan runs
+over the largest real tree here, the standard library plus site-packages of the base
+interpreter; each tool is run as its command line, cold (ruff with ``--no-cache``), in turns.
+libcst parses about 50 KB per second with RenameCommand, so the migrate comparison uses one
+package of site-packages (copied, both tools writing their copy) rather than the whole tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+from _common import Result
+from _common import alternate
+from _common import env
+from _common import folder
+from _common import wall
+
+
+# legacy path -> canonical path, as compatshim writes them; ruff and libcst get the dotted form.
+ALIASES = {
+    "typing_extensions": "typing_ext",
+    "dateutil.parser": "dateutil.parsing",
+    "botocore.compat": "botocore.compatibility",
+    "botocore.exceptions:ClientError": "botocore.errors:ClientError",
+    "attr": "attrs_legacy",
+    "six": "six_next",
+    "yaml": "yaml_next",
+    "click.core:Command": "click.command:Command",
+    "docutils.nodes": "docutils.tree",
+    "jedi.api": "jedi.interface",
+    "IPython.core.interactiveshell": "IPython.core.shell",
+    "cryptography.hazmat.primitives": "cryptography.primitives",
+}
+# Packages whose top-level modules make the migrate tree (the first that exists).
+MIGRATE_CANDIDATES = ("botocore", "IPython/core", "docutils", "yaml")
+
+
+def tree() -> list[str]:
+    """The standard library and the site-packages of the base interpreter."""
+    paths = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})
+    return [paths["stdlib"], paths["purelib"]]
+
+
+def _configs(where: Path, aliases: dict[str, str]) -> None:
+    lines = ["[tool.compatshim]", "telemetry = false", "[tool.compatshim.aliases]"]
+    lines += [f'"{legacy}" = "{canonical}"' for legacy, canonical in aliases.items()]
+    (where / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    banned = [
+        f'"{legacy.replace(":", ".")}".msg = "use {canonical.replace(":", ".")}"'
+        for legacy, canonical in aliases.items()
+    ]
+    ruff = ["[lint]", 'select = ["TID251"]', "[lint.flake8-tidy-imports.banned-api]", *banned]
+    (where / "ruff.toml").write_text("\n".join(ruff) + "\n")
+
+
+def _ruff() -> str | None:
+    beside = Path(sys.executable).with_name("ruff")
+    return str(beside) if beside.exists() else shutil.which("ruff")
+
+
+def _count_json(command: list[str], cwd: Path) -> int:
+    out = subprocess.run(
+        command, cwd=cwd, env=env(), capture_output=True, text=True, check=False
+    ).stdout
+    data = json.loads(out or "[]")
+    return len(data["findings"]) if isinstance(data, dict) else len(data)
+
+
+def bench_scan(quick: bool) -> Result:
+    """Wall seconds to scan the tree for the twelve legacy paths: compatshim and ruff."""
+    where = folder()
+    _configs(where, ALIASES)
+    roots = tree()
+    if quick:  # two standard-library packages: enough to prove it all still runs
+        roots = [os.path.join(roots[0], "email"), os.path.join(roots[0], "json")]
+    scan = [sys.executable, "-m", "compatshim", "scan", "--config", "pyproject.toml"]
+    scan += ["--exit-zero", "--format", "json", *roots]
+    measures = {"compatshim scan": lambda: wall(scan, where)}
+    ruff = _ruff()
+    check = []
+    if ruff is not None:
+        check = [ruff, "check", "--no-cache", "--config", "ruff.toml", "--exit-zero"]
+        check += ["--output-format", "json", *roots]
+        measures = {"ruff TID251 (baseline)": lambda: wall(check, where), **measures}
+    values = alternate(1 if quick else 5, measures)
+    result: Result = {"unit": "s to scan", "values": values, "tree": roots}
+    result["findings"] = {"compatshim scan": _count_json(scan, where)}
+    if ruff is not None:
+        result["findings"]["ruff TID251 (baseline)"] = _count_json(check, where)
+        result["ratio"] = values["compatshim scan"] / values["ruff TID251 (baseline)"]
+    return result
+
+
+_LIBCST = r"""
+import os, sys
+from libcst.codemod import CodemodContext, parallel_exec_transform_with_prettyprint
+from libcst.codemod.commands.rename import RenameCommand
+files = sys.argv[2:]
+for pair in sys.argv[1].split(","):
+    old, new = pair.split("=")
+    parallel_exec_transform_with_prettyprint(
+        RenameCommand(CodemodContext(), old, new), files, jobs=os.cpu_count(),
+        hide_progress=True, hide_generated=True, hide_blacklisted=True,
+    )
+"""
+
+
+def _migrate_tree(quick: bool) -> Path | None:
+    purelib = Path(tree()[1])
+    for candidate in MIGRATE_CANDIDATES:
+        package = purelib / candidate
+        if package.is_dir():
+            files = sorted(package.glob("*.py"))
+            return package if files else None
+    return None
+
+
+def bench_migrate(quick: bool) -> Result:
+    """Wall seconds to rewrite one package for the twelve aliases: compatshim and libcst."""
+    package = _migrate_tree(quick)
+    if package is None:
+        return {"unit": "s to migrate", "values": {}, "skipped": "no candidate package"}
+    aliases = dict(list(ALIASES.items())[:3]) if quick else ALIASES
+    where = folder()
+    _configs(where, aliases)
+    files = sorted(package.glob("*.py"))[: 5 if quick else None]
+    for copy in ("tree-ours", "tree-libcst"):
+        (where / copy).mkdir()
+        for file in files:
+            shutil.copy(file, where / copy / file.name)
+    size = sum(f.stat().st_size for f in files)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "compatshim", "migrate", "--write", "--config", "pyproject.toml",
+         "tree-ours"],
+        cwd=where, env=env(), capture_output=True, check=False,
+    )  # fmt: skip
+    ours = time.perf_counter() - start
+    result: Result = {
+        "unit": "s to migrate",
+        "tree": f"{package} ({len(files)} files, {size / 1e6:.1f} MB)",
+        "aliases": len(aliases),
+    }
+    import importlib.util
+
+    if importlib.util.find_spec("libcst") is None:
+        result["values"] = {"compatshim migrate": ours}
+        result["skipped"] = "libcst is not installed (pip install compatshim[bench])"
+        return result
+    pairs = ",".join(f"{a.replace(':', '.')}={b.replace(':', '.')}" for a, b in aliases.items())
+    targets = [str(where / "tree-libcst" / f.name) for f in files]
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", _LIBCST, pairs, *targets],
+        cwd=where, env=env(), capture_output=True, check=True,
+    )  # fmt: skip
+    theirs = time.perf_counter() - start
+    result["values"] = {"libcst RenameCommand (baseline)": theirs, "compatshim migrate": ours}
+    result["ratio"] = ours / theirs
+    result["speedup"] = theirs / ours
+    result["after"] = {
+        "compatshim migrate": _residue(where, "tree-ours"),
+        "libcst RenameCommand": _residue(where, "tree-libcst"),
+    }
+    return result
+
+
+def _residue(where: Path, copy: str) -> dict[str, int]:
+    # What each rewrite left: legacy uses scan still finds, and files that no longer compile.
+    files = list((where / copy).glob("*.py"))
+    broken = 0
+    for file in files:
+        try:
+            compile(file.read_bytes(), str(file), "exec")
+        except SyntaxError:
+            broken += 1
+    command = [sys.executable, "-m", "compatshim", "scan", "--config", "pyproject.toml"]
+    left = _count_json([*command, "--exit-zero", "--format", "json", copy], where)
+    return {"legacy uses left": left, "files that do not compile": broken}
+
+
+BENCHMARKS = {"scan": bench_scan, "migrate": bench_migrate}

@@ -1,0 +1,110 @@
+"""Telemetry: hits recorded per second, flush time, and ``report`` over 1,000,000 hits."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from _common import ROOT
+from _common import Result
+from _common import folder
+from _common import python
+
+
+_HITS = """
+import json, os, time, timeit, warnings
+import compatshim
+from compatshim import _telemetry
+compatshim.install("pyproject.toml")
+warnings.simplefilter("ignore")
+import canon_bench, legacy_bench
+number = {number}
+access = min(timeit.repeat("m.X", globals={{"m": legacy_bench}}, number=number, repeat=5))
+plain = min(timeit.repeat("m.X", globals={{"m": canon_bench}}, number=number, repeat=5))
+result = {{"access": access / number * 1e9, "plain": plain / number * 1e9}}
+if os.environ.get("FLUSH_SITES"):
+    sites = int(os.environ["FLUSH_SITES"])
+    namespace = {{"__name__": "sites"}}
+    source = "".join(f"def f{{i}}(m):\\n    return m.X\\n" for i in range(sites))
+    exec(compile(source, "many_sites.py", "exec"), namespace)
+    functions = [namespace[f"f{{i}}"] for i in range(sites)]
+    for function in functions:
+        function(legacy_bench)
+    start = time.perf_counter(); _telemetry.flush(); first = time.perf_counter() - start
+    for function in functions:
+        function(legacy_bench)
+    start = time.perf_counter(); _telemetry.flush(); again = time.perf_counter() - start
+    result.update(first_flush=first * 1e3, next_flush=again * 1e3)
+print(json.dumps(result))
+"""
+
+
+def bench_telemetry(quick: bool) -> Result:
+    """ns per recorded hit (and hits per second), telemetry on and off; flush of new sites."""
+    where = folder()
+    (where / "canon_bench.py").write_text("X = 1\n")
+    (where / "pyproject.toml").write_text(
+        '[tool.compatshim.aliases]\n"legacy_bench" = "canon_bench"\n'
+    )
+    script = _HITS.format(number=200_000 if quick else 1_000_000)
+    sites = 1000 if quick else 10_000
+    on = json.loads(python(script, where, {"FLUSH_SITES": str(sites)}))
+    off = json.loads(python(script, where, {"COMPATSHIM_TELEMETRY": "0"}))
+    return {
+        "unit": "ns per access (flush: ms)",
+        "values": {
+            "plain module (baseline)": on["plain"],
+            "legacy module, telemetry on (recorded)": on["access"],
+            "legacy module, telemetry off": off["access"],
+            f"flush of {sites:,} new sites (ms)": on["first_flush"],
+            f"flush of {sites:,} changed sites (ms)": on["next_flush"],
+        },
+        "hits_per_second": 1e9 / on["access"],
+    }
+
+
+def bench_report(quick: bool) -> Result:
+    """ms for ``compatshim report`` over 1,000,000 recorded hits, in two shapes of data."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from compatshim import _report
+    from compatshim._store import DataFile
+
+    results = {}
+    shapes = [(10_000, 1)] if quick else [(10_000, 1), (100_000, 10)]
+    for sites, contexts in shapes:
+        path = str(folder() / "data.db")
+        run = {
+            "uuid": "bench", "host": "h", "pid": 1, "started": 0.0, "argv": "[]",
+            "python": "3", "compatshim": "0", "root": str(folder()),
+        }  # fmt: skip
+        data = DataFile(path, run)
+        per_row = 1_000_000 // (sites * contexts)
+        aliases = [(f"legacy{i}", f"canonical{i}", None, None, None) for i in range(100)]
+        data.write(
+            (
+                aliases[s % 100],
+                aliases[s % 100][0],
+                (f"pkg/mod{s // 50}.py", s % 50 + 1, "pkg"),
+                f"test_{c}",
+                per_row,
+                1.0,
+                2.0,
+            )
+            for s in range(sites)
+            for c in range(contexts)
+        )
+        data.end(3.0)
+        data.close()
+        start = time.perf_counter()
+        report = _report.load(None, [path])
+        text = report.render("text", 100)
+        elapsed = time.perf_counter() - start
+        assert sum(a.hits for a in report.aliases.values()) == 1_000_000
+        assert text
+        results[f"{sites * contexts:,} rows, {sites:,} sites"] = elapsed * 1e3
+    return {"unit": "ms for report over 1,000,000 hits", "values": results}
+
+
+BENCHMARKS = {"telemetry": bench_telemetry, "report": bench_report}
