@@ -52,7 +52,7 @@ class _Record:
 
     def __init__(self, alias: Alias, key: tuple[Any, ...], now: float) -> None:
         self.alias = alias
-        self.key = key  # (path, file, line, module, context)
+        self.key = key  # (alias legacy, path, file, line, module, context)
         self.counter = itertools.count()
         self.first_seen = now
         self.last_seen = now
@@ -70,6 +70,7 @@ class Recorder:
         self.root = ""
         self.context = ""
         self._records: dict[tuple[Any, ...], _Record] = {}
+        self._files: dict[str, str] = {}  # code filename -> the name stored (see _relative)
         # (alias, id(code), line) -> the instruction that counts for that line;
         # (id(code), instruction) -> the path that counts for that instruction.
         self._lines: dict[object, object] = _cells.register({})
@@ -90,6 +91,7 @@ class Recorder:
             self.enabled = True
             self.data_file = data_file or ""
             self.root = root
+            self._files = {}
         if data_file:
             _hook_process_exit()
 
@@ -103,6 +105,7 @@ class Recorder:
 
     def _forget(self) -> None:
         self._records = {}
+        self._files = {}
         self._lines.clear()
         self._instructions.clear()
         if self._file is not None:
@@ -153,12 +156,11 @@ class Recorder:
                 return DISCARD
             module = site.f_globals.get("__name__")
             module = module if isinstance(module, str) else ""
-            key = (path, self._relative(code.co_filename), line, module, self.context)
-            record_key = (alias.legacy, *key)
-            record = self._records.get(record_key)
+            key = (alias.legacy, path, self._relative(code.co_filename), line, module, self.context)
+            record = self._records.get(key)
             new = record is None
             if record is None:
-                record = self._records[record_key] = _Record(alias, key, time.time())
+                record = self._records[key] = _Record(alias, key, time.time())
         if new and self.data_file and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
             self.flush()
         return record.counter
@@ -168,10 +170,15 @@ class Recorder:
         next(self.cell(alias, path, site, importing=importing))
 
     def _relative(self, filename: str) -> str:
-        root = self.root
-        if root and filename.startswith(root + os.sep):
-            return filename[len(root) + 1 :]
-        return filename
+        # Cached: one string per file, shared by all the records of its sites.
+        relative = self._files.get(filename)
+        if relative is None:
+            root = self.root
+            relative = filename
+            if root and filename.startswith(root + os.sep):
+                relative = filename[len(root) + 1 :]
+            self._files[filename] = relative
+        return relative
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -185,7 +192,7 @@ class Recorder:
                 if record.flushed >= 0:
                     record.last_seen = now
                 alias = record.alias
-                path, file, line, module, context = record.key
+                _, path, file, line, module, context = record.key
                 yield (
                     record,
                     count,
@@ -278,7 +285,7 @@ class Recorder:
         for record in records:
             hits = _value(record.counter)
             if hits:
-                _, file, line, _, _ = record.key
+                _, _, file, line, _, _ = record.key
                 key = (record.alias.legacy, record.alias.canonical, f"{file}:{line}")
                 totals[key] = totals.get(key, 0) + hits
         return [(*key, hits) for key, hits in sorted(totals.items())]
