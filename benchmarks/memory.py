@@ -63,6 +63,16 @@ print(json.dumps({"rss": rss() - before}))
 )
 
 
+# The same per-site work under tracemalloc: the bytes compatshim's bookkeeping allocates for
+# each new site, exact where the resident size moves in whole pages and allocator arenas.
+_SITE_BYTES = _SITES.replace(
+    "gc.collect()\nbefore = rss()", "gc.collect()\nimport tracemalloc\ntracemalloc.start()"
+).replace(
+    'print(json.dumps({"rss": rss() - before}))',
+    'print(json.dumps({"bytes": tracemalloc.get_traced_memory()[0] / sites}))',
+)
+
+
 def bench_memory(quick: bool) -> Result:
     """MB of resident memory added by 10,000 aliases and by 100,000 recorded sites."""
     where = folder()
@@ -84,6 +94,11 @@ def bench_memory(quick: bool) -> Result:
         legacy = json.loads(python(script.replace("sys.argv[1]", "'legacy'"), sites_where))["rss"]
         plain = json.loads(python(script.replace("sys.argv[1]", "'plain'"), sites_where))["rss"]
         sites[count] = legacy - plain
+    traced = _SITE_BYTES.replace("sys.argv[2]", "10000")
+    per_site = {
+        mode: json.loads(python(traced.replace("sys.argv[1]", repr(mode)), sites_where))["bytes"]
+        for mode in ("legacy", "plain")
+    }
     values = {"no aliases (baseline)": aliases[0]}
     values.update({f"{c:,} aliases installed": aliases[c] - aliases[0] for c in counts[1:]})
     values.update({f"{c:,} recorded sites": sites[c] for c in site_counts[1:]})
@@ -92,6 +107,7 @@ def bench_memory(quick: bool) -> Result:
         "values": values,
         "aliases_curve": {str(c): aliases[c] - aliases[0] for c in counts},
         "sites_curve": {str(c): sites[c] for c in site_counts},
+        "bytes_per_site": round(per_site["legacy"] - per_site["plain"]),
     }
 
 

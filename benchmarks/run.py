@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/run.py                  # full run (about 10 minutes on two cores)
+    python benchmarks/run.py                  # full run (about 6 minutes on two cores)
     python benchmarks/run.py --quick          # a smoke run for CI (no assertions on time)
     python benchmarks/run.py scan migrate     # some benchmarks only
     python benchmarks/run.py --json out.json --svg docs/performance-growth.svg
@@ -47,7 +47,16 @@ BENCHMARKS = {
     **telemetry.BENCHMARKS,
     **static.BENCHMARKS,
 }
-_NOTES = ("ratio", "speedup", "computed_overhead", "hits_per_second", "findings", "after", "tree")
+_NOTES = (
+    "ratio",
+    "speedup",
+    "bytes_per_site",
+    "computed_overhead",
+    "hits_per_second",
+    "findings",
+    "after",
+    "tree",
+)
 
 
 def _print(results: dict[str, Any]) -> None:

@@ -66,10 +66,18 @@ def bench_access(quick: bool) -> Result:
     (where / "access.py").write_text(script)
     number = "100000" if quick else "1000000"
     runs = {}
-    for mode, extra in (("off", {"COMPATSHIM_TELEMETRY": "0"}), ("on", {})):
-        if mode == "on":  # the same aliases with telemetry recording every hit
-            text = peers.CONFIG.replace("telemetry = false\n", "")
-            (where / "pyproject.toml").write_text(text)
+    configs = {
+        "off": peers.CONFIG,
+        # The same aliases with telemetry recording every hit.
+        "on": peers.CONFIG.replace("telemetry = false\n", ""),
+        # The legacy path bound to the canonical module itself: no per-access work at all (and
+        # no moved names under it: they need the proxy).
+        "direct": "[tool.compatshim]\ntelemetry = false\n[tool.compatshim.aliases]\n"
+        '"cs_legacy" = { target = "canon_bench", strategy = "direct" }\n',
+    }
+    for mode, config in configs.items():
+        (where / "pyproject.toml").write_text(config)
+        extra = {"COMPATSHIM_TELEMETRY": "0"} if mode == "off" else {}
         out = subprocess.run(
             [sys.executable, "access.py", number, packages],
             cwd=where, env=env(extra), capture_output=True, text=True, check=True,
@@ -87,6 +95,7 @@ def bench_access(quick: bool) -> Result:
             values[label] = ns
     values["compatshim, telemetry on"] = runs["on"]["cs_legacy"]
     values["compatshim, moved name, telemetry on"] = runs["on"]["cs_legacy, OldName"]
+    values['compatshim, strategy = "direct"'] = runs["direct"]["cs_legacy"]
     return {"unit": "ns per access", "values": values, "peers": available}
 
 
