@@ -20,7 +20,8 @@ __all__ = ["AliasCheck", "CheckReport", "check"]
 
 #: Version of the JSON written by ``compatshim check --format json``.
 #: 1: first version ({"ok", "aliases": [{"legacy", "canonical", "ok", "problems"}]}).
-#: 2: each problem is {"kind", "message"} instead of a string; "format" and "config" added.
+#: 2: "format", "config" and, per alias, "kinds" added (the kind of each problem, in order);
+#:    each problem string starts with its kind ("fragmentation: ..."). Readers of 1 still work.
 FORMAT_VERSION = 2
 
 
@@ -67,7 +68,8 @@ class CheckReport:
                     "legacy": r.alias.legacy,
                     "canonical": r.alias.canonical,
                     "ok": r.ok,
-                    "problems": [{"kind": k, "message": m} for k, m in r.problems],
+                    "problems": [f"{kind}: {message}" for kind, message in r.problems],
+                    "kinds": [kind for kind, _ in r.problems],
                 }
                 for r in self.results
             ],

@@ -56,7 +56,15 @@ def run_check(project: Project) -> dict[str, list[dict[str, str]]]:
     result = project.command(["-m", "compatshim", "check", "--format", "json"])
     report = json.loads(result.stdout)
     assert result.returncode == (0 if report["ok"] else 1), result.stderr
-    return {a["legacy"]: a["problems"] for a in report["aliases"]}
+    found: dict[str, list[dict[str, str]]] = {}
+    for alias in report["aliases"]:
+        # Each problem is a string led by its kind, and "kinds" lists the kinds in order.
+        assert len(alias["kinds"]) == len(alias["problems"])
+        found[alias["legacy"]] = []
+        for kind, problem in zip(alias["kinds"], alias["problems"]):
+            assert problem.startswith(f"{kind}: ")
+            found[alias["legacy"]].append({"kind": kind, "message": problem[len(kind) + 2 :]})
+    return found
 
 
 def test_every_kind_of_problem(audited: Project) -> None:

@@ -55,14 +55,22 @@ def test_check_reports_broken_aliases_as_json(checked: Project) -> None:
     assert report["format"] == 2 and report["ok"] is False
     assert report["config"] == str(checked.root / "pyproject.toml")
     by_legacy = {a["legacy"]: a for a in report["aliases"]}
-    assert by_legacy["old"] == {"legacy": "old", "canonical": "canon", "ok": True, "problems": []}
+    assert by_legacy["old"] == {
+        "legacy": "old",
+        "canonical": "canon",
+        "ok": True,
+        "problems": [],
+        "kinds": [],
+    }
     assert by_legacy["gone"]["ok"] is False
+    # Problems are strings, as in format 1, each led by its kind; "kinds" lists them in order.
+    assert by_legacy["gone"]["kinds"] == ["target"]
     (problem,) = by_legacy["gone"]["problems"]
-    assert problem["kind"] == "target"
-    assert "target nowhere cannot be imported" in problem["message"]
+    assert problem.startswith("target: ")
+    assert "target nowhere cannot be imported" in problem
+    assert by_legacy["app.ws:Manager"]["kinds"] == ["fragmentation"]
     (problem,) = by_legacy["app.ws:Manager"]["problems"]
-    assert problem["kind"] == "fragmentation"
-    assert problem["message"].startswith("app.ws defines its own Manager (app/ws.py:1)")
+    assert problem.startswith("fragmentation: app.ws defines its own Manager (app/ws.py:1)")
 
 
 def test_config_errors_exit_2_with_one_line_and_no_traceback(checked: Project) -> None:
