@@ -297,7 +297,40 @@ def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_pac
         analysis.imports.append(stmt)
 
 
+def _string_annotations(annotation: ast.expr, source: Source) -> list[ast.expr]:
+    # The expressions spelled by the string literals of an annotation ("old.mod.Name", or
+    # Optional["old.mod.Name"]): typing.get_type_hints evaluates them, so they use the names
+    # they mention. Their nodes get the positions of their text inside the file, so that they
+    # read as ordinary code. Only plain one-line literals, whose text is exactly their value.
+    found: list[ast.expr] = []
+    for node in ast.walk(annotation):
+        if node.__class__ is not ast.Constant or node.value.__class__ is not str:
+            continue
+        if node.end_lineno != node.lineno:
+            continue
+        start = source.start(node)
+        quote = source.text[start : start + 1]
+        if quote not in ("'", '"'):
+            continue
+        value: str = node.value
+        if source.text[start : source.end(node)] != f"{quote}{value}{quote}":
+            continue
+        try:
+            expression = ast.parse(value, mode="eval").body
+        except SyntaxError:
+            continue  # not a type expression; nothing it names is used
+        shift = node.col_offset + 1  # UTF-8 columns, as ast gives them
+        for inner in ast.walk(expression):
+            if isinstance(inner, ast.expr):
+                inner.lineno = inner.end_lineno = node.lineno
+                inner.col_offset += shift
+                inner.end_col_offset = (inner.end_col_offset or 0) + shift
+        found.append(expression)
+    return found
+
+
 def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | None) -> None:
+    source = analysis.source
     attributes: list[ast.Attribute] = []
     loads: list[ast.Name] = []
     calls: list[tuple[ast.Call, str]] = []
@@ -330,12 +363,18 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
             continue  # read by _statements
         elif kind is ast.arg:
             bind(analysis, node.arg, UNRESOLVED)
+            if node.annotation is not None:
+                extend(_string_annotations(node.annotation, source))
+        elif kind is ast.AnnAssign:
+            extend(_string_annotations(node.annotation, source))
         elif (
             kind in _DEFINITIONS
             or (kind is ast.ExceptHandler and node.name)
             or (kind in _MATCH_NAMES and node.name)
         ):
             bind(analysis, node.name, UNRESOLVED)
+            if kind is not ast.ClassDef and node.returns is not None:
+                extend(_string_annotations(node.returns, source))
         elif kind.__name__ == "MatchMapping" and node.rest:
             bind(analysis, node.rest, UNRESOLVED)
         for field in _CHILD_FIELDS.get(kind) or _child_fields(kind):
