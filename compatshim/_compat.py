@@ -19,6 +19,7 @@ else:  # pragma: no cover - delete with 3.10
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
+    from types import CodeType
     from typing import Any
 
 
@@ -27,6 +28,21 @@ if TYPE_CHECKING:
 # swallow it. compatshim observes imports served from sys.modules through that check, so on older
 # versions a warning turned into an error there cannot stop the import (see docs/semantics.md).
 SERVED_IMPORT_ERRORS_PROPAGATE = sys.version_info >= (3, 13)
+
+
+def instruction_offset(code: CodeType, lasti: int) -> int:
+    """The offset of the instruction that ``frame.f_lasti`` (``lasti``) is in.
+
+    Python 3.12 reports, while a specialised ``LOAD_ATTR`` runs an overridden
+    ``__getattribute__``, the offset of that instruction's last inline cache entry, where the
+    first (unspecialised) execution reported the instruction itself: both must name one site.
+    Inline caches exist from 3.11; delete with 3.12 (3.13 reports the instruction).
+    """
+    if sys.version_info >= (3, 11):
+        co_code = code.co_code
+        while lasti > 0 and co_code[lasti] == 0:  # opcode 0 is CACHE
+            lasti -= 2
+    return lasti
 
 
 def toml_loads(text: str) -> dict[str, Any]:

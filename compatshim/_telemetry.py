@@ -21,6 +21,7 @@ import time
 
 from . import _cells
 from . import _diagnostics
+from ._compat import instruction_offset
 from ._locks import ForkSafeLock
 
 
@@ -135,7 +136,7 @@ class Recorder:
             return DISCARD
         code = site.f_code
         line = site.f_lineno or 0
-        instruction = (id(code), site.f_lasti)
+        instruction = (id(code), instruction_offset(code, site.f_lasti))
         with self._lock:
             line_key = (alias.legacy, id(code), line)
             first = self._lines.get(line_key)
