@@ -3,7 +3,8 @@
 Each use of a legacy path is a *hit* at a *site* (file, line, importing module), counted per
 alias, legacy path used, site and context (a pytest node id, say). Counting is an in-memory
 increment (``next()`` of an ``itertools.count``, atomic under the GIL); I/O happens off the hot
-path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), at exit, before
+path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
+:data:`PERIODIC_INTERVAL` seconds from a background thread while counts change, at exit, before
 ``os._exit``, and on :func:`flush`. Each process writes its own data file (see ``_store``).
 
 A hit is one execution of a line that uses the path. A line that touches a legacy path several
@@ -39,6 +40,9 @@ __all__ = ["DISCARD", "Recorder", "flush", "recorder", "set_context"]
 
 #: Seconds between two flushes triggered by new sites.
 FLUSH_INTERVAL = 2.0
+#: Seconds between two flushes of the background thread: the most a process killed by a signal
+#: can lose (a long-running server whose sites are all known flushes only through it).
+PERIODIC_INTERVAL = 10.0
 #: A counter whose counts nobody reads: the cell of a use that does not count as a hit.
 DISCARD = itertools.count()
 
@@ -98,6 +102,7 @@ class Recorder:
 
     def stop(self) -> None:
         """Write what is pending, then stop recording (uninstall)."""
+        _stop_flusher()
         self.flush(final=True)
         with self._lock:
             self.enabled = False
@@ -162,8 +167,10 @@ class Recorder:
             new = record is None
             if record is None:
                 record = self._records[key] = _Record(alias, key, time.time())
-        if new and self.data_file and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
-            self.flush()
+        if self.data_file:
+            _start_flusher()  # also after a fork stopped it
+            if new and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+                self.flush()
         return record.counter
 
     def hit(self, alias: Alias, path: str, site: FrameType, *, importing: bool = False) -> None:
@@ -326,7 +333,57 @@ def _exit_flushing(status: int) -> NoReturn:
 
 
 def _at_exit() -> None:
+    _stop_flusher()
     recorder.flush(final=True)
+
+
+# The background flusher: the pid of the process it runs in (a forked child has none until it
+# records a site of its own), its thread, and the event that stops it.
+_flusher_pid = 0
+_flusher: Any = None
+_flusher_stop: Any = None
+
+
+def _start_flusher() -> None:
+    global _flusher_pid, _flusher, _flusher_stop
+    if _flusher_pid == os.getpid():
+        return
+    try:
+        import threading
+
+        with recorder._lock:
+            if _flusher_pid == os.getpid():
+                return
+            _flusher_pid = os.getpid()
+            _flusher_stop = stop = threading.Event()
+        _flusher = threading.Thread(
+            target=_flush_periodically, args=(stop,), name="compatshim-telemetry", daemon=True
+        )
+        _flusher.start()
+    except Exception as exc:  # noqa: BLE001 - no thread (a restricted runtime): flush at exit
+        _diagnostics.report_once("telemetry-write", f"no periodic telemetry flush: {exc!r}")
+
+
+def _flush_periodically(stop: Any) -> None:
+    while not stop.wait(PERIODIC_INTERVAL):
+        recorder.flush()  # never raises
+
+
+def _stop_flusher(*, join: bool = False) -> None:
+    """Stop this process's flusher (and wait for it to end if ``join``)."""
+    global _flusher_pid
+    if _flusher_pid == os.getpid() and _flusher_stop is not None:
+        _flusher_stop.set()
+        if join and _flusher is not None:
+            _flusher.join(timeout=5.0)
+    _flusher_pid = 0
+
+
+def _before_fork() -> None:
+    # A process with a second thread must not fork (Python 3.12+ warns that it may deadlock):
+    # the flusher ends before every fork. It starts again at the next use the parent records
+    # (not right after the fork: 3.13 counts threads after the parent's fork hooks ran).
+    _stop_flusher(join=True)
 
 
 def _after_fork_in_child() -> None:
@@ -345,7 +402,7 @@ def _hook_process_exit() -> None:
     atexit.register(_at_exit)
     os._exit = _exit_flushing
     if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_after_fork_in_child)
+        os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def _unhook_process_exit() -> None:

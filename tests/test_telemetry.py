@@ -213,6 +213,60 @@ def test_a_killed_process_loses_only_what_it_counted_since_its_last_flush(
     assert hits_by_line(report(canon_project))[("main.py", 6)] == 100
 
 
+def test_a_long_running_process_flushes_periodically(canon_project: Project) -> None:
+    """With no new site and no explicit flush, counts still reach the data file (every
+    PERIODIC_INTERVAL seconds), so a server killed later loses at most the last interval."""
+    result = canon_project.run(
+        """
+        import os, signal, time, warnings, compatshim
+        from compatshim import _telemetry
+        _telemetry.PERIODIC_INTERVAL = 0.05
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old.pkg
+        for _ in range(150):
+            old.pkg.CONSTANT
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until a flush wrote every count
+            records = list(_telemetry.recorder._records.values())
+            if all(r.flushed == _telemetry._value(r.counter) for r in records):
+                break
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        check=False,
+    )
+    assert result.returncode == -9
+    assert hits_by_line(report(canon_project))[("main.py", 8)] == 150
+
+
+def test_the_flusher_thread_never_makes_a_fork_warn(canon_project: Project) -> None:
+    """Python 3.12+ warns when a process with several threads forks: the flusher stops before
+    each fork, and starts again at the parent's next recorded use."""
+    result = canon_project.run(
+        """
+        import os, warnings, compatshim
+        from compatshim import _telemetry
+        compatshim.install()
+        import old.pkg
+        old.pkg.CONSTANT
+        assert _telemetry._flusher.is_alive()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        assert not caught, [str(w.message) for w in caught]
+        assert not _telemetry._flusher.is_alive()
+        import old.pkg  # a use: the flusher runs again
+        assert _telemetry._flusher.is_alive()
+        print("forked")
+        """,
+    )
+    assert "forked" in result.stdout
+
+
 @pytest.mark.parametrize("switch", ["config", "env"])
 def test_telemetry_off_writes_nothing(canon_project: Project, switch: str) -> None:
     """telemetry = false (or COMPATSHIM_TELEMETRY=0): no file, no folder, nothing."""
