@@ -94,13 +94,15 @@ class StringRef:
     marks an f-string or concatenation whose constant prefix is all that is known.
     """
 
-    __slots__ = ("attr_ends", "attrs", "computed", "end", "start", "style", "value")
+    __slots__ = ("attr_ends", "attrs", "computed", "discarded", "end", "start", "style", "value")
 
     def __init__(self, start: int, end: int, value: str, style: str, computed: bool) -> None:
         self.start, self.end, self.value, self.style = start, end, value, style
         self.computed = computed
         self.attrs: list[str] = []
         self.attr_ends: list[int] = []
+        #: The call is a statement of its own: nothing reads its result.
+        self.discarded = False
 
 
 class Analysis:
@@ -334,6 +336,7 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
     attributes: list[ast.Attribute] = []
     loads: list[ast.Name] = []
     calls: list[tuple[ast.Call, str]] = []
+    discarded: set[int] = set()  # calls whose result nothing reads
     bind = _bind
     # A hand-written walk: ast.walk's generators cost more than the rest of the analysis.
     stack: list[Any] = [tree]
@@ -359,6 +362,8 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
             style = _call_style(node)
             if style is not None:
                 calls.append((node, style))
+        elif kind is ast.Expr and node.value.__class__ is Call:
+            discarded.add(id(node.value))
         elif kind in imports:
             continue  # read by _statements
         elif kind is ast.arg:
@@ -383,7 +388,7 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
                 extend(value)
             elif value is not None:
                 push(value)
-    _collect_chains(analysis, attributes, loads, calls, roots)
+    _collect_chains(analysis, attributes, loads, calls, roots, discarded)
 
 
 def _collect_chains(
@@ -392,6 +397,7 @@ def _collect_chains(
     loads: list[ast.Name],
     calls: list[tuple[ast.Call, str]],
     roots: frozenset[str] | None,
+    discarded: set[int],
 ) -> None:
     source = analysis.source
     bound = dict(analysis.bound)
@@ -422,6 +428,7 @@ def _collect_chains(
         first = ref.value.replace(":", ".").split(".", 1)[0] if ref is not None else ""
         if ref is None or (roots is not None and first not in roots):
             continue
+        ref.discarded = id(call) in discarded
         following = after_call.get(id(call))
         if following and style == "module" and not ref.computed:
             ref.attrs = [n.attr for n in following]

@@ -286,6 +286,7 @@ class _Planner:
             if (
                 ref.style in ("module", "toplevel")
                 and not ref.attrs
+                and not ref.discarded
                 and module in self.static.names
             ):
                 self.leave(ref.start, f"{module} serves moved names the result may be read for")

@@ -262,6 +262,14 @@ def test_what_cannot_be_rewritten_safely_is_reported_not_touched() -> None:
     ]
 
 
+def test_an_import_module_whose_result_nothing_reads_is_rewritten() -> None:
+    """A statement of its own imports for the side effect: no moved name can be read off it."""
+    source = 'import_module("old.mod")\nm = import_module("old.mod")\n'
+    new, left = migrated(source)
+    assert new == 'import_module("new.mod")\nm = import_module("old.mod")\n'
+    assert left == ["CS104 old.mod: old.mod serves moved names the result may be read for"]
+
+
 def test_relative_imports_become_absolute_canonical_imports() -> None:
     new, left = migrated("from . import mod, other\nfrom .mod import Old\n", module="old.pkgfile")
     assert new == "from . import other\nfrom new import mod\nfrom new.mod import New as Old\n"
