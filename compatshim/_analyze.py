@@ -210,7 +210,8 @@ _LEAF_FIELDS = frozenset(
 )  # fmt: skip
 _NO_CHILDREN = (ast.Global, ast.Nonlocal, ast.Constant, getattr(ast, "MatchSingleton", ast.Pass))
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFINITIONS = (*_FUNCTIONS, ast.ClassDef)
 _MATCH_NAMES = tuple(getattr(ast, n) for n in ("MatchAs", "MatchStar") if hasattr(ast, n))
 
 
@@ -378,7 +379,7 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
             or (kind in _MATCH_NAMES and node.name)
         ):
             bind(analysis, node.name, UNRESOLVED)
-            if kind is not ast.ClassDef and node.returns is not None:
+            if kind in _FUNCTIONS and node.returns is not None:
                 extend(_string_annotations(node.returns, source))
         elif kind.__name__ == "MatchMapping" and node.rest:
             bind(analysis, node.rest, UNRESOLVED)

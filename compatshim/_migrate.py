@@ -21,6 +21,7 @@ from ._findings import find
 from ._rewrite import RewriteError
 from ._rewrite import rewrite
 from ._scan import _STATE
+from ._scan import INTERNAL_ERROR
 from ._scan import POOL_THRESHOLD
 from ._scan import parallel
 from ._scan import read_bytes
@@ -96,6 +97,8 @@ def _migrate_one(path: str, *, write: bool) -> tuple[str, str, list[Finding], st
         return path, "", [], f"left unchanged: {exc}"
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return path, "", [], f"cannot read: {exc}"
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the others: left as is
+        return path, "", [], f"{INTERNAL_ERROR}: {exc!r}"
     source = Source(text)
     for finding in left:
         finding.file = path

@@ -37,6 +37,8 @@ __all__ = ["Adoption", "ScanResult", "parallel", "read_bytes", "scan", "static_t
 
 #: Below this many files a pool costs more than it saves.
 POOL_THRESHOLD = 400
+#: How a file that compatshim itself failed on is reported (a bug: the rest is still read).
+INTERNAL_ERROR = "compatshim failed on this file (please report it)"
 _CHUNK = 64
 
 
@@ -138,10 +140,15 @@ def _scan_one(path: str) -> tuple[str, list[Finding], dict[str, int], str | None
         return path, [], {}, f"not valid Python: {exc.msg} (line {exc.lineno})", True
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return path, [], {}, f"cannot read: {exc}", False
-    found, canonical = find(analysis, _STATE["static"])
-    for finding in found:
-        finding.file = path
-        finding.line, finding.column = analysis.source.position(finding.column)
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the scan of the rest
+        return path, [], {}, f"{INTERNAL_ERROR}: {exc!r}", True
+    try:
+        found, canonical = find(analysis, _STATE["static"])
+        for finding in found:
+            finding.file = path
+            finding.line, finding.column = analysis.source.position(finding.column)
+    except Exception as exc:  # noqa: BLE001 - as above
+        return path, [], {}, f"{INTERNAL_ERROR}: {exc!r}", True
     return path, found, canonical, None, True
 
 

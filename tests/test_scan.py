@@ -133,6 +133,47 @@ def test_files_that_do_not_parse_or_decode_are_reported_and_skipped(tree: Path) 
     assert reasons["binary.py"].startswith("cannot read")
 
 
+def test_a_file_compatshim_fails_on_is_reported_and_the_rest_is_read(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An internal error on one file (a bug) never stops the scan of the others."""
+    write(tree, {"boom.py": "import old\n", "good.py": "import old\n"})
+    real = _scan.analyze  # type: ignore[attr-defined]
+
+    def analyze(text: str, *args: object) -> object:
+        if text.startswith("import old\n") and analyze.calls == 0:  # type: ignore[attr-defined]
+            analyze.calls += 1  # type: ignore[attr-defined]
+            raise AttributeError("a bug")
+        return real(text, *args)  # type: ignore[arg-type]
+
+    analyze.calls = 0  # type: ignore[attr-defined]
+    monkeypatch.setattr(_scan, "analyze", analyze)
+    result = compatshim.scan(["."], jobs=1)
+    assert len(lines(result)) == 1
+    ((_, reason),) = result.errors
+    assert reason == f"{_scan.INTERNAL_ERROR}: AttributeError('a bug')"
+
+
+def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
+    """String annotations are read wherever annotations are; other definitions are not."""
+    source = (
+        "import old.mod\n"
+        "class C:\n    x: 'old.mod.Y'\n"
+        "def f(a: 'old.mod.Y') -> 'old.mod.Y':\n"
+        "    try:\n        pass\n    except ValueError as e:\n        pass\n"
+        "async def g() -> 'old.mod.Y': ...\n"
+        "lam = lambda: 0\n"
+    )
+    write(tree, {"a.py": source})
+    assert [line.split(": ", 1)[0] for line in lines(compatshim.scan(["."]))] == [
+        "a.py:1:8",
+        "a.py:3:9",
+        "a.py:4:11",
+        "a.py:4:27",
+        "a.py:9:19",
+    ]
+
+
 def test_encodings_and_columns_in_characters(tree: Path) -> None:
     (tree / "latin.py").write_bytes(b"# -*- coding: latin-1 -*-\nx = '\xe9\xe9'; import old\n")
     (tree / "bom.py").write_bytes(b"\xef\xbb\xbfimport old\r\nimport old.mod\r\n")
