@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,9 +35,20 @@ def env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return child
 
 
+_FOLDERS: list[str] = []
+
+
 def folder() -> Path:
-    """A fresh temporary folder."""
-    return Path(tempfile.mkdtemp(prefix="compatshim-bench-"))
+    """A fresh temporary folder, removed when the suite ends."""
+    if not _FOLDERS:
+        atexit.register(_remove_folders)
+    _FOLDERS.append(tempfile.mkdtemp(prefix="compatshim-bench-"))
+    return Path(_FOLDERS[-1])
+
+
+def _remove_folders() -> None:
+    for path in _FOLDERS:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def python(code: str, cwd: Path, extra: dict[str, str] | None = None) -> str:

@@ -56,6 +56,7 @@ _NOTES = (
     "findings",
     "after",
     "tree",
+    "whole_tree",
 )
 
 
