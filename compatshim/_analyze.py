@@ -300,15 +300,41 @@ def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_pac
         analysis.imports.append(stmt)
 
 
-def _string_annotations(annotation: ast.expr, source: Source) -> list[ast.expr]:
-    # The expressions spelled by the string literals of an annotation ("old.mod.Name", or
+#: Generic types whose subscripts are type expressions, even outside annotations (type aliases
+#: such as ``Handler = Union["old.mod.Handler", None]``); ``Literal`` and ``Annotated``'s
+#: metadata hold values, so neither is here.
+TYPE_GENERICS = frozenset(
+    {"Union", "Optional", "List", "Dict", "Set", "FrozenSet", "Tuple", "Type", "Callable",
+     "ClassVar", "Final", "Sequence", "MutableSequence", "Mapping", "MutableMapping", "Iterable",
+     "Iterator", "Generator", "AsyncIterator", "AsyncIterable", "AsyncGenerator", "Awaitable",
+     "Coroutine", "Collection", "Container", "DefaultDict", "OrderedDict", "Deque", "TypeGuard",
+     "TypeIs", "Required", "NotRequired", "ReadOnly", "list", "dict", "set", "frozenset",
+     "tuple", "type"}
+)  # fmt: skip
+
+
+def _generic_name(node: ast.expr) -> str | None:
+    # "Union" for Union and typing.Union.
+    if node.__class__ is ast.Name:
+        return node.id
+    if node.__class__ is ast.Attribute:
+        return node.attr
+    return None
+
+
+def _string_annotations(annotation: ast.expr, source: Source, seen: set[int]) -> list[ast.expr]:
+    # The expressions spelled by the string literals of a type expression ("old.mod.Name", or
     # Optional["old.mod.Name"]): typing.get_type_hints evaluates them, so they use the names
     # they mention. Their nodes get the positions of their text inside the file, so that they
-    # read as ordinary code. Only plain one-line literals, whose text is exactly their value.
+    # read as ordinary code. Only plain one-line literals, whose text is exactly their value;
+    # ``seen`` holds the literals already read (an annotation's subscripts are met again).
     found: list[ast.expr] = []
     for node in ast.walk(annotation):
         if node.__class__ is not ast.Constant or node.value.__class__ is not str:
             continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if node.end_lineno != node.lineno:
             continue
         start = source.start(node)
@@ -338,6 +364,7 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
     loads: list[ast.Name] = []
     calls: list[tuple[ast.Call, str]] = []
     discarded: set[int] = set()  # calls whose result nothing reads
+    typed: set[int] = set()  # string literals read as type expressions
     bind = _bind
     # A hand-written walk: ast.walk's generators cost more than the rest of the analysis.
     stack: list[Any] = [tree]
@@ -365,14 +392,16 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
                 calls.append((node, style))
         elif kind is ast.Expr and node.value.__class__ is Call:
             discarded.add(id(node.value))
+        elif kind is ast.Subscript and _generic_name(node.value) in TYPE_GENERICS:
+            extend(_string_annotations(node.slice, source, typed))  # a type alias: Union["a.B", C]
         elif kind in imports:
             continue  # read by _statements
         elif kind is ast.arg:
             bind(analysis, node.arg, UNRESOLVED)
             if node.annotation is not None:
-                extend(_string_annotations(node.annotation, source))
+                extend(_string_annotations(node.annotation, source, typed))
         elif kind is ast.AnnAssign:
-            extend(_string_annotations(node.annotation, source))
+            extend(_string_annotations(node.annotation, source, typed))
         elif (
             kind in _DEFINITIONS
             or (kind is ast.ExceptHandler and node.name)
@@ -380,7 +409,7 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
         ):
             bind(analysis, node.name, UNRESOLVED)
             if kind in _FUNCTIONS and node.returns is not None:
-                extend(_string_annotations(node.returns, source))
+                extend(_string_annotations(node.returns, source, typed))
         elif kind.__name__ == "MatchMapping" and node.rest:
             bind(analysis, node.rest, UNRESOLVED)
         for field in _CHILD_FIELDS.get(kind) or _child_fields(kind):

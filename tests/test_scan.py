@@ -155,7 +155,8 @@ def test_a_file_compatshim_fails_on_is_reported_and_the_rest_is_read(
 
 
 def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
-    """String annotations are read wherever annotations are; other definitions are not."""
+    """String annotations are read wherever annotations are, and in the subscripts of generic
+    types (type aliases); not in other definitions, Literal, Annotated's metadata or dicts."""
     source = (
         "import old.mod\n"
         "class C:\n    x: 'old.mod.Y'\n"
@@ -163,6 +164,9 @@ def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
         "    try:\n        pass\n    except ValueError as e:\n        pass\n"
         "async def g() -> 'old.mod.Y': ...\n"
         "lam = lambda: 0\n"
+        "Alias = Union['old.mod.Y', typing.Optional['old.mod.Y']]\n"  # a type alias
+        "def h(a: Optional['old.mod.Y']): ...\n"  # read once, not once per walk
+        "values = Literal['old.mod.Y'], d['old.mod.Y'], Annotated[int, 'old.mod.Y']\n"
     )
     write(tree, {"a.py": source})
     assert [line.split(": ", 1)[0] for line in lines(compatshim.scan(["."]))] == [
@@ -171,6 +175,9 @@ def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
         "a.py:4:11",
         "a.py:4:27",
         "a.py:9:19",
+        "a.py:11:16",
+        "a.py:11:45",
+        "a.py:12:20",
     ]
 
 
