@@ -17,9 +17,10 @@ import subprocess
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from collections.abc import Iterator
     from collections.abc import Sequence
 
-__all__ = ["DEFAULT_EXCLUDES", "discover", "module_name"]
+__all__ = ["DEFAULT_EXCLUDES", "discover", "iter_discover", "module_name"]
 
 #: Folder names never read below a given path (compared with the folder's own name).
 DEFAULT_EXCLUDES = (
@@ -93,8 +94,7 @@ def _ignored_by_git(folder: str) -> bool:
     return result.returncode == 0
 
 
-def _walk(folder: str, excludes: _Excludes) -> list[str]:
-    found: list[str] = []
+def _walk(folder: str, excludes: _Excludes) -> Iterator[str]:
     for directory, subdirs, files in os.walk(folder):
         relative = os.path.relpath(directory, folder).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
@@ -105,12 +105,11 @@ def _walk(folder: str, excludes: _Excludes) -> list[str]:
             and not (prefix and excludes.path(prefix + d))
             and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
         )
-        found.extend(
+        yield from (
             prefix + f
             for f in sorted(files)
             if f.endswith(SUFFIXES) and not excludes.name(f) and not excludes.path(prefix + f)
         )
-    return found
 
 
 def _in_venv(root: str, relative: str, cache: dict[str, bool]) -> bool:
@@ -128,33 +127,38 @@ def _in_venv(root: str, relative: str, cache: dict[str, bool]) -> bool:
 
 def discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> list[str]:
     """The source files under ``paths``, in a stable order, without duplicates."""
+    return list(iter_discover(paths, exclude))
+
+
+def iter_discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str]:
+    """:func:`discover`, one file at a time: work on the first files can start while a large
+    tree is still being walked."""
     excludes = _Excludes((*DEFAULT_EXCLUDES, *exclude))
     seen: set[str] = set()
-    files: list[str] = []
     for path in paths:
         if not os.path.isdir(path):
             if path not in seen:
                 seen.add(path)
-                files.append(path)
+                yield path
             continue
-        listed = _git_files(path)
-        if listed is None:
+        git_listed = _git_files(path)
+        listed: Iterable[str]
+        if git_listed is None:
             listed = _walk(path, excludes)  # already filtered while walking
         else:
             venvs: dict[str, bool] = {}
-            listed = [
+            listed = (
                 relative
-                for relative in listed
+                for relative in git_listed
                 if not excludes.path(relative)
                 and not _in_venv(path, relative, venvs)
                 and os.path.isfile(os.path.join(path, relative))
-            ]
+            )
         for relative in listed:
             full = os.path.normpath(os.path.join(path, relative))
             if full not in seen:
                 seen.add(full)
-                files.append(full)
-    return files
+                yield full
 
 
 def module_name(path: str, cache: dict[str, str | None]) -> tuple[str | None, bool]:

@@ -9,6 +9,7 @@ Large trees are read by a pool of worker processes, one per core.
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import sys
 import time
@@ -16,7 +17,7 @@ import time
 from ._analyze import analyze
 from ._config import read_config
 from ._errors import CompatshimError
-from ._files import discover
+from ._files import iter_discover
 from ._files import module_name
 from ._findings import find
 from ._source import decode
@@ -167,7 +168,7 @@ def _run_chunk(work: Callable[[str], Any], paths: Sequence[str]) -> tuple[int, l
 
 def parallel(
     work: Callable[[str], Any],
-    files: Sequence[str],
+    files: Iterable[str],
     static: StaticTable,
     *,
     jobs: int | None = None,
@@ -175,27 +176,42 @@ def parallel(
     label: str = "scan",
 ) -> Iterable[Any]:
     """``work(path)`` for every file, in worker processes for large trees; results unordered,
-    ``None`` results left out."""
+    ``None`` results left out. ``files`` may be a lazy iterator: chunks are handed to the
+    workers as it yields them."""
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(files) < POOL_THRESHOLD:
+    pending = iter(files)
+    head = list(itertools.islice(pending, POOL_THRESHOLD))
+    if jobs == 1 or len(head) < POOL_THRESHOLD:
         _init(static)
-        for start in range(0, len(files), _CHUNK):
-            yield from _run_chunk(work, files[start : start + _CHUNK])[1]
+        everything = head + list(pending)
+        for start in range(0, len(everything), _CHUNK):
+            yield from _run_chunk(work, everything[start : start + _CHUNK])[1]
         return
+    from concurrent.futures import FIRST_COMPLETED
     from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures import as_completed
+    from concurrent.futures import wait
 
-    chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
-    done = 0
+    remaining = itertools.chain(head, pending)
+    done = listed = 0
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(static,)) as pool:
-        futures = [pool.submit(_run_chunk, work, chunk) for chunk in chunks]
-        for future in as_completed(futures):
-            count, results = future.result()
-            done += count
-            if progress:
-                sys.stderr.write(f"\rcompatshim {label}: {done}/{len(files)} files")
-                sys.stderr.flush()
-            yield from results
+        futures = set()
+        while True:
+            chunk = list(itertools.islice(remaining, _CHUNK))
+            if chunk:
+                listed += len(chunk)
+                futures.add(pool.submit(_run_chunk, work, chunk))
+            # Collect what is ready while listing goes on; once listed, wait for the rest.
+            finished, futures = wait(futures, timeout=0 if chunk else None,
+                                     return_when=FIRST_COMPLETED)  # fmt: skip
+            for future in finished:
+                count, results = future.result()
+                done += count
+                if progress:
+                    sys.stderr.write(f"\rcompatshim {label}: {done}/{listed} files")
+                    sys.stderr.flush()
+                yield from results
+            if not chunk and not futures:
+                break
     if progress:
         sys.stderr.write("\r\033[K")
 
@@ -235,14 +251,14 @@ def scan(
     for path in paths:
         if not os.path.exists(path):
             raise CompatshimError(f"{path}: no such file or folder", slug="scan-path")
-    files = discover(paths, exclude)
     result = ScanResult()
-    result.files = len(files)
+    counted = itertools.count()
+    # Listed lazily, and counted as listed: the workers start on the first files at once.
+    files = (path for path, _ in zip(iter_discover(paths, exclude), counted))
     canonical: dict[str, int] = {}
     legacy: dict[str, int] = {}
-    show = progress and len(files) >= POOL_THRESHOLD
     for path, found, uses, error, parsed in parallel(
-        _scan_one, files, static, jobs=jobs, progress=show
+        _scan_one, files, static, jobs=jobs, progress=progress
     ):
         result.parsed += parsed
         if error is not None:
@@ -252,6 +268,7 @@ def scan(
             legacy[finding.key] = legacy.get(finding.key, 0) + 1
         for key, count in uses.items():
             canonical[key] = canonical.get(key, 0) + count
+    result.files = next(counted)
     result.findings.sort(key=lambda f: (f.file, f.line, f.column, f.code))
     result.errors.sort()
     result.adoption = sorted(
