@@ -214,5 +214,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except compatshim.CompatshimError as exc:
-        sys.stderr.write(f"compatshim: error: {exc}\n  (see {MESSAGES_PAGE}#{exc.slug})\n")
+        sys.stderr.write(f"compatshim: error: {exc} (see {MESSAGES_PAGE}#{exc.slug})\n")
         return ERROR
