@@ -6,6 +6,7 @@ be measured side by side in one process:
 ===============  =====================================================================
 ``compatshim``   ``cs_legacy`` -> ``canon_bench`` and ``cs_legacy.mod:OldName`` aliases
 ``pep562``       a module ``__getattr__`` that warns on every access (SciPy, pydantic)
+``importwarn``   a re-exporting module that warns once, when imported (``stacklevel=2``)
 ``bare``         a module ``__getattr__`` that forwards silently
 ``sysmodules``   ``sys.modules["old.mod"] = new.mod`` in the legacy package
 ``debtcollector`` ``removals.removed_module`` + ``moves.moved_class`` / ``moved_function``
@@ -61,6 +62,21 @@ PEERS: dict[str, dict[str, str]] = {
         )
         return getattr(_target, _MOVED.get(name, name))
     """,
+    },
+    "importwarn": {
+        "iw_legacy/__init__.py": "",
+        "iw_legacy/mod.py": """
+            import warnings
+            from canon_bench.mod import X, NewName, new_func
+
+            warnings.warn(
+                "iw_legacy.mod is deprecated; use canon_bench.mod",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            OldName = NewName
+            old_func = new_func
+        """,
     },
     "bare": {
         "bare_legacy/__init__.py": "",
@@ -144,6 +160,7 @@ PEERS: dict[str, dict[str, str]] = {
 PACKAGES = {
     "compatshim": "cs_legacy",
     "pep562": "pep562_legacy",
+    "importwarn": "iw_legacy",
     "bare": "bare_legacy",
     "sysmodules": "sysmod_legacy",
     "debtcollector": "dc_legacy",
