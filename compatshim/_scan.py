@@ -184,8 +184,15 @@ def parallel(
     if jobs == 1 or len(head) < POOL_THRESHOLD:
         _init(static)
         everything = head + list(pending)
+        show = progress and len(everything) >= POOL_THRESHOLD
         for start in range(0, len(everything), _CHUNK):
             yield from _run_chunk(work, everything[start : start + _CHUNK])[1]
+            if show:
+                done = min(start + _CHUNK, len(everything))
+                sys.stderr.write(f"\rcompatshim {label}: {done}/{len(everything)} files")
+                sys.stderr.flush()
+        if show:
+            sys.stderr.write("\r\033[K")
         return
     from concurrent.futures import FIRST_COMPLETED
     from concurrent.futures import ProcessPoolExecutor
