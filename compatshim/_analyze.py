@@ -16,6 +16,7 @@ from ._source import Source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
     from ._static import StaticTable
@@ -40,6 +41,8 @@ _TARGET_KEYWORDS = ("name", "target")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # The fields of statements that hold statements (match cases and except handlers included).
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+# Which of them each statement class has (none for simple statements).
+_BODY_FIELDS: dict[type, tuple[str, ...]] = {}
 
 # A name bound by something other than one consistent import.
 UNRESOLVED = None
@@ -233,10 +236,14 @@ def analyze(
     module: str | None = None,
     is_package: bool = False,
     static: StaticTable | None = None,
+    *,
+    present: Sequence[str] | None = None,
 ) -> Analysis:
     """Read one file's source.
 
     :param module: the file's dotted module name, to resolve relative imports.
+    :param present: the first components of ``static``'s paths that the text contains, when
+        the caller knows them (the pre-filter found them): only they are looked for in quotes.
     :param static: if given, only what can concern its paths is collected: when no name is
         bound to such a path and no string spells one, the expressions are not even walked.
     :raises SyntaxError: if the text does not parse.
@@ -245,12 +252,14 @@ def analyze(
     analysis = Analysis(Source(text))
     _statements(analysis, tree, module, is_package)
     roots = static.all_roots if static is not None else None
-    if static is None or _worth_walking(analysis, text, static):
+    if static is None or _worth_walking(analysis, text, static, present):
         _expressions(analysis, tree, roots)
     return analysis
 
 
-def _worth_walking(analysis: Analysis, text: str, static: StaticTable) -> bool:
+def _worth_walking(
+    analysis: Analysis, text: str, static: StaticTable, present: Sequence[str] | None
+) -> bool:
     # Attribute chains matter for names bound to a path that is, or leads to, a legacy path (or
     # to a canonical one, to count its uses); strings for files that quote such a path.
     for name, path in analysis.bound.items():
@@ -262,7 +271,11 @@ def _worth_walking(analysis: Analysis, text: str, static: StaticTable) -> bool:
         elif static.leads_to_legacy(path):
             return True
     quoted = static.quoted_roots
-    return quoted is None or any(needle in text for needle in quoted)
+    if quoted is None:
+        return True
+    if present is not None:
+        return any(f"{quote}{root}" in text for root in present for quote in "\"'")
+    return any(needle in text for needle in quoted)
 
 
 def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_package: bool) -> None:
@@ -290,11 +303,15 @@ def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_pac
                     bound = f"{path}.{alias.name}" if path else UNRESOLVED
                     bind(analysis, alias.asname or alias.name, bound)
         else:
-            inner = toplevel and not isinstance(node, _SCOPES)
-            for field in _BODIES:
-                children = getattr(node, field, None)
-                if children:
-                    pending.extend((child, inner) for child in reversed(children))
+            fields = _BODY_FIELDS.get(kind)
+            if fields is None:
+                fields = _BODY_FIELDS[kind] = tuple(f for f in _BODIES if f in kind._fields)
+            if fields:  # a compound statement
+                inner = toplevel and not isinstance(node, _SCOPES)
+                for field in fields:
+                    children = getattr(node, field)
+                    if children:
+                        pending.extend((child, inner) for child in reversed(children))
             continue
         stmt.toplevel = toplevel
         analysis.imports.append(stmt)

@@ -117,26 +117,33 @@ def _in_legacy_folder(path: str, static: StaticTable) -> bool:
 
 def wanted(path: str, raw: bytes) -> tuple[bool, str | None, bool]:
     """Whether a file can mention a legacy or canonical path, its module name, and if a package."""
+    return _wanted(path, raw)[:3]
+
+
+def _wanted(path: str, raw: bytes) -> tuple[bool, str | None, bool, list[bytes]]:
+    # wanted(), and the first components of paths the file contains (see Prefilter.check).
     static: StaticTable = _STATE["static"]
     prefilter: Prefilter = _STATE["prefilter"]
-    go = prefilter(raw)
+    go, present = prefilter.check(raw)
     if not go and (b"from ." not in raw or not _in_legacy_folder(path, static)):
-        return False, None, False
+        return False, None, False, present
     module, is_package = module_name(path, _STATE["packages"])
     if go:
-        return True, module, is_package
+        return True, module, is_package, present
     # A relative import inside a legacy package need not spell the package's name.
-    return module is not None and module.partition(".")[0] in static.roots, module, is_package
+    go = module is not None and module.partition(".")[0] in static.roots
+    return go, module, is_package, present
 
 
 def _scan_one(path: str) -> tuple[str, list[Finding], dict[str, int], str | None, bool] | None:
     try:
         raw = read_bytes(path)
-        go, module, is_package = wanted(path, raw)
+        go, module, is_package, present = _wanted(path, raw)
         if not go:
             return None
         text = decode(raw)[0]
-        analysis = analyze(text, module, is_package, _STATE["static"])
+        roots = [first.decode("ascii") for first in present]
+        analysis = analyze(text, module, is_package, _STATE["static"], present=roots)
     except SyntaxError as exc:
         return path, [], {}, f"not valid Python: {exc.msg} (line {exc.lineno})", True
     except (OSError, UnicodeDecodeError, ValueError) as exc:

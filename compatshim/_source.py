@@ -10,6 +10,9 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from itertools import accumulate
+from itertools import count
+from operator import add
 
 
 TYPE_CHECKING = False
@@ -56,8 +59,15 @@ class Source:
         # The offset where each line starts.
         starts = self._lines
         if starts is None:
-            starts = [0]
-            starts.extend(match.end() for match in _NEWLINE.finditer(self.text))
+            text = self.text
+            if "\r" in text:
+                starts = [0]
+                starts.extend(match.end() for match in _NEWLINE.finditer(text))
+            else:
+                # The common case, in C: line k starts after the k lines before it and their
+                # k newlines.
+                lengths = accumulate(map(len, text.split("\n")[:-1]))
+                starts = [0, *map(add, lengths, count(1))]
             self._lines = starts
         return starts
 

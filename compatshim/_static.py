@@ -110,13 +110,19 @@ class Prefilter:
 
     def __call__(self, raw: bytes) -> bool:
         """Whether ``raw`` may mention one of the paths."""
-        for first in self._present(raw):
+        return self.check(raw)[0]
+
+    def check(self, raw: bytes) -> tuple[bool, list[bytes]]:
+        """Whether ``raw`` may mention one of the paths, and the first components it contains
+        (every one, in the literal search; in the regular expression's, those it matched)."""
+        present = self._present(raw)
+        for first in present:
             lasts = self._pairs[first]
             if not any(last in raw for last in lasts):
                 continue
             if _bound_or_quoted(raw, first):
-                return True
-        return False
+                return True, present
+        return False, present
 
 
 def _logical_line_start(raw: bytes, position: int) -> int:

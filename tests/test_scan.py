@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import compatshim
 from compatshim import _scan
 from compatshim import cli
 from compatshim._alias import Alias
+from compatshim._source import Source
 from compatshim._static import StaticTable
 from compatshim._table import AliasTable
 
@@ -140,11 +142,11 @@ def test_a_file_compatshim_fails_on_is_reported_and_the_rest_is_read(
     write(tree, {"boom.py": "import old\n", "good.py": "import old\n"})
     real = _scan.analyze  # type: ignore[attr-defined]
 
-    def analyze(text: str, *args: object) -> object:
+    def analyze(text: str, *args: object, **kwargs: object) -> object:
         if text.startswith("import old\n") and analyze.calls == 0:  # type: ignore[attr-defined]
             analyze.calls += 1  # type: ignore[attr-defined]
             raise AttributeError("a bug")
-        return real(text, *args)  # type: ignore[arg-type]
+        return real(text, *args, **kwargs)  # type: ignore[arg-type]
 
     analyze.calls = 0  # type: ignore[attr-defined]
     monkeypatch.setattr(_scan, "analyze", analyze)
@@ -179,6 +181,13 @@ def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
         "a.py:11:45",
         "a.py:12:20",
     ]
+
+
+@given(st.text(alphabet="ab\n\r é", max_size=60))
+def test_line_starts_follow_every_kind_of_line_break(text: str) -> None:
+    """The fast path (no \\r) and the general one agree with the parser's line breaks."""
+    expected = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    assert Source(text)._starts == expected
 
 
 def test_encodings_and_columns_in_characters(tree: Path) -> None:
