@@ -40,7 +40,8 @@ def _check(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     report = compatshim.telemetry_report(args.config, args.data or ())
     for path, reason in report.skipped:
-        sys.stderr.write(f"compatshim: skipped {path}: {reason}\n")
+        # Store errors already start with the file they are about.
+        sys.stderr.write(f"compatshim: skipped {path}: {reason.removeprefix(f'{path}: ')}\n")
     width = shutil.get_terminal_size((100, 24)).columns
     text = report.render(args.format, width)
     if args.output:

@@ -344,6 +344,7 @@ def test_report_skips_corrupt_and_foreign_files_and_says_so(canon_project: Proje
     ]
     assert len(skipped) == 2
     assert any("not a compatshim data file" in line for line in skipped)
+    assert all(line.count(str(folder)) == 1 for line in skipped)  # each names its file once
     # The unreadable files stay, for a human to look at.
     assert (folder / "telemetry.db.host.1.corrupt").exists()
 
