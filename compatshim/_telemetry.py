@@ -333,33 +333,38 @@ def _exit_flushing(status: int) -> NoReturn:
 
 
 def _at_exit() -> None:
+    global _shutting_down
+    _shutting_down = True  # no new flusher: threads cannot start during interpreter shutdown
     _stop_flusher()
     recorder.flush(final=True)
 
 
 # The background flusher: the pid of the process it runs in (a forked child has none until it
-# records a site of its own), its thread, and the event that stops it.
+# records a site of its own), its thread, and the event that stops it; all changed under
+# _flusher_lock, which the flusher itself never takes.
+_flusher_lock = ForkSafeLock()
 _flusher_pid = 0
 _flusher: Any = None
 _flusher_stop: Any = None
+_shutting_down = False
 
 
 def _start_flusher() -> None:
     global _flusher_pid, _flusher, _flusher_stop
-    if _flusher_pid == os.getpid():
+    if _flusher_pid == os.getpid() or _shutting_down:
         return
     try:
         import threading
 
-        with recorder._lock:
-            if _flusher_pid == os.getpid():
+        with _flusher_lock:
+            if _flusher_pid == os.getpid() or _shutting_down:
                 return
-            _flusher_pid = os.getpid()
-            _flusher_stop = stop = threading.Event()
-        _flusher = threading.Thread(
-            target=_flush_periodically, args=(stop,), name="compatshim-telemetry", daemon=True
-        )
-        _flusher.start()
+            stop = threading.Event()
+            thread = threading.Thread(
+                target=_flush_periodically, args=(stop,), name="compatshim-telemetry", daemon=True
+            )
+            thread.start()
+            _flusher_pid, _flusher, _flusher_stop = os.getpid(), thread, stop
     except Exception as exc:  # noqa: BLE001 - no thread (a restricted runtime): flush at exit
         _diagnostics.report_once("telemetry-write", f"no periodic telemetry flush: {exc!r}")
 
@@ -372,18 +377,27 @@ def _flush_periodically(stop: Any) -> None:
 def _stop_flusher(*, join: bool = False) -> None:
     """Stop this process's flusher (and wait for it to end if ``join``)."""
     global _flusher_pid
-    if _flusher_pid == os.getpid() and _flusher_stop is not None:
-        _flusher_stop.set()
-        if join and _flusher is not None:
-            _flusher.join(timeout=5.0)
-    _flusher_pid = 0
+    with _flusher_lock:
+        if _flusher_pid == os.getpid() and _flusher_stop is not None:
+            _flusher_stop.set()
+            if join and _flusher is not None:
+                _flusher.join(timeout=5.0)
+        _flusher_pid = 0
 
 
 def _before_fork() -> None:
     # A process with a second thread must not fork (Python 3.12+ warns that it may deadlock):
-    # the flusher ends before every fork. It starts again at the next use the parent records
-    # (not right after the fork: 3.13 counts threads after the parent's fork hooks ran).
+    # the flusher ends before every fork. It starts again at the parent's next new site or
+    # legacy import (not right after the fork: 3.13 counts threads after the parent's fork
+    # hooks ran). And no thread may be inside SQLite when the process forks: the child would
+    # inherit SQLite's own locks held, and hang at its first write. Writes happen under the
+    # write lock, so the fork waits for a write in progress; the child gets the lock back free.
     _stop_flusher(join=True)
+    recorder._write_lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    recorder._write_lock.release()
 
 
 def _after_fork_in_child() -> None:
@@ -402,7 +416,11 @@ def _hook_process_exit() -> None:
     atexit.register(_at_exit)
     os._exit = _exit_flushing
     if hasattr(os, "register_at_fork"):
-        os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+        os.register_at_fork(
+            before=_before_fork,
+            after_in_parent=_after_fork_in_parent,
+            after_in_child=_after_fork_in_child,
+        )
 
 
 def _unhook_process_exit() -> None:
