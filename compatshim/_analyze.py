@@ -51,7 +51,7 @@ UNRESOLVED = None
 class ImportStmt:
     """One ``import`` or ``from ... import`` statement and where it is in the text."""
 
-    __slots__ = ("_source", "level", "module", "names", "node", "star", "toplevel")
+    __slots__ = ("_source", "in_class", "level", "module", "names", "node", "star", "toplevel")
 
     def __init__(self, node: ast.Import | ast.ImportFrom, source: Source, absolute: str | None):
         self.node = node
@@ -64,6 +64,8 @@ class ImportStmt:
         self.star = self.names == [("*", None)]
         #: Whether it runs in the module's own scope (not inside a function or class).
         self.toplevel = False
+        #: Whether it runs in a class body: what it binds is a class attribute too.
+        self.in_class = False
 
     @property
     def start(self) -> int:
@@ -172,7 +174,19 @@ def _has_fromlist(call: ast.Call) -> bool:
     return not (isinstance(fromlist, (ast.List, ast.Tuple)) and not fromlist.elts)
 
 
+def _relative(call: ast.Call) -> bool:
+    # __import__(name, globals, locals, fromlist, level) with a level that is not 0: the name is
+    # relative to the calling package, not an absolute path.
+    level = call.args[4] if len(call.args) > 4 else None
+    for keyword in call.keywords:
+        if keyword.arg == "level":
+            level = keyword.value
+    return level is not None and not (isinstance(level, ast.Constant) and level.value == 0)
+
+
 def _string_ref(call: ast.Call, style: str, source: Source) -> StringRef | None:
+    if style == "toplevel" and _relative(call):
+        return None
     if style == "toplevel" and _has_fromlist(call):
         style = "module"
     argument = _string_argument(call)
@@ -282,9 +296,9 @@ def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_pac
     # Every import statement, wherever it is, and whether it runs in the module's own scope.
     source = analysis.source
     bind = _bind
-    pending: list[tuple[Any, bool]] = [(node, True) for node in reversed(tree.body)]
+    pending: list[tuple[Any, bool, bool]] = [(node, True, False) for node in reversed(tree.body)]
     while pending:
-        node, toplevel = pending.pop()
+        node, toplevel, in_class = pending.pop()
         kind = node.__class__
         if kind is ast.Import:
             stmt = ImportStmt(node, source, None)
@@ -308,12 +322,20 @@ def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_pac
                 fields = _BODY_FIELDS[kind] = tuple(f for f in _BODIES if f in kind._fields)
             if fields:  # a compound statement
                 inner = toplevel and not isinstance(node, _SCOPES)
+                body_of_class = kind is ast.ClassDef or (in_class and kind not in _FUNCTIONS)
                 for field in fields:
                     children = getattr(node, field)
                     if children:
-                        pending.extend((child, inner) for child in reversed(children))
+                        pending.extend(
+                            (child, inner, body_of_class) for child in reversed(children)
+                        )
+            elif kind is ast.Global or kind is ast.Nonlocal:
+                # The function binds a module-level (or enclosing) name: no longer one import's.
+                for name in node.names:
+                    bind(analysis, name, UNRESOLVED)
             continue
         stmt.toplevel = toplevel
+        stmt.in_class = in_class
         analysis.imports.append(stmt)
 
 

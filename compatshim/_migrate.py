@@ -94,7 +94,18 @@ def _migrate_one(path: str, *, write: bool) -> tuple[str, str, list[Finding], st
     except SyntaxError as exc:
         return path, "", [], f"not valid Python: {exc.msg} (line {exc.lineno})"
     except RewriteError as exc:
-        return path, "", [], f"left unchanged: {exc}"
+        # Nothing is written, and every use in the file is left for a person, with the reason:
+        # scan will report exactly these, and the exit status says work remains.
+        try:
+            left, _ = find(analyze(text, module, is_package, _STATE["static"]), _STATE["static"])
+        except Exception:  # noqa: BLE001 - it parsed a moment ago; report the file at least
+            return path, "", [], f"left unchanged: {exc}"
+        source = Source(text)
+        for finding in left:
+            finding.file = path
+            finding.line, finding.column = source.position(finding.column)
+            finding.note = f"the file is left unchanged: {exc}"
+        return path, "", left, None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return path, "", [], f"cannot read: {exc}"
     except Exception as exc:  # noqa: BLE001 - one file must never stop the others: left as is

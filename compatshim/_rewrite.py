@@ -97,7 +97,18 @@ class _Planner:
 
     # -- attribute chains ---------------------------------------------------------------------
 
-    def chain(self, chain: Chain) -> None:
+    def spelled(self, chain: Chain) -> bool:
+        """Whether the text at the chain's positions is the chain itself (``ast`` positions
+        inside f-strings are wrong on Python 3.9, and a chain may be written with spaces)."""
+        for index, end in enumerate(chain.ends):
+            expected = ".".join([chain.root, *chain.attrs[:index]])
+            if self.text[chain.start : end] != expected:
+                return False
+        return True
+
+    def chain(self, chain: Chain, *, dry: bool = False) -> None:
+        """Plan the rewrite of one chain; ``dry``: only find the names with a use that stays
+        (a name's uses move together or not at all, with the import that binds it)."""
         hit = chain_match(self.analysis, chain, self.static)
         if hit is None:
             return
@@ -106,18 +117,30 @@ class _Planner:
         bound = ".".join(parts)
         plain = chain.root in self.analysis.plain and bound == chain.root
         offset = chain.start if plain else chain.ends[1] - len(chain.attrs[0])
+        if not dry and chain.root in self.blocked:
+            self.leave(offset, f"another use of '{chain.root}' cannot be rewritten")
+            return
+        if not self.spelled(chain):
+            self.blocked.add(chain.root)
+            self.leave(
+                offset, "written across lines, with spaces, or where Python 3.9 misplaces it"
+            )
+            return
         if not plain:
             renamed = self.static.legacy(parts)
             now = ".".join([*renamed.replacement, *parts[renamed.consumed :]]) if renamed else bound
             single = len(match.replacement) - match.module_len == match.consumed - len(parts) == 1
             if single and match.module == now:  # m.OldName -> m.NewName
                 end = chain.ends[1]
-                self.edits.append((end - len(chain.attrs[0]), end, match.replacement[-1]))
+                if not dry:
+                    self.edits.append((end - len(chain.attrs[0]), end, match.replacement[-1]))
                 return
         top = match.replacement[0]
         if not self.free(top) and top != chain.root:
             self.blocked.add(chain.root)
             self.leave(offset, f"'{top}' already names something else in this file")
+            return
+        if dry:
             return
         end = (
             chain.ends[match.consumed - len(parts)] if not plain else chain.ends[match.consumed - 1]
@@ -175,7 +198,15 @@ class _Planner:
                 continue
             reason = None
             bound_name = item.asname or item.name
-            if item.mode == "import":
+            bound_root = item.asname or item.name.partition(".")[0]
+            if stmt.in_class and item.mode in ("import", "module", "submodule"):
+                # A module bound in a class body is read as self.<name>...: not visible here.
+                reason = f"'{bound_root}' is a class attribute too, read where it cannot be seen"
+            elif item.asname is not None and item.asname in self.blocked:
+                reason = f"a use of '{item.asname}' cannot be rewritten"
+            elif item.mode in ("module", "submodule") and bound_name in self.blocked:
+                reason = f"a use of '{bound_name}' cannot be rewritten"
+            elif item.mode == "import":
                 if item.asname is None:
                     reason = self.plain_import_safe(index, item.name, item.module)
                 elif not self.visible(item.asname, item.name):
@@ -304,6 +335,8 @@ class _Planner:
     # -- all together -------------------------------------------------------------------------
 
     def run(self) -> str:
+        for chain in self.analysis.chains:
+            self.chain(chain, dry=True)
         for chain in self.analysis.chains:
             self.chain(chain)
         for index, plan in enumerate(self.plans):

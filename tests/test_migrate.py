@@ -270,6 +270,51 @@ def test_an_import_module_whose_result_nothing_reads_is_rewritten() -> None:
     assert left == ["CS104 old.mod: old.mod serves moved names the result may be read for"]
 
 
+def test_a_name_moves_with_all_its_uses_or_not_at_all() -> None:
+    """If one use of a name cannot be rewritten, neither can the import that binds it nor its
+    other uses: a half-rewritten module would lose the names the legacy one served."""
+    source = "import old.mod as m\nnew = 3\nprint(m.Gone, m.Old, new)\n"
+    new, left = migrated(source)
+    assert new == source
+    assert left == [
+        "CS101 old.mod: a use of 'm' cannot be rewritten",
+        "CS103 old.mod.Gone: 'new' already names something else in this file",
+        "CS103 old.mod.Old: another use of 'm' cannot be rewritten",
+    ]
+    # The same when the source spells a use with spaces (or Python 3.9 misplaces it in an
+    # f-string): the text at the positions must be the chain itself.
+    source = "import legacy\na = legacy.x\nb = legacy . y\n"
+    new, left = migrated(source)
+    assert new == source
+    assert len(left) == 3
+
+
+def test_names_bound_by_global_or_in_a_class_body_are_left() -> None:
+    """``global legacy`` makes the import bind a module-level name; an import in a class body
+    binds a class attribute, read as ``self.legacy`` where no chain shows it."""
+    for source, reason in (
+        (
+            "def setup():\n    global legacy\n    import legacy\ndef use():\n    return legacy.x\n",
+            "'legacy' is also bound by other code in this file",
+        ),
+        (
+            "class C:\n    import legacy\n    def get(self):\n        return self.legacy.x\n",
+            "'legacy' is a class attribute too, read where it cannot be seen",
+        ),
+    ):
+        new, left = migrated(source)
+        assert new == source
+        assert left[0] == f"CS101 legacy: {reason}"
+    # A name keeps its binding when imported from a module: that is safe in a class body.
+    new, _ = migrated("class C:\n    from old.mod import Old\n")
+    assert new == "class C:\n    from new.mod import New as Old\n"
+
+
+def test_a_relative_dunder_import_is_not_an_absolute_path() -> None:
+    source = '__import__("legacy", globals(), {}, ["x"], 1)\n__import__("legacy", level=2)\n'
+    assert migrated(source) == (source, [])
+
+
 def test_relative_imports_become_absolute_canonical_imports() -> None:
     new, left = migrated("from . import mod, other\nfrom .mod import Old\n", module="old.pkgfile")
     assert new == "from . import other\nfrom new import mod\nfrom new.mod import New as Old\n"
@@ -347,8 +392,17 @@ def test_a_rewrite_that_would_not_parse_leaves_the_file_alone(
     monkeypatch.setattr(_importedit, "rewrite_import", broken)
     result = compatshim.migrate(["."], write=True)
     assert app.read_text() == "from old.mod import Old\n"
-    reason = "left unchanged: the rewritten file would not parse (invalid syntax)"
-    assert result.errors == [("app.py", reason)]
+    # Every use in it is left for a person, with the reason: scan reports the same, and the
+    # exit status says work remains.
+    assert [(f.line, f.code, f.note) for f in result.left] == [
+        (
+            1,
+            "CS102",
+            "the file is left unchanged: the rewritten file would not parse (invalid syntax)",
+        )
+    ]
+    assert not result.ok
+    assert [(f.line, f.code) for f in compatshim.scan(["."]).findings] == [(1, "CS102")]
 
 
 def test_a_needed_import_is_added_once_per_module_scope() -> None:
