@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from ._static import StaticTable
 
-__all__ = ["Analysis", "Chain", "ImportStmt", "StringRef", "analyze"]
+__all__ = ["Analysis", "Chain", "ImportStmt", "StringRef", "analyze", "parse"]
 
 # The calls whose first argument is a dotted path, by the name they are called through, and how
 # that argument spells it: "module" (a module), "object" (a module then attributes, as
@@ -245,6 +245,17 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return fields
 
 
+def parse(text: str, mode: str = "exec") -> ast.AST:
+    """``ast.parse``, without the warnings the compiler emits about the code (invalid escape
+    sequences, ``is`` with a literal...): they concern the scanned code, not the scan, and would
+    name no file. A syntax error still raises."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, mode=mode)
+
+
 def analyze(
     text: str,
     module: str | None = None,
@@ -262,7 +273,8 @@ def analyze(
         bound to such a path and no string spells one, the expressions are not even walked.
     :raises SyntaxError: if the text does not parse.
     """
-    tree = ast.parse(text)
+    tree = parse(text)
+    assert isinstance(tree, ast.Module)
     analysis = Analysis(Source(text))
     _statements(analysis, tree, module, is_package)
     roots = static.all_roots if static is not None else None
@@ -384,7 +396,7 @@ def _string_annotations(annotation: ast.expr, source: Source, seen: set[int]) ->
         if source.text[start : source.end(node)] != f"{quote}{value}{quote}":
             continue
         try:
-            expression = ast.parse(value, mode="eval").body
+            expression = parse(value, mode="eval").body  # type: ignore[attr-defined]
         except SyntaxError:
             continue  # not a type expression; nothing it names is used
         shift = node.col_offset + 1  # UTF-8 columns, as ast gives them

@@ -102,7 +102,7 @@ def _identity(alias: Alias, target: Any) -> list[tuple[str, str]]:
             legacy = getattr(module, alias.attr or "")
     except LegacyPathRemoved:
         return []  # reported as overdue
-    except Exception as exc:  # noqa: BLE001 - a failing legacy path is what check reports
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a failing legacy path is what check reports
         return [("legacy", f"{legacy_shown} fails: {_describe(exc)}")]
     if legacy is not target:
         message = f"{legacy_shown} is {legacy!r}, not the canonical {target!r}"
@@ -130,7 +130,7 @@ def audit(alias: Alias) -> list[tuple[str, str]]:
             target: Any = importlib.import_module(alias.canonical)
         else:
             target = _sites.resolve_object(alias.canonical)
-    except Exception as exc:  # noqa: BLE001 - a broken target is what check reports
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken target is what check reports
         shown = _policy.display(alias.canonical)
         problems.append(("target", f"target {shown} cannot be imported: {_describe(exc)}"))
         return problems
@@ -139,7 +139,7 @@ def audit(alias: Alias) -> list[tuple[str, str]]:
     if alias.protocol:
         try:
             protocol = _sites.resolve_object(alias.protocol)
-        except Exception as exc:  # noqa: BLE001
+        except (Exception, SystemExit) as exc:  # noqa: BLE001
             shown = _policy.display(alias.protocol)
             problems.append(("protocol", f"protocol {shown} cannot be imported: {_describe(exc)}"))
             return problems

@@ -100,6 +100,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
 
     :raises ConfigError: if the configuration is invalid.
     """
+    import contextlib
     import warnings
 
     from ._audit import audit  # inspect and the path finder: only when checking
@@ -111,7 +112,9 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
     previous = _policy.get_override()
     _policy.set_override("ignore")
     try:
-        with warnings.catch_warnings():
+        # What the project's modules print while they are imported is theirs, not the report's:
+        # it goes to stderr, so that ``--format json`` stays one JSON document on stdout.
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
             warnings.simplefilter("ignore")
             results = [AliasCheck(alias, audit(alias)) for alias in config.table]
     finally:

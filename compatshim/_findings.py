@@ -228,7 +228,9 @@ def find(analysis: Analysis, static: StaticTable) -> tuple[list[Finding], dict[s
                 legacy, new = f"{stmt.module}.{item.name}", f"{item.module}.{item.new}"
                 found.append(Finding("CS102", offset, legacy, new, item.key))
             elif item.mode == "submodule":
-                legacy, new = f"{stmt.module}.{item.name}", f"{item.module}.{item.new}"
+                # A submodule may be aliased to a top-level module (no package to come from).
+                new = f"{item.module}.{item.new}" if item.module else item.new
+                legacy = f"{stmt.module}.{item.name}"
                 found.append(Finding("CS101", offset, legacy, new, item.key))
     for chain in analysis.chains:
         hit = chain_match(analysis, chain, static)

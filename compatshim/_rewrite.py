@@ -15,11 +15,11 @@ The rules that keep a rewrite from changing what the program does:
 
 from __future__ import annotations
 
-import ast
 import re
 
 from . import _importedit
 from ._analyze import analyze
+from ._analyze import parse
 from ._findings import chain_match
 from ._findings import find
 from ._findings import plan_import
@@ -381,7 +381,7 @@ def rewrite(
     new = planner.run()
     if new != text:
         try:
-            ast.parse(new)
+            parse(new)
         except SyntaxError as exc:
             raise RewriteError(f"the rewritten file would not parse ({exc.msg})") from None
     return new, planner.left()

@@ -32,7 +32,13 @@ def shown(path: str) -> str:
 
 def _ratio(adoption: Adoption) -> str:
     ratio = adoption.ratio
-    return "-" if ratio is None else f"{ratio:.0%}"
+    if ratio is None:
+        return "-"
+    # Rounded down: "100%" only when no legacy use is left, "0%" only when nothing moved yet.
+    percent = int(ratio * 100)
+    if percent == 0 and adoption.canonical_uses:
+        percent = 1
+    return f"{percent}%"
 
 
 def _text(result: ScanResult) -> str:
@@ -114,7 +120,7 @@ def _sarif(result: ScanResult) -> dict[str, Any]:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": shown(f.file)},
+                        "artifactLocation": {"uri": _uri(shown(f.file))},
                         "region": {"startLine": f.line, "startColumn": f.column},
                     }
                 }
@@ -131,8 +137,18 @@ def _sarif(result: ScanResult) -> dict[str, Any]:
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "results": results}],
+        # Columns count characters (code points), not UTF-16 units, the format's default.
+        "runs": [
+            {"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}
+        ],
     }
+
+
+def _uri(path: str) -> str:
+    # A relative URI reference: "/"-separated, every other reserved character escaped.
+    from urllib.parse import quote
+
+    return quote(path.replace(os.sep, "/"), safe="/")
 
 
 def render(result: ScanResult, fmt: str) -> str:

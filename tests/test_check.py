@@ -204,3 +204,22 @@ def test_a_module_can_satisfy_a_protocol_with_functions() -> None:
             "parameter 1 is named 'name', not 'key'"
         )
     ]
+
+
+def test_targets_that_print_or_exit_at_import_are_problems_not_crashes(audited: Project) -> None:
+    """What a module prints while imported goes to stderr (the JSON stays valid); a module that
+    raises SystemExit at import is a broken target, not the end of the check."""
+    audited.write({"noisy.py": "print('hello from noisy')\n", "quits.py": "raise SystemExit(3)\n"})
+    audited.config(
+        """
+        [tool.compatshim.aliases]
+        "old_noisy" = "noisy"
+        "old_quits" = "quits"
+        """
+    )
+    result = audited.command(["-m", "compatshim", "check", "--format", "json"])
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    kinds = {a["legacy"]: a["kinds"] for a in report["aliases"]}
+    assert kinds == {"old_noisy": [], "old_quits": ["target"]}
+    assert "hello from noisy" in result.stderr

@@ -76,23 +76,48 @@ def test_json_format(tree: Path) -> None:
 
 
 def test_github_and_sarif_formats(tree: Path) -> None:
-    write(tree, {"pkg/a,b.py": "import old\n"})
+    write(tree, {"pkg/a,b.py": "import old\n", "my dir#1/x.py": "x = '😀'; import old\n"})
     result = compatshim.scan(["."])
-    assert result.render("github") == (
+    assert result.render("github").splitlines()[1] == (
         "::warning file=pkg/a%2Cb.py,line=1,col=8,title=compatshim CS101"
-        "::old is deprecated; use new\n"
+        "::old is deprecated; use new"
     )
     sarif = json.loads(result.render("sarif"))
     assert sarif["version"] == "2.1.0"
     run = sarif["runs"][0]
     assert {rule["id"] for rule in run["tool"]["driver"]["rules"]} >= {"CS101", "CS105"}
-    (finding,) = run["results"]
+    assert run["columnKind"] == "unicodeCodePoints"  # columns count characters
+    spaced, finding = run["results"]
     assert finding["ruleId"] == "CS101"
     location = finding["locations"][0]["physicalLocation"]
     assert location == {
-        "artifactLocation": {"uri": "pkg/a,b.py"},
+        "artifactLocation": {"uri": "pkg/a%2Cb.py"},
         "region": {"startLine": 1, "startColumn": 8},
     }
+    location = spaced["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "my%20dir%231/x.py"}  # a valid URI
+    assert location["region"]["startColumn"] == 17  # 😀 is one code point
+
+
+def test_a_submodule_aliased_to_a_top_level_module(tree: Path) -> None:
+    write(tree, {"pyproject.toml": '[tool.compatshim.aliases]\n"pkg.nodes" = "dnodes"\n'})
+    write(tree, {"app.py": "from pkg import nodes\n"})
+    assert lines(compatshim.scan(["."])) == [
+        "app.py:1:17: CS101 pkg.nodes is deprecated; use dnodes"
+    ]
+
+
+def test_done_is_rounded_down_and_parser_warnings_stay_quiet(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """100% only when nothing is left; the compiler's warnings about scanned code (which name
+    no file) are not printed."""
+    files = {f"c{i}.py": "import new\n" for i in range(250)}
+    files["legacy.py"] = 'import old\nx = "\\d"\n'  # an invalid escape: a SyntaxWarning
+    write(tree, files)
+    text = compatshim.scan(["."], jobs=1).render("text")
+    assert "old -> new" in text and " 99%" in text and "100%" not in text
+    assert "Warning" not in capsys.readouterr().err
 
 
 def test_exit_codes(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
