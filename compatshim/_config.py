@@ -65,10 +65,17 @@ class _Locator:
     def __init__(self, path: str | None, text: str | None) -> None:
         self.path = path
         self._lines: dict[str, int] = {}
+        ours = False  # inside [tool.compatshim] or one of its sub-tables
         for number, line in enumerate((text or "").splitlines(), 1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                table = stripped.strip("[]").split("#")[0].strip("[] ").replace('"', "")
+                table = ".".join(part.strip() for part in table.split("."))
+                ours = table == "tool.compatshim" or table.startswith("tool.compatshim.")
+                continue
             key, equals, _ = line.partition("=")
             key = key.strip()
-            if equals and key:
+            if ours and equals and key:
                 self._lines.setdefault(key.strip("\"'"), number)
 
     def __call__(self, key: str) -> str:

@@ -42,17 +42,23 @@ def run(argv: Sequence[str], pyproject: str | None = None) -> int:
     :raises ConfigError: before anything runs, if the configuration is invalid.
     """
     from ._config import load_config
+    from ._install import _env_policy
 
     config = load_config(pyproject)  # fail here, once, rather than in every child
+    _env_policy()  # a bad COMPATSHIM_POLICY too
     env = environment(config.path)
     try:
         completed = subprocess.run(list(argv), env=env, check=False)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         sys.stderr.write(f"compatshim: error: command not found: {argv[0]}\n")
         return 127
+    except OSError as exc:  # found, but not runnable (a folder, no execute permission...)
+        sys.stderr.write(f"compatshim: error: cannot run {argv[0]}: {exc.strerror}\n")
+        return 126
     except KeyboardInterrupt:
         return 130
-    return completed.returncode
+    # A command killed by a signal exits as a shell reports it: 128 + the signal's number.
+    return completed.returncode if completed.returncode >= 0 else 128 - completed.returncode
 
 
 def process_startup() -> None:

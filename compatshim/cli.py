@@ -52,15 +52,33 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    # A report is either written whole or not at all: never a half-written file.
-    temporary = f"{path}.tmp"
+    # A report is either written whole or not at all: never a half-written file. A symbolic
+    # link is written through (its target is replaced); a device or pipe is written to as is.
+    import tempfile
+
+    target = os.path.realpath(path)
+    temporary = None
     try:
-        with open(temporary, "w", encoding="utf-8") as file:
+        if os.path.exists(target) and not os.path.isfile(target):
+            with open(target, "w", encoding="utf-8") as file:
+                file.write(text)
+            return
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=".compatshim-report-", dir=os.path.dirname(target) or "."
+        )
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
-        os.replace(temporary, path)
+        if os.path.exists(target):
+            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, target)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise compatshim.CompatshimError(
             f"cannot write {path}: {exc.strerror}", slug="report-output"
         ) from None

@@ -190,6 +190,11 @@ def test_no_file_means_an_empty_configuration(
             "config-bad-value",
             "invalid template",
         ),
+        (  # the same key in another tool's table comes first: the line is ours
+            '[tool.black]\npolicy = "x"\n\n[ tool . "compatshim" ]  # ours\npolicy = "loud"\n',
+            "config-bad-value",
+            ":5: [tool.compatshim] policy must be one of",
+        ),
     ],
 )
 def test_bad_configuration_names_file_line_and_key(

@@ -76,6 +76,27 @@ def test_run_fails_early_on_a_bad_configuration_or_command(canon_project: Projec
     assert "command not found: no-such-command-xyz" in missing.stderr
     empty = canon_project.command(["-m", "compatshim", "run"])
     assert empty.returncode == 2 and "run-usage" in empty.stderr
+    # A bad COMPATSHIM_POLICY is a configuration error too: nothing runs.
+    policy = canon_project.command(
+        ["-m", "compatshim", "run", "--", "python", "-c", "print(1)"],
+        env={"COMPATSHIM_POLICY": "bogus"},
+    )
+    assert policy.returncode == 2 and policy.stdout == "" and "env-bad-value" in policy.stderr
+    # Found but not runnable: one line and 126, as a shell says; a folder in the way: 127.
+    folder = canon_project.command(["-m", "compatshim", "run", "--", str(canon_project.root)])
+    assert folder.returncode == 126 and "Traceback" not in folder.stderr
+    assert folder.stderr.startswith("compatshim: error: cannot run ")
+    below = canon_project.command(["-m", "compatshim", "run", "--", "./pyproject.toml/x"])
+    assert below.returncode == 127 and "Traceback" not in below.stderr
+
+
+def test_run_reports_a_signal_as_a_shell_does(canon_project: Project) -> None:
+    """A command killed by signal N exits 128 + N."""
+    result = canon_project.command(
+        ["-m", "compatshim", "run", "--", "python", "-c",
+         "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"]
+    )  # fmt: skip
+    assert result.returncode == 143
 
 
 def _some_data(project: Project) -> None:
@@ -119,6 +140,15 @@ def test_report_markdown_and_output_file(canon_project: Project) -> None:
     assert text.startswith("| Legacy path | Canonical path | Hits | Sites | Files |")
     assert "| `old` | `canon` | 4 | 2 | 1 |" in text
     assert "| 3 | `app.py:3` | `__main__` |" in text
+    # A symbolic link is written through; nothing else beside the file is touched.
+    real = canon_project.root / "real.md"
+    real.write_text("old")
+    link = canon_project.root / "link.md"
+    link.symlink_to(real)
+    (canon_project.root / "link.md.tmp").write_text("keep me")
+    canon_project.command(["-m", "compatshim", "report", "--output", str(link)], check=True)
+    assert link.is_symlink() and real.read_text().startswith("compatshim report")
+    assert (canon_project.root / "link.md.tmp").read_text() == "keep me"
 
 
 def test_report_json_schema(canon_project: Project) -> None:
