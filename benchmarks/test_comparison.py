@@ -21,8 +21,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
 # feature -> peer -> what the probe finds. "identical": the legacy path gives the canonical
 # object itself; "user line": every warning points at the line of the user's code.
+def _where(**differences: str) -> dict[str, str]:
+    # Where each peer's warnings point for one form: "no warning" unless said otherwise.
+    return {**dict.fromkeys(peers.PACKAGES, "no warning"), **differences}
+
+
 EXPECTED: dict[str, dict[str, str]] = {
     "module alias": dict.fromkeys(peers.PACKAGES, "yes"),
     "package prefix alias": {
@@ -65,114 +71,39 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lazy_loader": "yes",
         "apipkg": "yes",
     },
-    "warning: import pkg.mod, then pkg.mod.X": {
-        "compatshim": "user line",
-        "pep562": "user line",
-        "importwarn": "user line",
-        "bare": "no warning",
-        "sysmodules": "no warning",
-        "debtcollector": "elsewhere: the shim",
-        "deprecated": "no warning",
-        "pydeprecate": "no warning",
-        "lazy_loader": "no warning",
-        "apipkg": "no warning",
-    },
-    "warning: from pkg.mod import X": {
-        "compatshim": "user line",
-        "pep562": "user line",
-        "importwarn": "user line",
-        "bare": "no warning",
-        "sysmodules": "no warning",
-        "debtcollector": "elsewhere: the shim",
-        "deprecated": "no warning",
-        "pydeprecate": "no warning",
-        "lazy_loader": "no warning",
-        "apipkg": "no warning",
-    },
-    "warning: importlib.import_module('pkg.mod')": {
-        "compatshim": "user line",
-        "pep562": "no warning",
-        "importwarn": "elsewhere: stdlib",
-        "bare": "no warning",
-        "sysmodules": "no warning",
-        "debtcollector": "elsewhere: the shim",
-        "deprecated": "no warning",
-        "pydeprecate": "no warning",
-        "lazy_loader": "no warning",
-        "apipkg": "no warning",
-    },
-    "warning: import pkg.mod as m, then m.X": {
-        "compatshim": "user line",
-        "pep562": "user line",
-        "importwarn": "user line",
-        "bare": "no warning",
-        "sysmodules": "no warning",
-        "debtcollector": "elsewhere: the shim",
-        "deprecated": "no warning",
-        "pydeprecate": "no warning",
-        "lazy_loader": "no warning",
-        "apipkg": "no warning",
-    },
-    "warning: from pkg import mod, then mod.X": {
-        "compatshim": "user line",
-        "pep562": "user line",
-        "importwarn": "user line",
-        "bare": "no warning",
-        "sysmodules": "no warning",
-        "debtcollector": "elsewhere: the shim",
-        "deprecated": "no warning",
-        "pydeprecate": "no warning",
-        "lazy_loader": "no warning",
-        "apipkg": "no warning",
-    },
-    "warning: __import__('pkg.mod', fromlist=['X'])": {
-        "compatshim": "user line",
-        "pep562": "user line",
-        "importwarn": "user line",
-        "bare": "no warning",
-        "sysmodules": "no warning",
-        "debtcollector": "elsewhere: the shim",
-        "deprecated": "no warning",
-        "pydeprecate": "no warning",
-        "lazy_loader": "no warning",
-        "apipkg": "no warning",
-    },
-    "warning: a second import, at another line": {
-        "compatshim": "user line",
-        "pep562": "user line",
-        "importwarn": "no warning",
-        "bare": "no warning",
-        "sysmodules": "no warning",
-        "debtcollector": "no warning",
-        "deprecated": "no warning",
-        "pydeprecate": "no warning",
-        "lazy_loader": "no warning",
-        "apipkg": "no warning",
-    },
-    "warning: mock.patch('pkg.mod.X')": {
-        "compatshim": "user line",
-        "pep562": "elsewhere: stdlib",
-        "importwarn": "elsewhere: stdlib",
-        "bare": "no warning",
-        "sysmodules": "no warning",
-        "debtcollector": "elsewhere: the shim",
-        "deprecated": "no warning",
-        "pydeprecate": "no warning",
-        "lazy_loader": "no warning",
-        "apipkg": "no warning",
-    },
-    "warning: moved class used": {
-        "compatshim": "user line",
-        "pep562": "user line",
-        "importwarn": "no warning",
-        "bare": "no warning",
-        "sysmodules": "not expressible",
-        "debtcollector": "user line",
-        "deprecated": "user line",
-        "pydeprecate": "not expressible",
-        "lazy_loader": "no warning",
-        "apipkg": "no warning",
-    },
+    **dict.fromkeys(
+        (
+            "warning: import pkg.mod, then pkg.mod.X",
+            "warning: from pkg.mod import X",
+            "warning: import pkg.mod as m, then m.X",
+            "warning: from pkg import mod, then mod.X",
+            "warning: __import__('pkg.mod', fromlist=['X'])",
+        ),
+        _where(
+            compatshim="user line",
+            pep562="user line",
+            importwarn="user line",
+            debtcollector="elsewhere: the shim",
+        ),
+    ),
+    "warning: importlib.import_module('pkg.mod')": _where(
+        compatshim="user line", importwarn="elsewhere: stdlib", debtcollector="elsewhere: the shim"
+    ),
+    "warning: a second import, at another line": _where(compatshim="user line", pep562="user line"),
+    "warning: mock.patch('pkg.mod.X')": _where(
+        compatshim="user line",
+        pep562="elsewhere: stdlib",
+        importwarn="elsewhere: stdlib",
+        debtcollector="elsewhere: the shim",
+    ),
+    "warning: moved class used": _where(
+        compatshim="user line",
+        pep562="user line",
+        sysmodules="not expressible",
+        debtcollector="user line",
+        deprecated="user line",
+        pydeprecate="not expressible",
+    ),
     "removal enforced after its version or date": {
         **dict.fromkeys(peers.PACKAGES, "not expressible"),
         "compatshim": "yes",

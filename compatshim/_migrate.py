@@ -15,16 +15,14 @@ import stat
 import time
 
 from ._analyze import analyze
-from ._errors import CompatshimError
-from ._files import discover
 from ._findings import find
 from ._rewrite import RewriteError
 from ._rewrite import rewrite
 from ._scan import _STATE
 from ._scan import INTERNAL_ERROR
-from ._scan import POOL_THRESHOLD
 from ._scan import parallel
 from ._scan import read_bytes
+from ._scan import sources
 from ._scan import static_table
 from ._scan import wanted
 from ._scan_render import shown
@@ -163,22 +161,18 @@ def migrate(
     """
     started = time.perf_counter()
     static = static_table(config)
-    for path in paths:
-        if not os.path.exists(path):
-            raise CompatshimError(f"{path}: no such file or folder", slug="scan-path")
-    files = discover(paths, exclude)
+    files, counted = sources(paths, exclude)
     result = MigrateResult(write)
-    result.files = len(files)
     work = functools.partial(_migrate_one, write=write)
-    show = progress and len(files) >= POOL_THRESHOLD
     for path, diff, left, error in parallel(
-        work, files, static, jobs=jobs, progress=show, label="migrate"
+        work, files, static, jobs=jobs, progress=progress, label="migrate"
     ):
         if error is not None:
             result.errors.append((path, error))
         if diff:
             result.changed[path] = diff
         result.left.extend(left)
+    result.files = next(counted)
     result.left.sort(key=lambda f: (f.file, f.line, f.column))
     result.errors.sort()
     result.seconds = time.perf_counter() - started

@@ -175,8 +175,6 @@ class _Planner:
         root, top = name.partition(".")[0], new.partition(".")[0]
         if self.analysis.bound.get(root) is None:
             return f"'{root}' is also bound by other code in this file"
-        if root in self.blocked:
-            return f"a use of '{root}' cannot be rewritten"
         if top != root and not self.free(top):
             return f"'{top}' already names something else in this file"
         if top == root or self.still_bound(root, index):
@@ -198,14 +196,16 @@ class _Planner:
                 continue
             reason = None
             bound_name = item.asname or item.name
-            bound_root = item.asname or item.name.partition(".")[0]
+            # The name the statement binds in the file ("import a.b" binds "a").
+            binding = item.asname or (
+                item.name.partition(".")[0] if item.mode == "import" else item.name
+            )
             if stmt.in_class and item.mode in ("import", "module", "submodule"):
                 # A module bound in a class body is read as self.<name>...: not visible here.
-                reason = f"'{bound_root}' is a class attribute too, read where it cannot be seen"
-            elif item.asname is not None and item.asname in self.blocked:
-                reason = f"a use of '{item.asname}' cannot be rewritten"
-            elif item.mode in ("module", "submodule") and bound_name in self.blocked:
-                reason = f"a use of '{bound_name}' cannot be rewritten"
+                reason = f"'{binding}' is a class attribute too, read where it cannot be seen"
+            elif binding in self.blocked:
+                # A use of the name stays: so does the import that binds it.
+                reason = f"a use of '{binding}' cannot be rewritten"
             elif item.mode == "import":
                 if item.asname is None:
                     reason = self.plain_import_safe(index, item.name, item.module)

@@ -28,6 +28,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
+    from collections.abc import Iterator
     from collections.abc import Sequence
     from typing import Any
 
@@ -195,11 +196,9 @@ def parallel(
         for start in range(0, len(everything), _CHUNK):
             yield from _run_chunk(work, everything[start : start + _CHUNK])[1]
             if show:
-                done = min(start + _CHUNK, len(everything))
-                sys.stderr.write(f"\rcompatshim {label}: {done}/{len(everything)} files")
-                sys.stderr.flush()
+                _show(label, min(start + _CHUNK, len(everything)), len(everything))
         if show:
-            sys.stderr.write("\r\033[K")
+            _show(label, 0, 0)
         return
     from concurrent.futures import FIRST_COMPLETED
     from concurrent.futures import ProcessPoolExecutor
@@ -221,13 +220,19 @@ def parallel(
                 count, results = future.result()
                 done += count
                 if progress:
-                    sys.stderr.write(f"\rcompatshim {label}: {done}/{listed} files")
-                    sys.stderr.flush()
+                    _show(label, done, listed)
                 yield from results
             if not chunk and not futures:
                 break
     if progress:
-        sys.stderr.write("\r\033[K")
+        _show(label, 0, 0)
+
+
+def _show(label: str, done: int, total: int) -> None:
+    # The progress line on stderr, rewritten in place; erased with a total of 0.
+    line = f"compatshim {label}: {done}/{total} files" if total else "\033[K"
+    sys.stderr.write(f"\r{line}")
+    sys.stderr.flush()
 
 
 def static_table(config: str | os.PathLike[str] | None) -> StaticTable:
@@ -243,6 +248,19 @@ def static_table(config: str | os.PathLike[str] | None) -> StaticTable:
             slug="scan-no-config",
         )
     return StaticTable(loaded.table)
+
+
+def sources(paths: Sequence[str], exclude: Sequence[str]) -> tuple[Iterator[str], Iterator[int]]:
+    """The source files under ``paths``, listed lazily (the workers start on the first ones at
+    once), and a counter whose next value, once they are all listed, is how many there were.
+
+    :raises CompatshimError: if a path does not exist.
+    """
+    for path in paths:
+        if not os.path.exists(path):
+            raise CompatshimError(f"{path}: no such file or folder", slug="scan-path")
+    counted = itertools.count()
+    return (path for path, _ in zip(iter_discover(paths, exclude), counted)), counted
 
 
 def scan(
@@ -262,13 +280,8 @@ def scan(
     """
     started = time.perf_counter()
     static = static_table(config)
-    for path in paths:
-        if not os.path.exists(path):
-            raise CompatshimError(f"{path}: no such file or folder", slug="scan-path")
+    files, counted = sources(paths, exclude)
     result = ScanResult()
-    counted = itertools.count()
-    # Listed lazily, and counted as listed: the workers start on the first files at once.
-    files = (path for path, _ in zip(iter_discover(paths, exclude), counted))
     canonical: dict[str, int] = {}
     legacy: dict[str, int] = {}
     for path, found, uses, error, parsed in parallel(
