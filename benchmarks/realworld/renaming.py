@@ -36,7 +36,7 @@ def rename(project: Project, root: Path) -> list[str]:
     for edit in project.edits:
         made = apply_edit(root, edit)
         done.append(f"edited {edit.path}: {made} x {edit.old!r}")
-    declare_aliases(root / "pyproject.toml", project.aliases)
+    declare_aliases(root / "pyproject.toml", project.aliases, project.settings)
     done.append(f"declared {len(project.aliases)} aliases in pyproject.toml")
     return done
 
@@ -82,9 +82,11 @@ def apply_edit(root: Path, edit: Edit) -> int:
     return made
 
 
-def declare_aliases(pyproject: Path, aliases: dict[str, str]) -> None:
+def declare_aliases(pyproject: Path, aliases: dict[str, str], settings: dict[str, str]) -> None:
     """Append the ``[tool.compatshim]`` table, telemetry on, to the copy's ``pyproject.toml``."""
-    table = ["", "[tool.compatshim]", "telemetry = true", "", "[tool.compatshim.aliases]"]
+    table = ["", "[tool.compatshim]", "telemetry = true"]
+    table += [f"{key} = {value}" for key, value in settings.items()]
+    table += ["", "[tool.compatshim.aliases]"]
     table += [f'"{legacy}" = "{canonical}"' for legacy, canonical in aliases.items()]
     text = pyproject.read_text(encoding="utf-8")
     if "[tool.compatshim" in text:

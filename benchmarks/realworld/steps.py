@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -177,6 +178,8 @@ class Harness:
             f"{test}: {baseline.tests.get(test, 'absent')} -> {outcome.tests.get(test, 'absent')}"
             for test in differing[:SHOWN]
         ]
+        why = Counter(outcome.messages[test] for test in differing if test in outcome.messages)
+        details += [f"{n} x {message[:300]}" for message, n in why.most_common(5)]
         if not outcome.tests:
             details += outcome.output.splitlines()[-SHOWN:]
         details = fallback + details
@@ -320,8 +323,8 @@ class Harness:
         (self.work / f"pytest-{label.replace(' ', '-')}.log").write_text(
             proc.stdout + proc.stderr, encoding="utf-8"
         )
-        tests = workspace.read_junit(junit)
-        return Outcome(tests, proc.returncode, seconds, proc.stdout + proc.stderr)
+        tests, messages = workspace.read_junit(junit)
+        return Outcome(tests, messages, proc.returncode, seconds, proc.stdout + proc.stderr)
 
     def _scan(self, copy: Path) -> tuple[set[tuple[str, int]], list[str]]:
         python = self._need(self.python)

@@ -100,6 +100,8 @@ class Outcome:
     """The result of one run of a suite: each test's outcome, and the run's exit status."""
 
     tests: dict[str, str]
+    #: The first line of each failing test's message.
+    messages: dict[str, str]
     returncode: int
     seconds: float
     output: str
@@ -113,24 +115,27 @@ class Outcome:
         return ", ".join(f"{n:,} {what}" for what, n in self.counts.items()) or "no tests"
 
 
-def read_junit(path: Path) -> dict[str, str]:
-    """Each test case of a JUnit XML report (``file::class::name``) and its outcome."""
-    if not path.exists():
-        return {}
+def read_junit(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Each test case of a JUnit XML report (``file::class::name``) and its outcome; and the
+    first line of the message of each test that failed or erred."""
     tests: dict[str, str] = {}
+    messages: dict[str, str] = {}
+    if not path.exists():
+        return tests, messages
     for case in ET.parse(path).getroot().iter("testcase"):
         test_id = f"{case.get('classname', '')}::{case.get('name', '')}"
         outcome = "passed"
         for child in case:
             if child.tag in ("failure", "error"):
                 outcome = "failed" if child.tag == "failure" else "error"
+                messages[test_id] = (child.get("message") or "").partition("\n")[0]
             elif child.tag == "skipped":
                 xfail = child.get("type") == "pytest.xfail"
                 outcome = "xfailed" if xfail else "skipped"
         # A failing teardown adds a second case with the same name: the worse outcome wins.
         if tests.get(test_id) not in ("failed", "error"):
             tests[test_id] = outcome
-    return tests
+    return tests, messages
 
 
 def coverage_lines(python: Path, copy: Path, data: Path, rcfile: Path) -> dict[str, set[int]]:
