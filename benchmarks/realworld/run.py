@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -91,18 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def _steps(harness: Harness) -> list[Step]:
-    harness.step("sdist", harness.fetch)
-    harness.step("pristine suite", harness.pristine_suite)
-    harness.step("rename", harness.make_renamed)
-    harness.step("renamed suite", harness.renamed_suite)
-    harness.step("telemetry", harness.telemetry)
-    harness.step("scan", harness.scan)
-    harness.step("migrate", harness.migrate)
-    harness.step(
+def _steps(harness: Harness) -> Iterator[Step]:
+    """Run the steps in order, each reported as soon as it ends."""
+    yield harness.step("sdist", harness.fetch)
+    yield harness.step("pristine suite", harness.pristine_suite)
+    yield harness.step("rename", harness.make_renamed)
+    yield harness.step("renamed suite", harness.renamed_suite)
+    yield harness.step("telemetry", harness.telemetry)
+    yield harness.step("scan", harness.scan)
+    yield harness.step("migrate", harness.migrate)
+    yield harness.step(
         "strict suite", lambda: harness.renamed_suite("strict suite (after migrate)", strict=True)
     )
-    return harness.steps
 
 
 def _print(project: str, step: Step) -> None:
