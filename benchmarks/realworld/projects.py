@@ -1,0 +1,206 @@
+"""The real projects of the acceptance run: pinned sdists, their test dependencies, and the
+renames applied to each copy.
+
+A rename is data: files moved, top-level definitions moved between modules, and exact text
+edits to the project's *own* code (its package, never its tests), each with the number of
+replacements it must make, so that a new version of the project fails loudly instead of being
+renamed halfway. The aliases declared for the old paths go into the copy's ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the regular expression ``old`` by ``new`` in the files matching ``path`` (a glob
+    relative to the copy's root); ``count`` replacements in all, exactly."""
+
+    path: str
+    old: str
+    new: str
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class MoveDefinition:
+    """Cut the top-level ``def``/``class`` ``name`` (with its decorators) out of ``source`` and
+    put it at the end of ``target`` (both relative to the copy's root)."""
+
+    source: str
+    name: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Project:
+    """One project: where its sdist comes from, how its suite runs, and what the rename does."""
+
+    name: str
+    version: str
+    sha256: str
+    #: Pinned test dependencies, installed from PyPI with the project.
+    requirements: tuple[str, ...]
+    #: Arguments for ``python -m pytest`` (run from the copy's root).
+    pytest_args: tuple[str, ...]
+    #: The folder holding the test suite, relative to the copy's root.
+    tests: str
+    moves: tuple[tuple[str, str], ...]
+    definitions: tuple[MoveDefinition, ...]
+    edits: tuple[Edit, ...]
+    #: The ``[tool.compatshim.aliases]`` table of the renamed copy: legacy path -> canonical.
+    aliases: dict[str, str] = field(default_factory=dict)
+    #: Keys of the copy's ``[tool.compatshim]`` table besides the aliases (``telemetry = true``
+    #: is always set), as TOML values.
+    settings: dict[str, str] = field(default_factory=dict)
+    #: Tests expected to fail only under ``COMPATSHIM_POLICY=error``, by test id prefix, with
+    #: the reason: they use a legacy path through *data* (a pickle written by an older version),
+    #: which no source rewrite can change and which the error policy refuses by design.
+    strict_exempt: dict[str, str] = field(default_factory=dict)
+    #: Oldest Python the project supports.
+    requires_python: tuple[int, int] = (3, 9)
+
+    @property
+    def sdist(self) -> str:
+        """The sdist's file name as PyPI serves it."""
+        return f"{self.name.replace('-', '_')}-{self.version}.tar.gz"
+
+
+ATTRS = Project(
+    name="attrs",
+    version="26.1.0",
+    sha256="d03ceb89cb322a8fd706d4fb91940737b6642aa36998fe130a9bc96c985eff32",
+    # The `tests` dependency group of attrs (pytest-mypy-plugins and pyright are optional).
+    requirements=(
+        "cloudpickle==3.1.3",
+        "hypothesis==6.170.27",
+        "pympler==1.1",
+        "pytest==9.2.0",
+    ),
+    pytest_args=(),
+    tests="tests",
+    moves=(
+        ("src/attr/validators.py", "src/attr/checks.py"),
+        ("src/attr/validators.pyi", "src/attr/checks.pyi"),
+        ("src/attr/_make.py", "src/attr/_builder.py"),
+    ),
+    definitions=(
+        MoveDefinition("src/attr/exceptions.py", "NotAnAttrsClassError", "src/attr/_builder.py"),
+    ),
+    edits=(
+        # validators -> checks
+        Edit(
+            "src/attr/__init__.py",
+            r"from \. import converters, exceptions, filters, setters, validators\n",
+            "from . import checks, converters, exceptions, filters, setters\n",
+        ),
+        Edit("src/attr/__init__.py", r'    "validators",\n', '    "checks",\n'),
+        Edit(
+            "src/attr/__init__.pyi",
+            r"from \. import validators as validators",
+            "from . import checks as checks",
+        ),
+        Edit(
+            "src/attrs/validators.py",
+            r"from attr\.validators import \*",
+            "from attr.checks import *",
+        ),
+        # _make -> _builder
+        Edit("src/attr/*.py", r"from \._make import", "from ._builder import", count=9),
+        Edit("src/attrs/__init__.py", r"from attr\._make import", "from attr._builder import"),
+        Edit(
+            "src/attr/_builder.py",
+            r"__import__\('attr\._make'\)\._make\.",
+            "__import__('attr._builder')._builder.",
+        ),
+        # exceptions:NotAnAttrsClassError -> _builder:NotAnAttrsClassError
+        Edit("src/attr/_builder.py", r"    NotAnAttrsClassError,\n", ""),
+        Edit(
+            "src/attr/_next_gen.py",
+            r"from \.exceptions import NotAnAttrsClassError, UnannotatedAttributeError\n",
+            "from ._builder import NotAnAttrsClassError\n"
+            "from .exceptions import UnannotatedAttributeError\n",
+        ),
+        Edit(
+            "src/attrs/exceptions.py",
+            r"(from attr\.exceptions import \*  # noqa: F403\n)",
+            r"\1from attr._builder import NotAnAttrsClassError\n",
+        ),
+    ),
+    strict_exempt={
+        "tests.test_make.TestInitAlias::test_can_unpickle_25_3_attributes": (
+            "unpickles attributes pickled by attrs 25.3, whose payloads name attr._make"
+        ),
+    },
+    aliases={
+        "attr.validators": "attr.checks",
+        "attr._make": "attr._builder",
+        "attr.exceptions:NotAnAttrsClassError": "attr._builder:NotAnAttrsClassError",
+    },
+)
+
+PACKAGING = Project(
+    name="packaging",
+    version="26.4",
+    sha256="c4b671c41ddb9bf26e543c37723610d28fb6bf7affc4da17cf048d419d2c062a",
+    # The `test` dependency group of packaging, without coverage (the harness brings its own)
+    # and pip (the virtual environment's own pip satisfies `pip>=21.1`).
+    requirements=(
+        "hypothesis==6.170.27",
+        "pretend==1.0.9",
+        "pytest==9.2.0",
+        "tomli_w==1.2.0",
+    ),
+    pytest_args=(),
+    tests="tests",
+    moves=(
+        ("src/packaging/licenses", "src/packaging/spdx"),
+        ("src/packaging/utils.py", "src/packaging/naming.py"),
+    ),
+    definitions=(
+        MoveDefinition(
+            "src/packaging/naming.py", "canonicalize_version", "src/packaging/version.py"
+        ),
+    ),
+    edits=(
+        # utils:canonicalize_version -> version:canonicalize_version
+        Edit("src/packaging/naming.py", r'    "canonicalize_version",\n', ""),
+        Edit(
+            "src/packaging/version.py",
+            r'"normalize_pre", "parse"\]',
+            '"canonicalize_version", "normalize_pre", "parse"]',
+        ),
+        Edit(
+            "src/packaging/version.py",
+            r"from packaging\.utils import canonicalize_version",
+            "from packaging.version import canonicalize_version",
+        ),
+        # utils -> naming, licenses -> spdx
+        Edit(
+            "src/packaging/metadata.py",
+            r"from \. import licenses, requirements, specifiers, utils\n",
+            "from . import naming, requirements, spdx, specifiers\n",
+        ),
+        Edit("src/packaging/metadata.py", r"from \.licenses import", "from .spdx import"),
+        Edit("src/packaging/metadata.py", r"\butils\.(?=\w)", "naming.", count=7),
+        Edit("src/packaging/metadata.py", r"(?<![\w.])licenses\.(?=\w)", "spdx.", count=1),
+        Edit("src/packaging/*.py", r"from \.utils import", "from .naming import", count=3),
+        # The documentation in the package's docstrings follows the move too.
+        Edit("src/packaging/**/*.py", r"packaging\.utils\b", "packaging.naming", count=6),
+        Edit("src/packaging/**/*.py", r"packaging\.licenses\b", "packaging.spdx", count=3),
+    ),
+    # packaging's pytest configuration turns every warning into an error (filterwarnings =
+    # ["error"]), so its unmodified suite cannot pass while legacy uses warn: the copy starts
+    # where such a project would, counting uses without warning (telemetry still records them).
+    settings={"policy": '"ignore"'},
+    aliases={
+        "packaging.licenses": "packaging.spdx",
+        "packaging.utils": "packaging.naming",
+        "packaging.utils:canonicalize_version": "packaging.version:canonicalize_version",
+    },
+    requires_python=(3, 10),
+)
+
+PROJECTS = {project.name: project for project in (ATTRS, PACKAGING)}
