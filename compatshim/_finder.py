@@ -209,8 +209,18 @@ class AliasFinder:
         else:
             # strategy = "direct": the import system stamped our spec on the canonical module.
             module.__spec__ = spec.compatshim_saved  # type: ignore[attr-defined]
-        _sites.use(alias, name, canonical, _frames.frame_at(1), importing=name, strict=True)
+        if not _sites.is_quiet(name):  # else the read that imports it reports the use
+            _sites.use(alias, name, canonical, _frames.frame_at(1), importing=name, strict=True)
         self.created[name] = module
+        parent_name, _, child = name.rpartition(".")
+        parent = sys.modules.get(parent_name) if parent_name else None
+        if (
+            parent is not None
+            and not isinstance(parent, _proxy.LegacyModule)
+            and isinstance(module, _proxy.LegacyModule)
+            and _proxy.is_initializing(spec)  # loaded by the import system, which binds it next
+        ):
+            _hooks.expect_binding(parent, child, module)
 
     def _import_canonical(self, legacy: str, canonical: str) -> ModuleType:
         try:

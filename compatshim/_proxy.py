@@ -16,7 +16,6 @@ from importlib.machinery import ModuleSpec
 from . import _cells
 from . import _frames
 from . import _sites
-from ._telemetry import recorder
 
 
 TYPE_CHECKING = False
@@ -86,6 +85,11 @@ class LegacySpec(ModuleSpec):
         self.__dict__["_compatshim_initializing"] = value
 
 
+def is_initializing(spec: LegacySpec) -> bool:
+    """Whether the import system is loading the module of ``spec`` (read without it being a use)."""
+    return bool(spec.__dict__.get("_compatshim_initializing", False))
+
+
 class _State:
     __slots__ = (
         "alias",
@@ -139,20 +143,37 @@ class LegacyModule(types.ModuleType):
     # The hot path of legacy code: keep it to a handful of dict lookups and one frame peek.
     def __getattribute__(self, name: str) -> Any:
         st = _state_of(self)
-        if name in st.special:
-            moved = st.moved.get(name)
-            if moved is not None:
+        if name in st.special:  # an operator, not a method call: the general path stays lean
+            kind = st.special[name]
+            if kind == _LOCAL:  # what the import system and introspection read most
+                return _object_getattribute(self, name)
+            if kind == _NAME:
                 # A moved name at a site seen before: count it and read the canonical module.
+                moved = st.moved.get(name)
+                if moved is not None:
+                    try:
+                        frame = _getframe(1)
+                        counter = st.cells[(id(frame.f_code), frame.f_lasti, moved[0])]
+                        value = getattr(_modules[moved[1]], moved[2])
+                    except (KeyError, ValueError, AttributeError):
+                        pass  # the general route explains a missing canonical object
+                    else:
+                        next(counter)  # type: ignore[call-overload]
+                        return value
+            elif kind == _CHILD:
+                # A child module (``old.pkg`` read from ``old``) is a use of its own path: count
+                # it like any other read, so that ``from old import pkg`` is seen every time.
+                child = st.children[name]
                 try:
                     frame = _getframe(1)
-                    counter = st.cells[(id(frame.f_code), frame.f_lasti, moved[0])]
-                    value = getattr(_modules[moved[1]], moved[2])
-                except (KeyError, ValueError, AttributeError):
-                    pass  # the general route explains a missing canonical object
-                else:
-                    next(counter)  # type: ignore[call-overload]
-                    return value
-            return _special(self, st, name)
+                except ValueError:
+                    return child
+                try:
+                    next(st.cells[(id(frame.f_code), frame.f_lasti, name)])  # type: ignore[call-overload]
+                except KeyError:
+                    return _first_child_use(st, name, child, frame)
+                return child
+            return _special(self, st, name, kind)
         try:
             value = st.namespace[name]
             if _modules[st.cname] is not st.target:
@@ -271,6 +292,15 @@ def make_virtual(module: LegacyModule) -> None:
     st.special["__all__"] = _ALL
 
 
+def served_alias(module: object) -> tuple[Alias, str] | None:
+    """``(alias, canonical module name)`` of legacy module ``module``, whose reads are uses;
+    ``None`` if it is no legacy module or a virtual one (whose uses are its moved names)."""
+    if not isinstance(module, LegacyModule):
+        return None
+    st = _state_of(module)
+    return (st.alias, st.cname) if st.alias is not None else None
+
+
 def is_bound(module: LegacyModule) -> bool:
     """Whether ``module`` has been bound to its canonical module (i.e. is being reloaded)."""
     return _state_of(module).target is not None
@@ -331,12 +361,9 @@ def _follow(st: _State, target: types.ModuleType) -> None:
     st.namespace = target.__dict__ if type(target) is _ModuleType else {}
 
 
-def _special(self: LegacyModule, st: _State, name: str) -> Any:
-    kind = st.special[name]
+def _special(self: LegacyModule, st: _State, name: str, kind: int) -> Any:
     if kind == _LOCAL:
         return _object_getattribute(self, name)
-    if kind == _CHILD:
-        return st.children[name]
     if kind == _DICT:
         target = _modules_get(st.cname) or st.target
         return _own_dict(self) if target is None else target.__dict__
@@ -372,21 +399,28 @@ def _first_use(st: _State, name: str, value: Any, frame: types.FrameType) -> Any
         and not _frames.walk(frame)[1]
     ):
         # A canonical submodule reached through the legacy package: hand out its legacy module
-        # (importing it is a use, never done for introspection), so what follows is seen too.
-        import importlib
-
-        child = importlib.import_module(f"{st.legacy}.{name}")
+        # (never imported for introspection), so what follows is seen too. The read of the
+        # child is the use, reported here and at each later read.
+        child = _sites.import_quietly(f"{st.legacy}.{name}")
         st.children[name] = child
         st.special[name] = _CHILD
-        return child
+        return _first_child_use(st, name, child, frame)
     alias = st.alias
     if alias is None:
         return value
-    site = _sites.use(alias, st.legacy, st.cname, frame, count=False)
-    if site is frame:
-        counter = recorder.cell(alias, st.legacy, frame)
+    counter = _sites.count_use(alias, st.legacy, st.cname, frame)[1]
+    if counter is not None:
         _cells.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti), counter)
-        next(counter)
-    elif site is not None:
-        recorder.hit(alias, st.legacy, site)
     return value
+
+
+def _first_child_use(st: _State, name: str, child: Any, frame: types.FrameType) -> Any:
+    if frame.f_code is _frames.HANDLE_FROMLIST:
+        return child  # the import system's hasattr probe before ``from old import pkg``
+    served = served_alias(child)
+    if served is None:
+        return child  # strategy = "direct" (only its first import is seen), or a virtual module
+    counter = _sites.count_use(served[0], _state_of(child).legacy, served[1], frame)[1]
+    if counter is not None:
+        _cells.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti, name), counter)
+    return child

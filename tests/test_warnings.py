@@ -132,13 +132,14 @@ def test_introspection_never_warns(canon_project: Project) -> None:
         compatshim.install()
         warnings.simplefilter("ignore")
         import old.pkg.sub
+        import old.pkg as pkg, old.pkg.sub as sub  # reading a legacy child is a use: not below
         with _probe.record() as w:
-            names = dir(old.pkg.sub)
-            members = dict(inspect.getmembers(old.pkg.sub))
-            text = pydoc.render_doc(old.pkg.sub)
+            names = dir(sub)
+            members = dict(inspect.getmembers(sub))
+            text = pydoc.render_doc(sub)
             spec = importlib.util.find_spec("old.pkg.deep.mod")
             spec_again = importlib.util.find_spec("old.pkg.deep.mod")
-            probes = [hasattr(old.pkg, n) for n in ("__path__", "__wrapped__", "__all__", "__file__")]
+            probes = [hasattr(pkg, n) for n in ("__path__", "__wrapped__", "__all__", "__file__")]
         _probe.emit({"warnings": w.simple(), "has_f": "f" in names and "f" in members,
                      "doc": "canon" in text or "old.pkg.sub" in text,
                      "spec": [spec.name, spec_again.name], "probes": probes})
