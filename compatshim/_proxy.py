@@ -38,9 +38,9 @@ _module_delattr = types.ModuleType.__delattr__
 _ModuleType = types.ModuleType
 
 # What the import system sets on every module: it describes the legacy module, not the canonical.
-_IMPORT_ATTRS = frozenset(
-    {"__name__", "__spec__", "__loader__", "__package__", "__path__", "__file__", "__cached__"}
-)
+# ``__file__`` and ``__cached__`` are the canonical module's: its code (and the data files next to
+# it) is where the legacy path leads, so they are read from it like every other attribute.
+_IMPORT_ATTRS = frozenset({"__name__", "__spec__", "__loader__", "__package__", "__path__"})
 _SET_LOCALLY = _IMPORT_ATTRS | {"__class__"}
 _LOCAL, _DICT, _CHILD, _NAME, _ALL = range(5)
 
@@ -130,6 +130,7 @@ class _State:
         if not cname:
             # A virtual module holds exactly its moved names: a star import binds them all.
             self.special["__all__"] = _ALL
+            self.special["__doc__"] = _LOCAL  # nothing to forward it to
         # The sites already handled, keyed by (id(code), offset of the instruction): an id stays
         # unique because _sites keeps every such code object alive.
         self.cells: dict[object, object] = _cells.register({})
@@ -234,9 +235,17 @@ class LegacyModule(types.ModuleType):
             delattr(target, name)
 
     def __dir__(self) -> list[str]:
+        # Exactly the names an attribute read finds: the canonical module's, except those the
+        # import system sets on every module, which the legacy module owns (listed when it has
+        # them), plus its children and moved names.
         st = _state_of(self)
+        own = _own_dict(self)
         target = _modules_get(st.cname) or st.target
-        names = set(dir(target)) if target is not None else set(_own_dict(self))
+        if target is not None:
+            names = set(dir(target)) - _IMPORT_ATTRS
+        else:
+            names = {name for name in own if st.special.get(name) == _LOCAL}
+        names.update(name for name in _IMPORT_ATTRS if name in own)
         names.update(st.children)
         names.update(st.names)
         return sorted(names)
@@ -290,6 +299,7 @@ def make_virtual(module: LegacyModule) -> None:
     st = _state_of(module)
     st.alias, st.cname, st.target, st.namespace = None, "", None, {}
     st.special["__all__"] = _ALL
+    st.special["__doc__"] = _LOCAL  # nothing to forward it to
 
 
 def served_alias(module: object) -> tuple[Alias, str] | None:

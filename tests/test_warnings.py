@@ -150,7 +150,8 @@ def test_introspection_never_warns(canon_project: Project) -> None:
         "has_f": True,
         "doc": True,
         "spec": ["old.pkg.deep.mod", "old.pkg.deep.mod"],
-        "probes": [True, False, False, False],
+        # __file__ is the canonical package's (its code and data files are there).
+        "probes": [True, False, False, True],
     }
 
 
