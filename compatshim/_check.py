@@ -96,7 +96,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
 
     This installs compatshim with that configuration in the current process, imports the
     project's modules (with the configuration's directory on ``sys.path``) and silences the
-    warnings while it checks.
+    warnings while it checks. It records no telemetry: what it probes is not adoption.
 
     :raises ConfigError: if the configuration is invalid.
     """
@@ -108,7 +108,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
     config = load_config(pyproject)
     if config.root not in sys.path:
         sys.path.insert(0, config.root)
-    _install.install(pyproject if pyproject is not None else config.path)
+    _install.install(pyproject if pyproject is not None else config.path, telemetry=False)
     previous = _policy.get_override()
     _policy.set_override("ignore")
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -223,3 +225,69 @@ def test_targets_that_print_or_exit_at_import_are_problems_not_crashes(audited: 
     kinds = {a["legacy"]: a["kinds"] for a in report["aliases"]}
     assert kinds == {"old_noisy": [], "old_quits": ["target"]}
     assert "hello from noisy" in result.stderr
+
+
+# -- check leaves telemetry alone -----------------------------------------------------------------
+
+
+@pytest.fixture
+def recording(project: Project) -> Project:
+    """Telemetry on (the default); a canonical module that itself uses a legacy path."""
+    project.write(CANON).write(
+        {"other/__init__.py": "Y = 2\n", "canon/uses.py": "import old_other\nZ = old_other.Y\n"}
+    )
+    return project.config(
+        """
+        [tool.compatshim.aliases]
+        "old" = "canon"
+        "old_other" = "other"
+        "old_uses" = "canon.uses"
+        "old.pkg:Renamed" = "canon.pkg:Thing"
+        """
+    )
+
+
+def test_check_writes_no_telemetry(recording: Project) -> None:
+    """Neither ``python -m compatshim check`` nor the console script records its probes (or the
+    imports it makes) as adoption data: no data file appears."""
+    from pathlib import Path
+
+    commands = [[sys.executable, "-m", "compatshim", "check"]]
+    script = Path(sys.executable).with_name("compatshim")
+    if script.exists():
+        commands.append([str(script), "check"])
+    for command in commands:
+        proc = subprocess.run(
+            command,
+            cwd=recording.root,
+            env=recording.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    folder = recording.root / ".compatshim"
+    data = (
+        sorted(p.name for p in folder.iterdir() if p.name.startswith("telemetry"))
+        if folder.exists()
+        else []
+    )
+    assert data == []
+
+
+def test_check_called_by_a_recording_program_counts_nothing_of_its_own(recording: Project) -> None:
+    """Inside a program that records telemetry, check()'s own probes are not uses."""
+    result = recording.run(
+        """
+        import warnings, _probe, compatshim
+        from compatshim._telemetry import recorder
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        report = compatshim.check()
+        _probe.emit({"ok": report.ok, "sites": [site for _, _, site, _ in recorder.summary()]})
+        """
+    )
+    assert result.value["ok"] is True
+    # Only the canonical module's own legacy uses ran; nothing at the call of check().
+    assert result.value["sites"] == ["canon/uses.py:1", "canon/uses.py:2"]
