@@ -414,3 +414,34 @@ def test_entry_points_blame_the_caller_not_importlib_metadata(project: Project) 
         """
     )
     assert set(map(tuple, result.value)) == {("main.py", 7)}
+
+
+def test_optional_import_probe_in_library_code_takes_the_alias(project: Project) -> None:
+    """``try: from mock import Mock / except ImportError`` takes the alias (warned at the
+    library's line); under ``error`` it gets LegacyPathError, an ImportError, and falls back."""
+    project.write(
+        {
+            "optional_lib.py": """
+                try:
+                    from mock import Mock
+                    SOURCE = "alias"
+                except ImportError as exc:
+                    from unittest.mock import Mock
+                    SOURCE = type(exc).__name__
+            """
+        }
+    ).config(
+        '[tool.compatshim]\ntelemetry = false\n[tool.compatshim.aliases]\n"mock" = "unittest.mock"\n'
+    )
+    script = """
+        import unittest.mock, _probe, compatshim
+        compatshim.install()
+        with _probe.record() as w:
+            import optional_lib
+        _probe.emit({"source": optional_lib.SOURCE, "same": optional_lib.Mock is unittest.mock.Mock,
+                     "warnings": [(x["file"], x["line"]) for x in w.simple()]})
+        """
+    warn = project.run(script).value
+    assert warn == {"source": "alias", "same": True, "warnings": [["optional_lib.py", 2]]}
+    error = project.run(script, env={"COMPATSHIM_POLICY": "error"}).value
+    assert error == {"source": "LegacyPathError", "same": True, "warnings": []}
