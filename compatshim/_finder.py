@@ -209,8 +209,19 @@ class AliasFinder:
         else:
             # strategy = "direct": the import system stamped our spec on the canonical module.
             module.__spec__ = spec.compatshim_saved  # type: ignore[attr-defined]
-        if not _sites.is_quiet(name):  # else the read that imports it reports the use
-            _sites.use(alias, name, canonical, _frames.frame_at(1), importing=name, strict=True)
+        # Imported for a read, the read reports the use: the load only applies the policy (a
+        # load that fails under "error" leaves nothing in sys.modules, as for any import).
+        quiet = _sites.is_quiet(name)
+        _sites.use(
+            alias,
+            name,
+            canonical,
+            _frames.frame_at(1),
+            importing=name,
+            strict=True,
+            count=not quiet,
+            warn=not quiet,
+        )
         self.created[name] = module
         parent_name, _, child = name.rpartition(".")
         parent = sys.modules.get(parent_name) if parent_name else None

@@ -72,6 +72,7 @@ def use(
     importing: str | None = None,
     strict: bool = False,
     count: bool = True,
+    warn: bool = True,
 ) -> FrameType | None:
     """Handle one use of ``legacy`` (covered by ``alias``) seen from ``frame`` outward.
 
@@ -79,6 +80,7 @@ def use(
         as the parent of the module the statement asked for is not reported.
     :param strict: apply ``error`` policies and removals even to probes (module loading does).
     :param count: record the hit here; the attribute paths count through a cached cell instead.
+    :param warn: warn here (``False``: only raise, as the policy says; the caller reports).
     :returns: the frame the use was attributed to, or ``None`` if it is not a use (introspection,
         or a parent loaded on the way to the module the statement asked for).
     :raises LegacyPathError: if the alias is removed or its policy is ``error``.
@@ -108,7 +110,7 @@ def use(
         return None
     if count:
         recorder.hit(alias, legacy, site, importing=importing is not None)
-    if action == "warn":
+    if action == "warn" and warn:
         _warn(alias, legacy, canonical, site)
     return site
 
