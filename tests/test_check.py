@@ -393,5 +393,5 @@ def test_an_unexpected_error_while_checking_is_that_aliases_problem(project: Pro
     )
     problems = run_check(project)
     assert [p["kind"] for p in problems["mgr:Manager"]] == ["audit-error"]
-    assert "RuntimeError: cannot look up send" in problems["mgr:Manager"][0]["message"]
+    assert "RuntimeError: cannot look up " in problems["mgr:Manager"][0]["message"]
     assert problems["old_fine"] == []
