@@ -11,6 +11,7 @@ import importlib
 import importlib.machinery
 import inspect
 import os
+import sys
 
 from . import _policy
 from . import _proxy
@@ -36,6 +37,8 @@ KINDS = {
     "overdue": "the removal is due: the alias itself should be deleted",
     "shadowed-file": "a module file at the legacy path is still on disk, and never imported",
     "protocol": "the canonical object does not satisfy the alias's protocol",
+    "category": "the alias's warning category cannot be imported or is no Warning subclass",
+    "audit-error": "checking the alias failed unexpectedly (the other aliases are still checked)",
 }
 
 _MISSING = object()
@@ -64,20 +67,52 @@ def _where(obj: Any, module: Any) -> str:
 
 
 def shadowed_file(legacy: str) -> str | None:
-    """A module file on the path finder's route to ``legacy``, found without importing anything."""
+    """A module file on the path finder's route to ``legacy``, found without importing anything.
+
+    Each level is looked up in the search locations of the level above, entry by entry, with
+    each entry's own finder (``pkgutil.get_importer``), as the path finder would. The path finder
+    itself cannot be asked below a namespace folder whose package is not imported (it reads the
+    parent from ``sys.modules``): an old package folder left on disk with only ``__pycache__/``
+    or stubs in it is such a folder.
+    """
     parts = legacy.split(".")
-    locations: list[str] | None = None
+    locations: list[object] = list(sys.path)
     spec = None
     for depth in range(1, len(parts) + 1):
-        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[:depth]), locations)
+        spec = _find_in(".".join(parts[:depth]), locations)
         if spec is None:
             return None
-        locations = list(spec.submodule_search_locations or ()) or None
-        if depth < len(parts) and locations is None:
+        locations = list(spec.submodule_search_locations or ())
+        if depth < len(parts) and not locations:
             return None
     if spec is not None and spec.has_location and spec.origin:
         return _shown(spec.origin)
     return None
+
+
+def _find_in(name: str, locations: list[object]) -> importlib.machinery.ModuleSpec | None:
+    # The first module found along ``locations``; the portions of a namespace package merged.
+    import pkgutil
+
+    portions: list[str] = []
+    for entry in locations:
+        if not isinstance(entry, str):
+            continue  # sys.path may hold anything; the path finder skips what is not a str
+        finder = pkgutil.get_importer(entry or os.getcwd())
+        find = getattr(finder, "find_spec", None)
+        if find is None:
+            continue
+        spec = find(name)
+        if spec is None:
+            continue
+        if spec.loader is not None:
+            return spec  # type: ignore[no-any-return]
+        portions.extend(spec.submodule_search_locations or ())
+    if not portions:
+        return None
+    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    spec.submodule_search_locations = portions
+    return spec
 
 
 def _identity(alias: Alias, target: Any) -> list[tuple[str, str]]:
@@ -110,12 +145,26 @@ def _identity(alias: Alias, target: Any) -> list[tuple[str, str]]:
     return []
 
 
+def _category(alias: Alias) -> list[tuple[str, str]]:
+    # At run time an unusable category falls back to the default with one diagnostic, so
+    # nothing but check tells that the configured one never applies.
+    if alias.category is None:
+        return []
+    try:
+        _policy.resolve_category(alias.category)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken category is what check reports
+        message = f"category {alias.category!r} cannot be used: {_describe(exc)}"
+        return [("category", message)]
+    return []
+
+
 def audit(alias: Alias) -> list[tuple[str, str]]:
     """Every problem of one alias (none when it is sound)."""
     problems: list[tuple[str, str]] = []
     removed = _policy.removal(alias)
     if removed is not None:
         problems.append(("overdue", f"{_policy.display(alias.legacy)} {removed}: delete the alias"))
+    problems.extend(_category(alias))
     if alias.kind == "module":
         file = shadowed_file(alias.legacy)
         if file is not None:

@@ -12,6 +12,7 @@ from ._config import load_config
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from ._alias import Alias
@@ -89,6 +90,23 @@ class CheckReport:
         return "\n".join(lines) + "\n"
 
 
+def _audited(
+    alias: Alias, audit: Callable[[Alias], list[tuple[str, str]]]
+) -> list[tuple[str, str]]:
+    # Whatever goes wrong while one alias is checked is that alias's problem, never a traceback
+    # that hides the verdict on every other alias (KeyboardInterrupt still stops the check).
+    try:
+        return audit(alias)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" (at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno})"
+        return [("audit-error", f"checking it failed: {type(exc).__name__}: {exc}{where}")]
+
+
 def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
     """Audit every configured alias: the canonical path imports, the legacy path yields the
     identical object, no second implementation or stale module file remains, the removal is not
@@ -96,7 +114,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
 
     This installs compatshim with that configuration in the current process, imports the
     project's modules (with the configuration's directory on ``sys.path``) and silences the
-    warnings while it checks.
+    warnings while it checks. It records no telemetry: what it probes is not adoption.
 
     :raises ConfigError: if the configuration is invalid.
     """
@@ -108,7 +126,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
     config = load_config(pyproject)
     if config.root not in sys.path:
         sys.path.insert(0, config.root)
-    _install.install(pyproject if pyproject is not None else config.path)
+    _install.install(pyproject if pyproject is not None else config.path, telemetry=False)
     previous = _policy.get_override()
     _policy.set_override("ignore")
     try:
@@ -116,7 +134,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
         # it goes to stderr, so that ``--format json`` stays one JSON document on stdout.
         with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
             warnings.simplefilter("ignore")
-            results = [AliasCheck(alias, audit(alias)) for alias in config.table]
+            results = [AliasCheck(alias, _audited(alias, audit)) for alias in config.table]
     finally:
         _policy.set_override(previous)
     return CheckReport(config.path, results)

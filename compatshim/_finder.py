@@ -23,6 +23,7 @@ from . import _frames
 from . import _hooks
 from . import _proxy
 from . import _sites
+from . import _spec
 from ._errors import ConfigError
 
 
@@ -126,7 +127,7 @@ class AliasFinder:
                 return self._virtual_spec(table, fullname) if names else None
             origin = getattr(cspec, "origin", None)
             is_package = cspec is None or cspec.submodule_search_locations is not None
-        return _proxy.LegacySpec(
+        return _spec.LegacySpec(
             fullname,
             self,
             alias=alias,
@@ -137,7 +138,7 @@ class AliasFinder:
 
     def _virtual_spec(self, table: AliasTable, fullname: str) -> ModuleSpec:
         # Nothing on disk: a virtual module that serves the moved names declared on it.
-        return _proxy.LegacySpec(
+        return _spec.LegacySpec(
             fullname,
             self,
             alias=None,
@@ -173,7 +174,7 @@ class AliasFinder:
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         """Create the legacy module (the canonical module itself for ``strategy = "direct"``)."""
-        assert isinstance(spec, _proxy.LegacySpec)
+        assert isinstance(spec, _spec.LegacySpec)
         alias, canonical = spec.compatshim_alias, spec.compatshim_canonical
         names = self._table_of().names(spec.name)
         if alias is not None and canonical is not None and alias.strategy == "direct":
@@ -186,7 +187,7 @@ class AliasFinder:
     def exec_module(self, module: ModuleType) -> None:
         """Bind the legacy module to its canonical module and report the import."""
         spec = module.__spec__
-        assert isinstance(spec, _proxy.LegacySpec)
+        assert isinstance(spec, _spec.LegacySpec)
         name, alias, canonical = spec.name, spec.compatshim_alias, spec.compatshim_canonical
         if alias is None or canonical is None:
             self.created[name] = module  # a virtual module: importing it is not a use
@@ -209,8 +210,29 @@ class AliasFinder:
         else:
             # strategy = "direct": the import system stamped our spec on the canonical module.
             module.__spec__ = spec.compatshim_saved  # type: ignore[attr-defined]
-        _sites.use(alias, name, canonical, _frames.frame_at(1), importing=name, strict=True)
+        # Imported for a read, the read reports the use: the load only applies the policy (a
+        # load that fails under "error" leaves nothing in sys.modules, as for any import).
+        quiet = _sites.is_quiet(name)
+        _sites.use(
+            alias,
+            name,
+            canonical,
+            _frames.frame_at(1),
+            importing=name,
+            strict=True,
+            count=not quiet,
+            warn=not quiet,
+        )
         self.created[name] = module
+        parent_name, _, child = name.rpartition(".")
+        parent = sys.modules.get(parent_name) if parent_name else None
+        if (
+            parent is not None
+            and not isinstance(parent, _proxy.LegacyModule)
+            and isinstance(module, _proxy.LegacyModule)
+            and _spec.is_initializing(spec)  # loaded by the import system, which binds it next
+        ):
+            _hooks.expect_binding(parent, child, module)
 
     def _import_canonical(self, legacy: str, canonical: str) -> ModuleType:
         try:

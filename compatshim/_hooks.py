@@ -6,15 +6,24 @@ moved (``"pkg.ws:WebSocketManager" = "core.ws:WebSocketManager"``), compatshim a
 (``import pkg; pkg.old_sub.Name``), and defers everything else to the ``__getattr__`` the module
 already defined, if any. Names the module still defines itself are never touched: its own code
 may rely on them (``compatshim check`` reports them as a second implementation).
+
+A legacy submodule is never bound in the real package's namespace, where reading it would be a
+plain dictionary lookup nobody sees: every ``pkg.old_sub`` and ``from pkg import old_sub`` goes
+through the hook, and counts as a use. The import system binds a submodule on its package right
+after loading it (``setattr(package, "old_sub", module)``); for that one moment the package's
+class becomes :class:`_BindingGuard`, which lets that binding pass by and then steps aside, so
+the reads of the package's own names stay plain dictionary lookups.
 """
 
 from __future__ import annotations
 
 import sys
+from types import ModuleType
 
 from . import _cells
 from . import _diagnostics
 from . import _frames
+from . import _proxy
 from . import _sites
 from ._errors import LegacyPathError
 from ._locks import ForkSafeLock
@@ -23,16 +32,23 @@ from ._locks import ForkSafeLock
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import ModuleType
+    from types import FrameType
     from typing import Any
 
     from ._table import AliasTable
 
-__all__ = ["ModuleHook", "add_hook", "remove_hooks"]
+__all__ = ["ModuleHook", "add_hook", "expect_binding", "hook_of", "remove_hooks"]
 
+_getframe = sys._getframe
+_modules_get = sys.modules.get
+_module_setattr = ModuleType.__setattr__
 _lock = ForkSafeLock()
+_binding_lock = ForkSafeLock()  # a setattr under _lock may reach _binding_expected
 # module name -> (module, hook) for every hook installed, so uninstall can take them away.
 _installed: dict[str, tuple[ModuleType, ModuleHook]] = {}
+# Real packages the import system is about to bind a legacy child on: package -> the
+# (attribute, full name) of each binding expected.
+_expected: dict[ModuleType, list[tuple[str, str]]] = {}
 
 
 class ModuleHook:
@@ -49,36 +65,64 @@ class ModuleHook:
         self.module_name = module_name
         self.previous = previous
         self.table_of = table_of
-        self.cells: dict[object, object] = _cells.register({})
+        # Per site: a moved name's counter, or a legacy child's (counter, full name).
+        self.cells: dict[object, Any] = _cells.register({})
 
     def __call__(self, name: str) -> Any:
+        # A legacy child read at a site seen before: count it and hand it out.
+        try:
+            frame = _getframe(1)
+        except ValueError:  # read from C code with no Python frame above
+            return self._lookup(name, None)
+        entry = self.cells.get((id(frame.f_code), frame.f_lasti, name))
+        if entry is not None:
+            module = _modules_get(entry[1])
+            if module is not None:
+                next(entry[0])
+                return module
+        return self._lookup(name, frame)
+
+    def _lookup(self, name: str, frame: FrameType | None) -> Any:
         table = self.table_of()
         alias = table.names(self.module_name).get(name)
-        frame = _frames.frame_at(1)
         if alias is not None:
             return _sites.use_name(alias, frame, self.cells)
         child = f"{self.module_name}.{name}"
-        if (
-            name in table.children(self.module_name)
-            and table.resolve_module(child) is not None
-            and not _is_probe(frame)
-        ):
-            # A legacy module below this real package, reached as an attribute without an
-            # import statement (as when the package used to import it itself).
-            return _import_child(child)
+        if name in table.children(self.module_name) and table.resolve_module(child) is not None:
+            # A legacy module below this real package.
+            found = self._child(name, child, frame)
+            if found is not None:
+                return found
         if self.previous is not None:
             return self.previous(name)
         raise AttributeError(f"module {self.module_name!r} has no attribute {name!r}")
+
+    def _child(self, name: str, child: str, frame: FrameType | None) -> ModuleType | None:
+        module = _modules_get(child)
+        fromlist = frame is not None and frame.f_code is _frames.HANDLE_FROMLIST
+        if module is None:
+            if _is_probe(frame) and not fromlist:
+                return None  # introspection never imports a legacy submodule
+            # Not imported yet: import it, as the package did when it imported it itself (and
+            # as ``from pkg import sub`` would right after its hasattr() probe).
+            module = _import_child(child)
+        if fromlist or frame is None:
+            return module  # the statement's own read follows the probe, and counts
+        served = _proxy.served_alias(module)
+        if served is not None:
+            counter = _sites.count_use(served[0], child, served[1], frame)[1]
+            if counter is not None:
+                key = (id(frame.f_code), frame.f_lasti, name)
+                _cells.remember(self.cells, frame, key, (counter, child))
+        return module
 
     def __repr__(self) -> str:
         return f"<compatshim hook for {self.module_name!r}>"
 
 
-def _import_child(name: str) -> Any:
-    import importlib
-
+def _import_child(name: str) -> ModuleType:
     try:
-        return importlib.import_module(name)
+        return _sites.import_quietly(name)
     except LegacyPathError:
         raise  # a policy the user configured
     except ImportError as exc:
@@ -87,22 +131,72 @@ def _import_child(name: str) -> Any:
 
 
 def _is_probe(frame: Any) -> bool:
-    # hasattr() from ``from pkg import sub`` or from introspection must not import anything:
-    # the import system imports ``pkg.sub`` itself right after, and inspect only looks.
+    # hasattr() from introspection must not import anything: inspect only looks.
     if frame is None or frame.f_code is _frames.HANDLE_FROMLIST:
         return True
     return _frames.walk(frame)[1]
 
 
+class _BindingGuard(ModuleType):
+    """The class of a real package while the import system binds a legacy child on it."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not _binding_expected(self, name, value):
+            _module_setattr(self, name, value)
+
+
+def expect_binding(package: ModuleType, name: str, module: ModuleType) -> None:
+    """Keep legacy module ``module`` out of the namespace of real ``package``, where the import
+    system is about to bind it as ``name``: the package's hook serves it instead."""
+    if hook_of(package) is None or name in package.__dict__:
+        return  # no hook to serve it, or the package's own attribute of that name: bind it
+    with _binding_lock:
+        if type(package) is ModuleType:
+            package.__class__ = _BindingGuard
+        elif type(package) is not _BindingGuard:
+            return  # the package's own module class: leave it alone (the child is bound)
+        _expected.setdefault(package, []).append((name, f"{package.__name__}.{name}"))
+
+
+def _binding_expected(package: ModuleType, name: str, value: Any) -> bool:
+    # Whether this setattr is the expected binding (then it is dropped, and the package gets
+    # its own class back once no binding is pending).
+    with _binding_lock:
+        pending = _expected.get(package)
+        if not pending:
+            return False
+        for entry in pending:
+            if entry[0] == name and _modules_get(entry[1]) is value:
+                pending.remove(entry)
+                break
+        else:
+            return False
+        if not pending:
+            del _expected[package]
+            if type(package) is _BindingGuard:
+                _module_setattr(package, "__class__", ModuleType)
+    return True
+
+
+def hook_of(module: ModuleType) -> ModuleHook | None:
+    """The hook compatshim installed on ``module``, if any."""
+    # Installed as the bound method: calls from the interpreter dispatch faster than through
+    # an instance's __call__ (the hook runs at every read of a legacy child of a real package).
+    hook = getattr(module.__dict__.get("__getattr__"), "__self__", None)
+    return hook if isinstance(hook, ModuleHook) else None
+
+
 def add_hook(module: ModuleType, table_of: Callable[[], AliasTable]) -> None:
     """Give real module ``module`` compatshim's ``__getattr__`` (idempotent)."""
     name = module.__name__
-    existing = module.__dict__.get("__getattr__")
-    if isinstance(existing, ModuleHook):
+    if hook_of(module) is not None:
         return
+    existing = module.__dict__.get("__getattr__")
     hook = ModuleHook(name, existing, table_of)
     with _lock:
-        module.__getattr__ = hook  # type: ignore[method-assign]
+        module.__getattr__ = hook.__call__  # type: ignore[method-assign]
         _installed[name] = (module, hook)
     own = module.__dict__
     for attr, alias in table_of().names(name).items():
@@ -129,8 +223,14 @@ def remove_hooks() -> None:
     with _lock:
         installed = list(_installed.values())
         _installed.clear()
+    with _binding_lock:
+        guarded = list(_expected)
+        _expected.clear()
+        for package in guarded:
+            if type(package) is _BindingGuard:
+                _module_setattr(package, "__class__", ModuleType)
     for module, hook in installed:
-        if module.__dict__.get("__getattr__") is hook:
+        if hook_of(module) is hook:
             if hook.previous is not None:
                 module.__getattr__ = hook.previous  # type: ignore[method-assign]
             else:

@@ -147,7 +147,9 @@ def _hook_imported_modules() -> None:
             _hooks.add_hook(module, _runtime.table_of)
 
 
-def install(pyproject: str | os.PathLike[str] | None = None) -> Installation:
+def install(
+    pyproject: str | os.PathLike[str] | None = None, *, telemetry: bool = True
+) -> Installation:
     """Load the configuration and put compatshim's finder first on ``sys.meta_path``.
 
     Calling it again with the same configuration changes nothing and returns the same object; a
@@ -155,6 +157,8 @@ def install(pyproject: str | os.PathLike[str] | None = None) -> Installation:
     ``COMPATSHIM_POLICY`` forces one policy on every alias.
 
     :param pyproject: the ``pyproject.toml`` to read (see :func:`load_config` for the default).
+    :param telemetry: ``False`` leaves the recorder alone (``compatshim check``: its probes and
+        the imports it makes are not adoption data).
     :returns: a description of what is installed.
     :raises ConfigError: if the configuration or ``COMPATSHIM_POLICY`` is invalid.
     """
@@ -170,8 +174,9 @@ def install(pyproject: str | os.PathLike[str] | None = None) -> Installation:
         _set_source(key, config.table)
         _policy.set_override(override)
         installation = _runtime.installation = Installation(config)
-    persist = config.path is not None and config.telemetry and not telemetry_disabled_by_env()
-    recorder.start(config.data_file if persist else None, config.root)
+    if telemetry:
+        persist = config.path is not None and config.telemetry and not telemetry_disabled_by_env()
+        recorder.start(config.data_file if persist else None, config.root)
     _hook_imported_modules()
     return installation
 

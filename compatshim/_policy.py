@@ -193,6 +193,24 @@ def check_category(spec: str) -> str | None:
     return f"{spec!r} is not a builtin Warning subclass; write 'package.module:Name' for others"
 
 
+def resolve_category(spec: str) -> type[Warning]:
+    """The warning class ``spec`` names (a builtin name or ``"package.module:Name"``).
+
+    :raises Exception: what importing or reading it raises; ``TypeError`` if it is no
+        ``Warning`` subclass.
+    """
+    if ":" in spec:
+        import importlib
+
+        module, _, name = spec.partition(":")
+        found = getattr(importlib.import_module(module), name)
+    else:
+        found = getattr(builtins, spec)
+    if not (isinstance(found, type) and issubclass(found, Warning)):
+        raise TypeError(f"{found!r} is not a Warning subclass")
+    return found
+
+
 def warning_category(alias: Alias) -> type[Warning]:
     """The category of the warning for ``alias``; an unusable one falls back to the default once."""
     spec = alias.category
@@ -201,17 +219,7 @@ def warning_category(alias: Alias) -> type[Warning]:
         return category
     category = CompatshimDeprecationWarning
     try:
-        if spec is not None and ":" in spec:
-            import importlib
-
-            module, _, name = spec.partition(":")
-            found = getattr(importlib.import_module(module), name)
-        else:
-            found = getattr(builtins, str(spec))
-        if isinstance(found, type) and issubclass(found, Warning):
-            category = found
-        else:
-            raise TypeError(f"{found!r} is not a Warning subclass")
+        category = resolve_category(str(spec))
     except Exception as exc:  # noqa: BLE001 - a bad category must not break the import
         _diagnostics.report_once(
             "bad-category",

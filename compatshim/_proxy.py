@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import sys
 import types
-from importlib.machinery import ModuleSpec
 
 from . import _cells
 from . import _frames
 from . import _sites
-from ._telemetry import recorder
 
 
 TYPE_CHECKING = False
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
 
     from ._alias import Alias
 
-__all__ = ["LegacyModule", "LegacySpec", "canonical_of", "new_module"]
+__all__ = ["LegacyModule", "canonical_of", "follow", "new_module"]
 
 _getframe = sys._getframe
 # Bound once: the import system itself always uses this dict, even if sys.modules is rebound.
@@ -39,51 +37,11 @@ _module_delattr = types.ModuleType.__delattr__
 _ModuleType = types.ModuleType
 
 # What the import system sets on every module: it describes the legacy module, not the canonical.
-_IMPORT_ATTRS = frozenset(
-    {"__name__", "__spec__", "__loader__", "__package__", "__path__", "__file__", "__cached__"}
-)
+# ``__file__`` and ``__cached__`` are the canonical module's: its code (and the data files next to
+# it) is where the legacy path leads, so they are read from it like every other attribute.
+_IMPORT_ATTRS = frozenset({"__name__", "__spec__", "__loader__", "__package__", "__path__"})
 _SET_LOCALLY = _IMPORT_ATTRS | {"__class__"}
 _LOCAL, _DICT, _CHILD, _NAME, _ALL = range(5)
-
-
-class LegacySpec(ModuleSpec):
-    """The spec of a legacy module.
-
-    Besides the usual fields it knows the alias it serves, and it notices when the import system
-    serves the module from ``sys.modules`` (an ``import old.mod`` after the first one, where no
-    finder is asked): that is the only moment the import system looks at ``_initializing``.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        loader: Any,
-        *,
-        alias: Alias | None,
-        canonical: str | None,
-        origin: str | None = None,
-        is_package: bool = False,
-    ) -> None:
-        super().__init__(name, loader, origin=origin, is_package=is_package)
-        #: The module alias covering this legacy module (``None`` for a virtual module).
-        self.compatshim_alias = alias
-        #: The canonical module name (``None`` for a virtual module).
-        self.compatshim_canonical = canonical
-
-    @property
-    def _initializing(self) -> bool:
-        value: bool = self.__dict__.get("_compatshim_initializing", False)
-        alias, canonical = self.compatshim_alias, self.compatshim_canonical
-        if alias is not None and canonical is not None:
-            frame = _frames.frame_at(1)
-            if frame is not None and not _frames.is_import_system(frame):
-                _reimport_if_gone(self.name, canonical)
-                _sites.use(alias, self.name, canonical, frame, importing=self.name)
-        return value
-
-    @_initializing.setter
-    def _initializing(self, value: bool) -> None:
-        self.__dict__["_compatshim_initializing"] = value
 
 
 class _State:
@@ -126,6 +84,7 @@ class _State:
         if not cname:
             # A virtual module holds exactly its moved names: a star import binds them all.
             self.special["__all__"] = _ALL
+            self.special["__doc__"] = _LOCAL  # nothing to forward it to
         # The sites already handled, keyed by (id(code), offset of the instruction): an id stays
         # unique because _sites keeps every such code object alive.
         self.cells: dict[object, object] = _cells.register({})
@@ -139,20 +98,37 @@ class LegacyModule(types.ModuleType):
     # The hot path of legacy code: keep it to a handful of dict lookups and one frame peek.
     def __getattribute__(self, name: str) -> Any:
         st = _state_of(self)
-        if name in st.special:
-            moved = st.moved.get(name)
-            if moved is not None:
+        if name in st.special:  # an operator, not a method call: the general path stays lean
+            kind = st.special[name]
+            if kind == _LOCAL:  # what the import system and introspection read most
+                return _object_getattribute(self, name)
+            if kind == _NAME:
                 # A moved name at a site seen before: count it and read the canonical module.
+                moved = st.moved.get(name)
+                if moved is not None:
+                    try:
+                        frame = _getframe(1)
+                        counter = st.cells[(id(frame.f_code), frame.f_lasti, moved[0])]
+                        value = getattr(_modules[moved[1]], moved[2])
+                    except (KeyError, ValueError, AttributeError):
+                        pass  # the general route explains a missing canonical object
+                    else:
+                        next(counter)  # type: ignore[call-overload]
+                        return value
+            elif kind == _CHILD:
+                # A child module (``old.pkg`` read from ``old``) is a use of its own path: count
+                # it like any other read, so that ``from old import pkg`` is seen every time.
+                child = st.children[name]
                 try:
                     frame = _getframe(1)
-                    counter = st.cells[(id(frame.f_code), frame.f_lasti, moved[0])]
-                    value = getattr(_modules[moved[1]], moved[2])
-                except (KeyError, ValueError, AttributeError):
-                    pass  # the general route explains a missing canonical object
-                else:
-                    next(counter)  # type: ignore[call-overload]
-                    return value
-            return _special(self, st, name)
+                except ValueError:
+                    return child
+                try:
+                    next(st.cells[(id(frame.f_code), frame.f_lasti, name)])  # type: ignore[call-overload]
+                except KeyError:
+                    return _first_child_use(st, name, child, frame)
+                return child
+            return _special(self, st, name, kind)
         try:
             value = st.namespace[name]
             if _modules[st.cname] is not st.target:
@@ -213,9 +189,17 @@ class LegacyModule(types.ModuleType):
             delattr(target, name)
 
     def __dir__(self) -> list[str]:
+        # Exactly the names an attribute read finds: the canonical module's, except those the
+        # import system sets on every module, which the legacy module owns (listed when it has
+        # them), plus its children and moved names.
         st = _state_of(self)
+        own = _own_dict(self)
         target = _modules_get(st.cname) or st.target
-        names = set(dir(target)) if target is not None else set(_own_dict(self))
+        if target is not None:
+            names = set(dir(target)) - _IMPORT_ATTRS
+        else:
+            names = {name for name in own if st.special.get(name) == _LOCAL}
+        names.update(name for name in _IMPORT_ATTRS if name in own)
         names.update(st.children)
         names.update(st.names)
         return sorted(names)
@@ -269,6 +253,16 @@ def make_virtual(module: LegacyModule) -> None:
     st = _state_of(module)
     st.alias, st.cname, st.target, st.namespace = None, "", None, {}
     st.special["__all__"] = _ALL
+    st.special["__doc__"] = _LOCAL  # nothing to forward it to
+
+
+def served_alias(module: object) -> tuple[Alias, str] | None:
+    """``(alias, canonical module name)`` of legacy module ``module``, whose reads are uses;
+    ``None`` if it is no legacy module or a virtual one (whose uses are its moved names)."""
+    if not isinstance(module, LegacyModule):
+        return None
+    st = _state_of(module)
+    return (st.alias, st.cname) if st.alias is not None else None
 
 
 def is_bound(module: LegacyModule) -> bool:
@@ -305,23 +299,8 @@ def _lookup(st: _State, name: str) -> Any:
         raise _missing(st, name) from None
 
 
-def _reimport_if_gone(legacy: str, canonical: str) -> None:
-    # ``import old.mod`` served from sys.modules must behave like ``import new.mod``: if the
-    # canonical module left sys.modules (its import failed after it had imported old.mod, or a
-    # test removed it), import it again, and follow the new module.
-    module = _modules_get(legacy)
-    if not isinstance(module, LegacyModule) or canonical in _modules:
-        return
-    import importlib
-
-    try:
-        target = importlib.import_module(canonical)
-    except BaseException:
-        # It cannot be imported any more, so neither can its legacy path: the next import
-        # statement goes through the finder again (Python 3.12 and older swallow this error).
-        if _modules_get(legacy) is module:
-            del _modules[legacy]
-        raise
+def follow(module: LegacyModule, target: types.ModuleType) -> None:
+    """Forward ``module`` to ``target`` from now on (its canonical module was imported again)."""
     _follow(_state_of(module), target)
 
 
@@ -331,12 +310,9 @@ def _follow(st: _State, target: types.ModuleType) -> None:
     st.namespace = target.__dict__ if type(target) is _ModuleType else {}
 
 
-def _special(self: LegacyModule, st: _State, name: str) -> Any:
-    kind = st.special[name]
+def _special(self: LegacyModule, st: _State, name: str, kind: int) -> Any:
     if kind == _LOCAL:
         return _object_getattribute(self, name)
-    if kind == _CHILD:
-        return st.children[name]
     if kind == _DICT:
         target = _modules_get(st.cname) or st.target
         return _own_dict(self) if target is None else target.__dict__
@@ -372,21 +348,28 @@ def _first_use(st: _State, name: str, value: Any, frame: types.FrameType) -> Any
         and not _frames.walk(frame)[1]
     ):
         # A canonical submodule reached through the legacy package: hand out its legacy module
-        # (importing it is a use, never done for introspection), so what follows is seen too.
-        import importlib
-
-        child = importlib.import_module(f"{st.legacy}.{name}")
+        # (never imported for introspection), so what follows is seen too. The read of the
+        # child is the use, reported here and at each later read.
+        child = _sites.import_quietly(f"{st.legacy}.{name}")
         st.children[name] = child
         st.special[name] = _CHILD
-        return child
+        return _first_child_use(st, name, child, frame)
     alias = st.alias
     if alias is None:
         return value
-    site = _sites.use(alias, st.legacy, st.cname, frame, count=False)
-    if site is frame:
-        counter = recorder.cell(alias, st.legacy, frame)
+    counter = _sites.count_use(alias, st.legacy, st.cname, frame)[1]
+    if counter is not None:
         _cells.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti), counter)
-        next(counter)
-    elif site is not None:
-        recorder.hit(alias, st.legacy, site)
     return value
+
+
+def _first_child_use(st: _State, name: str, child: Any, frame: types.FrameType) -> Any:
+    if frame.f_code is _frames.HANDLE_FROMLIST:
+        return child  # the import system's hasattr probe before ``from old import pkg``
+    served = served_alias(child)
+    if served is None:
+        return child  # strategy = "direct" (only its first import is seen), or a virtual module
+    counter = _sites.count_use(served[0], _state_of(child).legacy, served[1], frame)[1]
+    if counter is not None:
+        _cells.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti, name), counter)
+    return child

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from _thread import _local
 
 from . import _cells
 from . import _diagnostics
@@ -23,11 +24,22 @@ from ._telemetry import recorder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import itertools
     from types import FrameType
+    from types import ModuleType
 
     from ._alias import Alias
 
-__all__ = ["forget_all", "reset_warnings", "resolve_object", "use", "use_name"]
+__all__ = [
+    "count_use",
+    "forget_all",
+    "import_quietly",
+    "is_quiet",
+    "reset_warnings",
+    "resolve_object",
+    "use",
+    "use_name",
+]
 
 _lock = ForkSafeLock(reentrant=True)
 # (filename, line) -> the (alias, legacy path) pairs already warned about at that line.
@@ -60,6 +72,7 @@ def use(
     importing: str | None = None,
     strict: bool = False,
     count: bool = True,
+    warn: bool = True,
 ) -> FrameType | None:
     """Handle one use of ``legacy`` (covered by ``alias``) seen from ``frame`` outward.
 
@@ -67,6 +80,7 @@ def use(
         as the parent of the module the statement asked for is not reported.
     :param strict: apply ``error`` policies and removals even to probes (module loading does).
     :param count: record the hit here; the attribute paths count through a cached cell instead.
+    :param warn: warn here (``False``: only raise, as the policy says; the caller reports).
     :returns: the frame the use was attributed to, or ``None`` if it is not a use (introspection,
         or a parent loaded on the way to the module the statement asked for).
     :raises LegacyPathError: if the alias is removed or its policy is ``error``.
@@ -96,9 +110,56 @@ def use(
         return None
     if count:
         recorder.hit(alias, legacy, site, importing=importing is not None)
-    if action == "warn":
+    if action == "warn" and warn:
         _warn(alias, legacy, canonical, site)
     return site
+
+
+def count_use(
+    alias: Alias, legacy: str, canonical: str, frame: FrameType
+) -> tuple[FrameType | None, itertools.count[int] | None]:
+    """Handle a use of ``legacy`` read by the code at ``frame`` and count it once.
+
+    :returns: the site the use was attributed to (``None`` for introspection), and the counter
+        the next use by the same instruction increments, to be cached by the caller; ``None``
+        when the use belongs to a frame further out (nothing may be cached for this frame then).
+    :raises LegacyPathError: if the alias is removed or its policy is ``error``.
+    """
+    site = use(alias, legacy, canonical, frame, count=False)
+    if site is frame:
+        counter = recorder.cell(alias, legacy, frame)
+        next(counter)
+        return site, counter
+    if site is not None:
+        recorder.hit(alias, legacy, site)
+    return site, None
+
+
+# The legacy module this thread imports on behalf of an attribute read (see import_quietly).
+_quiet = _local()
+
+
+def import_quietly(name: str) -> ModuleType:
+    """Import legacy module ``name`` for an attribute read that reports the use itself.
+
+    ``pkg.old`` or ``from pkg import old`` reads the child ``old`` of a package; when the child is
+    not imported yet, compatshim imports it. The read is the use, counted at its own instruction
+    every time it runs; the import must not count a second use at a neighbouring instruction of
+    the same line (only the first instruction of a line counts, so the read would never count).
+    """
+    import importlib
+
+    previous = getattr(_quiet, "name", None)
+    _quiet.name = name
+    try:
+        return importlib.import_module(name)
+    finally:
+        _quiet.name = previous
+
+
+def is_quiet(name: str) -> bool:
+    """Whether this thread imports ``name`` for a read that reports the use itself."""
+    return getattr(_quiet, "name", None) == name
 
 
 def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType) -> None:
@@ -175,14 +236,10 @@ def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object])
         # ``from mod import Name`` probes with hasattr first; only its own lookup is a use.
         return _get(alias)
     value = _get(alias)  # a name whose canonical object is missing is not used, just missing
-    site = use(alias, alias.legacy, alias.canonical, frame, count=False)
-    if site is frame:
-        counter = recorder.cell(alias, alias.legacy, frame)
+    site, counter = count_use(alias, alias.legacy, alias.canonical, frame)
+    if counter is not None:
         _cells.remember(cells, frame, key, counter)
-        next(counter)
-    elif site is not None:
-        recorder.hit(alias, alias.legacy, site)
-    elif _policy.removal(alias) is not None:
+    elif site is None and _policy.removal(alias) is not None:
         # Introspection of a removed name: it is simply not there any more.
         raise AttributeError(f"{_policy.display(alias.legacy)} was removed")
     return value

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -223,3 +225,173 @@ def test_targets_that_print_or_exit_at_import_are_problems_not_crashes(audited: 
     kinds = {a["legacy"]: a["kinds"] for a in report["aliases"]}
     assert kinds == {"old_noisy": [], "old_quits": ["target"]}
     assert "hello from noisy" in result.stderr
+
+
+# -- check leaves telemetry alone -----------------------------------------------------------------
+
+
+@pytest.fixture
+def recording(project: Project) -> Project:
+    """Telemetry on (the default); a canonical module that itself uses a legacy path."""
+    project.write(CANON).write(
+        {"other/__init__.py": "Y = 2\n", "canon/uses.py": "import old_other\nZ = old_other.Y\n"}
+    )
+    return project.config(
+        """
+        [tool.compatshim.aliases]
+        "old" = "canon"
+        "old_other" = "other"
+        "old_uses" = "canon.uses"
+        "old.pkg:Renamed" = "canon.pkg:Thing"
+        """
+    )
+
+
+def test_check_writes_no_telemetry(recording: Project) -> None:
+    """Neither ``python -m compatshim check`` nor the console script records its probes (or the
+    imports it makes) as adoption data: no data file appears."""
+    from pathlib import Path
+
+    commands = [[sys.executable, "-m", "compatshim", "check"]]
+    script = Path(sys.executable).with_name("compatshim")
+    if script.exists():
+        commands.append([str(script), "check"])
+    for command in commands:
+        proc = subprocess.run(
+            command,
+            cwd=recording.root,
+            env=recording.env(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    folder = recording.root / ".compatshim"
+    data = (
+        sorted(p.name for p in folder.iterdir() if p.name.startswith("telemetry"))
+        if folder.exists()
+        else []
+    )
+    assert data == []
+
+
+def test_check_called_by_a_recording_program_counts_nothing_of_its_own(recording: Project) -> None:
+    """Inside a program that records telemetry, check()'s own probes are not uses."""
+    result = recording.run(
+        """
+        import warnings, _probe, compatshim
+        from compatshim._telemetry import recorder
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        report = compatshim.check()
+        _probe.emit({"ok": report.ok, "sites": [site for _, _, site, _ in recorder.summary()]})
+        """
+    )
+    assert result.value["ok"] is True
+    # Only the canonical module's own legacy uses ran; nothing at the call of check().
+    assert result.value["sites"] == ["canon/uses.py:1", "canon/uses.py:2"]
+
+
+# -- old folders left on disk, broken categories, anything unexpected ------------------------------
+
+
+@pytest.mark.parametrize(
+    "leftover",
+    [
+        {"acme/payments/__pycache__/__init__.cpython-311.pyc": "stale"},  # after `git mv`
+        {"acme/payments/__init__.pyi": "X: int\n", "acme/payments/core.pyi": "Y: int\n"},  # stubs
+        {"acme/__init__.py": "", "acme/payments/__pycache__/core.cpython-311.pyc": "stale"},
+    ],
+    ids=["pycache-only", "stubs-only", "package-with-empty-subfolder"],
+)
+def test_old_package_folder_without_init_is_no_crash(
+    project: Project, leftover: dict[str, str]
+) -> None:
+    """A folder left at the legacy path without an ``__init__.py`` is looked through, not
+    imported: check completes (before, the path finder raised KeyError for the parent)."""
+    project.write(
+        {"billing/__init__.py": "", "billing/payments/__init__.py": "X = 1\n", **leftover}
+    )
+    project.config('[tool.compatshim.aliases]\n"acme.payments" = "billing.payments"\n')
+    assert run_check(project) == {"acme.payments": []}
+
+
+def test_stale_module_below_a_namespace_folder_is_a_shadowed_file(project: Project) -> None:
+    """The route to a legacy path runs through namespace folders whose package is not imported."""
+    project.write(
+        {
+            "billing/__init__.py": "",
+            "billing/payments/__init__.py": "",
+            "billing/payments/core.py": "X = 1\n",
+            "acme/payments/core.py": "X = 'the old copy'\n",  # acme/ and acme/payments/: no init
+        }
+    )
+    project.config('[tool.compatshim.aliases]\n"acme.payments.core" = "billing.payments.core"\n')
+    problems = run_check(project)["acme.payments.core"]
+    assert [p["kind"] for p in problems] == ["shadowed-file"]
+    assert problems[0]["message"].startswith("acme/payments/core.py is at the legacy path")
+
+
+def test_category_that_cannot_be_used_is_a_problem(project: Project) -> None:
+    """A category whose module or class is missing, or that is no Warning, fails the alias."""
+    project.write(CANON).write({"mywarnings.py": "class Legacy(DeprecationWarning):\n    pass\n"})
+    project.config(
+        """
+        [tool.compatshim.aliases]
+        "good" = { target = "canon", category = "mywarnings:Legacy" }
+        "builtin" = { target = "canon", category = "FutureWarning" }
+        "no_module" = { target = "canon", category = "nowhere.warnings:Legacy" }
+        "no_class" = { target = "canon", category = "mywarnings:Missing" }
+        "not_warning" = { target = "canon", category = "canon.pkg:Thing" }
+        """
+    )
+    problems = run_check(project)
+    assert {legacy: [p["kind"] for p in found] for legacy, found in problems.items()} == {
+        "good": [],
+        "builtin": [],
+        "no_module": ["category"],
+        "no_class": ["category"],
+        "not_warning": ["category"],
+    }
+    assert problems["no_module"][0]["message"] == (
+        "category 'nowhere.warnings:Legacy' cannot be used: "
+        "ModuleNotFoundError: No module named 'nowhere'"
+    )
+    assert "AttributeError" in problems["no_class"][0]["message"]
+    assert "is not a Warning subclass" in problems["not_warning"][0]["message"]
+
+
+def test_an_unexpected_error_while_checking_is_that_aliases_problem(project: Project) -> None:
+    """An exception nobody foresaw in one alias's audit is reported on that alias; the others
+    are still checked and the output stays one document."""
+    project.write(
+        {
+            "realtime.py": """
+                class Meta(type):
+                    def __getattr__(cls, name):
+                        raise RuntimeError(f"cannot look up {name}")
+
+                class Manager(metaclass=Meta):
+                    pass
+            """,
+            "protocols.py": """
+                from typing import Protocol
+
+                class Api(Protocol):
+                    def send(self) -> None: ...
+            """,
+            "fine.py": "X = 1\n",
+        }
+    )
+    project.config(
+        """
+        [tool.compatshim.aliases]
+        "mgr:Manager" = { target = "realtime:Manager", protocol = "protocols:Api" }
+        "old_fine" = "fine"
+        """
+    )
+    problems = run_check(project)
+    assert [p["kind"] for p in problems["mgr:Manager"]] == ["audit-error"]
+    assert "RuntimeError: cannot look up " in problems["mgr:Manager"][0]["message"]
+    assert problems["old_fine"] == []

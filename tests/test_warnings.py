@@ -132,13 +132,14 @@ def test_introspection_never_warns(canon_project: Project) -> None:
         compatshim.install()
         warnings.simplefilter("ignore")
         import old.pkg.sub
+        import old.pkg as pkg, old.pkg.sub as sub  # reading a legacy child is a use: not below
         with _probe.record() as w:
-            names = dir(old.pkg.sub)
-            members = dict(inspect.getmembers(old.pkg.sub))
-            text = pydoc.render_doc(old.pkg.sub)
+            names = dir(sub)
+            members = dict(inspect.getmembers(sub))
+            text = pydoc.render_doc(sub)
             spec = importlib.util.find_spec("old.pkg.deep.mod")
             spec_again = importlib.util.find_spec("old.pkg.deep.mod")
-            probes = [hasattr(old.pkg, n) for n in ("__path__", "__wrapped__", "__all__", "__file__")]
+            probes = [hasattr(pkg, n) for n in ("__path__", "__wrapped__", "__all__", "__file__")]
         _probe.emit({"warnings": w.simple(), "has_f": "f" in names and "f" in members,
                      "doc": "canon" in text or "old.pkg.sub" in text,
                      "spec": [spec.name, spec_again.name], "probes": probes})
@@ -149,7 +150,8 @@ def test_introspection_never_warns(canon_project: Project) -> None:
         "has_f": True,
         "doc": True,
         "spec": ["old.pkg.deep.mod", "old.pkg.deep.mod"],
-        "probes": [True, False, False, False],
+        # __file__ is the canonical package's (its code and data files are there).
+        "probes": [True, False, False, True],
     }
 
 
@@ -412,3 +414,34 @@ def test_entry_points_blame_the_caller_not_importlib_metadata(project: Project) 
         """
     )
     assert set(map(tuple, result.value)) == {("main.py", 7)}
+
+
+def test_optional_import_probe_in_library_code_takes_the_alias(project: Project) -> None:
+    """``try: from mock import Mock / except ImportError`` takes the alias (warned at the
+    library's line); under ``error`` it gets LegacyPathError, an ImportError, and falls back."""
+    project.write(
+        {
+            "optional_lib.py": """
+                try:
+                    from mock import Mock
+                    SOURCE = "alias"
+                except ImportError as exc:
+                    from unittest.mock import Mock
+                    SOURCE = type(exc).__name__
+            """
+        }
+    ).config(
+        '[tool.compatshim]\ntelemetry = false\n[tool.compatshim.aliases]\n"mock" = "unittest.mock"\n'
+    )
+    script = """
+        import unittest.mock, _probe, compatshim
+        compatshim.install()
+        with _probe.record() as w:
+            import optional_lib
+        _probe.emit({"source": optional_lib.SOURCE, "same": optional_lib.Mock is unittest.mock.Mock,
+                     "warnings": [(x["file"], x["line"]) for x in w.simple()]})
+        """
+    warn = project.run(script).value
+    assert warn == {"source": "alias", "same": True, "warnings": [["optional_lib.py", 2]]}
+    error = project.run(script, env={"COMPATSHIM_POLICY": "error"}).value
+    assert error == {"source": "LegacyPathError", "same": True, "warnings": []}
