@@ -36,6 +36,7 @@ KINDS = {
     "overdue": "the removal is due: the alias itself should be deleted",
     "shadowed-file": "a module file at the legacy path is still on disk, and never imported",
     "protocol": "the canonical object does not satisfy the alias's protocol",
+    "stubs": "a stub generated for the alias is missing or stale (see compatshim stubs)",
 }
 
 _MISSING = object()
@@ -69,7 +70,17 @@ def shadowed_file(legacy: str) -> str | None:
     locations: list[str] | None = None
     spec = None
     for depth in range(1, len(parts) + 1):
-        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[:depth]), locations)
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(".".join(parts[:depth]), locations)
+        except KeyError:
+            # A folder without __init__.py (generated stubs, a left-over __pycache__) below a
+            # package not imported: the path finder wants the parent module; look ourselves.
+            folders = [os.path.join(f, parts[depth - 1]) for f in locations or ()]
+            locations = [f for f in folders if os.path.isdir(f)] or None
+            if locations is None:
+                return None
+            spec = None
+            continue
         if spec is None:
             return None
         locations = list(spec.submodule_search_locations or ()) or None
