@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterable
 
     from ._signatures import Facts
@@ -86,67 +86,89 @@ def origin(node: ast.expr, facts: Facts) -> str | None:
     return ".".join([head, *parts[1:]])
 
 
-class _Qualify(ast.NodeTransformer):
-    """Rewrites an annotation so that each name it uses goes through a module alias."""
+class _Spell:
+    """Spells an annotation as text in which each name goes through a module alias."""
 
     def __init__(self, locator: Locator, facts: Facts, helpers: Helpers, local: set[str]) -> None:
         self.locator, self.facts, self.helpers, self.local = locator, facts, helpers, local
 
-    def _expr(self, text: str) -> ast.expr:
-        return ast.parse(text, mode="eval").body
-
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        name, facts = node.id, self.facts
+    def name(self, name: str) -> str:
+        facts, alias = self.facts, self.helpers.alias
         if name in self.local:
-            return node
+            return name
         binding = facts.first(name)
         if binding is None:
             if name in _BUILTINS and "*" not in facts.bindings:
-                return node
+                return name
             raise Unresolved(f"its signature uses {name}, which {facts.name} does not define")
         if binding.kind == "import":
-            return self._expr(self.helpers.alias(binding.module))
+            return alias(binding.module)
         if binding.kind == "from":
             submodule = f"{binding.module}.{binding.attr}"
             if self.locator.find(submodule) is not None and (
                 self.locator.facts(binding.module).first(binding.attr) is None
             ):
-                return self._expr(self.helpers.alias(submodule))
-            return self._expr(f"{self.helpers.alias(binding.module)}.{binding.attr}")
-        return self._expr(f"{self.helpers.alias(facts.name)}.{name}")
+                return alias(submodule)
+            return f"{alias(binding.module)}.{binding.attr}"
+        return f"{alias(facts.name)}.{name}"
 
-    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
-        parts = _dotted(node)
-        if parts is not None and parts[0] not in self.local:
-            binding = self.facts.first(parts[0])
-            if binding is not None and binding.kind == "import" and binding.module == parts[0]:
+    def __call__(self, node: ast.expr) -> str:
+        if isinstance(node, ast.Name):
+            return self.name(node.id)
+        if isinstance(node, ast.Attribute):
+            parts = _dotted(node)
+            binding = self.facts.first(parts[0]) if parts and parts[0] not in self.local else None
+            if parts and binding is not None and binding.kind == "import":
                 # ``import a.b`` then ``a.b.C``: through the deepest module imported.
                 for depth in range(len(parts) - 1, 0, -1):
                     module = ".".join(parts[:depth])
-                    if module in self.facts.modules:
-                        rest = ".".join(parts[depth:])
-                        return self._expr(f"{self.helpers.alias(module)}.{rest}")
-        return self.generic_visit(node)  # type: ignore[return-value]
+                    if binding.module == parts[0] and module in self.facts.modules:
+                        return ".".join([self.helpers.alias(module), *parts[depth:]])
+            return f"{self(node.value)}.{node.attr}"
+        if isinstance(node, ast.Subscript):
+            what, inner = origin(node.value, self.facts), node.slice
+            if what in _LITERAL:  # its arguments are values, not types
+                spelled = ast.unparse(inner)
+            elif isinstance(inner, ast.Tuple) and inner.elts:
+                items = [self(e) for e in inner.elts[:1]]
+                rest = inner.elts[1:]
+                # Annotated's metadata are values too.
+                items += [ast.unparse(e) if what in _ANNOTATED else self(e) for e in rest]
+                spelled = ", ".join(items)
+            else:
+                spelled = self(inner)
+            return f"{self(node.value)}[{spelled}]"
+        if isinstance(node, ast.Tuple):
+            items = [self(e) for e in node.elts]
+            return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+        if isinstance(node, ast.List):
+            return f"[{', '.join(self(e) for e in node.elts)}]"
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return f"{self(node.left)} | {self(node.right)}"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                inner = ast.parse(node.value.strip(), mode="eval").body
+            except SyntaxError:
+                raise Unresolved(f"its annotation {node.value!r} is not an expression") from None
+            return self(inner)
+        if isinstance(node, ast.Constant):
+            return ast.unparse(node)
+        shown = ast.unparse(node)
+        raise Unresolved(f"its annotation {shown} is not a type expression compatshim can spell")
 
-    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
-        what = origin(node.value, self.facts)
-        node.value = self.visit(node.value)
-        if what in _LITERAL:
-            return node
-        if what in _ANNOTATED and isinstance(node.slice, ast.Tuple) and node.slice.elts:
-            node.slice.elts[0] = self.visit(node.slice.elts[0])
-            return node
-        node.slice = self.visit(node.slice)
-        return node
-
-    def visit_Constant(self, node: ast.Constant) -> ast.expr:
-        if not isinstance(node.value, str):
-            return node
-        try:
-            inner = ast.parse(node.value.strip(), mode="eval").body
-        except SyntaxError:
-            raise Unresolved(f"its annotation {node.value!r} is not an expression") from None
-        return self.visit(inner)  # type: ignore[no-any-return]
+    def parameter(self, param: ast.AST) -> str:
+        """A PEP 695 type parameter."""
+        kind = type(param).__name__
+        name = param.name  # type: ignore[attr-defined]
+        if kind == "ParamSpec":
+            text = f"**{name}"
+        elif kind == "TypeVarTuple":
+            text = f"*{name}"
+        else:
+            bound = getattr(param, "bound", None)
+            text = name if bound is None else f"{name}: {self(bound)}"
+        default = getattr(param, "default_value", None)
+        return text if default is None else f"{text} = {self(default)}"
 
 
 _WIDTH = 79  # flake8's default line length: generated lines stay within it where they can
@@ -208,9 +230,9 @@ def declare(
     return lines
 
 
-def _params(args: ast.arguments) -> list[str]:
+def _params(args: ast.arguments, spell: Callable[[ast.arg], str]) -> list[str]:
     def one(arg: ast.arg, default: bool) -> str:
-        text = ast.unparse(arg)
+        text = spell(arg)
         return text + ((" = ..." if arg.annotation is not None else "=...") if default else "")
 
     positional = [*args.posonlyargs, *args.args]
@@ -221,13 +243,13 @@ def _params(args: ast.arguments) -> list[str]:
         if index == len(args.posonlyargs) - 1:
             parts.append("/")
     if args.vararg is not None:
-        parts.append("*" + ast.unparse(args.vararg))
+        parts.append("*" + spell(args.vararg))
     elif args.kwonlyargs:
         parts.append("*")
     for arg, default in zip(args.kwonlyargs, args.kw_defaults):
         parts.append(one(arg, default is not None))
     if args.kwarg is not None:
-        parts.append("**" + ast.unparse(args.kwarg))
+        parts.append("**" + spell(args.kwarg))
     return parts
 
 
@@ -239,31 +261,21 @@ def _one(
     helpers: Helpers,
     indent: str,
 ) -> str:
-    new = copy.deepcopy(node)
-    params = getattr(new, "type_params", [])
-    qualify = _Qualify(locator, facts, helpers, {p.name for p in params})
-    for param in params:  # bounds and constraints of PEP 695 type parameters
-        for field in ("bound", "default_value"):
-            if getattr(param, field, None) is not None:
-                setattr(param, field, qualify.visit(getattr(param, field)))
-    args = new.args
+    params = getattr(node, "type_params", ())
+    spell = _Spell(locator, facts, helpers, {p.name for p in params})
 
-    def annotation(node: ast.expr) -> ast.expr:
-        node = qualify.visit(node)
+    def annotation(expr: ast.expr) -> str:
+        text = spell(expr)
         # In a real module (indented, in the block) "X | Y" must stay a string for Python 3.9.
-        if indent and any(isinstance(n, ast.BitOr) for n in ast.walk(node)):
-            return ast.Constant(value=ast.unparse(node))
-        return node
+        return repr(text) if indent and " | " in text else text
 
-    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-        if arg is not None:
-            arg.type_comment = None
-            if arg.annotation is not None:
-                arg.annotation = annotation(arg.annotation)
-    returns = "" if new.returns is None else " -> " + ast.unparse(annotation(new.returns))
-    kind = "async def" if isinstance(new, ast.AsyncFunctionDef) else "def"
-    generic = f"[{', '.join(ast.unparse(p) for p in params)}]" if params else ""
-    parts = _params(args)
+    def parameter(arg: ast.arg) -> str:
+        return arg.arg if arg.annotation is None else f"{arg.arg}: {annotation(arg.annotation)}"
+
+    returns = "" if node.returns is None else f" -> {annotation(node.returns)}"
+    kind = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+    generic = f"[{', '.join(spell.parameter(p) for p in params)}]" if params else ""
+    parts = _params(node.args, parameter)
     line = f"{indent}{kind} {name}{generic}({', '.join(parts)}){returns}: ..."
     if len(line) <= _WIDTH or not parts:
         return line

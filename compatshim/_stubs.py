@@ -124,9 +124,10 @@ def _read(path: str) -> bytes | None:
 def _compare(config: Config, planned: list[Planned], result: StubsResult) -> None:
     from ._source import decode
 
+    writer = _stubfiles.Writer(config.root)
     for item in planned:
         try:
-            _stubfiles.check_path(config.root, item.path)
+            writer.check(item.path)
             raw = _read(item.path)
             if item.block:
                 assert raw is not None  # the module was found on disk a moment ago
@@ -191,16 +192,12 @@ def _orphans(config: Config, planned: list[Planned], result: StubsResult) -> Non
 def _apply(config: Config, result: StubsResult) -> None:
     from ._source import encode
 
-    root = config.root
+    writer = _stubfiles.Writer(config.root)
     for change in result.changes:
         if change.new is None:
-            folders, folder = [], os.path.dirname(change.path)
-            while os.path.relpath(folder, root) not in (".", os.pardir) and folder != root:
-                folders.append(folder)
-                folder = os.path.dirname(folder)
-            _stubfiles.remove(root, change.path, folders)
+            writer.remove(change.path)
         else:
-            _stubfiles.write(root, change.path, encode(change.new, *change.encoding))
+            writer.write(change.path, encode(change.new, *change.encoding))
     result.written = True
 
 
