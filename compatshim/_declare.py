@@ -98,7 +98,13 @@ class _Spell:
             return name
         binding = facts.first(name)
         if binding is None:
-            if name in _BUILTINS and "*" not in facts.bindings:
+            for star in facts.bindings.get("*", ()):
+                other = self.locator.facts(star.module)
+                if other.error is not None:
+                    raise Unresolved(f"{star.module}, which {facts.name} star-imports, is unread")
+                if other.star(name):
+                    return f"{alias(star.module)}.{name}"
+            if name in _BUILTINS:
                 return name
             raise Unresolved(f"its signature uses {name}, which {facts.name} does not define")
         if binding.kind == "import":

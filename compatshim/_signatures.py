@@ -78,16 +78,21 @@ class Facts:
         found = self.bindings.get(name)
         return found[0] if found else None
 
+    @property
+    def static_all(self) -> list[str] | None:
+        """``__all__`` when every statement that builds it is a literal list of strings."""
+        return None if self._dynamic_all else self.all
+
     def exports(self) -> list[str]:
         """The names the module offers: ``__all__`` when static; otherwise its public
         definitions and what it imports from its own top-level package (or re-exports
         explicitly as ``x as x``), in order."""
-        if self.all is not None and not self._dynamic_all:
-            return list(dict.fromkeys(self.all))
+        if self.static_all is not None:
+            return list(dict.fromkeys(self.static_all))
         top = self.name.partition(".")[0]
         names = []
         for name, bindings in self.bindings.items():
-            if name.startswith("_"):
+            if name.startswith("_") or name == "*":
                 continue
             if any(
                 b.kind in ("def", "class", "value")
@@ -97,6 +102,12 @@ class Facts:
             ):
                 names.append(name)
         return names
+
+    def star(self, name: str) -> bool:
+        """Whether ``from <this module> import *`` binds ``name``."""
+        if self.static_all is not None:
+            return name in self.static_all
+        return not name.startswith("_") and name in self.bindings
 
     # -- reading --------------------------------------------------------------------------
 
@@ -190,7 +201,6 @@ class Facts:
             module = node.module or ""
         for item in node.names:
             if item.name == "*":
-                self._dynamic_all = self._dynamic_all or self.all is None
                 self._bind("*", Binding("from", item, module=module, attr="*"))
                 continue
             explicit = item.asname == item.name

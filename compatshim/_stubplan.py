@@ -175,8 +175,10 @@ class _Planner:
                     slug="stubs-no-source",
                 )
                 imports.append(f"from {canonical} import *")
+            # Without a static __all__, what a module star-imports from its own package is
+            # part of what it offers (and cannot be listed without reading further).
             top = canonical.partition(".")[0]
-            stars = facts.bindings.get("*", ())
+            stars = facts.bindings.get("*", ()) if facts.static_all is None else ()
             imports.extend(
                 f"from {b.module} import *" for b in stars if b.module.partition(".")[0] == top
             )
@@ -268,7 +270,8 @@ class _Planner:
 
     def _stub_path(self, legacy: str, module: _Module, has_children: bool) -> str:
         canonical = self.reader.find(module.mirror[1]) if module.mirror is not None else None
-        if has_children or (canonical is not None and canonical.package):
+        here = self.project.find(legacy)  # a folder left at the legacy path keeps its files
+        if has_children or any(m is not None and m.package for m in (canonical, here)):
             return os.path.join(self.folder(legacy), "__init__.pyi")
         parent, _, name = legacy.rpartition(".")
         return os.path.join(self.folder(parent) if parent else self.top(legacy), name + ".pyi")

@@ -153,6 +153,47 @@ def test_an_ignored_alias_carries_no_deprecation(project: Project) -> None:
     )
 
 
+def test_a_stub_offers_what_the_canonical_module_offers(project: Project) -> None:
+    """``__all__`` when it is literal; otherwise public definitions, names imported from the
+    module's own package and its star imports from there, but not what it imports from
+    elsewhere nor its private names."""
+    project.write(
+        {
+            "canon/__init__.py": """
+                import json
+                from os import path
+
+                from canon.models import Model
+                from .impl import *
+
+                VERSION = "1"
+                _private = 1
+
+
+                def helper(x: int) -> int:
+                    return x
+            """,
+            "canon/impl.py": "def star() -> None:\n    pass\n",
+            "canon/models.py": "class Model:\n    pass\n",
+            "canon/listed.py": "__all__ = ['a']\n__all__ += ['b']\na = 1\nb = 2\nc = 3\n",
+            "canon/computed.py": "from os import sep\n__all__ = ['a'] + [sep]\na = 1\nc = 2\n",
+        }
+    ).config('[tool.compatshim.aliases]\n"old" = "canon"\n')
+    assert _stubs(project, "--write")[0] == 0
+    package = (project.root / "old/__init__.pyi").read_text()
+    assert "from canon.impl import *\n" in package
+    assert "from canon.models import Model as Model\n" in package
+    assert "from canon import VERSION as VERSION\n" in package
+    assert "def helper(x: int) -> int: ..." in package
+    assert " path" not in package and "json" not in package and "_private" not in package
+    listed = (project.root / "old/listed.pyi").read_text()
+    assert listed.endswith("from canon.listed import a as a\nfrom canon.listed import b as b\n")
+    computed = (project.root / "old/computed.pyi").read_text()
+    assert computed.endswith(
+        "from canon.computed import a as a\nfrom canon.computed import c as c\n"
+    )
+
+
 def test_check_turns_stale_after_a_table_edit_and_a_signature_change(acme: Project) -> None:
     """``--check``: 1 while missing, 0 once written, 1 again after either kind of change."""
     code, out, _ = _stubs(acme, "--check")
