@@ -111,10 +111,17 @@ class Facts:
 
     # -- reading --------------------------------------------------------------------------
 
-    def read(self, text: str) -> None:
+    def read(self, raw: bytes) -> None:
+        """Read the module's source (bytes: the parser applies its encoding declaration)."""
         package = self.located is not None and self.located.package
         base = self.name if package else self.name.rpartition(".")[0]
-        self._walk(ast.parse(_stubfiles.blank_block(text)).body, base)
+        if _stubfiles.has_block(raw):  # a block generated for moved names is no canonical fact
+            from ._source import decode
+
+            source: str | bytes = _stubfiles.blank_block(decode(raw)[0])
+        else:
+            source = raw
+        self._walk(ast.parse(source).body, base)
 
     def _bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -327,10 +334,7 @@ class Locator:
         elif located.path is not None:
             try:
                 with open(located.path, "rb") as file:
-                    raw = file.read()
-                from ._source import decode
-
-                facts.read(decode(raw)[0])
+                    facts.read(file.read())
             except SyntaxError as exc:
                 facts.error = f"{located.path} is not valid Python: {exc.msg} (line {exc.lineno})"
             except (OSError, UnicodeDecodeError, ValueError) as exc:
