@@ -255,7 +255,8 @@ class _Planner:
                 self.refuse(message, keys, slug="stubs-compiled")
             elif real is not None and real.path is not None:
                 if real.path.endswith(".py"):
-                    text = "\n".join(_block(self.body(legacy, module, block=True))) + "\n"
+                    body = self.body(legacy, self._undefined(legacy, module), block=True)
+                    text = "\n".join(_block(body)) + "\n"
                     planned.append(Planned(real.path, text, block=True, aliases=keys))
                 else:
                     message = (
@@ -267,6 +268,19 @@ class _Planner:
                 path = self._stub_path(legacy, module, legacy in packages)
                 planned.append(Planned(path, self._stub(legacy, module), block=False, aliases=keys))
         return planned
+
+    def _undefined(self, legacy: str, module: _Module) -> _Module:
+        # A name the real module still binds itself is what it serves at run time (a second
+        # implementation, which check reports): declaring it again would clash.
+        own = self.project.facts(legacy)
+        kept = _Module()
+        for attr, alias in module.names.items():
+            if own.first(attr) is None:
+                kept.names[attr] = alias
+            else:
+                message = f"{legacy} still defines {attr} itself; its block does not declare it"
+                self.note(message, slug="stubs-defined")
+        return kept
 
     def _stub_path(self, legacy: str, module: _Module, has_children: bool) -> str:
         canonical = self.reader.find(module.mirror[1]) if module.mirror is not None else None

@@ -303,6 +303,19 @@ def test_real_module_keeps_its_mode_encoding_and_newlines(acme: Project) -> None
     assert _changes(acme) == {}
 
 
+def test_a_name_the_real_module_still_defines_is_not_declared_again(acme: Project) -> None:
+    """The module's own definition is what runs (check calls it a fragmentation): the block
+    leaves it out, with a note, instead of declaring the name twice."""
+    helpers = acme.root / "acme/helpers.py"
+    helpers.write_text("class Invoice:\n    pass\n")
+    code, _, err = _stubs(acme, "--write")
+    assert (
+        code == 0 and "acme.helpers still defines Invoice itself" in err and "#stubs-defined" in err
+    )
+    block = helpers.read_text().partition(_stubfiles.BEGIN)[2]
+    assert "Invoice" not in block and "def fmt(" in block
+
+
 def test_a_block_without_its_end_is_left_alone(acme: Project) -> None:
     """A block someone cut short is not guessed at: refused, the module untouched."""
     helpers = acme.root / "acme/helpers.py"
