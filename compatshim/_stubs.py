@@ -121,6 +121,13 @@ def _read(path: str) -> bytes | None:
         return None
 
 
+def _splice(path: str, text: str, block: str | None) -> str:
+    try:
+        return _stubfiles.splice_block(text, block)
+    except CompatshimError as exc:  # a block cut short: name the module
+        raise CompatshimError(f"{_stubfiles.shown(path)}: {exc}", slug=exc.slug) from None
+
+
 def _compare(config: Config, planned: list[Planned], result: StubsResult) -> None:
     from ._source import decode
 
@@ -130,9 +137,10 @@ def _compare(config: Config, planned: list[Planned], result: StubsResult) -> Non
             writer.check(item.path)
             raw = _read(item.path)
             if item.block:
-                assert raw is not None  # the module was found on disk a moment ago
+                if raw is None:  # found on disk a moment ago
+                    raise FileNotFoundError(f"{_stubfiles.shown(item.path)} is gone")
                 text, encoding, bom = decode(raw)
-                new = _stubfiles.splice_block(text, item.text)
+                new = _splice(item.path, text, item.text)
                 if new == text:
                     result.current.append(item.path)
                     continue
@@ -180,10 +188,12 @@ def _orphans(config: Config, planned: list[Planned], result: StubsResult) -> Non
                 result.changes.append(StubChange(path, "not needed", old, None, set()))
             elif path.endswith(".py") and _stubfiles.has_block(raw):
                 text, encoding, bom = decode(raw)
-                new = _stubfiles.splice_block(text, None)
+                new = _splice(path, text, None)
                 change = StubChange(path, "not needed", text, new, set(), (encoding, bom))
                 result.changes.append(change)
-        except (OSError, UnicodeDecodeError, SyntaxError, CompatshimError) as exc:
+        except CompatshimError as exc:
+            result.refused.append((exc.slug, str(exc), set()))
+        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
             result.refused.append(
                 ("stubs-write", f"cannot read {_stubfiles.shown(path)}: {exc}", set())
             )
