@@ -138,17 +138,23 @@ class Writer:
                 f"{shown(path)} is outside the project ({self.root})",
                 slug="stubs-outside-project",
             )
+        import stat
+
         current = self.root
         for part in relative.split(os.sep):
             current = os.path.join(current, part)
             if current in self._safe:
                 continue
-            if os.path.islink(current):
+            try:
+                mode = os.lstat(current).st_mode
+            except FileNotFoundError:
+                return  # nothing exists below: no link either
+            if stat.S_ISLNK(mode):
                 raise CompatshimError(
                     f"{shown(current)} is a symbolic link; compatshim never writes through one",
                     slug="stubs-symlink",
                 )
-            if current != path and os.path.isdir(current):
+            if stat.S_ISDIR(mode):
                 self._safe.add(current)
 
     def write(self, path: str, data: bytes) -> None:
@@ -159,21 +165,21 @@ class Writer:
         import stat
         import tempfile
 
-        self.check(path)
         folder = os.path.dirname(path)
+        self.check(folder)
         temporary = None
         try:
             if folder not in self._safe:
                 os.makedirs(folder, exist_ok=True)
-                self.check(path)  # a folder someone else created meanwhile is checked too
+                self.check(folder)  # a folder someone else created meanwhile is checked too
             try:
-                mode = stat.S_IMODE(os.lstat(path).st_mode)
+                found = os.lstat(path)
             except FileNotFoundError:
-                if self._mode is None:
-                    umask = os.umask(0)
-                    os.umask(umask)
-                    self._mode = 0o666 & ~umask  # what any new file of the user's would get
-                mode = self._mode
+                mode = self._new_mode()
+            else:
+                if stat.S_ISLNK(found.st_mode):
+                    self.check(path)  # raises: never through a link
+                mode = stat.S_IMODE(found.st_mode)
             descriptor, temporary = tempfile.mkstemp(prefix=".compatshim-stubs-", dir=folder)
             with os.fdopen(descriptor, "wb") as file:
                 file.write(data)
@@ -190,6 +196,13 @@ class Writer:
                     os.unlink(temporary)
                 except OSError:
                     pass
+
+    def _new_mode(self) -> int:
+        if self._mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            self._mode = 0o666 & ~umask  # what any new file of the user's would get
+        return self._mode
 
     def remove(self, path: str) -> None:
         """Delete a generated file, then each folder up to the root that it leaves empty.
