@@ -101,7 +101,7 @@ def splice_block(text: str, block: str | None) -> str:
             return text
         if text and not text.endswith(("\n", "\r")):
             text += newline
-        return text + (newline * 2 if text.strip() else "") + block
+        return text + (newline * 2 if text else "") + block
     start, end = span
     if block is not None:
         return text[:start] + block + text[end:]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import CANON
 from conftest import Project
+from hypothesis import example
 from hypothesis import given
 from hypothesis import strategies as st
 from typing_project import ACME
@@ -480,6 +481,7 @@ texts = st.text(st.sampled_from("xy =#>\n"), max_size=60).filter(
 
 
 @given(text=texts, first=blocks, second=blocks, crlf=st.booleans())
+@example(text="\n\n", first=f"{_stubfiles.BEGIN}\n\n{_stubfiles.END}\n", second="", crlf=False)
 def test_a_block_is_added_replaced_and_removed_exactly(
     text: str, first: str, second: str, crlf: bool
 ) -> None:
