@@ -172,25 +172,18 @@ class Facts:
                 self.all = [*(self.all or []), *strings]
             else:
                 self.all = strings
-        for name in names:
-            if not isinstance(node, ast.AugAssign):
-                self._bind(name, Binding("value", node))
+        for name in names if not isinstance(node, ast.AugAssign) else ():
+            self._bind(name, Binding("value", node))
 
     def _all_call(self, call: ast.expr) -> None:
-        # __all__.extend([...]) and __all__.append("x")
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+        # __all__.extend([...]) and __all__.append("x"); any other call makes it dynamic.
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and ast.unparse(func.value) == "__all__"):
             return
-        owner = call.func.value
-        if not (isinstance(owner, ast.Name) and owner.id == "__all__"):
-            return
-        method = call.func.attr
-        value = call.args[0] if len(call.args) == 1 else None
-        strings = _strings(
-            ast.List(elts=[value], ctx=ast.Load())
-            if method == "append" and value is not None
-            else value
-        )
-        if method in ("extend", "append") and strings is not None:
+        args = call.args  # type: ignore[attr-defined]
+        value = ast.List(elts=args, ctx=ast.Load()) if func.attr == "append" else args[0]
+        strings = _strings(value) if len(args) == 1 else None
+        if func.attr in ("extend", "append") and strings is not None:
             self.all = [*(self.all or []), *strings]
         else:
             self._dynamic_all = True
