@@ -14,7 +14,8 @@ The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, 
   as the alias table grows, a fresh interpreter importing ~100 modules, start-up;
 * ``memory``: resident size added by aliases and by recorded sites;
 * ``telemetry``: hits per second, flush time, ``report`` over 1,000,000 hits;
-* ``static``: ``scan`` against ruff's TID251, ``migrate`` against libcst's RenameCommand.
+* ``static``: ``scan`` against ruff's TID251, ``migrate`` against libcst's RenameCommand;
+* ``stubs``: ``compatshim stubs`` for 1,000 aliases against parsing the same sources.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import memory
 import plot
 import runtime
 import static
+import stubs
 import telemetry
 from _common import ROOT
 from _common import env
@@ -46,6 +48,7 @@ BENCHMARKS = {
     **memory.BENCHMARKS,
     **telemetry.BENCHMARKS,
     **static.BENCHMARKS,
+    **stubs.BENCHMARKS,
 }
 _NOTES = (
     "ratio",
@@ -57,6 +60,7 @@ _NOTES = (
     "after",
     "tree",
     "whole_tree",
+    "files",
 )
 
 

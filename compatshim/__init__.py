@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from ._scan import Adoption
     from ._scan import ScanResult
     from ._scan import scan
+    from ._stubs import StubsResult
+    from ._stubs import stubs
 
 
 __version__ = "0.1.0.dev0"
@@ -60,6 +62,7 @@ __all__ = [
     "MigrateResult",
     "NoDataError",
     "ScanResult",
+    "StubsResult",
     "TelemetryReport",
     "__version__",
     "alias",
@@ -70,12 +73,13 @@ __all__ = [
     "load_config",
     "migrate",
     "scan",
+    "stubs",
     "telemetry_report",
     "uninstall",
 ]
 
 
-# Reporting reads SQLite; scan and migrate parse source: imported on first use, so that
+# Reporting reads SQLite; scan, migrate and stubs parse source: imported on first use, so that
 # `import compatshim` in the program being measured stays cheap.
 _LAZY = {
     "NoDataError": "_report",
@@ -87,6 +91,8 @@ _LAZY = {
     "Finding": "_findings",
     "MigrateResult": "_migrate",
     "migrate": "_migrate",
+    "StubsResult": "_stubs",
+    "stubs": "_stubs",
 }
 
 

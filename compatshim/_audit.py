@@ -38,6 +38,7 @@ KINDS = {
     "shadowed-file": "a module file at the legacy path is still on disk, and never imported",
     "protocol": "the canonical object does not satisfy the alias's protocol",
     "category": "the alias's warning category cannot be imported or is no Warning subclass",
+    "stubs": "a stub generated for the alias is missing or stale (see compatshim stubs)",
     "audit-error": "checking the alias failed unexpectedly (the other aliases are still checked)",
 }
 

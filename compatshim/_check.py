@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._alias import Alias
+    from ._config import Config
 
 __all__ = ["AliasCheck", "CheckReport", "check"]
 
@@ -137,4 +138,14 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
             results = [AliasCheck(alias, _audited(alias, audit)) for alias in config.table]
     finally:
         _policy.set_override(previous)
+    _add_stub_problems(config, results)
     return CheckReport(config.path, results)
+
+
+def _add_stub_problems(config: Config, results: list[AliasCheck]) -> None:
+    # Once a project generates stubs, each alias whose stubs fell behind has a "stubs" problem.
+    from ._stubs import audit as stubs_audit  # reads source: only when checking
+
+    problems = stubs_audit(config)
+    for result in results:
+        result.problems.extend(("stubs", p) for p in problems.get(result.alias.legacy, ()))

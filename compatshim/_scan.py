@@ -22,6 +22,9 @@ from ._files import module_name
 from ._findings import find
 from ._source import decode
 from ._static import StaticTable
+from ._stubfiles import blank_block
+from ._stubfiles import has_block
+from ._stubfiles import is_generated
 
 
 TYPE_CHECKING = False
@@ -125,6 +128,8 @@ def _wanted(path: str, raw: bytes) -> tuple[bool, str | None, bool, list[bytes]]
     # wanted(), and the first components of paths the file contains (see Prefilter.check).
     static: StaticTable = _STATE["static"]
     prefilter: Prefilter = _STATE["prefilter"]
+    if is_generated(raw):  # stubs written by `compatshim stubs` are not uses, nor migrated
+        return False, None, False, []
     go, present = prefilter.check(raw)
     if not go and (b"from ." not in raw or not _in_legacy_folder(path, static)):
         return False, None, False, present
@@ -143,6 +148,8 @@ def _scan_one(path: str) -> tuple[str, list[Finding], dict[str, int], str | None
         if not go:
             return None
         text = decode(raw)[0]
+        if has_block(raw):  # the block `compatshim stubs` generated: neither legacy nor canonical
+            text = blank_block(text)
         roots = [first.decode("ascii") for first in present]
         analysis = analyze(text, module, is_package, _STATE["static"], present=roots)
     except SyntaxError as exc:

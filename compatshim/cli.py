@@ -125,6 +125,18 @@ def _migrate(args: argparse.Namespace) -> int:
     return OK if result.ok else FOUND
 
 
+def _stubs(args: argparse.Namespace) -> int:
+    result = compatshim.stubs(args.config, write=args.write)
+    for line in result.messages():
+        sys.stderr.write(f"compatshim stubs: {line}\n")
+    if args.diff:
+        sys.stdout.write(result.diff())
+    elif not args.write:
+        sys.stdout.write("".join(f"{line}\n" for line in result.lines()))
+    sys.stderr.write(result.summary())
+    return OK if result.ok else FOUND
+
+
 def _run(args: argparse.Namespace) -> int:
     command = list(args.command)
     if command[:1] == ["--"]:
@@ -208,6 +220,25 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     mode.add_argument("--write", action="store_true", help="rewrite the files in place")
     migrate.set_defaults(func=_migrate)
+
+    stubs = commands.add_parser(
+        "stubs",
+        help="generate the stubs that let type checkers see every legacy path",
+        description="Compare the stubs type checkers need for every legacy path with the "
+        "files on disk (--check, the default), show the difference (--diff) or write them "
+        "(--write). Exit 0 when they are current (or written), 1 when some are missing or "
+        "stale, or cannot be written, 2 on a configuration error.",
+    )
+    stubs.add_argument(
+        "--config", metavar="PATH", help="the pyproject.toml to read (default: the nearest one)"
+    )
+    stubs_mode = stubs.add_mutually_exclusive_group()
+    stubs_mode.add_argument("--write", action="store_true", help="write the stubs")
+    stubs_mode.add_argument("--diff", action="store_true", help="print a unified diff")
+    stubs_mode.add_argument(
+        "--check", action="store_true", help="list missing and stale files (the default)"
+    )
+    stubs.set_defaults(func=_stubs)
 
     runner = commands.add_parser(
         "run",
