@@ -2,6 +2,9 @@
 
 Every legacy path yields the identical canonical object, each use warns at the user's line, and
 the commands see, find, fix and verify the migration. Start with :func:`install`.
+
+PYTEST_DONT_REWRITE: ``compatshim run`` imports this package before pytest starts, so pytest must
+not try to rewrite its asserts (it would warn, and ``filterwarnings = error`` would stop the run).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from conftest import Project
 
@@ -45,6 +46,20 @@ def test_run_python_dash_m_on_a_legacy_path(canon_project: Project) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "TOOL RAN __main__ tool.py" in result.stdout
+
+
+def test_run_pytest_with_warnings_as_errors(canon_project: Project) -> None:
+    """pytest under compatshim run starts even when every warning is an error: compatshim is
+    imported before pytest, which must not try (and warn that it fails) to rewrite it."""
+    config = canon_project.root.joinpath("pyproject.toml").read_text(encoding="utf-8")
+    canon_project.config('[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n\n' + config)
+    canon_project.write({"test_ok.py": "def test_ok():\n    assert True\n"})
+    result = canon_project.command(
+        ["-m", "compatshim", "run", "--", sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+         "test_ok.py"]
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
 
 
 def test_run_keeps_an_existing_sitecustomize(canon_project: Project) -> None:
