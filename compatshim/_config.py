@@ -12,7 +12,6 @@ import os
 from itertools import repeat
 
 from . import _environ
-from . import _toml
 from ._alias import FIELDS
 from ._alias import Alias
 from ._errors import ConfigError
@@ -103,7 +102,9 @@ def parse_table(
     data: Mapping[str, Any], path: str | None = None, text: str | None = None
 ) -> Config:
     """Validate a parsed ``pyproject.toml`` (a mapping with ``tool.compatshim``)."""
-    where = _toml.Locator(path, text)
+    from ._toml import Locator  # only with a file: a cached start needs no TOML at all
+
+    where = Locator(path, text)
     tool = data.get("tool")
     table = tool.get("compatshim", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
@@ -148,7 +149,9 @@ def _from_payload(path: str, text: str, payload: Payload) -> Config:
         raise ValueError("not the columns of this version")
 
     def where(key: str) -> str:  # only for an error: searching the file takes time
-        return _toml.Locator(path, text)(key)
+        from ._toml import Locator
+
+        return Locator(path, text)(key)
 
     settings = checked_settings(stored, where)
     settings["aliases"] = {}
@@ -215,7 +218,9 @@ def _load_file(path: str, raw: bytes, *, required: bool, store: bool = True) -> 
             return _from_payload(path, raw.decode("utf-8"), cached)
         except Exception:  # noqa: BLE001, S110 - a cache that does not validate: parse the file
             pass
-    data, text = _toml.parse(path, raw)
+    from ._toml import parse
+
+    data, text = parse(path, raw)
     if not _has_table(data):
         if required:
             raise ConfigError(f"{path}: has no [tool.compatshim] table", slug="config-no-table")
@@ -271,5 +276,5 @@ def read_config(pyproject: str | os.PathLike[str] | None, *, store: bool) -> Con
                 return config
         parent = os.path.dirname(folder)
         if parent == folder:
-            return parse_table({})
+            return empty_config(cwd())
         folder = parent
