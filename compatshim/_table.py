@@ -98,29 +98,34 @@ def _validate(alias: Alias, stdlib: frozenset[str]) -> None:
         )
 
 
-def _all_valid(legacies: list[str], targets: list[str], stdlib: frozenset[str]) -> bool:
+def _all_valid(
+    legacies: list[str], targets: list[str], tops: frozenset[str], stdlib: frozenset[str]
+) -> bool:
     """Whether every alias passes :func:`_validate`, checked in bulk.
 
     The same rules, in a few passes of C code over all names at once: a large table is
     validated at every start-up, and one Python call per name and rule would cost milliseconds.
     ``True`` means every alias is valid; ``False`` only that :func:`_validate` must look at each
     one (and say what is wrong). So it may be stricter than :func:`_validate`, never looser.
+
+    :param tops: the first components of the legacy paths (the table's ``roots``).
     """
-    names = legacies + targets
-    joined = "\n".join(names)
-    if not joined.isascii() or max(map(str.count, names, repeat(":")), default=0) > 1:
-        return False  # beyond ASCII (NFKC to check), or two colons: look at each
+    joined = "\n".join(legacies + targets)
+    colons = list(map(str.count, legacies, repeat(":")))
+    if (
+        not joined.isascii()  # beyond ASCII: NFKC to check, one by one
+        or colons != list(map(str.count, targets, repeat(":")))  # kinds differ
+        or max(colons, default=0) > 1  # two colons in a name
+    ):
+        return False
     # Each name has at most one colon: its components, with the colon read as a dot, must all
     # be identifiers and none a keyword (an empty component, as in "a..b", is no identifier).
     parts = joined.replace(":", ".").replace("\n", ".").split(".")
     if not all(map(str.isidentifier, parts)) or not _KEYWORDS.isdisjoint(parts):
         return False
-    colons = list(map(str.count, legacies, repeat(":")))
     attrs = "\n".join(map(itemgetter(2), map(str.partition, legacies, repeat(":"))))
-    tops = {legacy.partition(".")[0].partition(":")[0] for legacy in legacies}
     return (
         "." not in attrs  # a moved name is one attribute
-        and colons == list(map(str.count, targets, repeat(":")))  # kinds match
         and not any(map(eq, legacies, targets))
         and tops.isdisjoint(stdlib)
         and tops.isdisjoint(RESERVED)
@@ -144,11 +149,6 @@ class AliasTable:
         aliases = list(aliases)
         fields = list(map(_FIELDS, aliases))
         legacies = list(map(itemgetter(0), fields))
-        if not resolved:
-            stdlib = stdlib_module_names()
-            if not _all_valid(legacies, list(map(itemgetter(1), fields)), stdlib):
-                for alias in aliases:
-                    _validate(alias, stdlib)
         declared = dict(zip(legacies, aliases))
         if len(declared) < len(aliases):  # a path declared twice: the same way, or an error
             declared = {}
@@ -161,17 +161,23 @@ class AliasTable:
                         slug="alias-conflict",
                     )
         self._index(declared)
-        if not resolved:
-            self._check_direct()
-            # Resolve every chain now: cycles are configuration errors, not import-time recursion.
-            finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
-            if any(finals[key] != alias.canonical for key, alias in declared.items()):
-                self._index(
-                    {
-                        key: a if finals[key] == a.canonical else a.replace(canonical=finals[key])
-                        for key, a in declared.items()
-                    }
-                )
+        if resolved:
+            return
+        stdlib = stdlib_module_names()
+        targets = list(map(itemgetter(1), fields))
+        if not _all_valid(legacies, targets, self.roots, stdlib):
+            for alias in aliases:
+                _validate(alias, stdlib)
+        self._check_direct()
+        # Resolve every chain now: cycles are configuration errors, not import-time recursion.
+        finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
+        if any(finals[key] != alias.canonical for key, alias in declared.items()):
+            self._index(
+                {
+                    key: a if finals[key] == a.canonical else a.replace(canonical=finals[key])
+                    for key, a in declared.items()
+                }
+            )
 
     def _index(self, declared: dict[str, Alias]) -> None:
         self._all = declared
