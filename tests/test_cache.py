@@ -308,3 +308,19 @@ def test_no_link_is_followed_below_the_project(tmp_path: Path) -> None:
     ensure_folder(str(project / "real" / "data"), root=str(project))
     assert (project / "real" / "data").is_dir()
     assert not (project / "real" / "data" / ".gitignore").exists()
+
+
+def test_a_cached_start_imports_no_parser(project: Project) -> None:
+    """The cached path stays cheap: no TOML parser, no regular expressions, no JSON, no OpenSSL."""
+    project.config(
+        '[tool.compatshim.aliases]\n"old" = { target = "canon", removed_in = "9.0", since = "1" }\n'
+    )
+    script = (
+        "import sys, compatshim\ncompatshim.install()\n"
+        "found = sorted(m for m in ('tomllib', 'tomli', 're', 'json', 'hashlib', 'pickle',"
+        " 'compatshim._toml') if m in sys.modules)\n"
+        "import _probe\n_probe.emit(found)\n"
+    )
+    project.run(script)  # the first start parses, and writes the cache
+    assert (project.root / ".compatshim" / "config.cache").is_file()
+    assert project.run(script).value == []
