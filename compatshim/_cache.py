@@ -66,8 +66,11 @@ def load(path: str, key: str, size: int) -> Payload | None:
 
     :param size: the configuration file's size; a cache more than twice as large is not read.
     """
+    cache = _cache_path(path)
     try:
-        data = read_regular(_cache_path(path), limit=2 * size + 4096, follow=False)
+        if os.path.islink(os.path.dirname(cache)):  # a state folder we did not create
+            return None
+        data = read_regular(cache, limit=2 * size + 4096, follow=False)
     except OSError:
         return None
     magic, _, rest = data.partition(b"\n")

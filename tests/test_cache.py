@@ -292,6 +292,33 @@ def test_gitignore_only_in_compatshims_own_folder(canon_project: Project) -> Non
     assert (canon_project.root / ".compatshim" / ".gitignore").read_text().endswith("*\n")
 
 
+def test_no_link_on_the_way_to_the_data_file_is_followed(
+    canon_project: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``data_file = "build/t.db"`` with ``build`` a link out of the project: nothing goes there."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (canon_project.root / "build").symlink_to(elsewhere, target_is_directory=True)
+    canon_project.config(
+        '[tool.compatshim]\ndata_file = "build/t.db"\n[tool.compatshim.aliases]\n"old" = "canon"\n'
+    )
+    result = canon_project.run(_USE)
+    assert result.value == "went on"
+    assert _state_files(elsewhere) == []  # before: the process's data file, written through
+    assert "[link-refused]" in result.stderr
+
+
+def test_a_cache_behind_a_linked_state_folder_is_not_read(tmp_path: Path) -> None:
+    """Even a valid cache is not read through a link (nor written: the file is parsed)."""
+    pyproject = _write(tmp_path / "pyproject.toml", '[tool.compatshim.aliases]\n"a" = "b"\n')
+    load_config(pyproject)
+    real = tmp_path / "real"
+    (tmp_path / ".compatshim").rename(real)
+    (tmp_path / ".compatshim").symlink_to(real, target_is_directory=True)
+    key = _cache.make_key(str(pyproject), pyproject.read_bytes())
+    assert _cache.load(str(pyproject), key, pyproject.stat().st_size) is None
+    assert [a.legacy for a in load_config(pyproject).aliases] == ["a"]
+
+
 def test_no_link_is_followed_below_the_project(tmp_path: Path) -> None:
     """Below the project folder, a link on the way to the data file's folder is refused."""
     from compatshim._safeio import UnsafePath
