@@ -121,7 +121,9 @@ def data_file_problem(value: str, root: str, config_path: str | None) -> str | N
             )
     if value.endswith(("/", os.sep)):
         return f"{value!r} names a folder, not a file"
-    if os.path.basename(path) == ".gitignore" or path == config_path:
+    ours = os.path.basename(os.path.dirname(path)) == FOLDER
+    name = os.path.basename(path)
+    if name == ".gitignore" or path == config_path or (ours and name == "config.cache"):
         return f"{value!r} is not a data file"
     try:
         info = os.lstat(path)
@@ -133,7 +135,9 @@ def data_file_problem(value: str, root: str, config_path: str | None) -> str | N
         return None  # never followed: refused when telemetry would write it
     if not stat.S_ISREG(info.st_mode):
         return f"{value!r} is not a regular file"
-    if info.st_size:
+    if info.st_size and not ours:
+        # A damaged data file in compatshim's own folder is its own: report skips it. Elsewhere
+        # a file that is no data file is the project's, and writing would destroy it.
         try:
             head = read_regular(path, head=len(_SQLITE))
         except OSError:

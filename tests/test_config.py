@@ -298,6 +298,11 @@ def test_no_file_means_an_empty_configuration(
             "config-bad-value",
             "is not a data file",
         ),
+        (
+            '[tool.compatshim]\ndata_file = ".compatshim/config.cache"\n',
+            "config-bad-value",
+            "is not a data file",
+        ),
         # What the TOML parser cannot read: never a traceback.
         (
             "[tool.compatshim]\ntelemetry = " + "9" * 5000 + "\n",
@@ -339,6 +344,16 @@ def test_bad_configuration_names_file_line_and_key(
     assert message in str(info.value)
     assert isinstance(info.value, ValueError)
     assert "\n" not in str(info.value) and len(str(info.value)) < 400  # one short line
+
+
+def test_a_damaged_data_file_in_compatshims_folder_is_no_configuration_error(
+    tmp_path: Path,
+) -> None:
+    """Only a file of the project is protected: one of compatshim's own never stops a start."""
+    path = write(tmp_path / "pyproject.toml", '[tool.compatshim.aliases]\n"a" = "b"\n')
+    (tmp_path / ".compatshim").mkdir()
+    (tmp_path / ".compatshim" / "telemetry.db").write_bytes(b"not a database")
+    assert load_config(path).data_file == str(tmp_path / ".compatshim" / "telemetry.db")
 
 
 def test_explicit_paths_must_exist_and_hold_the_table(
