@@ -62,6 +62,7 @@ def test_an_unknown_value_is_an_error_for_every_command(
 
 @pytest.mark.parametrize("value", ["", "0", "false", "No", " OFF ", "1", "true", "yes", "on"])
 def test_the_documented_values_are_accepted(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """Every documented spelling, in any case and with spaces, means what the docs say."""
     for name in ("COMPATSHIM_TELEMETRY", "COMPATSHIM_DISABLE", "COMPATSHIM_RUN"):
         monkeypatch.setenv(name, value)
     _environ.check()
