@@ -7,7 +7,10 @@ them all and resolves chains (``a -> b``, ``b -> c``) to the final *canonical* p
 
 from __future__ import annotations
 
+from keyword import kwlist
 from operator import itemgetter
+
+from ._errors import shown
 
 
 TYPE_CHECKING = False
@@ -39,6 +42,8 @@ FIELDS = (
 # What makes two declarations the same alias: everything but where it was declared and the
 # canonical path (which depends on the other aliases of a table).
 _DEFINITION = itemgetter(*(i for i, f in enumerate(FIELDS) if f not in ("origin", "canonical")))
+#: Python's keywords: never a component of an importable name.
+KEYWORDS = frozenset(kwlist)
 
 
 class Alias:
@@ -191,15 +196,45 @@ del _index, _name
 
 
 def check_dotted(name: str, *, what: str, allow_attr: bool) -> str | None:
-    """Return why ``name`` is not a valid ``pkg.mod`` (or ``pkg.mod:attr``) path, or ``None``."""
+    """Return why ``name`` is not a valid ``pkg.mod`` (or ``pkg.mod:attr``) path, or ``None``.
+
+    Every component must be an identifier that an import statement can spell: not a keyword
+    (``class.pkg``), and in NFKC normal form, since Python normalises the identifiers it reads
+    (a fullwidth ``\\uff4fldpkg`` in the configuration would never match the same word in code,
+    which Python reads as ``oldpkg``).
+    """
+    module, colon, attr = name.partition(":")
+    parts = module.split(".")
+    names = attr.split(".") if colon else []
+    if (
+        all(map(str.isidentifier, parts))
+        and all(map(str.isidentifier, names))
+        and (allow_attr or not colon)
+        and name.isascii()  # ASCII is always in NFKC normal form
+        and KEYWORDS.isdisjoint(parts)
+        and KEYWORDS.isdisjoint(names)
+    ):
+        return None  # the usual case, checked fast: thousands of names at every start
     if not name:
         return f"{what} is empty"
-    module, colon, attr = name.partition(":")
     if colon and not allow_attr:
-        return f"{what} {name!r} must be a module path without ':'"
-    parts = module.split(".")
+        return f"{what} {shown(name)} must be a module path without ':'"
     if not all(part.isidentifier() for part in parts):
-        return f"{what} {name!r} is not a dotted module path"
-    if colon and not (attr and all(part.isidentifier() for part in attr.split("."))):
-        return f"{what} {name!r} must name an attribute after ':'"
+        return f"{what} {shown(name)} is not a dotted module path"
+    if colon and not (attr and all(part.isidentifier() for part in names)):
+        return f"{what} {shown(name)} must name an attribute after ':'"
+    if not name.isascii():
+        import unicodedata
+
+        normal = unicodedata.normalize("NFKC", name)
+        if normal != name:
+            return (
+                f"{what} {shown(name)} is not in NFKC normal form: Python reads it as "
+                f"{shown(normal)}, so it would never match; write {shown(normal)}"
+            )
+    keyword = next((part for part in [*parts, *names] if part in KEYWORDS), None)
+    if keyword is not None:
+        return (
+            f"{what} {shown(name)} has the keyword {keyword!r} as a name, which code cannot import"
+        )
     return None

@@ -19,6 +19,24 @@ __all__ = [
 MESSAGES_PAGE = "docs/messages.md"
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """A short, one-line description of a configured value for an error message.
+
+    Short values show as their ``repr``, long ones shortened; containers show their type and
+    size (never recursing into a value nested thousands deep); huge integers their size.
+    """
+    if isinstance(value, (dict, list, tuple, set)):
+        count = len(value)
+        return f"{type(value).__name__} of {count} item{'' if count == 1 else 's'}"
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"{value.bit_length()}-bit integer"
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a value that cannot even be shown
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]}"
+
+
 class CompatshimError(Exception):
     """Base class of every error compatshim raises on purpose.
 

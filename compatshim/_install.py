@@ -11,19 +11,20 @@ import os
 import sys
 
 from . import _diagnostics
+from . import _environ
 from . import _frames
 from . import _hooks
 from . import _policy
 from . import _proxy
 from . import _sites
+from ._config import empty_config
 from ._config import load_config
-from ._config import make_alias
-from ._config import telemetry_disabled_by_env
 from ._errors import ConfigError
 from ._finder import AliasFinder
 from ._locks import ForkSafeLock
 from ._table import AliasTable
 from ._telemetry import recorder
+from ._validate import make_alias
 
 
 TYPE_CHECKING = False
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from ._config import Config
 
 __all__ = ["Installation", "alias", "install", "installed", "uninstall"]
-
-_TRUE = ("1", "true", "yes", "on")
 
 
 class Installation:
@@ -83,22 +82,6 @@ class _Runtime:
 
 
 _runtime = _Runtime()
-
-
-def _disabled() -> bool:
-    return os.environ.get("COMPATSHIM_DISABLE", "").strip().lower() in _TRUE
-
-
-def _env_policy() -> str | None:
-    value = os.environ.get("COMPATSHIM_POLICY", "").strip().lower()
-    if not value:
-        return None
-    if value not in _policy.POLICIES:
-        raise ConfigError(
-            f"COMPATSHIM_POLICY must be one of {', '.join(_policy.POLICIES)}, not {value!r}",
-            slug="env-bad-value",
-        )
-    return value
 
 
 def _set_source(key: str, table: AliasTable) -> None:
@@ -156,16 +139,29 @@ def install(
     second configuration adds its aliases. ``COMPATSHIM_DISABLE=1`` makes it do nothing, and
     ``COMPATSHIM_POLICY`` forces one policy on every alias.
 
+    If the current directory no longer exists and no file is named, there is nowhere to look for
+    the configuration: that is reported once (``cwd-missing``) and the program goes on with no
+    configured aliases.
+
     :param pyproject: the ``pyproject.toml`` to read (see :func:`load_config` for the default).
     :param telemetry: ``False`` leaves the recorder alone (``compatshim check``: its probes and
         the imports it makes are not adoption data).
     :returns: a description of what is installed.
-    :raises ConfigError: if the configuration or ``COMPATSHIM_POLICY`` is invalid.
+    :raises ConfigError: if the configuration or a ``COMPATSHIM_*`` variable is invalid.
     """
-    if _disabled():
+    if _environ.disabled():
         return Installation(None, disabled=True)
-    config = load_config(pyproject)
-    override = _env_policy()
+    _environ.check()
+    try:
+        config = load_config(pyproject)
+    except ConfigError as exc:
+        if exc.slug != "cwd-missing":
+            raise
+        _diagnostics.report_once(
+            "cwd-missing", f"{exc}; no configured aliases in this process, the program goes on"
+        )
+        config = empty_config(root="")
+    override = _environ.policy()
     key = f"config:{config.path}"
     with _runtime.lock:
         if key in _runtime.sources and _runtime.installation is not None:
@@ -175,7 +171,7 @@ def install(
         _policy.set_override(override)
         installation = _runtime.installation = Installation(config)
     if telemetry:
-        persist = config.path is not None and config.telemetry and not telemetry_disabled_by_env()
+        persist = config.path is not None and config.telemetry and not _environ.telemetry_off()
         recorder.start(config.data_file if persist else None, config.root)
     _hook_imported_modules()
     return installation
@@ -199,7 +195,7 @@ def alias(legacy: str, target: str, **options: Any) -> Alias:
     frame = _frames.frame_at(1)
     where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
     made = make_alias(legacy, {"target": target, **options}, defaults={}, where=where)
-    if _disabled():
+    if _environ.disabled():
         return made
     with _runtime.lock:
         aliases = [a for a in _runtime.sources.get("code", ()) if a.legacy != legacy]

@@ -97,8 +97,9 @@ OPTIONS: tuple[Option, ...] = (
         "string",
         None,
         "A template for the warning text, with the placeholders `{legacy}`, `{canonical}`, "
-        '`{since}` and `{removed_in}`. The default reads "old.pkg is deprecated since 2.1 and '
-        'will be removed in 3.0; import new.pkg instead", leaving out what is not set.',
+        "`{since}` and `{removed_in}`, replaced as they are: no format specs, conversions or "
+        'attributes (`{{` and `}}` are braces). The default reads "old.pkg is deprecated since '
+        '2.1 and will be removed in 3.0; import new.pkg instead", leaving out what is not set.',
         scope="both",
         example='"{legacy} moved to {canonical}"',
         check=_policy.check_template,
@@ -177,9 +178,11 @@ OPTIONS: tuple[Option, ...] = (
         "data_file",
         "string",
         ".compatshim/telemetry.db",
-        "Where telemetry is stored, relative to the directory of this `pyproject.toml`. Each "
-        "process writes `<data_file>.<host>.<pid>.<random>`; `compatshim report` combines them "
-        "into `<data_file>`.",
+        "Where telemetry is stored, relative to the directory of this `pyproject.toml` and inside "
+        "it; an absolute path is your explicit choice of a place elsewhere. Not a folder, not an "
+        "existing file of the project (compatshim would overwrite it). Each process writes "
+        "`<data_file>.<host>.<pid>.<random>`; `compatshim report` combines them into "
+        "`<data_file>`. Only compatshim's own `.compatshim` folder gets a `.gitignore`.",
         scope="top",
         example='"build/compatshim.db"',
     ),

@@ -39,13 +39,14 @@ def environment(config_path: str | None, base: dict[str, str] | None = None) -> 
 def run(argv: Sequence[str], pyproject: str | None = None) -> int:
     """Run ``argv`` with compatshim active; return its exit status.
 
-    :raises ConfigError: before anything runs, if the configuration is invalid.
+    :raises ConfigError: before anything runs, if the configuration or a ``COMPATSHIM_*``
+        variable is invalid.
     """
     from ._config import load_config
-    from ._install import _env_policy
+    from ._environ import check
 
-    config = load_config(pyproject)  # fail here, once, rather than in every child
-    _env_policy()  # a bad COMPATSHIM_POLICY too
+    check()  # a bad COMPATSHIM_* variable: fail here, once, rather than in every child
+    config = load_config(pyproject)
     env = environment(config.path)
     try:
         completed = subprocess.run(list(argv), env=env, check=False)

@@ -7,10 +7,18 @@ recursion.
 
 from __future__ import annotations
 
+from itertools import repeat
+from operator import add
+from operator import attrgetter
+from operator import eq
+from operator import itemgetter
+
+from ._alias import KEYWORDS as _KEYWORDS
 from ._alias import Alias
 from ._alias import check_dotted
 from ._compat import stdlib_module_names
 from ._errors import ConfigError
+from ._errors import shown
 
 
 TYPE_CHECKING = False
@@ -24,44 +32,105 @@ __all__ = ["AliasTable"]
 # A chain longer than this many hops on top of the table size can only be a prefix cycle that
 # keeps growing the name (a -> b.c, b -> a.d), which never revisits an exact name.
 _EXTRA_HOPS = 8
+_FIELDS = attrgetter("_f")
 _EMPTY: Mapping[str, Alias] = {}
+#: Top-level packages never redirected besides the standard library: compatshim itself, what it
+#: imports at run time (its dependencies, and theirs), and what its pytest plugin runs in.
+#: Aliasing one of them would change compatshim's own code under it.
+RESERVED = frozenset(
+    {
+        "compatshim",
+        "wrapt",
+        "typing_extensions",
+        "importlib_metadata",
+        "zipp",
+        "tomli",
+        "pytest",
+        "_pytest",
+        "pluggy",
+    }
+)
 
 
 def _validate(alias: Alias, stdlib: frozenset[str]) -> None:
-    def fail(problem: str, *, slug: str) -> ConfigError:
-        return ConfigError(f"{alias.origin}: alias {alias.legacy!r}: {problem}", slug=slug)
+    fields = alias.fields()  # read once: this runs for every alias at every start
+    legacy, target = fields[0], fields[1]
 
-    problem = check_dotted(alias.legacy, what="legacy path", allow_attr=True)
+    def fail(problem: str, *, slug: str) -> ConfigError:
+        return ConfigError(f"{alias.origin}: alias {shown(legacy)}: {problem}", slug=slug)
+
+    problem = check_dotted(legacy, what="legacy path", allow_attr=True)
     if problem is None:
-        problem = check_dotted(alias.target, what="target", allow_attr=True)
+        problem = check_dotted(target, what="target", allow_attr=True)
     if problem is not None:
         raise fail(problem, slug="alias-bad-name")
-    if alias.attr is not None and "." in alias.attr:
+    module, is_name, attr = legacy.partition(":")
+    if "." in attr:
         raise fail("a moved name must be one attribute ('pkg.mod:Name')", slug="alias-bad-name")
-    if alias.kind == "module" and ":" in alias.target:
+    if not is_name and ":" in target:
         raise fail(
-            f"a module alias must target a module, not {alias.target!r}; "
-            f"write the key as '{alias.legacy}:<name>' to alias one name",
+            f"a module alias must target a module, not {shown(target)}; "
+            f"write the key as '{legacy}:<name>' to alias one name",
             slug="alias-kind-mismatch",
         )
-    if alias.kind == "name" and ":" not in alias.target:
+    if is_name and ":" not in target:
         raise fail(
-            f"a moved name must target 'module:name', not {alias.target!r}",
+            f"a moved name must target 'module:name', not {shown(target)}",
             slug="alias-kind-mismatch",
         )
-    if alias.legacy == alias.target:
+    if legacy == target:
         raise fail("the legacy path equals its target", slug="alias-self")
-    top = alias.legacy.partition(".")[0].partition(":")[0]
-    if top in stdlib or top == "compatshim":
+    top = module.partition(".")[0]
+    if top in stdlib:
         raise fail(
             f"{top!r} belongs to the standard library; compatshim never redirects it",
             slug="alias-stdlib",
         )
-    if alias.kind == "module" and alias.target.startswith(alias.legacy + "."):
+    if top in RESERVED:
         raise fail(
-            f"the target {alias.target!r} lies inside the legacy package, which would alias itself",
+            f"{top!r} is compatshim itself or a package it runs on; compatshim never redirects it",
+            slug="alias-reserved",
+        )
+    if not is_name and target.startswith(legacy + "."):
+        raise fail(
+            f"the target {shown(target)} lies inside the legacy package, which would alias itself",
             slug="alias-cycle",
         )
+
+
+def _all_valid(
+    legacies: list[str], targets: list[str], tops: frozenset[str], stdlib: frozenset[str]
+) -> bool:
+    """Whether every alias passes :func:`_validate`, checked in bulk.
+
+    The same rules, in a few passes of C code over all names at once: a large table is
+    validated at every start-up, and one Python call per name and rule would cost milliseconds.
+    ``True`` means every alias is valid; ``False`` only that :func:`_validate` must look at each
+    one (and say what is wrong). So it may be stricter than :func:`_validate`, never looser.
+
+    :param tops: the first components of the legacy paths (the table's ``roots``).
+    """
+    joined = "\n".join(legacies + targets)
+    colons = list(map(str.count, legacies, repeat(":")))
+    if (
+        not joined.isascii()  # beyond ASCII: NFKC to check, one by one
+        or colons != list(map(str.count, targets, repeat(":")))  # kinds differ
+        or max(colons, default=0) > 1  # two colons in a name
+    ):
+        return False
+    # Each name has at most one colon: its components, with the colon read as a dot, must all
+    # be identifiers and none a keyword (an empty component, as in "a..b", is no identifier).
+    parts = joined.replace(":", ".").replace("\n", ".").split(".")
+    if not all(map(str.isidentifier, parts)) or not _KEYWORDS.isdisjoint(parts):
+        return False
+    attrs = "\n".join(map(itemgetter(2), map(str.partition, legacies, repeat(":"))))
+    return (
+        "." not in attrs  # a moved name is one attribute
+        and not any(map(eq, legacies, targets))
+        and tops.isdisjoint(stdlib)
+        and tops.isdisjoint(RESERVED)
+        and not any(map(str.startswith, targets, map(add, legacies, repeat("."))))
+    )
 
 
 class AliasTable:
@@ -77,25 +146,38 @@ class AliasTable:
     __slots__ = ("_all", "_children", "_modules", "_names", "roots")
 
     def __init__(self, aliases: Iterable[Alias] = (), *, resolved: bool = False) -> None:
-        declared: dict[str, Alias] = {}
-        stdlib = frozenset() if resolved else stdlib_module_names()
-        for alias in aliases:
-            if not resolved:
-                _validate(alias, stdlib)
-            other = declared.get(alias.legacy)
-            if other is not None and other != alias:
-                raise ConfigError(
-                    f"{alias.origin}: alias {alias.legacy!r} is already declared differently "
-                    f"at {other.origin}",
-                    slug="alias-conflict",
-                )
-            declared.setdefault(alias.legacy, alias)
+        aliases = list(aliases)
+        fields = list(map(_FIELDS, aliases))
+        legacies = list(map(itemgetter(0), fields))
+        declared = dict(zip(legacies, aliases))
+        if len(declared) < len(aliases):  # a path declared twice: the same way, or an error
+            declared = {}
+            for alias in aliases:
+                other = declared.setdefault(alias.legacy, alias)
+                if other != alias:
+                    raise ConfigError(
+                        f"{alias.origin}: alias {shown(alias.legacy)} is already declared "
+                        f"differently at {other.origin}",
+                        slug="alias-conflict",
+                    )
         self._index(declared)
-        if not resolved:
-            self._check_direct()
-            # Resolve every chain now: cycles are configuration errors, not import-time recursion.
-            finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
-            self._index({key: a.replace(canonical=finals[key]) for key, a in declared.items()})
+        if resolved:
+            return
+        stdlib = stdlib_module_names()
+        targets = list(map(itemgetter(1), fields))
+        if not _all_valid(legacies, targets, self.roots, stdlib):
+            for alias in aliases:
+                _validate(alias, stdlib)
+        self._check_direct()
+        # Resolve every chain now: cycles are configuration errors, not import-time recursion.
+        finals = {key: self._resolve_declared(alias) for key, alias in declared.items()}
+        if any(finals[key] != alias.canonical for key, alias in declared.items()):
+            self._index(
+                {
+                    key: a if finals[key] == a.canonical else a.replace(canonical=finals[key])
+                    for key, a in declared.items()
+                }
+            )
 
     def _index(self, declared: dict[str, Alias]) -> None:
         self._all = declared
@@ -119,7 +201,7 @@ class AliasTable:
                 hit = self._longest(alias.module)
                 if hit is not None and hit[0].strategy == "direct":
                     raise ConfigError(
-                        f"{alias.origin}: alias {alias.legacy!r}: {alias.module!r} is covered by "
+                        f"{alias.origin}: alias {shown(alias.legacy)}: {alias.module!r} is covered by "
                         f"{hit[0].legacy!r} with strategy 'direct', which binds the canonical "
                         "module itself and cannot serve moved names; use strategy 'proxy' there",
                         slug="alias-direct-names",
@@ -204,13 +286,15 @@ class AliasTable:
             alias, rest = hit
             name = alias.target + rest
             if name in seen or len(seen) > limit:
-                shown = [*seen, name] if len(seen) < 6 else [*seen[:5], "...", name]
-                chain = " -> ".join(shown)
+                steps = [*seen, name] if len(seen) < 6 else [*seen[:5], "...", name]
+                chain = " -> ".join(steps)
                 raise ConfigError(f"{alias.origin}: alias cycle: {chain}", slug="alias-cycle")
             seen.append(name)
 
     def _resolve_declared(self, alias: Alias) -> str:
         if alias.kind == "module":
+            if alias.target.partition(".")[0] not in self.roots:
+                return alias.target  # no alias starts where it points: the chain ends there
             return self._follow(alias.legacy)
         seen = {alias.legacy}
         module, _, attr = alias.target.partition(":")

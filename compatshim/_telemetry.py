@@ -270,7 +270,7 @@ class Recorder:
 
             host = socket.gethostname()
             suffix = f"{host}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-            _cache.ensure_folder(os.path.dirname(self.data_file))
+            _cache.ensure_folder(os.path.dirname(self.data_file), self.root)
             run = {
                 "uuid": uuid.uuid4().hex,
                 "host": host,

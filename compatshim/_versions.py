@@ -39,36 +39,46 @@ _top_level_dists: dict[str, list[str]] | None = None
 
 def parse(text: str) -> tuple[object, ...] | None:
     """A sort key for PEP 440 version ``text``, or ``None`` if it is not a version."""
+    stripped = text.strip()
+    if len(stripped) > 200:  # no version is this long, and int() refuses thousands of digits
+        return None
+    if all(part.isdigit() and part.isascii() for part in stripped.split(".")):
+        # A plain release ("3.0"), the usual case, needs no regular expression: importing re and
+        # compiling the pattern costs several milliseconds, at every start-up that validates it.
+        return _key(stripped, {})
     global _regex
     if _regex is None:
-        import re  # only removal checks need it, and they are rare
+        import re
 
         _regex = re.compile(_PATTERN, re.VERBOSE | re.IGNORECASE)
-    match = _regex.fullmatch(text.strip())
-    if match is None:
-        return None
-    release = [int(part) for part in match["release"].split(".")]
+    match = _regex.fullmatch(stripped)
+    return None if match is None else _key(match["release"], match.groupdict())
+
+
+def _key(release_text: str, groups: dict[str, str | None]) -> tuple[object, ...]:
+    release = [int(part) for part in release_text.split(".")]
     while len(release) > 1 and release[-1] == 0:
         release.pop()
-    has_post = match["post_n1"] is not None or match["post_l"] is not None
-    has_dev = match["dev_l"] is not None
+    has_post = groups.get("post_n1") is not None or groups.get("post_l") is not None
+    has_dev = groups.get("dev_l") is not None
     # PEP 440 ordering: X.devN < X.aN < X.bN < X.rcN < X < X.postN; a dev release of a pre- or
     # post-release sorts before that release.
-    if match["pre_l"] is not None:
-        pre = (_PRE_RANK[match["pre_l"].lower()], int(match["pre_n"] or 0))
+    pre_l = groups.get("pre_l")
+    if pre_l is not None:
+        pre = (_PRE_RANK[pre_l.lower()], int(groups.get("pre_n") or 0))
     elif has_dev and not has_post:
         pre = (-1, 0)
     else:
         pre = (3, 0)
-    post = int(match["post_n1"] or match["post_n2"] or 0) if has_post else -1
-    dev = int(match["dev_n"] or 0) if has_dev else _INF
+    post = int(groups.get("post_n1") or groups.get("post_n2") or 0) if has_post else -1
+    dev = int(groups.get("dev_n") or 0) if has_dev else _INF
     # A local label sorts after the same public version; numeric parts after alphabetic ones.
     local = tuple(
         (1, int(part), "") if part.isdigit() else (0, 0, part.lower())
-        for part in (match["local"] or "").replace("-", ".").replace("_", ".").split(".")
+        for part in (groups.get("local") or "").replace("-", ".").replace("_", ".").split(".")
         if part
     )
-    return (int(match["epoch"] or 0), tuple(release), pre, post, dev, local)
+    return (int(groups.get("epoch") or 0), tuple(release), pre, post, dev, local)
 
 
 def reached(installed: str, removed_in: str) -> bool:

@@ -14,6 +14,8 @@ import shutil
 import sys
 
 import compatshim
+from compatshim._config import cwd
+from compatshim._environ import check as check_environment
 from compatshim._errors import MESSAGES_PAGE
 from compatshim._run import run
 
@@ -262,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else ERROR
     run: Callable[[argparse.Namespace], int] = args.func
     try:
+        cwd()  # every command resolves paths from the current folder: it must still exist
+        check_environment()  # a bad COMPATSHIM_* variable stops every command, not only some
         return run(args)
     except compatshim.CompatshimError as exc:
         sys.stderr.write(f"compatshim: error: {exc} (see {MESSAGES_PAGE}#{exc.slug})\n")

@@ -56,7 +56,12 @@ def test_chains_resolve_to_the_final_canonical_path() -> None:
         ([("x:N", "y:M"), ("y:M", "x:N")], "alias-cycle"),
         ([("a", "a")], "alias-self"),
         ([("os.old", "new")], "alias-stdlib"),
-        ([("compatshim.x", "new")], "alias-stdlib"),
+        ([("compatshim.x", "new")], "alias-reserved"),
+        ([("tomli", "new")], "alias-reserved"),
+        ([("typing_extensions:Foo", "new:Foo")], "alias-reserved"),
+        ([("class.pkg", "new")], "alias-bad-name"),
+        ([("new", "a.def")], "alias-bad-name"),
+        ([("\uff4fldpkg", "new")], "alias-bad-name"),
         ([("a..b", "c")], "alias-bad-name"),
         ([("", "c")], "alias-bad-name"),
         ([("a.b", "")], "alias-bad-name"),
@@ -116,10 +121,43 @@ def test_resolution_replaces_exactly_the_matched_components(
         return
     try:
         t = AliasTable([Alias(legacy, target)])
-    except ConfigError as exc:  # only stdlib names may be refused here
-        assert exc.slug == "alias-stdlib"  # noqa: PT017
+    except ConfigError as exc:  # only stdlib and reserved names, and keywords, may be refused
+        assert exc.slug in ("alias-stdlib", "alias-reserved", "alias-bad-name")  # noqa: PT017
+        assert exc.slug != "alias-bad-name" or "keyword" in str(exc)  # noqa: PT017
         return
     name = ".".join([legacy, *rest])
     assert t.resolve_module(name) == (t.get(legacy), ".".join([target, *rest]))
     sibling = legacy + "x"
     assert t.resolve_module(sibling) is None
+
+
+pieces = st.one_of(
+    identifiers,
+    st.sampled_from(["class", "if", "json", "os", "tomli", "compatshim", "\uff4f", "_", "x1"]),
+    st.text(alphabet="ab:.\uff4f\u00e9-1 ", max_size=4),
+)
+names = st.lists(pieces, min_size=1, max_size=3).flatmap(
+    lambda parts: st.sampled_from([".".join(parts), ":".join(parts), "".join(parts)])
+)
+
+
+@given(st.lists(st.tuples(names, names), min_size=1, max_size=5))
+def test_the_bulk_check_is_never_looser_than_each_alias_check(
+    pairs: list[tuple[str, str]],
+) -> None:
+    """Whatever the names, the fast check passes a table only if every alias passes alone."""
+    from compatshim._compat import stdlib_module_names
+    from compatshim._table import _all_valid
+    from compatshim._table import _validate
+
+    stdlib = stdlib_module_names()
+    aliases = [Alias(legacy, target, origin="here") for legacy, target in pairs]
+    legacies = [a.legacy for a in aliases]
+    tops = frozenset(name.partition(".")[0].partition(":")[0] for name in legacies)
+    if _all_valid(legacies, [a.target for a in aliases], tops, stdlib):
+        for alias in aliases:
+            _validate(alias, stdlib)  # raises if the bulk check was too loose
+    try:
+        AliasTable(aliases)
+    except ConfigError as exc:
+        assert exc.slug.startswith("alias-")  # noqa: PT017

@@ -190,6 +190,138 @@ def test_no_file_means_an_empty_configuration(
             "config-bad-value",
             "invalid template",
         ),
+        # Unusable names: fullwidth letters (NFKC makes them ASCII in code), keywords.
+        (
+            '[tool.compatshim.aliases]\n"\uff4fldpkg" = "new"\n',
+            "alias-bad-name",
+            (
+                ":2: alias '\uff4fldpkg': legacy path '\uff4fldpkg' is not in NFKC normal form: "
+                "Python reads it as 'oldpkg'"
+            ),
+        ),
+        (
+            '[tool.compatshim.aliases]\n"class.pkg" = "new"\n',
+            "alias-bad-name",
+            "has the keyword 'class' as a name",
+        ),
+        # Control characters, escape sequences, empty strings.
+        (
+            '[tool.compatshim.aliases]\n"old" = { target = "new", since = "\\u001b[2J1.0" }\n',
+            "config-bad-value",
+            ":2: alias 'old': since contains '\\x1b' in '\\x1b[2J1.0'",
+        ),
+        (
+            '[tool.compatshim]\nmessage = "{legacy}\\nmoved"\n',
+            "config-bad-value",
+            ":2: [tool.compatshim] message contains '\\n'",
+        ),
+        ('[tool.compatshim]\npackage = ""\n', "config-bad-value", "package must not be empty"),
+        (
+            '[tool.compatshim.aliases]\n"old" = { target = "new", since = " " }\n',
+            "config-bad-value",
+            "since must not be empty",
+        ),
+        # Message templates: only the plain placeholders.
+        (
+            '[tool.compatshim]\nmessage = "{legacy:>9000000000000000000}"\n',
+            "config-bad-value",
+            "invalid template: {legacy} has a format spec or conversion",
+        ),
+        (
+            '[tool.compatshim]\nmessage = "{legacy:>1000000000}"\n',
+            "config-bad-value",
+            "invalid template: {legacy} has a format spec or conversion",
+        ),
+        (
+            '[tool.compatshim]\nmessage = "{legacy.__class__}"\n',
+            "config-bad-value",
+            "invalid template: {legacy.__class__} reads an attribute or item",
+        ),
+        (
+            '[tool.compatshim]\nmessage = "{canonical[0]}"\n',
+            "config-bad-value",
+            "reads an attribute",
+        ),
+        (
+            '[tool.compatshim]\nmessage = "{legacy!r}"\n',
+            "config-bad-value",
+            "format spec or conversion",
+        ),
+        ('[tool.compatshim]\nmessage = "{} moved"\n', "config-bad-value", "unknown placeholder {}"),
+        ('[tool.compatshim]\nmessage = "{legacy"\n', "config-bad-value", "invalid template"),
+        # Packages compatshim itself runs on.
+        ('[tool.compatshim.aliases]\n"tomli" = "new"\n', "alias-reserved", "'tomli' is compatshim"),
+        ('[tool.compatshim.aliases]\n"pytest.x" = "new"\n', "alias-reserved", "'pytest' is"),
+        # data_file: inside the project (unless absolute), a file, not one of the project's.
+        (
+            '[tool.compatshim]\ndata_file = ""\n',
+            "config-bad-value",
+            ":2: [tool.compatshim] data_file must not be empty",
+        ),
+        (
+            '[tool.compatshim]\ndata_file = "."\n',
+            "config-bad-value",
+            ":2: [tool.compatshim] data_file: '.' is not a file inside the project folder",
+        ),
+        (
+            '[tool.compatshim]\ndata_file = "../t.db"\n',
+            "config-bad-value",
+            "data_file: '../t.db' is not a file inside the project folder",
+        ),
+        (
+            '[tool.compatshim]\ndata_file = "a/../../t.db"\n',
+            "config-bad-value",
+            "is not a file inside the project folder",
+        ),
+        (
+            '[tool.compatshim]\ndata_file = "pyproject.toml"\n',
+            "config-bad-value",
+            "data_file: 'pyproject.toml' is not a data file",
+        ),
+        (
+            '[tool.compatshim]\ndata_file = "README.md"\n',
+            "config-bad-value",
+            "'README.md' is an existing file that is not a compatshim data file",
+        ),
+        (
+            '[tool.compatshim]\ndata_file = "src"\n',
+            "config-bad-value",
+            "data_file: 'src' is a folder",
+        ),
+        (
+            '[tool.compatshim]\ndata_file = "build/"\n',
+            "config-bad-value",
+            "'build/' names a folder, not a file",
+        ),
+        (
+            '[tool.compatshim]\ndata_file = "sub/.gitignore"\n',
+            "config-bad-value",
+            "is not a data file",
+        ),
+        (
+            '[tool.compatshim]\ndata_file = ".compatshim/config.cache"\n',
+            "config-bad-value",
+            "is not a data file",
+        ),
+        # What the TOML parser cannot read: never a traceback.
+        (
+            "[tool.compatshim]\ntelemetry = " + "9" * 5000 + "\n",
+            "config-invalid-toml",
+            "invalid TOML: Exceeds the limit (4300",
+        ),
+        (
+            '[tool.compatshim.aliases]\n"old" = { target = "new", since = '
+            + "[" * 5000
+            + "]" * 5000
+            + " }\n",
+            "config-invalid-toml",
+            ':2: "old": invalid TOML: a value nested too deeply to read',
+        ),
+        (
+            "[tool.compatshim]\nmessage = " + "[" * 5000 + "]" * 5000 + "\n",
+            "config-invalid-toml",
+            ":2: message: invalid TOML: a value nested too deeply to read",
+        ),
         (  # the same key in another tool's table comes first: the line is ours
             '[tool.black]\npolicy = "x"\n\n[ tool . "compatshim" ]  # ours\npolicy = "loud"\n',
             "config-bad-value",
@@ -201,13 +333,27 @@ def test_bad_configuration_names_file_line_and_key(
     tmp_path: Path, body: str, slug: str, message: str
 ) -> None:
     """Each mistake is a ConfigError with its slug, naming the file (and line where known)."""
-    path = write(tmp_path / "pyproject.toml", body)
+    (tmp_path / "README.md").write_text("# a project\n", encoding="utf-8")
+    (tmp_path / "src").mkdir()
+    path = tmp_path / "pyproject.toml"
+    path.write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.slug == slug
     assert str(info.value).startswith(str(path))
     assert message in str(info.value)
     assert isinstance(info.value, ValueError)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 400  # one short line
+
+
+def test_a_damaged_data_file_in_compatshims_folder_is_no_configuration_error(
+    tmp_path: Path,
+) -> None:
+    """Only a file of the project is protected: one of compatshim's own never stops a start."""
+    path = write(tmp_path / "pyproject.toml", '[tool.compatshim.aliases]\n"a" = "b"\n')
+    (tmp_path / ".compatshim").mkdir()
+    (tmp_path / ".compatshim" / "telemetry.db").write_bytes(b"not a database")
+    assert load_config(path).data_file == str(tmp_path / ".compatshim" / "telemetry.db")
 
 
 def test_explicit_paths_must_exist_and_hold_the_table(
