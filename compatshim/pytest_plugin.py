@@ -19,6 +19,7 @@ import pytest
 import compatshim
 from compatshim import _install
 from compatshim import _report
+from compatshim import _safeio
 from compatshim import _sites
 from compatshim import _telemetry
 
@@ -41,9 +42,9 @@ def _configured(rootpath: Any) -> str | None:
     # The rootdir's pyproject.toml, if it has a [tool.compatshim] table.
     path = os.path.join(str(rootpath), "pyproject.toml")
     try:
-        with open(path, "rb") as file:
-            if b"compatshim" not in file.read():
-                return None
+        # A regular file only: a FIFO or device named pyproject.toml must not hang pytest.
+        if b"compatshim" not in _safeio.read_regular(path):
+            return None
     except OSError:
         return None
     try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -155,3 +157,23 @@ def test_xdist_workers_write_and_the_controller_combines(suite: pytest.Pytester)
     assert _query(folder / "telemetry.db", "SELECT count(*) FROM run") == [(2,)]  # 2 workers
     line_5 = "SELECT sum(hits) FROM usage u JOIN site s ON s.id = u.site_id WHERE s.line = 5"
     assert _query(folder / "telemetry.db", line_5) == [(3,)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_named_pyproject_toml_never_hangs_the_plugin(tmp_path: Path) -> None:
+    """The plugin reads the rootdir's pyproject.toml only if it is a regular file: a FIFO there
+    (pytest itself was pointed at another ini file) is no configuration, and the run goes on."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (tmp_path / "test_ok.py").write_text("def test_ok():\n    pass\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "pyproject.toml")
+    args = ["-m", "pytest", "-p", "no:cacheprovider", "-c", "pytest.ini", "--rootdir", "."]
+    result = subprocess.run(
+        [sys.executable, *args, "test_ok.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
