@@ -251,9 +251,45 @@ def parse(text: str, mode: str = "exec") -> ast.AST:
     name no file. A syntax error still raises."""
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(text, mode=mode)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text, mode=mode)
+    except SyntaxError as exc:
+        if exc.lineno is None and "\0" in text:  # 3.11+: null bytes, without a line
+            exc.lineno = text.count("\n", 0, text.index("\0")) + 1
+        raise
+    except ValueError as exc:  # 3.9, 3.10: null bytes
+        if "\0" not in text:
+            raise
+        error = SyntaxError(str(exc))
+        error.lineno = text.count("\n", 0, text.index("\0")) + 1
+        raise error from None
+    except (RecursionError, MemoryError) as exc:
+        # CPython's own parser gives up on this code (it cannot compile it either).
+        error = SyntaxError(f"too deeply nested for Python's parser ({type(exc).__name__})")
+        error.lineno = _most_complex_line(text)
+        raise error from None
+
+
+def _most_complex_line(text: str) -> int | None:
+    # Where the statement with the most tokens starts: what made the parser give up, most likely.
+    import io
+    import tokenize
+
+    best, best_count, start, count = None, 0, None, 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if start is None:
+                start = token.start[0]
+            count += 1
+            if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                if count > best_count:
+                    best, best_count = start, count
+                start, count = None, 0
+    except (SyntaxError, tokenize.TokenError):
+        return best
+    return best
 
 
 def analyze(
