@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import ast
 
+from ._scopes import CLASS
+from ._scopes import COMPREHENSION
+from ._scopes import FUNCTION
+from ._scopes import MODULE
+from ._scopes import Scope
 from ._source import Source
 
 
@@ -19,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
+    from ._scopes import Symbol
     from ._static import StaticTable
 
 __all__ = ["Analysis", "Chain", "ImportStmt", "StringRef", "analyze", "parse"]
@@ -51,7 +57,8 @@ UNRESOLVED = None
 class ImportStmt:
     """One ``import`` or ``from ... import`` statement and where it is in the text."""
 
-    __slots__ = ("_source", "in_class", "level", "module", "names", "node", "star", "toplevel")
+    __slots__ = ("_source", "in_class", "level", "module", "names", "node", "scope_node",
+                 "star", "symbols", "toplevel")  # fmt: skip
 
     def __init__(self, node: ast.Import | ast.ImportFrom, source: Source, absolute: str | None):
         self.node = node
@@ -66,6 +73,10 @@ class ImportStmt:
         self.toplevel = False
         #: Whether it runs in a class body: what it binds is a class attribute too.
         self.in_class = False
+        #: The function or class whose body it is in (``None``: the module's).
+        self.scope_node: ast.AST | None = None
+        #: The variable each name binds (see ``_scopes``), once the expressions were walked.
+        self.symbols: list[Symbol | None] = [None] * len(self.names)
 
     @property
     def start(self) -> int:
@@ -82,13 +93,23 @@ class Chain:
     """A name bound by an import, and the attributes read off it: ``old.mod.Name``.
 
     ``ends[i]`` is the offset where the chain's first ``i`` attributes end (``ends[0]`` is the
-    end of the name itself). A bare use of the name is a chain without attributes.
+    end of the name itself). A bare use of the name is a chain without attributes. ``symbol``
+    is the variable the name reads there: its ``path`` when that is decided, else the paths it
+    may hold and why it cannot be decided.
     """
 
-    __slots__ = ("attrs", "ends", "root", "start")
+    __slots__ = ("attrs", "ends", "root", "start", "symbol")
 
-    def __init__(self, root: str, start: int, attrs: list[str], ends: list[int]) -> None:
+    def __init__(
+        self, root: str, start: int, attrs: list[str], ends: list[int], symbol: Symbol
+    ) -> None:
         self.root, self.start, self.attrs, self.ends = root, start, attrs, ends
+        self.symbol = symbol
+
+    @property
+    def plain(self) -> bool:
+        """Whether the name is bound by ``import name[.sub]``: its text spells the path."""
+        return self.symbol.plain and self.symbol.path == self.root
 
 
 class StringRef:
@@ -113,18 +134,23 @@ class StringRef:
 class Analysis:
     """Everything :func:`analyze` found in one file."""
 
-    __slots__ = ("bound", "chains", "imports", "plain", "source", "strings")
+    __slots__ = ("bound", "chains", "declared", "imported", "imports", "plain", "source", "strings")
 
     def __init__(self, source: Source) -> None:
         self.source = source
         self.imports: list[ImportStmt] = []
         self.chains: list[Chain] = []
         self.strings: list[StringRef] = []
-        #: name -> the dotted path its imports bind it to, or UNRESOLVED when it is bound by
-        #: anything else too (an assignment, a parameter, imports of different paths).
+        #: name -> the dotted path its imports bind it to anywhere in the file, or UNRESOLVED
+        #: when anything else binds it too, in any scope (an assignment, a parameter, imports
+        #: of different paths). Which binding each *use* reads is the chains' ``symbol``.
         self.bound: dict[str, str | None] = {}
         #: names bound by a plain ``import a.b``, whose text is the path itself.
         self.plain: set[str] = set()
+        #: Every (name, path) an import binds, whatever else binds the name.
+        self.imported: set[tuple[str, str]] = set()
+        #: scope node (a function or class definition) -> its global and nonlocal declarations.
+        self.declared: dict[int, dict[str, str]] = {}
 
 
 def absolute(module: str | None, is_package: bool, level: int, name: str | None) -> str | None:
@@ -323,10 +349,9 @@ def _worth_walking(
     analysis: Analysis, text: str, static: StaticTable, present: Sequence[str] | None
 ) -> bool:
     # Attribute chains matter for names bound to a path that is, or leads to, a legacy path (or
-    # to a canonical one, to count its uses); strings for files that quote such a path.
-    for name, path in analysis.bound.items():
-        if path is None:
-            continue
+    # to a canonical one, to count its uses); strings for files that quote such a path. Every
+    # import counts, even of a name bound otherwise too: its uses are reported as unresolved.
+    for name, path in analysis.imported:
         if name in analysis.plain and path == name:
             if name in static.all_roots:
                 return True
@@ -341,21 +366,27 @@ def _worth_walking(
 
 
 def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_package: bool) -> None:
-    # Every import statement, wherever it is, and whether it runs in the module's own scope.
+    # Every import statement, wherever it is, whether it runs in the module's own scope, and the
+    # function or class whose body holds it; and the global and nonlocal declarations.
     source = analysis.source
     bind = _bind
-    pending: list[tuple[Any, bool, bool]] = [(node, True, False) for node in reversed(tree.body)]
+    imported = analysis.imported
+    pending: list[tuple[Any, bool, bool, Any]] = [
+        (node, True, False, None) for node in reversed(tree.body)
+    ]
     while pending:
-        node, toplevel, in_class = pending.pop()
+        node, toplevel, in_class, scope = pending.pop()
         kind = node.__class__
         if kind is ast.Import:
             stmt = ImportStmt(node, source, None)
             for alias in node.names:
                 if alias.asname:
                     bind(analysis, alias.asname, alias.name)
+                    imported.add((alias.asname, alias.name))
                 else:
                     top = alias.name.partition(".")[0]
                     bind(analysis, top, top)
+                    imported.add((top, top))
                     analysis.plain.add(top)
         elif kind is ast.ImportFrom:
             path = absolute(module, is_package, node.level, node.module)
@@ -364,6 +395,8 @@ def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_pac
                 if alias.name != "*":
                     bound = f"{path}.{alias.name}" if path else UNRESOLVED
                     bind(analysis, alias.asname or alias.name, bound)
+                    if bound is not None:
+                        imported.add((alias.asname or alias.name, bound))
         else:
             fields = _BODY_FIELDS.get(kind)
             if fields is None:
@@ -371,20 +404,32 @@ def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_pac
             if fields:  # a compound statement
                 inner = toplevel and not isinstance(node, _SCOPES)
                 body_of_class = kind is ast.ClassDef or (in_class and kind not in _FUNCTIONS)
+                body_scope = node if kind in _DEFINITIONS else scope
                 for field in fields:
                     children = getattr(node, field)
                     if children:
                         pending.extend(
-                            (child, inner, body_of_class) for child in reversed(children)
+                            (child, inner, body_of_class, body_scope)
+                            for child in reversed(children)
                         )
             elif kind is ast.Global or kind is ast.Nonlocal:
                 # The function binds a module-level (or enclosing) name: no longer one import's.
+                declaration = "global" if kind is ast.Global else "nonlocal"
+                declared = analysis.declared.setdefault(id(scope), {})
                 for name in node.names:
                     bind(analysis, name, UNRESOLVED)
+                    declared[name] = declaration
             continue
         stmt.toplevel = toplevel
         stmt.in_class = in_class
+        stmt.scope_node = scope
         analysis.imports.append(stmt)
+    if analysis.imports:
+        analysis.imports.sort(key=_in_text_order)
+
+
+def _in_text_order(stmt: ImportStmt) -> tuple[int, int]:
+    return stmt.node.lineno, stmt.node.col_offset
 
 
 #: Generic types whose subscripts are type expressions, even outside annotations (type aliases
@@ -445,33 +490,118 @@ def _string_annotations(annotation: ast.expr, source: Source, seen: set[int]) ->
     return found
 
 
+class _Enter:
+    """A mark on the walk's stack: from here on, nodes belong to ``scope``."""
+
+    __slots__ = ("scope",)
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _parameters(arguments: ast.arguments) -> list[ast.arg]:
+    found = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    return found + [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+
+
+def _enter(
+    node: Any, current: Scope, analysis: Analysis, typed: set[int]
+) -> tuple[Scope, list[Any], list[Any]]:
+    # A function, lambda, class or comprehension: its own scope, the nodes evaluated in it, and
+    # the nodes evaluated in the enclosing scope (defaults, annotations, decorators, bases, the
+    # first iterable). Names the definition binds are bound here.
+    kind = node.__class__
+    source = analysis.source
+    declared = analysis.declared.get(id(node))
+    if kind in _COMPREHENSIONS:
+        scope = Scope(COMPREHENSION, current)
+        first, *others = node.generators
+        inner: list[Any] = [node.key, node.value] if kind is ast.DictComp else [node.elt]
+        inner += [first.target, *first.ifs]
+        for generator in others:
+            inner += [generator.target, generator.iter, *generator.ifs]
+        return scope, inner, [first.iter]
+    if kind is ast.ClassDef:
+        current.bind(node.name, "a class", node.lineno)
+        scope = Scope(CLASS, current, declared)
+        outer = [*node.decorator_list, *node.bases, *node.keywords]
+        for parameter in getattr(node, "type_params", ()):
+            scope.bind(parameter.name, "a type parameter", node.lineno)
+        return scope, node.body, outer
+    scope = Scope(FUNCTION, current, declared)
+    arguments = node.args
+    outer = [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]
+    for parameter in _parameters(arguments):
+        scope.bind(parameter.arg, "a parameter", parameter.lineno)
+        _bind(analysis, parameter.arg, UNRESOLVED)
+        if parameter.annotation is not None:
+            outer.append(parameter.annotation)
+            outer += _string_annotations(parameter.annotation, source, typed)
+    if kind is ast.Lambda:
+        return scope, [node.body], outer
+    current.bind(node.name, "a function", node.lineno)
+    outer += node.decorator_list
+    if node.returns is not None:
+        outer.append(node.returns)
+        outer += _string_annotations(node.returns, source, typed)
+    for parameter in getattr(node, "type_params", ()):
+        scope.bind(parameter.name, "a type parameter", node.lineno)
+    return scope, node.body, outer
+
+
 def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | None) -> None:
     source = analysis.source
-    attributes: list[ast.Attribute] = []
-    loads: list[ast.Name] = []
     calls: list[tuple[ast.Call, str]] = []
     discarded: set[int] = set()  # calls whose result nothing reads
     typed: set[int] = set()  # string literals read as type expressions
     bind = _bind
+    module = current = Scope(MODULE, None)
+    scopes = [module]
+    by_node: dict[int, Scope] = {}  # definition -> its scope, for the imports in its body
+    loads, attributes = current.loads, current.attributes
     # A hand-written walk: ast.walk's generators cost more than the rest of the analysis.
     stack: list[Any] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
-    Name, Attribute, Call, Load = ast.Name, ast.Attribute, ast.Call, ast.Load
+    Name, Attribute, Call, Load, Store = ast.Name, ast.Attribute, ast.Call, ast.Load, ast.Store
     imports = (ast.Import, ast.ImportFrom)
+    new_scope = (*_DEFINITIONS, ast.Lambda, *_COMPREHENSIONS)
     while stack:
         node = pop()
         if node is None:
             continue
         kind = node.__class__
         if kind is Name:
-            if node.ctx.__class__ is Load:
+            context = node.ctx.__class__
+            if context is Load:
                 loads.append(node)
-            else:
+            elif context is Store:
                 bind(analysis, node.id, UNRESOLVED)
+                current.bind(node.id, "assigned", node.lineno)
+            else:
+                current.local(node.id)  # del: a variable of this scope, bound to nothing new
             continue
         if kind is Attribute:
             attributes.append(node)
             push(node.value)
+            continue
+        if kind is _Enter:
+            current = node.scope
+            loads, attributes = current.loads, current.attributes
+            continue
+        if kind in new_scope:
+            # Its own nodes run between two marks; the enclosing scope's run first, as they are.
+            scope, inner, outer = _enter(node, current, analysis, typed)
+            if kind in _DEFINITIONS:
+                bind(analysis, node.name, UNRESOLVED)
+                by_node[id(node)] = scope
+            scopes.append(scope)
+            push(_Enter(current))
+            extend(inner)
+            push(_Enter(scope))
+            extend(outer)
             continue
         if kind is Call:
             style = _call_style(node)
@@ -483,63 +613,106 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
             extend(_string_annotations(node.slice, source, typed))  # a type alias: Union["a.B", C]
         elif kind in imports:
             continue  # read by _statements
-        elif kind is ast.arg:
-            bind(analysis, node.arg, UNRESOLVED)
-            if node.annotation is not None:
-                extend(_string_annotations(node.annotation, source, typed))
+        elif kind is ast.NamedExpr:
+            # In a comprehension, it binds in the enclosing function (or module).
+            target = current
+            while target.kind == COMPREHENSION and target.parent is not None:
+                target = target.parent
+            bind(analysis, node.target.id, UNRESOLVED)
+            target.bind(node.target.id, "assigned", node.lineno)
+            push(node.value)
+            continue
         elif kind is ast.AnnAssign:
             extend(_string_annotations(node.annotation, source, typed))
-        elif (
-            kind in _DEFINITIONS
-            or (kind is ast.ExceptHandler and node.name)
-            or (kind in _MATCH_NAMES and node.name)
-        ):
+        elif (kind is ast.ExceptHandler or kind in _MATCH_NAMES) and node.name:
             bind(analysis, node.name, UNRESOLVED)
-            if kind in _FUNCTIONS and node.returns is not None:
-                extend(_string_annotations(node.returns, source, typed))
+            current.bind(node.name, "assigned", node.lineno)
         elif kind.__name__ == "MatchMapping" and node.rest:
             bind(analysis, node.rest, UNRESOLVED)
+            current.bind(node.rest, "assigned", node.lineno)
         for field in _CHILD_FIELDS.get(kind) or _child_fields(kind):
             value = getattr(node, field, None)
             if value.__class__ is list:
                 extend(value)
             elif value is not None:
                 push(value)
-    _collect_chains(analysis, attributes, loads, calls, roots, discarded)
+    _bind_imports(analysis, module, by_node)
+    for scope in scopes:
+        if scope.redirected:
+            scope.apply_redirected()
+    _collect_chains(analysis, scopes, calls, roots, discarded)
+
+
+def _bind_imports(analysis: Analysis, module: Scope, by_node: dict[int, Scope]) -> None:
+    # Each import binds its names in the scope of the body that holds it.
+    for stmt in analysis.imports:
+        node = stmt.scope_node
+        scope = by_node.get(id(node), module) if node is not None else module
+        for index, (name, asname) in enumerate(stmt.names):
+            if name == "*":
+                continue
+            if stmt.module is None and stmt.level == 0:  # import a.b [as c]
+                if asname:
+                    symbol = scope.bind_import(asname, stmt, name, False)
+                else:
+                    top = name.partition(".")[0]
+                    symbol = scope.bind_import(top, stmt, top, True)
+            else:
+                path = f"{stmt.module}.{name}" if stmt.module else None
+                symbol = scope.bind_import(asname or name, stmt, path, False)
+            stmt.symbols[index] = symbol
+
+
+def _concerns(symbol: Symbol, roots: frozenset[str] | None) -> bool:
+    # Whether a variable may hold a module path that can concern the table.
+    if roots is None:
+        return bool(symbol.paths)
+    return any(path.partition(".")[0] in roots for path in symbol.paths)
+
+
+def _chain_start(chain: Chain) -> int:
+    return chain.start
 
 
 def _collect_chains(
     analysis: Analysis,
-    attributes: list[ast.Attribute],
-    loads: list[ast.Name],
+    scopes: list[Scope],
     calls: list[tuple[ast.Call, str]],
     roots: frozenset[str] | None,
     discarded: set[int],
 ) -> None:
     source = analysis.source
-    bound = dict(analysis.bound)
-    if roots is not None:  # only names bound to a path that can concern the table
-        for bound_name, path in bound.items():
-            if path is not None and path.partition(".")[0] not in roots:
-                bound[bound_name] = None
+    # Only names some import binds can start a chain (the others are never looked up).
+    names = {
+        name for name, path in analysis.imported if roots is None or path.partition(".")[0] in roots
+    }
     seen: set[int] = set()
     in_chain: set[int] = set()
     after_call: dict[int, list[ast.Attribute]] = {}
-    for node in attributes:  # outermost first: the walk visits a node before its children
-        if id(node) in seen:
-            continue
-        base, nodes = _chain_of(node, seen)
-        if isinstance(base, ast.Name):
-            in_chain.add(id(base))
-            if bound.get(base.id) is not None:
-                ends = [source.end(base), *(source.end(n) for n in nodes)]
-                attrs = [n.attr for n in nodes]
-                analysis.chains.append(Chain(base.id, source.start(base), attrs, ends))
-        elif isinstance(base, ast.Call):
-            after_call[id(base)] = nodes
-    for name in loads:
-        if id(name) not in in_chain and bound.get(name.id) is not None:
-            analysis.chains.append(Chain(name.id, source.start(name), [], [source.end(name)]))
+    chains = analysis.chains
+    for scope in scopes:
+        lookup = scope.lookup
+        for node in scope.attributes:  # outermost first: the walk visits a node before its children
+            if id(node) in seen:
+                continue
+            base, nodes = _chain_of(node, seen)
+            if isinstance(base, ast.Name):
+                in_chain.add(id(base))
+                if base.id in names:
+                    symbol = lookup(base.id)
+                    if symbol is not None and _concerns(symbol, roots):
+                        ends = [source.end(base), *(source.end(n) for n in nodes)]
+                        attrs = [n.attr for n in nodes]
+                        chains.append(Chain(base.id, source.start(base), attrs, ends, symbol))
+            elif isinstance(base, ast.Call):
+                after_call[id(base)] = nodes
+        for name in scope.loads:
+            if id(name) not in in_chain and name.id in names:
+                symbol = lookup(name.id)
+                if symbol is not None and _concerns(symbol, roots):
+                    start, end = source.start(name), source.end(name)
+                    chains.append(Chain(name.id, start, [], [end], symbol))
+    chains.sort(key=_chain_start)
     for call, style in calls:
         ref = _string_ref(call, style, source)
         first = ref.value.replace(":", ".").split(".", 1)[0] if ref is not None else ""

@@ -31,11 +31,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._analyze import Analysis
     from ._analyze import Chain
-    from ._analyze import ImportStmt
     from ._analyze import StringRef
     from ._findings import Finding
     from ._findings import ImportPlan
     from ._importedit import Edit
+    from ._scopes import Symbol
     from ._static import StaticTable
 
 __all__ = ["RewriteError", "rewrite"]
@@ -62,12 +62,15 @@ class _Planner:
         self.findings: dict[int, list[Finding]] = {}
         for finding in findings:
             self.findings.setdefault(finding.column, []).append(finding)
-        self.chains: dict[str, list[Chain]] = {}
+        # Uses are grouped by the variable they read (see _scopes), not by name: a parameter
+        # named like an imported module is another variable.
+        self.chains: dict[Symbol, list[Chain]] = {}
         for chain in analysis.chains:
-            self.chains.setdefault(chain.root, []).append(chain)
+            self.chains.setdefault(chain.symbol, []).append(chain)
         self.plans = [plan_import(stmt, static) for stmt in analysis.imports]
-        self.blocked: set[str] = set()  # names with a legacy use that stays
-        self.needed: dict[str, set[str]] = {}  # name -> modules its chains now need imported
+        self.index = {id(plan.stmt): i for i, plan in enumerate(self.plans)}
+        self.blocked: set[Symbol] = set()  # variables with a legacy use that stays
+        self.needed: dict[Symbol, set[str]] = {}  # variable -> modules its chains now need
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -87,13 +90,13 @@ class _Planner:
         bound = self.analysis.bound
         return name not in bound or bound[name] == name
 
-    def visible(self, name: str, path: str) -> bool:
-        """Whether every use of ``name`` (bound to ``path``) is an attribute read we can see."""
-        if path not in self.static.names:
-            return True
-        if self.analysis.bound.get(name) is None:
+    def visible(self, symbol: Symbol | None, path: str) -> bool:
+        """Whether every use of a variable bound to ``path`` is an attribute read we can see."""
+        if path not in self.static.names or symbol is None:
+            return True  # (no variable: the expressions were not walked, nothing reads it)
+        if symbol.path is None:
             return False
-        return all(chain.attrs for chain in self.chains.get(name, ()))
+        return all(chain.attrs for chain in self.chains.get(symbol, ()))
 
     # -- attribute chains ---------------------------------------------------------------------
 
@@ -109,19 +112,26 @@ class _Planner:
     def chain(self, chain: Chain, *, dry: bool = False) -> None:
         """Plan the rewrite of one chain; ``dry``: only find the names with a use that stays
         (a name's uses move together or not at all, with the import that binds it)."""
-        hit = chain_match(self.analysis, chain, self.static)
+        symbol = chain.symbol
+        if symbol.path is None:
+            # Undecidable: find() reported it as unresolved, with the reason; it stays, and so
+            # does every import that binds the variable.
+            if any(chain_match(chain, self.static, path) for path in symbol.paths):
+                self.blocked.add(symbol)
+            return
+        hit = chain_match(chain, self.static)
         if hit is None:
             return
         match, full, bound_len = hit
         parts = full[:bound_len]
         bound = ".".join(parts)
-        plain = chain.root in self.analysis.plain and bound == chain.root
+        plain = chain.plain
         offset = chain.start if plain else chain.ends[1] - len(chain.attrs[0])
-        if not dry and chain.root in self.blocked:
+        if not dry and symbol in self.blocked:
             self.leave(offset, f"another use of '{chain.root}' cannot be rewritten")
             return
         if not self.spelled(chain):
-            self.blocked.add(chain.root)
+            self.blocked.add(symbol)
             self.leave(
                 offset, "written across lines, with spaces, or where Python 3.9 misplaces it"
             )
@@ -137,7 +147,7 @@ class _Planner:
                 return
         top = match.replacement[0]
         if not self.free(top) and top != chain.root:
-            self.blocked.add(chain.root)
+            self.blocked.add(symbol)
             self.leave(offset, f"'{top}' already names something else in this file")
             return
         if dry:
@@ -146,18 +156,9 @@ class _Planner:
             chain.ends[match.consumed - len(parts)] if not plain else chain.ends[match.consumed - 1]
         )
         self.edits.append((chain.start, end, match.dotted))
-        self.needed.setdefault(chain.root, set()).add(match.module)
+        self.needed.setdefault(symbol, set()).add(match.module)
 
     # -- import statements --------------------------------------------------------------------
-
-    def binds(self, stmt: ImportStmt, name: str) -> bool:
-        for imported, asname in stmt.names:
-            if stmt.module is None and stmt.level == 0:
-                if (asname or imported.partition(".")[0]) == name:
-                    return True
-            elif (asname or imported) == name:
-                return True
-        return False
 
     def still_bound(self, root: str, but: int) -> bool:
         # Whether a module-scope import that stays binds ``root`` to the same module.
@@ -171,15 +172,20 @@ class _Planner:
                     return True
         return False
 
-    def plain_import_safe(self, index: int, name: str, new: str) -> str | None:
+    def plain_import_safe(
+        self, index: int, name: str, new: str, symbol: Symbol | None
+    ) -> str | None:
         root, top = name.partition(".")[0], new.partition(".")[0]
-        if self.analysis.bound.get(root) is None:
-            return f"'{root}' is also bound by other code in this file"
+        if symbol is None:  # the expressions were not walked: nothing reads it
+            if self.analysis.bound.get(root) is None:
+                return f"'{root}' is also bound by other code in this file"
+        elif symbol.path is None:
+            return symbol.why
         if top != root and not self.free(top):
             return f"'{top}' already names something else in this file"
         if top == root or self.still_bound(root, index):
             return None
-        for chain in self.chains.get(root, ()):
+        for chain in self.chains.get(symbol, ()) if symbol is not None else ():
             if self.static.legacy([root, *chain.attrs]) is None:
                 return _SPLIT  # root is used for other names: keep importing it
         return None
@@ -200,22 +206,27 @@ class _Planner:
             binding = item.asname or (
                 item.name.partition(".")[0] if item.mode == "import" else item.name
             )
+            symbol = stmt.symbols[item.index]
             if stmt.in_class and item.mode in ("import", "module", "submodule"):
                 # A module bound in a class body is read as self.<name>...: not visible here.
                 reason = f"'{binding}' is a class attribute too, read where it cannot be seen"
-            elif binding in self.blocked:
-                # A use of the name stays: so does the import that binds it.
-                reason = f"a use of '{binding}' cannot be rewritten"
+            elif symbol is not None and symbol in self.blocked:
+                # A use of the variable stays: so does the import that binds it.
+                reason = (
+                    symbol.why
+                    if symbol.path is None
+                    else f"a use of '{binding}' cannot be rewritten"
+                )
             elif item.mode == "import":
                 if item.asname is None:
-                    reason = self.plain_import_safe(index, item.name, item.module)
-                elif not self.visible(item.asname, item.name):
+                    reason = self.plain_import_safe(index, item.name, item.module, symbol)
+                elif not self.visible(symbol, item.name):
                     reason = (
                         f"'{item.asname}' is used as a value and {item.name} serves moved names"
                     )
             elif item.mode in ("module", "submodule"):
                 path = f"{stmt.module}.{item.name}"
-                if not self.visible(bound_name, path):
+                if not self.visible(symbol, path):
                     reason = f"'{bound_name}' is used as a value and {path} serves moved names"
             if reason is None:
                 continue
@@ -264,8 +275,8 @@ class _Planner:
         # objects, so every scope sees it from then on), or else after each function-scope one;
         # not where that statement or an earlier module-scope import already imports it
         # (importing a.b.c imports a and a.b too).
-        for root, modules in self.needed.items():
-            binding = [i for i, plan in enumerate(self.plans) if self.binds(plan.stmt, root)]
+        for symbol, modules in self.needed.items():
+            binding = sorted({self.index[id(stmt)] for stmt in symbol.imports})
             toplevel = [i for i in binding if self.plans[i].stmt.toplevel]
             for index in toplevel[:1] or binding:
                 stmt = self.plans[index].stmt
