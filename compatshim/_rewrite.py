@@ -4,8 +4,14 @@ The rules that keep a rewrite from changing what the program does:
 
 * a bound name never changes: ``from old.mod import Old`` becomes
   ``from new.mod import New as Old``; ``import old.mod as m`` becomes ``import new.mod as m``;
-* ``import old.mod`` binds ``old``; it becomes ``import new.mod`` only together with every
-  ``old.mod.X`` in the file, and only if nothing else in the file still needs ``old``;
+* every name a module binds at module level stays bound, to the canonical object (other modules
+  may import it from there): ``import mock`` becomes ``from unittest import mock`` (its uses
+  stay as they are); ``import old.mod`` becomes ``import new.mod`` together with every
+  ``old.mod.X``, and ``old`` stays bound (``import old``, or ``import new as old`` when ``old``
+  itself is legacy); a legacy module serving moved names, bound at module level, is left, as
+  its canonical module lacks them;
+* in a function, ``import old.mod`` becomes ``import new.mod`` only together with every
+  ``old.mod.X`` in it, and only if nothing else there still needs ``old``;
 * a rewrite never binds a name the file already uses for something else;
 * a module that serves moved names is only rewritten where every use of it is visible
   (``m.OldName`` becomes ``m.NewName``); passed around as a value, it is left alone;
@@ -31,9 +37,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._analyze import Analysis
     from ._analyze import Chain
+    from ._analyze import ImportStmt
     from ._analyze import StringRef
     from ._findings import Finding
     from ._findings import ImportPlan
+    from ._findings import NamePlan
     from ._importedit import Edit
     from ._scopes import Symbol
     from ._static import StaticTable
@@ -41,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["RewriteError", "rewrite"]
 
 _SPLIT = "split"
+_REBIND = "rebind"
 _LITERAL = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
 
 
@@ -70,6 +79,25 @@ class _Planner:
         self.plans = [plan_import(stmt, static) for stmt in analysis.imports]
         self.index = {id(plan.stmt): i for i, plan in enumerate(self.plans)}
         self.blocked: set[Symbol] = set()  # variables with a legacy use that stays
+        # Module-level variables bound by ``import legacy``: the name is kept (``import new as
+        # legacy``), so their uses need no rewrite unless they reach further legacy paths.
+        self.kept: set[Symbol] = set()
+        self.kept_items: dict[int, set[int]] = {}  # statement index -> names kept that way
+        self.rebound: set[str] = set()  # module-level names bound again after their import
+        # Module-level variables bound to a legacy module serving moved names: the import stays
+        # (the canonical module lacks those names, and other modules may read them through it);
+        # the uses in this file are rewritten to full canonical paths all the same.
+        self.pinned: dict[Symbol, str] = {}
+        for plan in self.plans:
+            for item in plan.names:
+                symbol = plan.stmt.symbols[item.index]
+                if symbol is None:
+                    continue
+                if self.keeps_name(plan.stmt, item):
+                    self.kept.add(symbol)
+                pinned = self.pinned_path(plan.stmt, item)
+                if pinned is not None:
+                    self.pinned[symbol] = pinned
         self.needed: dict[Symbol, set[str]] = {}  # variable -> modules its chains now need
 
     # -- bookkeeping --------------------------------------------------------------------------
@@ -83,6 +111,29 @@ class _Planner:
         return sorted(
             (f for group in self.findings.values() for f in group if f.note),
             key=lambda f: f.column,
+        )
+
+    def pinned_path(self, stmt: ImportStmt, item: NamePlan) -> str | None:
+        """The legacy module serving moved names that a module-level import binds, if any."""
+        if not stmt.toplevel or stmt.in_class:
+            return None
+        if item.mode == "import":
+            path = item.name if item.asname else item.name.partition(".")[0]
+        elif item.mode in ("module", "submodule"):
+            path = f"{stmt.module}.{item.name}"
+        else:
+            return None
+        return path if self.static.serves_names(path) else None
+
+    def keeps_name(self, stmt: ImportStmt, item: NamePlan) -> bool:
+        """Whether ``import legacy`` (one component) at module level keeps its name."""
+        return (
+            item.mode == "import"
+            and item.asname is None
+            and "." not in item.name
+            and stmt.toplevel
+            and not stmt.in_class
+            and not self.static.serves_names(item.name)
         )
 
     def free(self, name: str) -> bool:
@@ -125,18 +176,25 @@ class _Planner:
         match, full, bound_len = hit
         parts = full[:bound_len]
         bound = ".".join(parts)
-        plain = chain.plain
-        offset = chain.start if plain else chain.ends[1] - len(chain.attrs[0])
+        offset = chain.start if chain.plain else chain.ends[1] - len(chain.attrs[0])
+        # A kept name is read like an as-name: only what reaches past it needs rewriting.
+        plain = chain.plain and symbol not in self.kept
         if not dry and symbol in self.blocked:
             self.leave(offset, f"another use of '{chain.root}' cannot be rewritten")
             return
+        pinned = self.pinned.get(symbol)
+        if pinned is not None and not chain.attrs:
+            self.leave(offset, f"'{chain.root}' is used as a value and {pinned} serves moved names")
+            return
+        if not plain and match.consumed <= len(parts):
+            return  # the import that binds the name is rewritten instead (or stays)
         if not self.spelled(chain):
             self.blocked.add(symbol)
             self.leave(
                 offset, "written across lines, with spaces, or where Python 3.9 misplaces it"
             )
             return
-        if not plain:
+        if not plain and pinned is None:  # (a pinned name stays the legacy module)
             renamed = self.static.legacy(parts)
             now = ".".join([*renamed.replacement, *parts[renamed.consumed :]]) if renamed else bound
             single = len(match.replacement) - match.module_len == match.consumed - len(parts) == 1
@@ -162,15 +220,26 @@ class _Planner:
 
     def still_bound(self, root: str, but: int) -> bool:
         # Whether a module-scope import that stays binds ``root`` to the same module.
+        if root in self.rebound:
+            return True
         for index, plan in enumerate(self.plans):
             stmt = plan.stmt
             if index == but or not stmt.toplevel or stmt.module is not None or stmt.level:
                 continue
             for item in plan.names:
-                new = item.module if item.mode == "import" else item.name
+                if self.keeps_name(stmt, item):
+                    new = item.name
+                else:
+                    new = item.module if item.mode == "import" else item.name
                 if item.asname is None and new.partition(".")[0] == root:
                     return True
         return False
+
+    def pinned_reason(self, name: str, path: str) -> str:
+        return (
+            f"kept: other modules may import '{name}' from this one, and {path} serves moved "
+            "names its canonical module lacks"
+        )
 
     def plain_import_safe(
         self, index: int, name: str, new: str, symbol: Symbol | None
@@ -181,10 +250,16 @@ class _Planner:
                 return f"'{root}' is also bound by other code in this file"
         elif symbol.path is None:
             return symbol.why
+        stmt = self.plans[index].stmt
+        legacy_root = self.static.legacy([root]) is not None
         if top != root and not self.free(top):
             return f"'{top}' already names something else in this file"
         if top == root or self.still_bound(root, index):
             return None
+        if stmt.toplevel:
+            # Other modules may import the name from this one: it stays bound, to the same
+            # package (``import old``), or to the canonical one when it is legacy itself.
+            return _REBIND if legacy_root else _SPLIT
         for chain in self.chains.get(symbol, ()) if symbol is not None else ():
             if self.static.legacy([root, *chain.attrs]) is None:
                 return _SPLIT  # root is used for other names: keep importing it
@@ -207,6 +282,7 @@ class _Planner:
                 item.name.partition(".")[0] if item.mode == "import" else item.name
             )
             symbol = stmt.symbols[item.index]
+            pinned = self.pinned_path(stmt, item)
             if stmt.in_class and item.mode in ("import", "module", "submodule"):
                 # A module bound in a class body is read as self.<name>...: not visible here.
                 reason = f"'{binding}' is a class attribute too, read where it cannot be seen"
@@ -217,6 +293,13 @@ class _Planner:
                     if symbol.path is None
                     else f"a use of '{binding}' cannot be rewritten"
                 )
+            elif pinned is not None:
+                reason = self.pinned_reason(binding, pinned)
+            elif self.keeps_name(stmt, item):
+                if symbol is not None and symbol.path is None:
+                    reason = symbol.why
+                else:
+                    self.kept_items.setdefault(index, set()).add(item.index)
             elif item.mode == "import":
                 if item.asname is None:
                     reason = self.plain_import_safe(index, item.name, item.module, symbol)
@@ -228,6 +311,14 @@ class _Planner:
                 path = f"{stmt.module}.{item.name}"
                 if not self.visible(symbol, path):
                     reason = f"'{bound_name}' is used as a value and {path} serves moved names"
+            if reason is _REBIND:
+                root = item.name.partition(".")[0]
+                self.rebound.add(root)
+                match = self.static.legacy([root])
+                assert match is not None
+                keep = _importedit.binding(match.dotted, root)
+                self.after.setdefault(index, []).append((keep, ""))
+                continue
             if reason is None:
                 continue
             skip.add(item.index)
@@ -247,7 +338,8 @@ class _Planner:
                     self.leave(stmt.start + spans.module_span[0], reason)
         self.skips[index] = skip
         self.splits[index] = split
-        edits, others = _importedit.rewrite_import(self.analysis.source, plan, skip)
+        kept = self.kept_items.get(index, set())
+        edits, others = _importedit.rewrite_import(self.analysis.source, plan, skip, kept)
         self.edits.extend(edits)
         if others:
             self.after.setdefault(index, []).extend(others)
@@ -259,10 +351,11 @@ class _Planner:
             return set()
         skip = self.skips.get(index, ())
         split = self.splits.get(index, ())
+        kept = self.kept_items.get(index, ())
         done = {
             item.module if item.mode == "import" and item.index not in skip else item.name
             for item in plan.names
-            if item.asname is None and item.index not in split
+            if item.asname is None and item.index not in split and item.index not in kept
         }
         for item in plan.names:
             if item.index in split:
