@@ -454,26 +454,42 @@ def _generic_name(node: ast.expr) -> str | None:
     return None
 
 
-def _string_annotations(annotation: ast.expr, source: Source, seen: set[int]) -> list[ast.expr]:
+def _string_annotations(
+    annotation: ast.expr, source: Source, seen: set[int], names: frozenset[str] | None = None
+) -> list[ast.expr]:
     # The expressions spelled by the string literals of a type expression ("old.mod.Name", or
     # Optional["old.mod.Name"]): typing.get_type_hints evaluates them, so they use the names
     # they mention. Their nodes get the positions of their text inside the file, so that they
-    # read as ordinary code. Only plain one-line literals, whose text is exactly their value;
-    # ``seen`` holds the literals already read (an annotation's subscripts are met again).
+    # read as ordinary code. Only plain one-line literals, whose text is exactly their value,
+    # that mention one of ``names`` (the names an import binds: no chain starts elsewhere);
+    # not the values of Literal[...] nor the metadata of Annotated[...]. ``seen`` holds the
+    # literals already read (an annotation's subscripts are met again).
     found: list[ast.expr] = []
-    for node in ast.walk(annotation):
-        if node.__class__ is not ast.Constant or node.value.__class__ is not str:
+    pending: list[ast.AST] = [annotation]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Subscript):
+            generic = _generic_name(node.value)
+            if generic == "Literal":
+                continue
+            if generic == "Annotated" and isinstance(node.slice, ast.Tuple):
+                pending.extend(node.slice.elts[:1])
+                continue
+        if not isinstance(node, ast.Constant):
+            pending.extend(ast.iter_child_nodes(node))
             continue
-        if id(node) in seen:
+        value = node.value
+        if value.__class__ is not str or id(node) in seen:
             continue
         seen.add(id(node))
+        if names is not None and not any(name in value for name in names):
+            continue
         if node.end_lineno != node.lineno:
             continue
         start = source.start(node)
         quote = source.text[start : start + 1]
         if quote not in ("'", '"'):
             continue
-        value: str = node.value
         if source.text[start : source.end(node)] != f"{quote}{value}{quote}":
             continue
         try:
@@ -508,7 +524,7 @@ def _parameters(arguments: ast.arguments) -> list[ast.arg]:
 
 
 def _enter(
-    node: Any, current: Scope, analysis: Analysis, typed: set[int]
+    node: Any, current: Scope, analysis: Analysis, typed: set[int], names: frozenset[str]
 ) -> tuple[Scope, list[Any], list[Any]]:
     # A function, lambda, class or comprehension: its own scope, the nodes evaluated in it, and
     # the nodes evaluated in the enclosing scope (defaults, annotations, decorators, bases, the
@@ -524,31 +540,37 @@ def _enter(
         for generator in others:
             inner += [generator.target, generator.iter, *generator.ifs]
         return scope, inner, [first.iter]
+    # (Only names some import binds need a variable: no other name is ever looked up.)
     if kind is ast.ClassDef:
-        current.bind(node.name, "a class", node.lineno)
+        if node.name in names:
+            current.bind(node.name, "a class", node.lineno)
         scope = Scope(CLASS, current, declared)
         outer = [*node.decorator_list, *node.bases, *node.keywords]
         for parameter in getattr(node, "type_params", ()):
-            scope.bind(parameter.name, "a type parameter", node.lineno)
+            if parameter.name in names:
+                scope.bind(parameter.name, "a type parameter", node.lineno)
         return scope, node.body, outer
     scope = Scope(FUNCTION, current, declared)
     arguments = node.args
     outer = [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]
     for parameter in _parameters(arguments):
-        scope.bind(parameter.arg, "a parameter", parameter.lineno)
         _bind(analysis, parameter.arg, UNRESOLVED)
+        if parameter.arg in names:
+            scope.bind(parameter.arg, "a parameter", parameter.lineno)
         if parameter.annotation is not None:
             outer.append(parameter.annotation)
-            outer += _string_annotations(parameter.annotation, source, typed)
+            outer += _string_annotations(parameter.annotation, source, typed, names)
     if kind is ast.Lambda:
         return scope, [node.body], outer
-    current.bind(node.name, "a function", node.lineno)
+    if node.name in names:
+        current.bind(node.name, "a function", node.lineno)
     outer += node.decorator_list
     if node.returns is not None:
         outer.append(node.returns)
-        outer += _string_annotations(node.returns, source, typed)
+        outer += _string_annotations(node.returns, source, typed, names)
     for parameter in getattr(node, "type_params", ()):
-        scope.bind(parameter.name, "a type parameter", node.lineno)
+        if parameter.name in names:
+            scope.bind(parameter.name, "a type parameter", node.lineno)
     return scope, node.body, outer
 
 
@@ -558,6 +580,10 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
     discarded: set[int] = set()  # calls whose result nothing reads
     typed: set[int] = set()  # string literals read as type expressions
     bind = _bind
+    # Only names some import binds can start a chain: no other name is ever looked up.
+    names = frozenset(
+        name for name, path in analysis.imported if roots is None or path.partition(".")[0] in roots
+    )
     module = current = Scope(MODULE, None)
     scopes = [module]
     by_node: dict[int, Scope] = {}  # definition -> its scope, for the imports in its body
@@ -576,11 +602,13 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
         if kind is Name:
             context = node.ctx.__class__
             if context is Load:
-                loads.append(node)
+                if node.id in names:
+                    loads.append(node)
             elif context is Store:
                 bind(analysis, node.id, UNRESOLVED)
-                current.bind(node.id, "assigned", node.lineno)
-            else:
+                if node.id in names:
+                    current.bind(node.id, "assigned", node.lineno)
+            elif node.id in names:
                 current.local(node.id)  # del: a variable of this scope, bound to nothing new
             continue
         if kind is Attribute:
@@ -593,7 +621,7 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
             continue
         if kind in new_scope:
             # Its own nodes run between two marks; the enclosing scope's run first, as they are.
-            scope, inner, outer = _enter(node, current, analysis, typed)
+            scope, inner, outer = _enter(node, current, analysis, typed, names)
             if kind in _DEFINITIONS:
                 bind(analysis, node.name, UNRESOLVED)
                 by_node[id(node)] = scope
@@ -610,7 +638,7 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
         elif kind is ast.Expr and node.value.__class__ is Call:
             discarded.add(id(node.value))
         elif kind is ast.Subscript and _generic_name(node.value) in TYPE_GENERICS:
-            extend(_string_annotations(node.slice, source, typed))  # a type alias: Union["a.B", C]
+            extend(_string_annotations(node.slice, source, typed, names))  # Union["a.B", C]
         elif kind in imports:
             continue  # read by _statements
         elif kind is ast.NamedExpr:
@@ -619,17 +647,20 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
             while target.kind == COMPREHENSION and target.parent is not None:
                 target = target.parent
             bind(analysis, node.target.id, UNRESOLVED)
-            target.bind(node.target.id, "assigned", node.lineno)
+            if node.target.id in names:
+                target.bind(node.target.id, "assigned", node.lineno)
             push(node.value)
             continue
         elif kind is ast.AnnAssign:
-            extend(_string_annotations(node.annotation, source, typed))
+            extend(_string_annotations(node.annotation, source, typed, names))
         elif (kind is ast.ExceptHandler or kind in _MATCH_NAMES) and node.name:
             bind(analysis, node.name, UNRESOLVED)
-            current.bind(node.name, "assigned", node.lineno)
+            if node.name in names:
+                current.bind(node.name, "assigned", node.lineno)
         elif kind.__name__ == "MatchMapping" and node.rest:
             bind(analysis, node.rest, UNRESOLVED)
-            current.bind(node.rest, "assigned", node.lineno)
+            if node.rest in names:
+                current.bind(node.rest, "assigned", node.lineno)
         for field in _CHILD_FIELDS.get(kind) or _child_fields(kind):
             value = getattr(node, field, None)
             if value.__class__ is list:
@@ -640,7 +671,7 @@ def _expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | N
     for scope in scopes:
         if scope.redirected:
             scope.apply_redirected()
-    _collect_chains(analysis, scopes, calls, roots, discarded)
+    _collect_chains(analysis, scopes, calls, roots, discarded, names)
 
 
 def _bind_imports(analysis: Analysis, module: Scope, by_node: dict[int, Scope]) -> None:
@@ -680,12 +711,9 @@ def _collect_chains(
     calls: list[tuple[ast.Call, str]],
     roots: frozenset[str] | None,
     discarded: set[int],
+    names: frozenset[str],
 ) -> None:
     source = analysis.source
-    # Only names some import binds can start a chain (the others are never looked up).
-    names = {
-        name for name, path in analysis.imported if roots is None or path.partition(".")[0] in roots
-    }
     seen: set[int] = set()
     in_chain: set[int] = set()
     after_call: dict[int, list[ast.Attribute]] = {}
@@ -706,8 +734,8 @@ def _collect_chains(
                         chains.append(Chain(base.id, source.start(base), attrs, ends, symbol))
             elif isinstance(base, ast.Call):
                 after_call[id(base)] = nodes
-        for name in scope.loads:
-            if id(name) not in in_chain and name.id in names:
+        for name in scope.loads:  # (only names some import binds)
+            if id(name) not in in_chain:
                 symbol = lookup(name.id)
                 if symbol is not None and _concerns(symbol, roots):
                     start, end = source.start(name), source.end(name)

@@ -17,6 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
+    from collections.abc import Iterator
     from typing import Any
 
     from ._findings import Finding
@@ -40,6 +41,16 @@ def shown(path: str) -> str:
     return path if relative.startswith("..") else relative.replace(os.sep, "/")
 
 
+def _grouped(findings: Iterable[Finding]) -> Iterator[tuple[str, Finding]]:
+    # Each finding with its file as shown; findings come grouped by file, so each file's path
+    # is worked out once (os.path.relpath costs more than the rest of a line).
+    last, last_shown = None, ""
+    for finding in findings:
+        if finding.file != last:
+            last, last_shown = finding.file, shown(finding.file)
+        yield last_shown, finding
+
+
 def _ratio(adoption: Adoption) -> str:
     ratio = adoption.ratio
     if ratio is None:
@@ -53,9 +64,9 @@ def _ratio(adoption: Adoption) -> str:
 
 def _text(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
     any_found = False
-    for f in findings:
+    for file, f in _grouped(findings):
         any_found = True
-        write(f"{shown(f.file)}:{f.line}:{f.column}: {f.code} {f.message}\n")
+        write(f"{file}:{f.line}:{f.column}: {f.code} {f.message}\n")
     if result.adoption:
         if any_found:
             write("\n")
@@ -103,12 +114,12 @@ def _json(result: ScanResult, findings: Iterable[Finding], write: Write) -> None
     quote = json.encoder.encode_basestring_ascii
     write(f'{{\n  "format": {FORMAT_VERSION},\n  "findings": [')
     separator = "\n    "
-    for f in findings:
+    for file, f in _grouped(findings):
         write(separator)
         separator = ",\n    "
         write(
             _FINDING.format(
-                quote(shown(f.file)),
+                quote(file),
                 f.line,
                 f.column,
                 quote(f.legacy),
@@ -144,8 +155,8 @@ def _escape(text: str, *, property: bool = False) -> str:
 
 
 def _github(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
-    for f in findings:
-        where = f"file={_escape(shown(f.file), property=True)},line={f.line},col={f.column}"
+    for file, f in _grouped(findings):
+        where = f"file={_escape(file, property=True)},line={f.line},col={f.column}"
         title = _escape(f"compatshim {f.code}", property=True)
         write(f"::warning {where},title={title}::{_escape(f.message)}\n")
 
@@ -171,13 +182,13 @@ def _sarif(result: ScanResult, findings: Iterable[Finding], write: Write) -> Non
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(shown(f.file))},
+                        "artifactLocation": {"uri": _uri(file)},
                         "region": {"startLine": f.line, "startColumn": f.column},
                     }
                 }
             ],
         }
-        for f in findings
+        for file, f in _grouped(findings)
     )
     write('{\n  "$schema": "https://json.schemastore.org/sarif-2.1.0.json",\n')
     write('  "version": "2.1.0",\n  "runs": [\n    {\n')

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["CLASS", "COMPREHENSION", "FUNCTION", "MODULE", "Scope", "Symbol"]
 
 MODULE, FUNCTION, CLASS, COMPREHENSION = "module", "function", "class", "comprehension"
+_NONE: dict[str, str] = {}  # no declarations (shared, never written)
 
 
 class Symbol:
@@ -89,13 +90,14 @@ class Scope:
         self.parent = parent
         self.symbols: dict[str, Symbol] = {}
         #: name -> "global" or "nonlocal", as the body declares it.
-        self.declared = declared or {}
+        self.declared = declared or _NONE
         #: Bindings of declared names, applied to their scope's symbol once all is known.
         self.redirected: list[tuple[str, str, int, ImportStmt | None, str | None, bool]] = []
-        #: The Name loads and the Attribute nodes read in this scope (filled by the walk).
+        #: The Name loads (of names an import binds) and the Attribute nodes read in this scope
+        #: (filled by the walk).
         self.loads: list[Any] = []
         self.attributes: list[Any] = []
-        self.cache: dict[str, Symbol | None] = {}
+        self.cache: dict[str, Symbol | None] | None = None
 
     def bind(self, name: str, what: str, line: int) -> None:
         """Bind ``name`` here (or where ``global``/``nonlocal`` sends it) by something other
@@ -162,7 +164,9 @@ class Scope:
         """The variable a use of ``name`` here reads; ``None`` for a builtin or a name that
         nothing in the module binds."""
         cache = self.cache
-        if name in cache:
+        if cache is None:
+            cache = self.cache = {}
+        elif name in cache:
             return cache[name]
         found = self._lookup(name)
         cache[name] = found

@@ -186,7 +186,8 @@ def test_a_file_compatshim_fails_on_is_reported_and_the_rest_is_read(
 
 def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
     """String annotations are read wherever annotations are, and in the subscripts of generic
-    types (type aliases); not in other definitions, Literal, Annotated's metadata or dicts."""
+    types (type aliases); not in other definitions, Literal, Annotated's metadata or dicts,
+    in annotations too."""
     source = (
         "import old.mod\n"
         "class C:\n    x: 'old.mod.Y'\n"
@@ -197,6 +198,7 @@ def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
         "Alias = Union['old.mod.Y', typing.Optional['old.mod.Y']]\n"  # a type alias
         "def h(a: Optional['old.mod.Y']): ...\n"  # read once, not once per walk
         "values = Literal['old.mod.Y'], d['old.mod.Y'], Annotated[int, 'old.mod.Y']\n"
+        "def k(a: Literal['old.mod.Y'], b: Annotated['old.mod.Y', 'old.mod.Z']): ...\n"
     )
     write(tree, {"a.py": source})
     assert [line.split(": ", 1)[0] for line in lines(compatshim.scan(["."]))] == [
@@ -208,6 +210,7 @@ def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
         "a.py:11:16",
         "a.py:11:45",
         "a.py:12:20",
+        "a.py:14:46",
     ]
 
 
@@ -357,6 +360,20 @@ def _sources(draw: st.DrawFn) -> str:
     return noise + body + uses
 
 
+# The same paths among 200 others: the prefilter lists identifiers instead of searching.
+_LARGE = StaticTable(
+    AliasTable(
+        [
+            Alias("old.mod", "new.mod"),
+            Alias("legacy", "canon"),
+            Alias("attr", "attrs2"),
+            Alias("pkg.sub:Name", "pkg.other:Name2"),
+            *(Alias(f"zz{i}.mod", f"yy{i}") for i in range(100)),
+        ]
+    )
+)
+
+
 @given(source=_sources())
 def test_the_prefilter_passes_every_file_with_a_finding_or_a_canonical_use(source: str) -> None:
     from compatshim._analyze import analyze
@@ -367,5 +384,7 @@ def test_the_prefilter_passes_every_file_with_a_finding_or_a_canonical_use(sourc
     except SyntaxError:
         return
     found, canonical = find(analysis, _TABLE)
+    assert _LARGE.prefilter()._all is not None  # the large table's way
     if found or canonical:
-        assert _TABLE.prefilter()(source.encode()), (source, found, canonical)
+        for table in (_TABLE, _LARGE):
+            assert table.prefilter()(source.encode()), (source, found, canonical)
