@@ -25,12 +25,12 @@ import re
 
 from . import _importedit
 from ._analyze import analyze
-from ._analyze import parse
 from ._findings import chain_match
 from ._findings import find
 from ._findings import plan_import
 from ._findings import string_parts
 from ._imports import parse_import
+from ._source import parse
 
 
 TYPE_CHECKING = False

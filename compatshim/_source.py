@@ -10,6 +10,7 @@ file is replaced only through a temporary file of our own, never through a link.
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import re
@@ -20,10 +21,6 @@ from itertools import count
 from operator import add
 
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    import ast
-
 __all__ = [
     "FileChangedError",
     "NotRegularFile",
@@ -31,6 +28,7 @@ __all__ = [
     "decode",
     "failure",
     "identity",
+    "parse",
     "read",
     "reason",
     "replace",
@@ -277,3 +275,47 @@ class Source:
         """The file's newline convention (that of its first line break)."""
         match = _NEWLINE.search(self.text)
         return match.group() if match else "\n"
+
+
+def parse(text: str, mode: str = "exec") -> ast.AST:
+    """``ast.parse``, without the warnings the compiler emits about the code (invalid escape
+    sequences, ``is`` with a literal...): they concern the scanned code, not the scan, and would
+    name no file. A syntax error still raises."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text, mode=mode)
+    except SyntaxError as exc:
+        if exc.lineno is None and "\0" in text:  # 3.11+: null bytes, without a line
+            exc.lineno = text.count("\n", 0, text.index("\0")) + 1
+        raise
+    except ValueError as exc:  # 3.9, 3.10: null bytes
+        if "\0" not in text:
+            raise
+        error = SyntaxError(str(exc))
+        error.lineno = text.count("\n", 0, text.index("\0")) + 1
+        raise error from None
+    except (RecursionError, MemoryError) as exc:
+        # CPython's own parser gives up on this code (it cannot compile it either).
+        error = SyntaxError(f"too deeply nested for Python's parser ({type(exc).__name__})")
+        error.lineno = _most_complex_line(text)
+        raise error from None
+
+
+def _most_complex_line(text: str) -> int | None:
+    # Where the statement with the most tokens starts: what made the parser give up, most likely.
+    best, best_count, start, count = None, 0, None, 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if start is None:
+                start = token.start[0]
+            count += 1
+            if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                if count > best_count:
+                    best, best_count = start, count
+                start, count = None, 0
+    except (SyntaxError, tokenize.TokenError):
+        return best
+    return best
