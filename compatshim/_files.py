@@ -94,22 +94,35 @@ def _ignored_by_git(folder: str) -> bool:
     return result.returncode == 0
 
 
-def _walk(folder: str, excludes: _Excludes) -> Iterator[str]:
-    for directory, subdirs, files in os.walk(folder):
-        relative = os.path.relpath(directory, folder).replace(os.sep, "/")
-        prefix = "" if relative == "." else relative + "/"
-        subdirs[:] = sorted(
-            d
-            for d in subdirs
-            if not excludes.name(d)
-            and not (prefix and excludes.path(prefix + d))
-            and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
-        )
-        yield from (
-            prefix + f
-            for f in sorted(files)
-            if f.endswith(SUFFIXES) and not excludes.name(f) and not excludes.path(prefix + f)
-        )
+def _walk(folder: str, excludes: _Excludes, prefix: str = "") -> Iterator[str]:
+    # Depth first, every level sorted so that the paths come out in string order ("a.py" before
+    # "a/b.py" before "a0.py"), as git lists them: output can then follow the listing. Links to
+    # folders are not followed.
+    directory = os.path.join(folder, prefix) if prefix else folder
+    try:
+        with os.scandir(directory) as scanned:
+            entries = []
+            for entry in scanned:
+                try:
+                    is_dir = entry.is_dir()
+                    linked = is_dir and entry.is_symlink()
+                except OSError:
+                    is_dir = linked = False
+                if not linked:
+                    entries.append((entry.name + "/" if is_dir else entry.name, entry.name))
+    except OSError:
+        return  # unreadable or gone: os.walk skipped these too
+    for key, name in sorted(entries):
+        relative = prefix + name
+        if key[-1] == "/":
+            if (
+                not excludes.name(name)
+                and not (prefix and excludes.path(relative))
+                and not os.path.exists(os.path.join(folder, relative, "pyvenv.cfg"))
+            ):
+                yield from _walk(folder, excludes, relative + "/")
+        elif name.endswith(SUFFIXES) and not excludes.name(name) and not excludes.path(relative):
+            yield relative
 
 
 def _in_venv(root: str, relative: str, cache: dict[str, bool]) -> bool:

@@ -14,6 +14,7 @@ from ._imports import parse_import
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from ._analyze import Analysis
@@ -41,6 +42,13 @@ CODES = {
     "CS103": ("attribute", "code reads a legacy path as a dotted attribute chain"),
     "CS104": ("string", "a string names a legacy path (import_module, mock.patch, ...)"),
     "CS105": ("star-import", "a star import from a legacy module"),
+    "CS106": (
+        "unresolved",
+        (
+            "a name that an import binds to a legacy path, and something else too, is read as "
+            "one: it may be a legacy use"
+        ),
+    ),
 }
 
 
@@ -65,7 +73,8 @@ class Finding:
 
     @property
     def kind(self) -> str:
-        """``import``, ``moved-name``, ``attribute``, ``string`` or ``star-import``."""
+        """``import``, ``moved-name``, ``attribute``, ``string``, ``star-import`` or
+        ``unresolved``."""
         return CODES[self.code][0]
 
     @property
@@ -176,20 +185,57 @@ def string_parts(ref: StringRef) -> list[str] | None:
 
 
 def chain_match(
-    analysis: Analysis, chain: Chain, static: StaticTable
+    chain: Chain, static: StaticTable, path: str | None = None
 ) -> tuple[Match, list[str], int] | None:
-    """The legacy path a chain spells: ``(match, full dotted parts, parts the name binds)``."""
-    path = analysis.bound[chain.root]
-    assert path is not None
+    """The legacy path a chain spells: ``(match, full dotted parts, parts the name binds)``.
+
+    ``path`` is the module the name holds (by default, the one its variable decidedly holds).
+    """
+    if path is None:
+        path = chain.symbol.path
+        assert path is not None
     bound_parts = path.split(".")
     full = [*bound_parts, *chain.attrs]
     match = static.legacy(full)
     if match is None:
         return None
-    plain = chain.root in analysis.plain and path == chain.root
+    plain = chain.symbol.plain and path == chain.root
     if not plain and match.consumed <= len(bound_parts):
         return None  # the import that bound the name is the finding
     return match, full, len(bound_parts)
+
+
+def _chain_finding(
+    chain: Chain, static: StaticTable, count: Callable[[list[str]], None]
+) -> Finding | None:
+    symbol = chain.symbol
+    path = symbol.path
+    if path is not None:
+        hit = chain_match(chain, static, path)
+        if hit is None:
+            if chain.attrs and symbol.plain:
+                count([*path.split("."), *chain.attrs])
+            return None
+        code, note = "CS103", ""
+    else:
+        # The name may hold one of several modules, or something else: each it may hold that
+        # makes this a legacy use is reported, as unresolved, with the reason.
+        hit = None
+        for candidate in symbol.paths:
+            hit = chain_match(chain, static, candidate)
+            if hit is not None:
+                path = candidate
+                break
+        if hit is None or path is None:
+            return None
+        code, note = "CS106", f"unresolved: {symbol.why}"
+    match, full, _ = hit
+    if symbol.plain and path == chain.root:
+        offset = chain.start
+    else:  # the first attribute that spells the legacy path
+        offset = chain.ends[1] - len(chain.attrs[0])
+    legacy = ".".join(full[: match.consumed])
+    return Finding(code, offset, legacy, match.dotted, match.key, note)
 
 
 def find(analysis: Analysis, static: StaticTable) -> tuple[list[Finding], dict[str, int]]:
@@ -233,18 +279,9 @@ def find(analysis: Analysis, static: StaticTable) -> tuple[list[Finding], dict[s
                 legacy = f"{stmt.module}.{item.name}"
                 found.append(Finding("CS101", offset, legacy, new, item.key))
     for chain in analysis.chains:
-        hit = chain_match(analysis, chain, static)
-        if hit is None:
-            if chain.attrs and chain.root in analysis.plain:
-                count([*(analysis.bound[chain.root] or "").split("."), *chain.attrs])
-            continue
-        match, full, _ = hit
-        if chain.root in analysis.plain and analysis.bound[chain.root] == chain.root:
-            offset = chain.start
-        else:  # the first attribute that spells the legacy path
-            offset = chain.ends[1] - len(chain.attrs[0])
-        legacy = ".".join(full[: match.consumed])
-        found.append(Finding("CS103", offset, legacy, match.dotted, match.key))
+        finding = _chain_finding(chain, static, count)
+        if finding is not None:
+            found.append(finding)
     for ref in analysis.strings:
         parts = string_parts(ref)
         if parts is None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ._imports import ImportSpans
     from ._source import Source
 
-__all__ = ["Edit", "append_statements", "rewrite_import"]
+__all__ = ["Edit", "append_statements", "binding", "rewrite_import"]
 
 #: (start offset, end offset, replacement text)
 Edit = tuple[int, int, str]
@@ -27,6 +27,15 @@ Edit = tuple[int, int, str]
 
 def _clause(new: str, bound: str) -> str:
     return new if new == bound else f"{new} as {bound}"
+
+
+def binding(module: str, name: str) -> str:
+    """The statement that binds ``name`` to the module ``module``: ``import new as name``, or
+    ``from unittest import mock`` (the idiom for a submodule)."""
+    parent, _, last = module.rpartition(".")
+    if parent:
+        return f"from {parent} import {_clause(last, name)}"
+    return f"import {_clause(module, name)}"
 
 
 def _group(item: NamePlan) -> tuple[str, str]:
@@ -114,11 +123,13 @@ def _removals(
 
 
 def rewrite_import(
-    source: Source, plan: ImportPlan, skip: set[int]
+    source: Source, plan: ImportPlan, skip: set[int], kept: set[int] | frozenset[int] = frozenset()
 ) -> tuple[list[Edit], list[tuple[str, str]]]:
     """Edits for one statement, and the statements to add after it.
 
-    Names whose index is in ``skip`` stay as they are (rewriting them would be unsafe).
+    Names whose index is in ``skip`` stay as they are (rewriting them would be unsafe); those in
+    ``kept`` (``import old``) keep the name they bind (``import new as old``, or a statement of
+    their own, ``from pkg import new as old``).
     """
     stmt = plan.stmt
     text = source.text
@@ -126,11 +137,25 @@ def rewrite_import(
     spans = parse_import(text[stmt.start : stmt.end])
     edits: list[Edit] = []
     if stmt.module is None and stmt.level == 0:  # import a.b [as c], ...
+        moved: list[NamePlan] = []
         for item in plan.names:
-            if item.mode == "import" and item.index not in skip:
-                start, end = spans.names[item.index].span
+            if item.mode != "import" or item.index in skip:
+                continue
+            start, end = spans.names[item.index].span
+            if item.index not in kept:
                 edits.append((base + start, base + end, item.module))
-        return edits, []
+            elif "." in item.module:
+                moved.append(item)  # from pkg import new as old: not within an import list
+            else:
+                edits.append((base + start, base + end, _clause(item.module, item.name)))
+        if not moved:
+            return edits, []
+        statements = [binding(item.module, item.name) for item in moved]
+        if len(moved) == len(plan.names):
+            return [(stmt.start, stmt.end, "; ".join(statements))], []
+        notes: dict[int, str] = {}  # the comments on the lines of names removed
+        edits.extend(_removals(text, spans, {i.index for i in moved}, base, notes))
+        return edits, [(s, notes.get(i.index, "")) for s, i in zip(statements, moved)]
     assert spans.module_span is not None
     original_module = text[base + spans.module_span[0] : base + spans.module_span[1]]
     groups: dict[tuple[str, str], list[NamePlan]] = {}

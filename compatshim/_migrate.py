@@ -4,6 +4,12 @@ Each file is parsed once and every alias applied in that one pass (``_rewrite``)
 parsed again before anything is written, and written atomically, keeping the file's encoding,
 byte-order mark, newlines and permissions. With ``write=False`` nothing is written and the
 result carries a unified diff instead.
+
+Workers only read and compute; this process alone writes, each file through a temporary file of
+its own renamed over it (``_source.replace``), and only a regular file with one link that is still
+the file that was read. Killed at any moment, ``migrate --write`` leaves every file old or new,
+and no worker behind (``_pool``). A symbolic link or a file with other hard links is never
+rewritten: its uses are listed, each with the reason.
 """
 
 from __future__ import annotations
@@ -11,24 +17,30 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-import stat
 import time
 
 from ._analyze import analyze
 from ._findings import find
+from ._pool import ordered
 from ._rewrite import RewriteError
 from ._rewrite import rewrite
 from ._scan import _STATE
-from ._scan import INTERNAL_ERROR
-from ._scan import parallel
-from ._scan import read_bytes
+from ._scan import _init
+from ._scan import internal_error
 from ._scan import sources
 from ._scan import static_table
 from ._scan import wanted
 from ._scan_render import shown
+from ._source import FileChangedError
+from ._source import NotRegularFile
 from ._source import Source
 from ._source import decode
 from ._source import encode
+from ._source import failure
+from ._source import identity
+from ._source import read
+from ._source import reason
+from ._source import replace
 
 
 TYPE_CHECKING = False
@@ -58,74 +70,80 @@ class MigrateResult:
 
     @property
     def ok(self) -> bool:
-        """Whether nothing is left to do: no change pending and no use left for a human."""
-        return (self.write or not self.changed) and not self.left
+        """Whether nothing is left to do: no change pending, no use left for a human, and no
+        file that may hold one skipped."""
+        return (self.write or not self.changed) and not self.left and not self.errors
 
     def diff(self) -> str:
         """The unified diff of every changed file, in file order."""
         return "".join(self.changed[path] for path in sorted(self.changed))
 
 
-def _write(path: str, data: bytes) -> None:
-    # Atomic: a crash leaves the old file or the new one, never half of each.
-    temporary = f"{path}.compatshim-tmp"
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+def _placed(findings: list[Finding], path: str, source: Source, note: str = "") -> None:
+    for finding in findings:
+        finding.file = path
+        finding.line, finding.column = source.position(finding.column)
+        if note:
+            finding.note = note
 
 
-def _migrate_one(path: str, *, write: bool) -> tuple[str, str, list[Finding], str | None] | None:
+def _link_note(path: str, info: os.stat_result) -> str | None:
+    # Why a file is never rewritten in place: replacing a link would cut it from what it shares.
+    if os.path.islink(path):
+        text = "a symbolic link, never written through: migrate the file it points to"
+        return reason(text, slug="migrate-link")
+    if info.st_nlink > 1:
+        text = (
+            f"the file has {info.st_nlink} hard links, which a rewrite would split: "
+            "rewrite it by hand or break the links first"
+        )
+        return reason(text, slug="migrate-link")
+    return None
+
+
+def _migrate_one(path: str, *, write: bool) -> Outcome | None:
+    # Runs in a worker: reads and computes, never writes (the parent writes, see migrate()).
+    raw = None
     try:
-        raw = read_bytes(path)
+        raw, info = read(path)
         go, module, is_package = wanted(path, raw)
         if not go:
             return None
         text, encoding, bom = decode(raw)
-        new, left = rewrite(text, _STATE["static"], module, is_package)
-    except SyntaxError as exc:
-        return path, "", [], f"not valid Python: {exc.msg} (line {exc.lineno})"
+        static = _STATE["static"]
+        new, left = rewrite(text, static, module, is_package)
     except RewriteError as exc:
         # Nothing is written, and every use in the file is left for a person, with the reason:
         # scan will report exactly these, and the exit status says work remains.
         try:
-            left, _ = find(analyze(text, module, is_package, _STATE["static"]), _STATE["static"])
-        except Exception:  # noqa: BLE001 - it parsed a moment ago; report the file at least
-            return path, "", [], f"left unchanged: {exc}"
-        source = Source(text)
-        for finding in left:
-            finding.file = path
-            finding.line, finding.column = source.position(finding.column)
-            finding.note = f"the file is left unchanged: {exc}"
-        return path, "", left, None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return path, "", [], f"cannot read: {exc}"
+            left, _ = find(analyze(text, module, is_package, static), static)
+        except Exception as inner:  # noqa: BLE001 - it parsed a moment ago; report the file at least
+            return Outcome(path, error=internal_error(inner))
+        _placed(left, path, Source(text), f"the file is left unchanged: {exc}")
+        return Outcome(path, left=left)
+    except (OSError, ValueError, SyntaxError) as exc:  # unreadable, undecodable, not Python
+        return Outcome(path, error=failure(exc, raw))
     except Exception as exc:  # noqa: BLE001 - one file must never stop the others: left as is
-        return path, "", [], f"{INTERNAL_ERROR}: {exc!r}"
+        return Outcome(path, error=internal_error(exc))
     source = Source(text)
-    for finding in left:
-        finding.file = path
-        finding.line, finding.column = source.position(finding.column)
+    _placed(left, path, source)
     if new == text:
-        return path, "", left, None
+        return Outcome(path, left=left)
+    linked = _link_note(path, info)
+    if linked is not None:
+        every, _ = find(analyze(text, module, is_package, static), static)
+        _placed(every, path, source, linked)
+        outcome = Outcome(path, left=every)
+        if os.path.islink(path):
+            outcome.target = os.path.realpath(path)
+        return outcome
     # Anything the rewrite neither changed nor explained is reported too, never silently kept.
-    static = _STATE["static"]
     again, _ = find(analyze(new, module, is_package, static), static)
     if len(again) > len(left):
-        placed = Source(new)
         explained = {(f.code, f.legacy) for f in left}
-        for finding in again:
-            if (finding.code, finding.legacy) not in explained:
-                finding.file = path
-                finding.line, finding.column = placed.position(finding.column)
-                finding.note = "not rewritten automatically"
-                left.append(finding)
+        unexplained = [f for f in again if (f.code, f.legacy) not in explained]
+        _placed(unexplained, path, Source(new), "not rewritten automatically")
+        left.extend(unexplained)
     name = shown(path)
     diff = "".join(
         difflib.unified_diff(
@@ -135,12 +153,40 @@ def _migrate_one(path: str, *, write: bool) -> tuple[str, str, list[Finding], st
             f"b/{name}",
         )
     )
+    outcome = Outcome(path, diff=diff, left=left)
     if write:
-        try:
-            _write(path, encode(new, encoding, bom))
-        except OSError as exc:
-            return path, "", left, f"cannot write: {exc}"
-    return path, diff, left, None
+        outcome.data = encode(new, encoding, bom)
+        outcome.identity = identity(info)
+    return outcome
+
+
+class Outcome:
+    """What one file's migration computed, sent back to the process that writes."""
+
+    __slots__ = ("data", "diff", "error", "identity", "left", "path", "target")
+
+    def __init__(
+        self, path: str, *, diff: str = "", left: list[Finding] | None = None, error: str = ""
+    ) -> None:
+        self.path, self.diff, self.left, self.error = path, diff, left or [], error
+        self.data: bytes | None = None  # the new bytes, to write
+        self.identity: tuple[int, int, int, int] | None = None  # of the file that was read
+        self.target: str | None = None  # for a symbolic link: the real path it points to
+
+
+def _write(outcome: Outcome) -> str:
+    # In the parent only: a killed migrate leaves each file old or new, and no worker behind.
+    assert outcome.data is not None
+    assert outcome.identity is not None
+    try:
+        replace(outcome.path, outcome.data, outcome.identity)
+    except NotRegularFile as exc:
+        return reason(f"{exc}: left unchanged", slug="migrate-link")
+    except FileChangedError as exc:
+        return reason(f"{exc}: left unchanged", slug="migrate-changed")
+    except OSError as exc:
+        return reason(f"cannot write it: {exc.strerror or exc}", slug="migrate-write")
+    return ""
 
 
 def migrate(
@@ -164,16 +210,26 @@ def migrate(
     files, counted = sources(paths, exclude)
     result = MigrateResult(write)
     work = functools.partial(_migrate_one, write=write)
-    for path, diff, left, error in parallel(
-        work, files, static, jobs=jobs, progress=progress, label="migrate"
+    migrated: set[str] = set()
+    links: list[Outcome] = []
+    for outcome in ordered(
+        work, files, _init, (static,), jobs=jobs, progress=progress, label="migrate"
     ):
-        if error is not None:
-            result.errors.append((path, error))
-        if diff:
-            result.changed[path] = diff
-        result.left.extend(left)
+        if outcome.data is not None:
+            error = _write(outcome)
+            if error:
+                outcome.error, outcome.diff = error, ""
+        if outcome.error:
+            result.errors.append((outcome.path, outcome.error))
+        if outcome.diff:
+            result.changed[outcome.path] = outcome.diff
+        migrated.add(os.path.abspath(outcome.path))
+        if outcome.target is not None:
+            links.append(outcome)
+        else:
+            result.left.extend(outcome.left)
+    # A link to a file migrated in this run is migrated with it: its uses are not left over.
+    result.left.extend(f for o in links if o.target not in migrated for f in o.left)
     result.files = next(counted)
-    result.left.sort(key=lambda f: (f.file, f.line, f.column))
-    result.errors.sort()
     result.seconds = time.perf_counter() - started
     return result

@@ -4,8 +4,14 @@ The rules that keep a rewrite from changing what the program does:
 
 * a bound name never changes: ``from old.mod import Old`` becomes
   ``from new.mod import New as Old``; ``import old.mod as m`` becomes ``import new.mod as m``;
-* ``import old.mod`` binds ``old``; it becomes ``import new.mod`` only together with every
-  ``old.mod.X`` in the file, and only if nothing else in the file still needs ``old``;
+* every name a module binds at module level stays bound, to the canonical object (other modules
+  may import it from there): ``import mock`` becomes ``from unittest import mock`` (its uses
+  stay as they are); ``import old.mod`` becomes ``import new.mod`` together with every
+  ``old.mod.X``, and ``old`` stays bound (``import old``, or ``import new as old`` when ``old``
+  itself is legacy); a legacy module serving moved names, bound at module level, is left, as
+  its canonical module lacks them;
+* in a function, ``import old.mod`` becomes ``import new.mod`` only together with every
+  ``old.mod.X`` in it, and only if nothing else there still needs ``old``;
 * a rewrite never binds a name the file already uses for something else;
 * a module that serves moved names is only rewritten where every use of it is visible
   (``m.OldName`` becomes ``m.NewName``); passed around as a value, it is left alone;
@@ -19,12 +25,12 @@ import re
 
 from . import _importedit
 from ._analyze import analyze
-from ._analyze import parse
 from ._findings import chain_match
 from ._findings import find
 from ._findings import plan_import
 from ._findings import string_parts
 from ._imports import parse_import
+from ._source import parse
 
 
 TYPE_CHECKING = False
@@ -35,12 +41,15 @@ if TYPE_CHECKING:
     from ._analyze import StringRef
     from ._findings import Finding
     from ._findings import ImportPlan
+    from ._findings import NamePlan
     from ._importedit import Edit
+    from ._scopes import Symbol
     from ._static import StaticTable
 
 __all__ = ["RewriteError", "rewrite"]
 
 _SPLIT = "split"
+_REBIND = "rebind"
 _LITERAL = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
 
 
@@ -62,12 +71,34 @@ class _Planner:
         self.findings: dict[int, list[Finding]] = {}
         for finding in findings:
             self.findings.setdefault(finding.column, []).append(finding)
-        self.chains: dict[str, list[Chain]] = {}
+        # Uses are grouped by the variable they read (see _scopes), not by name: a parameter
+        # named like an imported module is another variable.
+        self.chains: dict[Symbol, list[Chain]] = {}
         for chain in analysis.chains:
-            self.chains.setdefault(chain.root, []).append(chain)
+            self.chains.setdefault(chain.symbol, []).append(chain)
         self.plans = [plan_import(stmt, static) for stmt in analysis.imports]
-        self.blocked: set[str] = set()  # names with a legacy use that stays
-        self.needed: dict[str, set[str]] = {}  # name -> modules its chains now need imported
+        self.index = {id(plan.stmt): i for i, plan in enumerate(self.plans)}
+        self.blocked: set[Symbol] = set()  # variables with a legacy use that stays
+        # Module-level variables bound by ``import legacy``: the name is kept (``import new as
+        # legacy``), so their uses need no rewrite unless they reach further legacy paths.
+        self.kept: set[Symbol] = set()
+        self.kept_items: dict[int, set[int]] = {}  # statement index -> names kept that way
+        self.rebound: set[str] = set()  # module-level names bound again after their import
+        # Module-level variables bound to a legacy module serving moved names: the import stays
+        # (the canonical module lacks those names, and other modules may read them through it);
+        # the uses in this file are rewritten to full canonical paths all the same.
+        self.pinned: dict[Symbol, str] = {}
+        for plan in self.plans:
+            for item in plan.names:
+                symbol = plan.stmt.symbols[item.index]
+                if symbol is None:
+                    continue
+                if self.keeps_name(plan.stmt, item):
+                    self.kept.add(symbol)
+                pinned = self.pinned_path(plan.stmt, item)
+                if pinned is not None:
+                    self.pinned[symbol] = pinned
+        self.needed: dict[Symbol, set[str]] = {}  # variable -> modules its chains now need
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -82,18 +113,41 @@ class _Planner:
             key=lambda f: f.column,
         )
 
+    def pinned_path(self, stmt: ImportStmt, item: NamePlan) -> str | None:
+        """The legacy module serving moved names that a module-level import binds, if any."""
+        if not stmt.toplevel or stmt.in_class:
+            return None
+        if item.mode == "import":
+            path = item.name if item.asname else item.name.partition(".")[0]
+        elif item.mode in ("module", "submodule"):
+            path = f"{stmt.module}.{item.name}"
+        else:
+            return None
+        return path if self.static.serves_names(path) else None
+
+    def keeps_name(self, stmt: ImportStmt, item: NamePlan) -> bool:
+        """Whether ``import legacy`` (one component) at module level keeps its name."""
+        return (
+            item.mode == "import"
+            and item.asname is None
+            and "." not in item.name
+            and stmt.toplevel
+            and not stmt.in_class
+            and not self.static.serves_names(item.name)
+        )
+
     def free(self, name: str) -> bool:
         """Whether importing a module named ``name`` binds nothing the file uses otherwise."""
         bound = self.analysis.bound
         return name not in bound or bound[name] == name
 
-    def visible(self, name: str, path: str) -> bool:
-        """Whether every use of ``name`` (bound to ``path``) is an attribute read we can see."""
-        if path not in self.static.names:
-            return True
-        if self.analysis.bound.get(name) is None:
+    def visible(self, symbol: Symbol | None, path: str) -> bool:
+        """Whether every use of a variable bound to ``path`` is an attribute read we can see."""
+        if path not in self.static.names or symbol is None:
+            return True  # (no variable: the expressions were not walked, nothing reads it)
+        if symbol.path is None:
             return False
-        return all(chain.attrs for chain in self.chains.get(name, ()))
+        return all(chain.attrs for chain in self.chains.get(symbol, ()))
 
     # -- attribute chains ---------------------------------------------------------------------
 
@@ -109,24 +163,38 @@ class _Planner:
     def chain(self, chain: Chain, *, dry: bool = False) -> None:
         """Plan the rewrite of one chain; ``dry``: only find the names with a use that stays
         (a name's uses move together or not at all, with the import that binds it)."""
-        hit = chain_match(self.analysis, chain, self.static)
+        symbol = chain.symbol
+        if symbol.path is None:
+            # Undecidable: find() reported it as unresolved, with the reason; it stays, and so
+            # does every import that binds the variable.
+            if any(chain_match(chain, self.static, path) for path in symbol.paths):
+                self.blocked.add(symbol)
+            return
+        hit = chain_match(chain, self.static)
         if hit is None:
             return
         match, full, bound_len = hit
         parts = full[:bound_len]
         bound = ".".join(parts)
-        plain = chain.root in self.analysis.plain and bound == chain.root
-        offset = chain.start if plain else chain.ends[1] - len(chain.attrs[0])
-        if not dry and chain.root in self.blocked:
+        offset = chain.start if chain.plain else chain.ends[1] - len(chain.attrs[0])
+        # A kept name is read like an as-name: only what reaches past it needs rewriting.
+        plain = chain.plain and symbol not in self.kept
+        if not dry and symbol in self.blocked:
             self.leave(offset, f"another use of '{chain.root}' cannot be rewritten")
             return
+        pinned = self.pinned.get(symbol)
+        if pinned is not None and not chain.attrs:
+            self.leave(offset, f"'{chain.root}' is used as a value and {pinned} serves moved names")
+            return
+        if not plain and match.consumed <= len(parts):
+            return  # the import that binds the name is rewritten instead (or stays)
         if not self.spelled(chain):
-            self.blocked.add(chain.root)
+            self.blocked.add(symbol)
             self.leave(
                 offset, "written across lines, with spaces, or where Python 3.9 misplaces it"
             )
             return
-        if not plain:
+        if not plain and pinned is None:  # (a pinned name stays the legacy module)
             renamed = self.static.legacy(parts)
             now = ".".join([*renamed.replacement, *parts[renamed.consumed :]]) if renamed else bound
             single = len(match.replacement) - match.module_len == match.consumed - len(parts) == 1
@@ -137,7 +205,7 @@ class _Planner:
                 return
         top = match.replacement[0]
         if not self.free(top) and top != chain.root:
-            self.blocked.add(chain.root)
+            self.blocked.add(symbol)
             self.leave(offset, f"'{top}' already names something else in this file")
             return
         if dry:
@@ -146,40 +214,53 @@ class _Planner:
             chain.ends[match.consumed - len(parts)] if not plain else chain.ends[match.consumed - 1]
         )
         self.edits.append((chain.start, end, match.dotted))
-        self.needed.setdefault(chain.root, set()).add(match.module)
+        self.needed.setdefault(symbol, set()).add(match.module)
 
     # -- import statements --------------------------------------------------------------------
 
-    def binds(self, stmt: ImportStmt, name: str) -> bool:
-        for imported, asname in stmt.names:
-            if stmt.module is None and stmt.level == 0:
-                if (asname or imported.partition(".")[0]) == name:
-                    return True
-            elif (asname or imported) == name:
-                return True
-        return False
-
     def still_bound(self, root: str, but: int) -> bool:
         # Whether a module-scope import that stays binds ``root`` to the same module.
+        if root in self.rebound:
+            return True
         for index, plan in enumerate(self.plans):
             stmt = plan.stmt
             if index == but or not stmt.toplevel or stmt.module is not None or stmt.level:
                 continue
             for item in plan.names:
-                new = item.module if item.mode == "import" else item.name
+                if self.keeps_name(stmt, item):
+                    new = item.name
+                else:
+                    new = item.module if item.mode == "import" else item.name
                 if item.asname is None and new.partition(".")[0] == root:
                     return True
         return False
 
-    def plain_import_safe(self, index: int, name: str, new: str) -> str | None:
+    def pinned_reason(self, name: str, path: str) -> str:
+        return (
+            f"kept: other modules may import '{name}' from this one, and {path} serves moved "
+            "names its canonical module lacks"
+        )
+
+    def plain_import_safe(
+        self, index: int, name: str, new: str, symbol: Symbol | None
+    ) -> str | None:
         root, top = name.partition(".")[0], new.partition(".")[0]
-        if self.analysis.bound.get(root) is None:
-            return f"'{root}' is also bound by other code in this file"
+        if symbol is None:  # the expressions were not walked: nothing reads it
+            if self.analysis.bound.get(root) is None:
+                return f"'{root}' is also bound by other code in this file"
+        elif symbol.path is None:
+            return symbol.why
+        stmt = self.plans[index].stmt
+        legacy_root = self.static.legacy([root]) is not None
         if top != root and not self.free(top):
             return f"'{top}' already names something else in this file"
         if top == root or self.still_bound(root, index):
             return None
-        for chain in self.chains.get(root, ()):
+        if stmt.toplevel:
+            # Other modules may import the name from this one: it stays bound, to the same
+            # package (``import old``), or to the canonical one when it is legacy itself.
+            return _REBIND if legacy_root else _SPLIT
+        for chain in self.chains.get(symbol, ()) if symbol is not None else ():
             if self.static.legacy([root, *chain.attrs]) is None:
                 return _SPLIT  # root is used for other names: keep importing it
         return None
@@ -200,23 +281,44 @@ class _Planner:
             binding = item.asname or (
                 item.name.partition(".")[0] if item.mode == "import" else item.name
             )
+            symbol = stmt.symbols[item.index]
+            pinned = self.pinned_path(stmt, item)
             if stmt.in_class and item.mode in ("import", "module", "submodule"):
                 # A module bound in a class body is read as self.<name>...: not visible here.
                 reason = f"'{binding}' is a class attribute too, read where it cannot be seen"
-            elif binding in self.blocked:
-                # A use of the name stays: so does the import that binds it.
-                reason = f"a use of '{binding}' cannot be rewritten"
+            elif symbol is not None and symbol in self.blocked:
+                # A use of the variable stays: so does the import that binds it.
+                reason = (
+                    symbol.why
+                    if symbol.path is None
+                    else f"a use of '{binding}' cannot be rewritten"
+                )
+            elif pinned is not None:
+                reason = self.pinned_reason(binding, pinned)
+            elif self.keeps_name(stmt, item):
+                if symbol is not None and symbol.path is None:
+                    reason = symbol.why
+                else:
+                    self.kept_items.setdefault(index, set()).add(item.index)
             elif item.mode == "import":
                 if item.asname is None:
-                    reason = self.plain_import_safe(index, item.name, item.module)
-                elif not self.visible(item.asname, item.name):
+                    reason = self.plain_import_safe(index, item.name, item.module, symbol)
+                elif not self.visible(symbol, item.name):
                     reason = (
                         f"'{item.asname}' is used as a value and {item.name} serves moved names"
                     )
             elif item.mode in ("module", "submodule"):
                 path = f"{stmt.module}.{item.name}"
-                if not self.visible(bound_name, path):
+                if not self.visible(symbol, path):
                     reason = f"'{bound_name}' is used as a value and {path} serves moved names"
+            if reason is _REBIND:
+                root = item.name.partition(".")[0]
+                self.rebound.add(root)
+                match = self.static.legacy([root])
+                assert match is not None
+                keep = _importedit.binding(match.dotted, root)
+                self.after.setdefault(index, []).append((keep, ""))
+                continue
             if reason is None:
                 continue
             skip.add(item.index)
@@ -236,7 +338,8 @@ class _Planner:
                     self.leave(stmt.start + spans.module_span[0], reason)
         self.skips[index] = skip
         self.splits[index] = split
-        edits, others = _importedit.rewrite_import(self.analysis.source, plan, skip)
+        kept = self.kept_items.get(index, set())
+        edits, others = _importedit.rewrite_import(self.analysis.source, plan, skip, kept)
         self.edits.extend(edits)
         if others:
             self.after.setdefault(index, []).extend(others)
@@ -248,10 +351,11 @@ class _Planner:
             return set()
         skip = self.skips.get(index, ())
         split = self.splits.get(index, ())
+        kept = self.kept_items.get(index, ())
         done = {
             item.module if item.mode == "import" and item.index not in skip else item.name
             for item in plan.names
-            if item.asname is None and item.index not in split
+            if item.asname is None and item.index not in split and item.index not in kept
         }
         for item in plan.names:
             if item.index in split:
@@ -264,8 +368,8 @@ class _Planner:
         # objects, so every scope sees it from then on), or else after each function-scope one;
         # not where that statement or an earlier module-scope import already imports it
         # (importing a.b.c imports a and a.b too).
-        for root, modules in self.needed.items():
-            binding = [i for i, plan in enumerate(self.plans) if self.binds(plan.stmt, root)]
+        for symbol, modules in self.needed.items():
+            binding = sorted({self.index[id(stmt)] for stmt in symbol.imports})
             toplevel = [i for i in binding if self.plans[i].stmt.toplevel]
             for index in toplevel[:1] or binding:
                 stmt = self.plans[index].stmt

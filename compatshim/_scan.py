@@ -3,15 +3,15 @@
 Most files of a large tree never mention a legacy or canonical path, so each file's bytes are
 first searched for the paths' first components (one compiled pattern); only files that match, or
 that sit inside a legacy package (their relative imports may reach a legacy path), are parsed.
-Large trees are read by a pool of worker processes, one per core.
+Large trees are read by a pool of worker processes, one per core (``_pool``). Findings come
+out in file order and can be streamed (:func:`stream`): memory stays bounded however many there
+are.
 """
 
 from __future__ import annotations
 
-import gc
 import itertools
 import os
-import sys
 import time
 
 from ._analyze import analyze
@@ -20,7 +20,11 @@ from ._errors import CompatshimError
 from ._files import iter_discover
 from ._files import module_name
 from ._findings import find
+from ._pool import ordered
 from ._source import decode
+from ._source import failure
+from ._source import read
+from ._source import reason
 from ._static import StaticTable
 from ._stubfiles import blank_block
 from ._stubfiles import has_block
@@ -29,8 +33,6 @@ from ._stubfiles import is_generated
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from collections.abc import Iterable
     from collections.abc import Iterator
     from collections.abc import Sequence
     from typing import Any
@@ -38,13 +40,10 @@ if TYPE_CHECKING:
     from ._findings import Finding
     from ._static import Prefilter
 
-__all__ = ["Adoption", "ScanResult", "parallel", "read_bytes", "scan", "static_table"]
+__all__ = ["Adoption", "ScanResult", "internal_error", "scan", "static_table", "stream", "wanted"]
 
-#: Below this many files a pool costs more than it saves.
-POOL_THRESHOLD = 400
 #: How a file that compatshim itself failed on is reported (a bug: the rest is still read).
 INTERNAL_ERROR = "compatshim failed on this file (please report it)"
-_CHUNK = 64
 
 
 class Adoption:
@@ -73,18 +72,24 @@ class ScanResult:
     __module__ = "compatshim"
 
     def __init__(self) -> None:
+        #: In file order (the order of the paths given, each folder's files in string order),
+        #: then by line and column. Empty when the findings were streamed (:func:`stream`).
         self.findings: list[Finding] = []
-        #: (file, why it was skipped): unreadable, undecodable or not valid Python.
+        #: (file, why it was skipped, ending with the slug): not a regular file, unreadable,
+        #: undecodable, not valid Python.
         self.errors: list[tuple[str, str]] = []
         self.adoption: list[Adoption] = []
         self.files = 0  # files considered
         self.parsed = 0  # files that passed the byte filter and were parsed
+        self.found = 0  # findings
+        self.found_files = 0  # files with findings
         self.seconds = 0.0
 
     @property
     def ok(self) -> bool:
-        """Whether no legacy path is used."""
-        return not self.findings
+        """Whether no legacy path is used, as far as can be told: no finding, and no file that
+        may hold one skipped (a file the byte filter passes over is never even decoded)."""
+        return not self.found and not self.errors
 
     def render(self, fmt: str = "text") -> str:
         """The result as ``text``, ``json``, ``github`` or ``sarif``."""
@@ -102,15 +107,6 @@ def _init(static: StaticTable) -> None:
     _STATE["static"] = static
     _STATE["prefilter"] = static.prefilter()
     _STATE["packages"] = {}
-
-
-def read_bytes(path: str) -> bytes:
-    """The bytes of a file (decoded only once it is known to be worth parsing).
-
-    :raises OSError: when it cannot be read.
-    """
-    with open(path, "rb") as file:
-        return file.read()
 
 
 def _in_legacy_folder(path: str, static: StaticTable) -> bool:
@@ -141,9 +137,15 @@ def _wanted(path: str, raw: bytes) -> tuple[bool, str | None, bool, list[bytes]]
     return go, module, is_package, present
 
 
+def internal_error(exc: BaseException) -> str:
+    """How a file compatshim itself failed on is reported (a bug: the rest is still read)."""
+    return reason(f"{INTERNAL_ERROR}: {exc!r}", slug="internal-error")
+
+
 def _scan_one(path: str) -> tuple[str, list[Finding], dict[str, int], str | None, bool] | None:
+    raw = None
     try:
-        raw = read_bytes(path)
+        raw = read(path)[0]
         go, module, is_package, present = _wanted(path, raw)
         if not go:
             return None
@@ -152,94 +154,23 @@ def _scan_one(path: str) -> tuple[str, list[Finding], dict[str, int], str | None
             text = blank_block(text)
         roots = [first.decode("ascii") for first in present]
         analysis = analyze(text, module, is_package, _STATE["static"], present=roots)
-    except SyntaxError as exc:
-        return path, [], {}, f"not valid Python: {exc.msg} (line {exc.lineno})", True
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return path, [], {}, f"cannot read: {exc}", False
+    except (OSError, ValueError, SyntaxError) as exc:  # unreadable, undecodable, not Python
+        return path, [], {}, failure(exc, raw), raw is not None and isinstance(exc, SyntaxError)
     except Exception as exc:  # noqa: BLE001 - one file must never stop the scan of the rest
-        return path, [], {}, f"{INTERNAL_ERROR}: {exc!r}", True
+        return path, [], {}, internal_error(exc), True
     try:
         found, canonical = find(analysis, _STATE["static"])
         for finding in found:
             finding.file = path
             finding.line, finding.column = analysis.source.position(finding.column)
+        found.sort(key=_in_file_order)
     except Exception as exc:  # noqa: BLE001 - as above
-        return path, [], {}, f"{INTERNAL_ERROR}: {exc!r}", True
+        return path, [], {}, internal_error(exc), True
     return path, found, canonical, None, True
 
 
-def _run_chunk(work: Callable[[str], Any], paths: Sequence[str]) -> tuple[int, list[Any]]:
-    # Syntax trees hold no reference cycles, yet building them triggers the cycle collector
-    # over and over (a fifth of the parse time): it is paused while a chunk is read.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        # Files not worth parsing give None: nothing to send back to the main process.
-        return len(paths), [r for r in map(work, paths) if r is not None]
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def parallel(
-    work: Callable[[str], Any],
-    files: Iterable[str],
-    static: StaticTable,
-    *,
-    jobs: int | None = None,
-    progress: bool = False,
-    label: str = "scan",
-) -> Iterable[Any]:
-    """``work(path)`` for every file, in worker processes for large trees; results unordered,
-    ``None`` results left out. ``files`` may be a lazy iterator: chunks are handed to the
-    workers as it yields them."""
-    jobs = jobs or os.cpu_count() or 1
-    pending = iter(files)
-    head = list(itertools.islice(pending, POOL_THRESHOLD))
-    if jobs == 1 or len(head) < POOL_THRESHOLD:
-        _init(static)
-        everything = head + list(pending)
-        show = progress and len(everything) >= POOL_THRESHOLD
-        for start in range(0, len(everything), _CHUNK):
-            yield from _run_chunk(work, everything[start : start + _CHUNK])[1]
-            if show:
-                _show(label, min(start + _CHUNK, len(everything)), len(everything))
-        if show:
-            _show(label, 0, 0)
-        return
-    from concurrent.futures import FIRST_COMPLETED
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures import wait
-
-    remaining = itertools.chain(head, pending)
-    done = listed = 0
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(static,)) as pool:
-        futures = set()
-        while True:
-            chunk = list(itertools.islice(remaining, _CHUNK))
-            if chunk:
-                listed += len(chunk)
-                futures.add(pool.submit(_run_chunk, work, chunk))
-            # Collect what is ready while listing goes on; once listed, wait for the rest.
-            finished, futures = wait(futures, timeout=0 if chunk else None,
-                                     return_when=FIRST_COMPLETED)  # fmt: skip
-            for future in finished:
-                count, results = future.result()
-                done += count
-                if progress:
-                    _show(label, done, listed)
-                yield from results
-            if not chunk and not futures:
-                break
-    if progress:
-        _show(label, 0, 0)
-
-
-def _show(label: str, done: int, total: int) -> None:
-    # The progress line on stderr, rewritten in place; erased with a total of 0.
-    line = f"compatshim {label}: {done}/{total} files" if total else "\033[K"
-    sys.stderr.write(f"\r{line}")
-    sys.stderr.flush()
+def _in_file_order(finding: Finding) -> tuple[int, int, str]:
+    return finding.line, finding.column, finding.code
 
 
 def static_table(config: str | os.PathLike[str] | None) -> StaticTable:
@@ -285,26 +216,57 @@ def scan(
     :raises ConfigError: if the configuration is invalid.
     :raises CompatshimError: if there is no configuration or a path does not exist.
     """
+    result = ScanResult()
+    result.findings.extend(stream(result, paths, config, exclude=exclude, jobs=jobs,
+                                  progress=progress))  # fmt: skip
+    return result
+
+
+def stream(
+    result: ScanResult,
+    paths: Sequence[str] = (".",),
+    config: str | os.PathLike[str] | None = None,
+    *,
+    exclude: Sequence[str] = (),
+    jobs: int | None = None,
+    progress: bool = False,
+) -> Iterator[Finding]:
+    """:func:`scan`, one finding at a time, in file order, without keeping them: ``result``
+    gets everything else (skipped files, adoption, counts) once the iterator is exhausted.
+
+    The configuration and paths are checked before the first finding is asked for.
+    """
     started = time.perf_counter()
     static = static_table(config)
     files, counted = sources(paths, exclude)
-    result = ScanResult()
+    return _stream(result, static, files, counted, started, jobs, progress)
+
+
+def _stream(
+    result: ScanResult,
+    static: StaticTable,
+    files: Iterator[str],
+    counted: Iterator[int],
+    started: float,
+    jobs: int | None,
+    progress: bool,
+) -> Iterator[Finding]:
     canonical: dict[str, int] = {}
     legacy: dict[str, int] = {}
-    for path, found, uses, error, parsed in parallel(
-        _scan_one, files, static, jobs=jobs, progress=progress
+    for path, found, uses, error, parsed in ordered(
+        _scan_one, files, _init, (static,), jobs=jobs, progress=progress
     ):
         result.parsed += parsed
         if error is not None:
             result.errors.append((path, error))
-        result.findings.extend(found)
         for finding in found:
             legacy[finding.key] = legacy.get(finding.key, 0) + 1
         for key, count in uses.items():
             canonical[key] = canonical.get(key, 0) + count
+        result.found += len(found)
+        result.found_files += bool(found)
+        yield from found
     result.files = next(counted)
-    result.findings.sort(key=lambda f: (f.file, f.line, f.column, f.code))
-    result.errors.sort()
     result.adoption = sorted(
         (
             Adoption(key, target, legacy.get(key, 0), canonical.get(key, 0))
@@ -313,4 +275,3 @@ def scan(
         key=lambda a: (-a.legacy_uses, a.legacy),
     )
     result.seconds = time.perf_counter() - started
-    return result

@@ -1,4 +1,9 @@
-"""``scan`` output: text like ruff's, JSON, GitHub workflow commands, and SARIF 2.1.0."""
+"""``scan`` output: text like ruff's, JSON, GitHub workflow commands, and SARIF 2.1.0.
+
+Every format is written piece by piece, the findings one at a time as they come: a scan with
+millions of findings never holds them, nor their text, all at once. The JSON is laid out exactly
+as ``json.dumps(document, indent=2)`` would lay it out.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,18 @@ from ._findings import CODES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterable
+    from collections.abc import Iterator
     from typing import Any
 
+    from ._findings import Finding
     from ._scan import Adoption
     from ._scan import ScanResult
 
-__all__ = ["FORMATS", "FORMAT_VERSION", "render"]
+    Write = Callable[[str], object]
+
+__all__ = ["FORMATS", "FORMAT_VERSION", "render", "write"]
 
 #: Version of ``scan --format json``; every change to its keys is logged here.
 #: 1: first version ({"format", "findings", "adoption", "errors"}).
@@ -30,6 +41,16 @@ def shown(path: str) -> str:
     return path if relative.startswith("..") else relative.replace(os.sep, "/")
 
 
+def _grouped(findings: Iterable[Finding]) -> Iterator[tuple[str, Finding]]:
+    # Each finding with its file as shown; findings come grouped by file, so each file's path
+    # is worked out once (os.path.relpath costs more than the rest of a line).
+    last, last_shown = None, ""
+    for finding in findings:
+        if finding.file != last:
+            last, last_shown = finding.file, shown(finding.file)
+        yield last_shown, finding
+
+
 def _ratio(adoption: Adoption) -> str:
     ratio = adoption.ratio
     if ratio is None:
@@ -41,51 +62,88 @@ def _ratio(adoption: Adoption) -> str:
     return f"{percent}%"
 
 
-def _text(result: ScanResult) -> str:
-    lines = [f"{shown(f.file)}:{f.line}:{f.column}: {f.code} {f.message}" for f in result.findings]
+def _text(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
+    any_found = False
+    for file, f in _grouped(findings):
+        any_found = True
+        write(f"{file}:{f.line}:{f.column}: {f.code} {f.message}\n")
     if result.adoption:
-        if lines:
-            lines.append("")
+        if any_found:
+            write("\n")
         width = max(len(f"{a.legacy} -> {a.canonical}") for a in result.adoption)
-        lines.append(f"{'Adoption':<{width}}  {'Legacy':>6}  {'Canonical':>9}  {'Done':>4}")
+        write(f"{'Adoption':<{width}}  {'Legacy':>6}  {'Canonical':>9}  {'Done':>4}\n")
         for a in result.adoption:
             path = f"{a.legacy} -> {a.canonical}"
-            lines.append(
-                f"{path:<{width}}  {a.legacy_uses:>6}  {a.canonical_uses:>9}  {_ratio(a):>4}"
-            )
-    files = len({f.file for f in result.findings})
-    count = len(result.findings)
+            write(f"{path:<{width}}  {a.legacy_uses:>6}  {a.canonical_uses:>9}  {_ratio(a):>4}\n")
+    count = result.found
     noun = "use" if count == 1 else "uses"
-    lines.append(
-        f"Found {count} legacy {noun} in {files} files "
-        f"({result.files} files scanned, {result.parsed} parsed)."
+    write(
+        f"Found {count} legacy {noun} in {result.found_files} files "
+        f"({result.files} files scanned, {result.parsed} parsed).\n"
         if count
-        else f"No legacy paths used ({result.files} files scanned, {result.parsed} parsed)."
+        else f"No legacy paths used ({result.files} files scanned, {result.parsed} parsed).\n"
     )
-    return "\n".join(lines) + "\n"
 
 
-def _json(result: ScanResult) -> dict[str, Any]:
-    findings = []
-    for finding in result.findings:
-        entry = finding.to_json()
-        entry["file"] = shown(finding.file)
-        findings.append(entry)
-    return {
-        "format": FORMAT_VERSION,
-        "findings": findings,
-        "adoption": [
-            {
-                "legacy": a.legacy,
-                "canonical": a.canonical,
-                "legacy_uses": a.legacy_uses,
-                "canonical_uses": a.canonical_uses,
-                "ratio": a.ratio,
-            }
-            for a in result.adoption
-        ],
-        "errors": [{"file": shown(path), "message": message} for path, message in result.errors],
-    }
+def _indented(value: Any, indent: str) -> str:
+    # One value as json.dumps(..., indent=2) writes it at this depth.
+    return json.dumps(value, indent=2).replace("\n", "\n" + indent)
+
+
+def _array(write: Write, key: str, items: Iterable[Any], *, last: bool = False) -> None:
+    # '  "key": [ ... ]' exactly as json.dumps(document, indent=2) lays it out, item by item.
+    write(f'  "{key}": [')
+    first = True
+    for item in items:
+        write("\n    " if first else ",\n    ")
+        write(_indented(item, "    "))
+        first = False
+    write("]" if first else "\n  ]")
+    write("\n" if last else ",\n")
+
+
+# One finding of the JSON output, laid out as json.dumps(document, indent=2) lays it out, but
+# formatted here: the encoder json.dumps uses with an indent is written in Python, and slow.
+_FINDING = (
+    '{{\n      "file": {},\n      "line": {},\n      "column": {},\n      "legacy": {},\n'
+    '      "canonical": {},\n      "kind": {},\n      "code": {}\n    }}'
+)
+
+
+def _json(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
+    quote = json.encoder.encode_basestring_ascii
+    write(f'{{\n  "format": {FORMAT_VERSION},\n  "findings": [')
+    separator = "\n    "
+    for file, f in _grouped(findings):
+        write(separator)
+        separator = ",\n    "
+        write(
+            _FINDING.format(
+                quote(file),
+                f.line,
+                f.column,
+                quote(f.legacy),
+                quote(f.canonical),
+                quote(f.kind),
+                quote(f.code),
+            )
+        )
+    write("]" if separator == "\n    " else "\n  ]")
+    write(",\n")
+    adoption = (
+        {
+            "legacy": a.legacy,
+            "canonical": a.canonical,
+            "legacy_uses": a.legacy_uses,
+            "canonical_uses": a.canonical_uses,
+            "ratio": a.ratio,
+        }
+        for a in result.adoption
+    )
+    _array(write, "adoption", adoption)
+    errors = ({"file": shown(path), "message": message} for path, message in result.errors)
+    _array(write, "errors", errors, last=True)
+    write("}\n")
 
 
 def _escape(text: str, *, property: bool = False) -> str:
@@ -96,37 +154,19 @@ def _escape(text: str, *, property: bool = False) -> str:
     return text
 
 
-def _github(result: ScanResult) -> str:
-    lines = []
-    for f in result.findings:
-        where = f"file={_escape(shown(f.file), property=True)},line={f.line},col={f.column}"
+def _github(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
+    for file, f in _grouped(findings):
+        where = f"file={_escape(file, property=True)},line={f.line},col={f.column}"
         title = _escape(f"compatshim {f.code}", property=True)
-        lines.append(f"::warning {where},title={title}::{_escape(f.message)}")
-    return "".join(line + "\n" for line in lines)
+        write(f"::warning {where},title={title}::{_escape(f.message)}\n")
 
 
-def _sarif(result: ScanResult) -> dict[str, Any]:
+def _sarif(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
     import compatshim
 
     rules = [
         {"id": code, "name": kind, "shortDescription": {"text": meaning}}
         for code, (kind, meaning) in CODES.items()
-    ]
-    results = [
-        {
-            "ruleId": f.code,
-            "level": "warning",
-            "message": {"text": f.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(shown(f.file))},
-                        "region": {"startLine": f.line, "startColumn": f.column},
-                    }
-                }
-            ],
-        }
-        for f in result.findings
     ]
     driver = {
         "name": "compatshim",
@@ -134,14 +174,34 @@ def _sarif(result: ScanResult) -> dict[str, Any]:
         "informationUri": _INFO_URI,
         "rules": rules,
     }
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        # Columns count characters (code points), not UTF-16 units, the format's default.
-        "runs": [
-            {"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}
-        ],
-    }
+    results = (
+        {
+            "ruleId": f.code,
+            "level": "warning",
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(file)},
+                        "region": {"startLine": f.line, "startColumn": f.column},
+                    }
+                }
+            ],
+        }
+        for file, f in _grouped(findings)
+    )
+    write('{\n  "$schema": "https://json.schemastore.org/sarif-2.1.0.json",\n')
+    write('  "version": "2.1.0",\n  "runs": [\n    {\n')
+    write(f'      "tool": {_indented({"driver": driver}, "      ")},\n')
+    write('      "results": [')
+    first = True
+    for item in results:
+        write("\n        " if first else ",\n        ")
+        write(_indented(item, "        "))
+        first = False
+    write("]" if first else "\n      ]")
+    # Columns count characters (code points), not UTF-16 units, the format's default.
+    write(',\n      "columnKind": "unicodeCodePoints"\n    }\n  ]\n}\n')
 
 
 def _uri(path: str) -> str:
@@ -151,12 +211,23 @@ def _uri(path: str) -> str:
     return quote(path.replace(os.sep, "/"), safe="/")
 
 
+_WRITERS: dict[str, Callable[[ScanResult, Iterable[Finding], Write], None]] = {
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "sarif": _sarif,
+}
+
+
+def write(result: ScanResult, findings: Iterable[Finding], fmt: str, out: Write) -> None:
+    """Write ``findings`` and then the rest of ``result`` in one of :data:`FORMATS`, piece by
+    piece through ``out``: the findings may be a stream (:func:`compatshim._scan.stream`) that
+    completes ``result`` as it ends, and are never held all at once."""
+    _WRITERS[fmt](result, findings, out)
+
+
 def render(result: ScanResult, fmt: str) -> str:
     """``result`` in one of :data:`FORMATS`."""
-    if fmt == "json":
-        return json.dumps(_json(result), indent=2) + "\n"
-    if fmt == "sarif":
-        return json.dumps(_sarif(result), indent=2) + "\n"
-    if fmt == "github":
-        return _github(result)
-    return _text(result)
+    pieces: list[str] = []
+    write(result, result.findings, fmt, pieces.append)
+    return "".join(pieces)

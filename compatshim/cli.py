@@ -98,11 +98,15 @@ def _report_errors(errors: list[tuple[str, str]]) -> None:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    result = compatshim.scan(
-        args.paths or ["."], args.config, exclude=args.exclude or (), progress=_progress()
-    )
+    # Streamed: the findings are written as they come, never all held (millions of them).
+    from compatshim._scan import stream
+    from compatshim._scan_render import write
+
+    result = compatshim.ScanResult()
+    paths = args.paths or ["."]
+    found = stream(result, paths, args.config, exclude=args.exclude or (), progress=_progress())
+    write(result, found, args.format, sys.stdout.write)
     _report_errors(result.errors)
-    sys.stdout.write(result.render(args.format))
     return OK if result.ok or args.exit_zero else FOUND
 
 

@@ -118,6 +118,7 @@ def test_import_is_rewritten_with_every_dotted_use() -> None:
     )
     assert new == textwrap.dedent(
         """\
+        import old
         import new.mod
         import new.place
         import canon.sub as s
@@ -140,31 +141,45 @@ def test_a_root_still_used_for_other_names_stays_imported() -> None:
 
 
 def test_never_shadows_a_name_the_file_uses() -> None:
-    source = "import flat\nnewflat = 'mine'\nprint(flat.hello, newflat)\n"
+    source = "def f():\n    import flat\n    newflat = 'mine'\n    print(flat.hello, newflat)\n"
     new, left = migrated(source)
     assert new == source
     assert left == [
         "CS101 flat: a use of 'flat' cannot be rewritten",
         "CS103 flat: 'newflat' already names something else in this file",
     ]
+    # At module level the name is kept, so nothing new is bound.
+    source = "import flat\nnewflat = 'mine'\nprint(flat.hello, newflat)\n"
+    assert migrated(source) == (
+        "import newflat as flat\nnewflat = 'mine'\nprint(flat.hello, newflat)\n",
+        [],
+    )
 
 
 def test_names_bound_otherwise_are_not_guessed() -> None:
-    source = "import old.mod\ndef f(old):\n    return old.mod\n"
+    """A parameter is another variable than the module's; a name bound in the same scope by an
+    import and by something else may hold either: its uses are left, with the reason."""
+    new, left = migrated("import legacy\ndef f(legacy):\n    return legacy.x\nlegacy.y\n")
+    assert new == "import canon as legacy\ndef f(legacy):\n    return legacy.x\nlegacy.y\n"
+    assert left == []
+    source = "import legacy\nif cond:\n    legacy = None\nlegacy.y\n"
     new, left = migrated(source)
     assert new == source
-    assert left == ["CS101 old.mod: 'old' is also bound by other code in this file"]
+    assert left == [
+        "CS101 legacy: 'legacy' is also assigned (line 3)",
+        "CS106 legacy: unresolved: 'legacy' is also assigned (line 3)",
+    ]
 
 
 def test_a_module_serving_moved_names_passed_as_a_value_is_left() -> None:
-    source = "import old.mod as m\ncallback(m)\n"
+    source = "def f():\n    import old.mod as m\n    callback(m)\n"
     assert migrated(source) == (
         source,
         ["CS101 old.mod: 'm' is used as a value and old.mod serves moved names"],
     )
     # Read only through attributes, it is rewritten together with them.
-    assert migrated("import old.mod as m\nm.Old\nm.x\n") == (
-        "import new.mod as m\nm.New\nm.x\n",
+    assert migrated("def f():\n    import old.mod as m\n    m.Old\n    m.x\n") == (
+        "def f():\n    import new.mod as m\n    m.New\n    m.x\n",
         [],
     )
 
@@ -273,7 +288,7 @@ def test_an_import_module_whose_result_nothing_reads_is_rewritten() -> None:
 def test_a_name_moves_with_all_its_uses_or_not_at_all() -> None:
     """If one use of a name cannot be rewritten, neither can the import that binds it nor its
     other uses: a half-rewritten module would lose the names the legacy one served."""
-    source = "import old.mod as m\nnew = 3\nprint(m.Gone, m.Old, new)\n"
+    source = "def f():\n    import old.mod as m\n    new = 3\n    print(m.Gone, m.Old, new)\n"
     new, left = migrated(source)
     assert new == source
     assert left == [
@@ -283,7 +298,7 @@ def test_a_name_moves_with_all_its_uses_or_not_at_all() -> None:
     ]
     # The same when the source spells a use with spaces (or Python 3.9 misplaces it in an
     # f-string): the text at the positions must be the chain itself.
-    source = "import legacy\na = legacy.x\nb = legacy . y\n"
+    source = "def f():\n    import legacy\n    a = legacy.x\n    b = legacy . y\n"
     new, left = migrated(source)
     assert new == source
     assert len(left) == 3
@@ -295,7 +310,7 @@ def test_names_bound_by_global_or_in_a_class_body_are_left() -> None:
     for source, reason in (
         (
             "def setup():\n    global legacy\n    import legacy\ndef use():\n    return legacy.x\n",
-            "'legacy' is also bound by other code in this file",
+            "'legacy' is also imported in another scope through `global` (line 3)",
         ),
         (
             "class C:\n    import legacy\n    def get(self):\n        return self.legacy.x\n",
@@ -316,15 +331,22 @@ def test_a_relative_dunder_import_is_not_an_absolute_path() -> None:
 
 
 def test_relative_imports_become_absolute_canonical_imports() -> None:
-    new, left = migrated("from . import mod, other\nfrom .mod import Old\n", module="old.pkgfile")
-    assert new == "from . import other\nfrom new import mod\nfrom new.mod import New as Old\n"
+    source = "def f():\n    from . import mod, other\n    from .mod import Old\n"
+    new, left = migrated(source, module="old.pkgfile")
+    assert new == (
+        "def f():\n    from . import other\n    from new import mod\n"
+        "    from new.mod import New as Old\n"
+    )
     assert left == []
 
 
 def test_one_parse_applies_every_alias_and_a_second_run_changes_nothing() -> None:
     source = "import old.mod, legacy, flat\nold.mod.Old; legacy.x; flat.y\n"
     new, _ = migrated(source)
-    assert new == "import new.mod, canon, newflat\nnew.mod.New; canon.x; newflat.y\n"
+    assert new == (
+        "import old, canon as legacy, newflat as flat\nimport new.mod\n"
+        "new.mod.New; legacy.x; flat.y\n"
+    )
     assert migrated(new) == (new, [])
 
 
@@ -350,7 +372,7 @@ def test_encoding_bom_newlines_and_permissions_are_kept(project: Path) -> None:
     assert latin.read_bytes() == (
         b"# -*- coding: latin-1 -*-\r\ns = '\xe9'; from new.mod import New as Old\r\n"
     )
-    assert bom.read_bytes() == b"\xef\xbb\xbfimport new.mod\nnew.mod.New\n"
+    assert bom.read_bytes() == b"\xef\xbb\xbfimport old\nimport new.mod\nnew.mod.New\n"
     assert stat.S_IMODE(bom.stat().st_mode) == 0o751
     assert sorted(p.name for p in project.iterdir()) == ["bom.py", "latin.py", "pyproject.toml"]
 
@@ -430,3 +452,89 @@ def test_a_needed_import_is_added_once_per_module_scope() -> None:
         """
     )
     assert left == []
+
+
+# -- every name a module binds stays bound (issue 10 D) ------------------------------------------
+
+MOCK = StaticTable(
+    AliasTable([Alias("mock", "unittest.mock"), Alias("flat", "newflat"), Alias("old", "new")])
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # The name stays, bound to the canonical module; its uses need no change.
+        ("import mock\nANY = mock.ANY\n", "from unittest import mock\nANY = mock.ANY\n"),
+        ("import flat\nflat.x\n", "import newflat as flat\nflat.x\n"),
+        (
+            "import mock, flat  # why\nimport os, mock\n",
+            (
+                "import newflat as flat  # why\nfrom unittest import mock\nimport os\n"
+                "from unittest import mock\n"
+            ),
+        ),
+        ("import old.pkg as x\nx.y\n", "import new.pkg as x\nx.y\n"),
+        ("from old import pkg\n", "from new import pkg\n"),
+        # import old.pkg binds old: its uses move to the canonical path, and old stays bound.
+        ("import old.pkg\nold.pkg.f()\n", "import new.pkg\nimport new as old\nnew.pkg.f()\n"),
+        # ...unless an import keeps the name itself: then the uses read through it.
+        (
+            "import old.pkg\nimport old\nold.pkg.f()\n",
+            "import new.pkg\nimport new as old\nold.pkg.f()\n",
+        ),
+        # In a function the name is the function's own: nothing else can import it.
+        (
+            "def f():\n    import flat\n    flat.x\n",
+            "def f():\n    import newflat\n    newflat.x\n",
+        ),
+    ],
+)
+def test_module_level_names_stay_bound(source: str, expected: str) -> None:
+    new, left = rewrite(source, MOCK)
+    assert (new, left) == (expected, [])
+    assert rewrite(new, MOCK) == (new, [])
+
+
+def test_a_module_importing_names_from_a_migrated_one_still_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's repro: tests/compat.py binds mock, tests/test_x.py imports it from there."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.compatshim.aliases]\n"mock" = "unittest.mock"\n'
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "__init__.py").write_text("")
+    (tmp_path / "tests" / "compat.py").write_text("import mock\nANY = mock.ANY\n")
+    (tmp_path / "tests" / "test_x.py").write_text(
+        "from tests.compat import ANY, mock\nassert mock.ANY is ANY\nprint('ok')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = compatshim.migrate(["."], write=True)
+    assert result.ok, [f.message for f in result.left]
+    assert (tmp_path / "tests" / "compat.py").read_text() == (
+        "from unittest import mock\nANY = mock.ANY\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPATSHIM_")}
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", "import tests.test_x"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "ok\n"), proc.stderr
+
+
+def test_a_module_level_legacy_module_serving_moved_names_is_kept() -> None:
+    """Its canonical module lacks the moved names another module may read through it: the
+    import stays (listed, with the reason); its uses here still move to canonical paths."""
+    new, left = migrated("import old.mod as m\nprint(m.Old, m.x)\n")
+    assert new == "import old.mod as m\nimport new.mod\nprint(new.mod.New, m.x)\n"
+    assert left == [
+        (
+            "CS101 old.mod: kept: other modules may import 'm' from this one, and old.mod serves "
+            "moved names its canonical module lacks"
+        )
+    ]

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import compatshim
+from compatshim import _pool
 from compatshim import _scan
 from compatshim import cli
 from compatshim._alias import Alias
@@ -54,7 +55,9 @@ def test_corpus_findings(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = compatshim.scan(["."])
     errors = "".join(f"skipped {path}: {message}\n" for path, message in result.errors)
     snapshot("scan.txt", errors + result.render("text"))
-    assert result.errors == [("cases/broken.py", "not valid Python: invalid syntax (line 4)")]
+    assert result.errors == [
+        ("cases/broken.py", "not valid Python: invalid syntax (line 4) [source-syntax]")
+    ]
 
 
 def test_json_format(tree: Path) -> None:
@@ -156,8 +159,8 @@ def test_files_that_do_not_parse_or_decode_are_reported_and_skipped(tree: Path) 
     result = compatshim.scan(["."])
     assert lines(result) == ["good.py:1:8: CS101 old is deprecated; use new"]
     reasons = dict(result.errors)
-    assert reasons["bad.py"].startswith("not valid Python")
-    assert reasons["binary.py"].startswith("cannot read")
+    assert reasons["bad.py"] == "not valid Python: invalid syntax (line 2) [source-syntax]"
+    assert reasons["binary.py"].startswith("cannot decode it as utf-8: byte 0xff")
 
 
 def test_a_file_compatshim_fails_on_is_reported_and_the_rest_is_read(
@@ -178,12 +181,13 @@ def test_a_file_compatshim_fails_on_is_reported_and_the_rest_is_read(
     result = compatshim.scan(["."], jobs=1)
     assert len(lines(result)) == 1
     ((_, reason),) = result.errors
-    assert reason == f"{_scan.INTERNAL_ERROR}: AttributeError('a bug')"
+    assert reason == f"{_scan.INTERNAL_ERROR}: AttributeError('a bug') [internal-error]"
 
 
 def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
     """String annotations are read wherever annotations are, and in the subscripts of generic
-    types (type aliases); not in other definitions, Literal, Annotated's metadata or dicts."""
+    types (type aliases); not in other definitions, Literal, Annotated's metadata or dicts,
+    in annotations too."""
     source = (
         "import old.mod\n"
         "class C:\n    x: 'old.mod.Y'\n"
@@ -194,6 +198,7 @@ def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
         "Alias = Union['old.mod.Y', typing.Optional['old.mod.Y']]\n"  # a type alias
         "def h(a: Optional['old.mod.Y']): ...\n"  # read once, not once per walk
         "values = Literal['old.mod.Y'], d['old.mod.Y'], Annotated[int, 'old.mod.Y']\n"
+        "def k(a: Literal['old.mod.Y'], b: Annotated['old.mod.Y', 'old.mod.Z']): ...\n"
     )
     write(tree, {"a.py": source})
     assert [line.split(": ", 1)[0] for line in lines(compatshim.scan(["."]))] == [
@@ -205,6 +210,7 @@ def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
         "a.py:11:16",
         "a.py:11:45",
         "a.py:12:20",
+        "a.py:14:46",
     ]
 
 
@@ -274,7 +280,7 @@ def test_relative_imports_inside_a_legacy_package_are_found(tree: Path) -> None:
 def test_a_pool_of_workers_finds_the_same(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tree, {f"m{i}.py": f"import old.mod as m{i}\nm{i}.Old\n" for i in range(30)})
     alone = compatshim.scan(["."], jobs=1)
-    monkeypatch.setattr(_scan, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(_pool, "POOL_THRESHOLD", 2)
     pooled = compatshim.scan(["."], jobs=2)
     assert lines(pooled) == lines(alone)
     assert len(pooled.findings) == 60
@@ -284,7 +290,7 @@ def test_progress_on_stderr_for_large_trees(
     tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(tree, {f"m{i}.py": "import old\n" for i in range(5)})
-    monkeypatch.setattr(_scan, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(_pool, "POOL_THRESHOLD", 2)
     for jobs in (2, 1):  # worker processes, or this one
         compatshim.scan(["."], jobs=jobs, progress=True)
         err = capsys.readouterr().err
@@ -354,6 +360,20 @@ def _sources(draw: st.DrawFn) -> str:
     return noise + body + uses
 
 
+# The same paths among 200 others: the prefilter lists identifiers instead of searching.
+_LARGE = StaticTable(
+    AliasTable(
+        [
+            Alias("old.mod", "new.mod"),
+            Alias("legacy", "canon"),
+            Alias("attr", "attrs2"),
+            Alias("pkg.sub:Name", "pkg.other:Name2"),
+            *(Alias(f"zz{i}.mod", f"yy{i}") for i in range(100)),
+        ]
+    )
+)
+
+
 @given(source=_sources())
 def test_the_prefilter_passes_every_file_with_a_finding_or_a_canonical_use(source: str) -> None:
     from compatshim._analyze import analyze
@@ -364,5 +384,7 @@ def test_the_prefilter_passes_every_file_with_a_finding_or_a_canonical_use(sourc
     except SyntaxError:
         return
     found, canonical = find(analysis, _TABLE)
+    assert _LARGE.prefilter()._all is not None  # the large table's way
     if found or canonical:
-        assert _TABLE.prefilter()(source.encode()), (source, found, canonical)
+        for table in (_TABLE, _LARGE):
+            assert table.prefilter()(source.encode()), (source, found, canonical)
