@@ -274,3 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except compatshim.CompatshimError as exc:
         sys.stderr.write(f"compatshim: error: {exc} (see {MESSAGES_PAGE}#{exc.slug})\n")
         return ERROR
+    except KeyboardInterrupt:
+        # Ctrl-C is the user's decision, not a crash: one line, and the shell's status for
+        # SIGINT. Writes in progress are atomic (each file is left old or new).
+        sys.stderr.write("compatshim: interrupted\n")
+        return 130

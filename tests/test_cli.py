@@ -111,3 +111,16 @@ def test_console_script_and_module_entry_points_agree(checked: Project) -> None:
     import compatshim
 
     assert result.stdout.strip() == compatshim.__version__
+
+
+def test_ctrl_c_is_one_line_and_the_shells_status(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An interrupted command prints one line, no traceback, and exits 130 (SIGINT's status)."""
+
+    def interrupted() -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cwd", interrupted)
+    assert cli.main(["scan", "."]) == 130
+    assert capsys.readouterr().err == "compatshim: interrupted\n"
