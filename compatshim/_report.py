@@ -1,6 +1,6 @@
 """``compatshim report``: which code still uses which legacy path, from the telemetry data.
 
-The per-process data files are combined first (see ``_store``), then every run is aggregated per
+The per-process data files are combined first (see ``_datafiles``), then every run is aggregated per
 alias and site; ``_render`` turns the aggregate into text, Markdown or JSON.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import glob
 import os
 
-from . import _store
+from . import _datafiles
 from ._errors import CompatshimError
+from ._store import StoreError
 
 
 TYPE_CHECKING = False
@@ -24,6 +25,7 @@ __all__ = [
     "TelemetryReport",
     "load",
     "telemetry_report",
+    "third_party",
 ]
 
 
@@ -43,6 +45,16 @@ JOIN site s ON s.id = g.site_id
 _SOME_RUNS = "WHERE run_id IN (SELECT id FROM run WHERE uuid IN (SELECT uuid FROM temp.wanted))"
 
 
+def _name(value: str | bytes) -> str:
+    # Schema 2 stores a name that is not valid UTF-8 as its bytes (see _store.text).
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:  # not written by compatshim: show the bytes
+            return value.decode("utf-8", "backslashreplace")
+    return value
+
+
 class NoDataError(CompatshimError):
     """There is no telemetry data to report, or none of it can be read."""
 
@@ -53,13 +65,29 @@ class NoDataError(CompatshimError):
 class Site:
     """Hits at one file, line and importing module."""
 
-    __slots__ = ("file", "first_seen", "hits", "last_seen", "line", "module")
+    __slots__ = ("file", "first_seen", "hits", "last_seen", "line", "module", "third_party")
 
     def __init__(self, file: str, line: int, module: str) -> None:
         self.file, self.line, self.module = file, line, module
         self.hits = 0
         self.first_seen = float("inf")
         self.last_seen = 0.0
+        #: Whether the site is outside the project's own code (see :func:`third_party`).
+        self.third_party = third_party(file)
+
+
+def third_party(file: str) -> bool:
+    """Whether a recorded file is outside the project's own code: an absolute name (files
+    inside the project root are stored relative to it: this is site-packages, the standard
+    library, another checkout), a name through a ``site-packages`` or ``dist-packages`` folder
+    (a virtual environment inside the project), or frozen standard-library code. Other names in
+    angle brackets (``<string>``, ``<stdin>``) are code the program ran itself."""
+    if file.startswith("<"):
+        return file.startswith("<frozen ")
+    if file.startswith(("/", "\\")) or os.path.isabs(file):
+        return True
+    parts = file.replace("\\", "/").split("/")
+    return "site-packages" in parts or "dist-packages" in parts
 
 
 class AliasUsage:
@@ -81,6 +109,11 @@ class AliasUsage:
     def hits(self) -> int:
         """Total hits over every site."""
         return sum(site.hits for site in self.sites.values())
+
+    @property
+    def third_party_hits(self) -> int:
+        """The hits at sites outside the project (see :func:`third_party`)."""
+        return sum(site.hits for site in self.sites.values() if site.third_party)
 
     def ranked(self) -> list[Site]:
         """The sites, most hits first."""
@@ -124,8 +157,13 @@ class TelemetryReport:
         self.skipped: list[tuple[str, str]] = []
 
     def add_file(self, path: str) -> None:
-        """Add every run of ``path`` not added yet (runs are identified by their UUID)."""
-        db = _store.open_read(path)
+        """Add every run of ``path`` not added yet (runs are identified by their UUID).
+
+        :raises StoreError: if the file cannot be read, or is not a valid data file.
+        """
+        import sqlite3
+
+        db = _datafiles.open_read(path)
         try:
             uuids = [row[0] for row in db.execute("SELECT uuid FROM run")]
             wanted = [u for u in uuids if u not in self.runs]
@@ -135,23 +173,22 @@ class TelemetryReport:
                 db.execute("CREATE TEMP TABLE wanted (uuid TEXT PRIMARY KEY)")
                 db.executemany("INSERT INTO temp.wanted VALUES (?)", [(u,) for u in wanted])
             rows = db.execute(_SITES.format(where=where)).fetchall() if wanted else []
-            for row in rows:
-                legacy, canonical, since, removed, after, file, line, module, hits, first, last = (
-                    row
-                )
-                usage = self.aliases.get(legacy)
-                if usage is None:
-                    usage = self.aliases[legacy] = AliasUsage(
-                        legacy, canonical, since, removed, after
-                    )
-                site = usage.sites.get((file, line, module))
-                if site is None:
-                    site = usage.sites[(file, line, module)] = Site(file, line, module)
-                site.hits += hits
-                site.first_seen = min(site.first_seen, first)
-                site.last_seen = max(site.last_seen, last)
+        except (sqlite3.Error, UnicodeDecodeError) as exc:  # the budget ran out, bad text
+            raise StoreError(f"{path}: cannot read ({_datafiles.reason(exc)})") from None
         finally:
             db.close()
+        for row in rows:
+            legacy, canonical, since, removed, after, file, line, module, hits, first, last = row
+            usage = self.aliases.get(legacy)
+            if usage is None:
+                usage = self.aliases[legacy] = AliasUsage(legacy, canonical, since, removed, after)
+            key = (_name(file), line, _name(module))
+            site = usage.sites.get(key)
+            if site is None:
+                site = usage.sites[key] = Site(*key)
+            site.hits += hits
+            site.first_seen = min(site.first_seen, first)
+            site.last_seen = max(site.last_seen, last)
         self.runs.update(wanted)
         self.read.append(path)
 
@@ -181,11 +218,26 @@ def per_process_files(data_file: str) -> list[str]:
     )
 
 
+def _done(sources: list[str], data_file: str) -> list[str]:
+    # The files no process will write again. A file whose writer is gone is recovered first
+    # (its hot journal rolled back), so that it is read and combined, not skipped.
+    return [
+        source
+        for source in sources
+        if _datafiles.finished(source, recover=_datafiles.writer_gone(source, data_file))
+    ]
+
+
+def _skip(path: str, exc: StoreError) -> tuple[str, str]:
+    # Store errors start with the file they are about; the slug says which kind of problem.
+    return (path, f"{str(exc).removeprefix(f'{path}: ')} [{exc.slug}]")
+
+
 def combine_all(data_file: str, but: str = "") -> list[tuple[str, str]]:
     """Combine the per-process files next to ``data_file`` into it (all but the file ``but``,
     which a live process still writes); return what was skipped."""
-    sources = [f for f in per_process_files(data_file) if f != but and _store.finished(f)]
-    return _store.combine(data_file, sources)[1]
+    sources = _done([f for f in per_process_files(data_file) if f != but], data_file)
+    return [_skip(path, exc) for path, exc in _datafiles.combine(data_file, sources)[1]]
 
 
 def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport:
@@ -199,25 +251,28 @@ def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport
     if not paths and data_file is not None:
         sources = per_process_files(data_file)
         # A process still running keeps writing its file: read it as it is, combine it later.
-        done = [source for source in sources if _store.finished(source)]
+        done = _done(sources, data_file)
         live = [source for source in sources if source not in done]
-        if sources or os.path.exists(data_file):
+        if sources or os.path.lexists(data_file):
             try:
-                data.skipped.extend(_store.combine(data_file, done)[1])
+                skipped = _datafiles.combine(data_file, done)[1]
+                data.skipped.extend(_skip(path, exc) for path, exc in skipped)
                 paths = [data_file, *live]
-            except _store.StoreError as exc:  # an unusable combined file: read the sources
-                data.skipped.append((data_file, str(exc)))
+            except StoreError as exc:  # an unusable combined file: read the sources
+                data.skipped.append(_skip(data_file, exc))
                 paths = sources
     for path in paths:
         try:
             data.add_file(path)
-        except _store.StoreError as exc:
-            data.skipped.append((path, str(exc)))
+        except StoreError as exc:
+            data.skipped.append(_skip(path, exc))
     if not data.read:
+        from ._render import plain
+
         where = ", ".join(paths) if paths else (data_file or "the configuration")
-        reasons = "; ".join(reason for _, reason in data.skipped)
+        reasons = "; ".join(f"{path}: {reason}" for path, reason in data.skipped)
         raise NoDataError(
-            f"no telemetry data to report in {where}" + (f" ({reasons})" if reasons else "")
+            plain(f"no telemetry data to report in {where}" + (f" ({reasons})" if reasons else ""))
         )
     return data
 

@@ -1,0 +1,425 @@
+"""Reading and combining data files: every one is untrusted input.
+
+A data file may come from a killed process (a hot journal to roll back), a committed
+``telemetry.db``, ``--data``, or anyone who can write in the data folder. Before any of it is
+read, the file must be a regular file (no link is followed), use our schema version or an older
+one, hold our tables as plain tables (no view, virtual table, generated column or trigger: nothing
+in the file may run code or loop), and hold values of the right types and ranges. Every query
+also runs under a budget of SQLite steps proportional to the file's size, so no file can hang a
+report. A file that fails is skipped with a reason and a slug.
+
+``combine`` merges per-process files into the combined file; each file carries the UUID of its
+run, and a run already combined is never merged again, so combining twice (or two reports at
+once) counts nothing twice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+
+from ._store import OLDEST_SCHEMA
+from ._store import SCHEMA
+from ._store import SCHEMA_VERSION
+from ._store import StoreError
+from ._store import check_file
+from ._store import connect
+from ._store import create_file
+from ._store import create_schema
+from ._store import transaction
+from ._store import uri
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["combine", "finished", "open_read", "writer_gone"]
+
+# Our tables and their columns, as created by every schema version so far.
+_TABLES = {
+    "meta": ("key", "value"),
+    "run": ("id", "uuid", "host", "pid", "started", "ended", "argv", "python", "compatshim", "root"),
+    "alias": ("id", "legacy", "canonical", "since", "removed_in", "remove_after"),
+    "site": ("id", "file", "line", "module"),
+    "context": ("id", "name"),
+    "usage": (
+        "run_id", "alias_id", "path", "site_id", "context_id", "hits", "first_seen", "last_seen",
+    ),
+}  # fmt: skip
+
+# Times a report can show: from 1970 to the end of year 9999 (datetime's range).
+_TIME = "typeof({0}) IN ('integer', 'real') AND {0} BETWEEN 0 AND 253402300799"
+_ID = "typeof({0}) = 'integer'"
+_TEXT = "typeof({0}) = 'text'"
+_NAME = "typeof({0}) IN ('text', 'blob')"  # schema 2: a name that is not UTF-8 is a BLOB
+_OPTIONAL = "typeof({0}) IN ('text', 'null')"
+# Per table, what every row must satisfy; a file with one row that does not is refused.
+_VALID = {
+    "meta": [_TEXT.format("key"), _TEXT.format("value")],
+    "run": [
+        _ID.format("id"), _TEXT.format("uuid"), _NAME.format("host"), _ID.format("pid"),
+        _TIME.format("started"), f"(ended IS NULL OR {_TIME.format('ended')})",
+        _TEXT.format("argv"), _TEXT.format("python"), _TEXT.format("compatshim"),
+        _NAME.format("root"),
+    ],
+    "alias": [
+        _ID.format("id"), _TEXT.format("legacy"), _TEXT.format("canonical"),
+        _OPTIONAL.format("since"), _OPTIONAL.format("removed_in"),
+        _OPTIONAL.format("remove_after"),
+    ],
+    "site": [
+        _ID.format("id"), _NAME.format("file"), _ID.format("line"), "line >= 0",
+        _NAME.format("module"),
+    ],
+    "context": [_ID.format("id"), _NAME.format("name")],
+    "usage": [
+        _ID.format("run_id"), _ID.format("alias_id"), _TEXT.format("path"),
+        _ID.format("site_id"), _ID.format("context_id"), _ID.format("hits"), "hits >= 0",
+        _TIME.format("first_seen"), _TIME.format("last_seen"),
+    ],
+}  # fmt: skip
+
+
+def _ddl(sql: str) -> str:
+    # A CREATE statement without its comments and layout.
+    return " ".join(re.sub(r"--[^\n]*", "", sql).split())
+
+
+# Our CREATE TABLE statements (the same in every schema version so far), by table name.
+_DDL = {
+    statement.split()[2]: _ddl(statement)
+    for statement in (s.strip() for s in SCHEMA.split(";"))
+    if statement
+}
+# The text columns, whose values Python decodes as UTF-8.
+_TEXTS = {
+    "meta": "key, value",
+    "run": "uuid, host, argv, python, compatshim, root",
+    "alias": "legacy, canonical, since, removed_in, remove_after",
+    "site": "file, module",
+    "context": "name",
+    "usage": "DISTINCT path",
+}
+#: More hits than any file can hold (the sum of all of them must not overflow when combined).
+MAX_HITS = 2**53
+#: SQLite virtual-machine steps allowed per 512 bytes of the files a connection reads (a
+#: generous multiple of what the report's queries need), counted every CHECK_EVERY steps.
+STEPS_PER_PAGE = 200_000
+CHECK_EVERY = 1000
+
+
+def guard(db: sqlite3.Connection, pages: int) -> None:
+    """Bound the work of the statements on ``db`` from now on (``pages``: the size read)."""
+    budget = [(pages + 100) * STEPS_PER_PAGE // CHECK_EVERY]
+
+    def spend() -> int:
+        budget[0] -= 1
+        return budget[0] < 0  # non-zero aborts the statement ("interrupted")
+
+    db.set_progress_handler(spend, CHECK_EVERY)
+
+
+def reason(exc: Exception) -> str:
+    """Why SQLite failed, in words (the guard's abort says "interrupted")."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "text that is not UTF-8"
+    if "interrupted" in str(exc):
+        return "more work to read than its size explains: a corrupt or hostile file"
+    return str(exc)
+
+
+def _pages(path: str) -> int:
+    try:
+        return os.path.getsize(path) // 512 + 1
+    except OSError:
+        return 1
+
+
+def validate(
+    db: sqlite3.Connection, path: str, schema: str = "main", texts: str = "", exact: bool = False
+) -> None:
+    """Refuse ``path`` (attached as ``schema``) unless it holds our tables, as plain tables
+    with our columns, no trigger, a schema version we read, and valid values in every row.
+
+    ``texts``: also check that the texts are UTF-8 (Python cannot read them otherwise), those
+    of the small tables (``"names"``) or ``"all"``; before combining, so that no file can
+    make the combined file unreadable. ``exact``: the file is written into, and must hold our
+    tables exactly as compatshim creates them, and nothing else.
+
+    :raises StoreError: saying what is wrong.
+    """
+    try:
+        entries = db.execute(f"SELECT type, name, sql FROM {schema}.sqlite_master").fetchall()
+        kinds = {name: (kind, sql) for kind, name, sql in entries if kind in ("table", "view")}
+        for table, columns in _TABLES.items():
+            kind, sql = kinds.get(table, (None, ""))
+            if kind != "table" or str(sql).lstrip().upper().startswith("CREATE VIRTUAL"):
+                what = f"a {kind}" if kind else "missing"
+                raise StoreError(f"{path}: not a compatshim data file (table {table}: {what})")
+            info = db.execute(f"PRAGMA {schema}.table_xinfo({table})").fetchall()
+            if sorted(row[1] for row in info) != sorted(columns) or any(row[6] for row in info):
+                raise StoreError(f"{path}: not a compatshim data file (columns of {table})")
+        if any(kind == "trigger" for kind, _, _ in entries):
+            raise StoreError(f"{path}: not a compatshim data file (it has triggers)")
+        if exact and (
+            any(kind != "table" and not str(name).startswith("sqlite_autoindex_")
+                for kind, name, _ in entries)
+            or any(_ddl(str(sql)) != _DDL.get(name) for kind, name, sql in entries
+                   if kind == "table")
+        ):  # fmt: skip
+            # Combining relies on our constraints (ids, UNIQUE names): a file written into
+            # must have been created by compatshim, with nothing added.
+            raise StoreError(f"{path}: not a compatshim data file (its schema differs)")
+        rows = db.execute(
+            f"SELECT value FROM {schema}.meta WHERE key = 'schema_version'"
+        ).fetchall()
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path}: not a compatshim data file ({reason(exc)})") from None
+    version = rows[0][0] if len(rows) == 1 else None
+    if not (isinstance(version, str) and version.isdigit() and len(version) < 9):
+        raise StoreError(f"{path}: not a compatshim data file (no schema version)")
+    if int(version) > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: written by a newer compatshim (data file schema {version}; this one reads "
+            f"{OLDEST_SCHEMA} to {SCHEMA_VERSION}): upgrade compatshim to report it",
+            slug="data-file-newer",
+        )
+    if int(version) < OLDEST_SCHEMA:
+        raise StoreError(f"{path}: not a compatshim data file (schema {version})")
+    try:
+        for table, checks in _VALID.items():
+            condition = " AND ".join(f"coalesce({check}, 0)" for check in checks)
+            (bad,) = db.execute(
+                f"SELECT count(*) FROM {schema}.{table} WHERE NOT ({condition})"
+            ).fetchone()
+            if bad:
+                raise StoreError(
+                    f"{path}: not a compatshim data file ({bad:,} rows of {table} hold values "
+                    "of the wrong type or out of range)"
+                )
+        # No sum of hits can overflow (SQLite's sum() fails on it): no real program counts
+        # anywhere near 2**53 hits.
+        (total,) = db.execute(f"SELECT total(hits) FROM {schema}.usage").fetchone()
+        for table, texts_of in _TEXTS.items():
+            if table != "usage" or texts == "all":
+                for _ in db.execute(f"SELECT {texts_of} FROM {schema}.{table}"):
+                    pass  # each text is decoded: one that is not UTF-8 raises
+    except UnicodeDecodeError:
+        raise StoreError(f"{path}: not a compatshim data file (text that is not UTF-8)") from None
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot read ({reason(exc)})") from None
+    if total > MAX_HITS:
+        raise StoreError(f"{path}: not a compatshim data file ({total:.3g} hits in all)")
+
+
+def writer_gone(path: str, data_file: str) -> bool:
+    """Whether the process that wrote the per-process file ``path`` of ``data_file`` has ended
+    on this host (its name says ``<data_file>.<host>.<pid>.<random>``)."""
+    import socket
+
+    host, _, rest = path[len(data_file) + 1 :].rpartition(".")[0].rpartition(".")
+    return host == socket.gethostname() and rest.isdigit() and not _alive(int(rest))
+
+
+def _roll_back(path: str, identity: tuple[int, int]) -> None:
+    # Opening it read-write lets SQLite roll back the journal a killed writer left ("hot").
+    db = connect(path, identity, "rw", 10.0)
+    try:
+        guard(db, _pages(path) + _pages(path + "-journal"))
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        db.close()
+
+
+def open_read(path: str, *, recover: bool = False) -> sqlite3.Connection:
+    """Open an existing data file for reading, checking everything in it first.
+
+    A journal left by a killed writer is rolled back when ``recover`` (the caller knows that
+    the writer is gone), so at most the writer's last unfinished flush is lost; otherwise such
+    a file is refused (``data-file-unfinished``).
+
+    :raises StoreError: if it is missing, a link, not ours, too new, or holds bad values.
+    """
+    identity = check_file(path)
+    if identity is None:
+        raise StoreError(f"{path}: no such data file")
+    db = None
+    try:
+        if os.path.exists(path + "-journal"):
+            # A read-only connection cannot roll back a hot journal, and fails on it.
+            try:
+                probe = connect(path, identity, "ro", 10.0)
+                try:
+                    probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                finally:
+                    probe.close()
+            except (sqlite3.Error, UnicodeDecodeError):
+                if not recover:
+                    raise StoreError(
+                        f"{path}: holds an unfinished write of a killed process (a hot journal); "
+                        "compatshim report recovers it once that process has ended",
+                        slug="data-file-unfinished",
+                    ) from None
+                _roll_back(path, identity)
+        db = connect(path, identity, "ro", 10.0)
+        guard(db, _pages(path))
+        validate(db, path)
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        if db is not None:
+            db.close()
+        raise StoreError(f"{path}: cannot read ({reason(exc)})") from None
+    except BaseException:
+        if db is not None:
+            db.close()
+        raise
+    return db
+
+
+def finished(path: str, *, recover: bool = False) -> bool:
+    """Whether no process will write ``path`` again, so that it may be combined (and deleted).
+
+    On this host: its writer no longer runs (even a run that ended may be continued, by a new
+    ``install()`` in the same process). On another host, whose processes cannot be seen: its
+    run ended. A file that cannot be read counts as finished: combining reports why it is
+    skipped.
+    """
+    import socket
+
+    try:
+        db = open_read(path, recover=recover)
+        try:
+            rows = db.execute("SELECT host, pid, ended FROM run").fetchall()
+        finally:
+            db.close()
+    except (StoreError, sqlite3.Error, UnicodeDecodeError):
+        return True
+    host = socket.gethostname()
+    return all(not _alive(pid) if h == host else ended is not None for h, pid, ended in rows)
+
+
+def _alive(pid: int) -> bool:
+    if not 0 < pid < 2**31:
+        return False  # not a process id (os.kill would signal a group, or overflow)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True
+
+
+# Copy one source file's run into the combined file, remapping every id through natural keys.
+# ``new_runs`` holds the runs of the source that the combined file does not have yet.
+_MERGE = """
+CREATE TEMP TABLE new_runs AS
+    SELECT uuid FROM src.run WHERE uuid NOT IN (SELECT uuid FROM main.run);
+INSERT INTO run (uuid, host, pid, started, ended, argv, python, compatshim, root)
+    SELECT uuid, host, pid, started, ended, argv, python, compatshim, root FROM src.run
+    WHERE uuid IN (SELECT uuid FROM new_runs);
+INSERT OR IGNORE INTO alias (legacy, canonical, since, removed_in, remove_after)
+    SELECT legacy, canonical, since, removed_in, remove_after FROM src.alias;
+INSERT OR IGNORE INTO site (file, line, module) SELECT file, line, module FROM src.site;
+INSERT OR IGNORE INTO context (name) SELECT name FROM src.context;
+INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, first_seen, last_seen)
+    SELECT r.id, a.id, u.path, s.id, c.id, u.hits, u.first_seen, u.last_seen
+    FROM src.usage u
+    JOIN src.run sr ON sr.id = u.run_id
+    JOIN main.run r ON r.uuid = sr.uuid
+    JOIN src.alias sa ON sa.id = u.alias_id
+    JOIN main.alias a ON a.legacy = sa.legacy
+    JOIN src.site ss ON ss.id = u.site_id
+    JOIN main.site s ON s.file = ss.file AND s.line = ss.line AND s.module = ss.module
+    JOIN src.context sc ON sc.id = u.context_id
+    JOIN main.context c ON c.name = sc.name
+    WHERE sr.uuid IN (SELECT uuid FROM new_runs);
+DROP TABLE temp.new_runs
+""".split(";")
+
+
+def _open_target(target: str) -> sqlite3.Connection:
+    db = None
+    try:
+        identity = check_file(target, writing=True)
+        if identity is None:
+            identity = create_file(target)
+        db = connect(target, identity, "rw", 10.0)
+        db.execute("PRAGMA synchronous = OFF")
+        guard(db, _pages(target) + _pages(target + "-journal"))
+        with transaction(db, "BEGIN IMMEDIATE"):
+            if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                create_schema(db)
+            else:
+                validate(db, target, texts="names", exact=True)
+                # A version 1 file only lacks what version 2 may store: it is version 2 now.
+                db.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+                )
+    except (sqlite3.Error, StoreError, UnicodeDecodeError) as exc:
+        if db is not None:
+            db.close()
+        if isinstance(exc, StoreError):
+            why, slug = str(exc).removeprefix(f"{target}: "), exc.slug
+        else:
+            why, slug = reason(exc), StoreError.slug
+        raise StoreError(f"{target}: cannot combine into it ({why})", slug=slug) from None
+    return db
+
+
+def _merge_one(db: sqlite3.Connection, target: str, source: str) -> None:
+    # The source is checked by open_read (which also rolled back its hot journal, if any), and
+    # then attached read-only: a link swapped in meanwhile is refused by attaching its identity.
+    identity = check_file(source)
+    if identity is None:
+        raise StoreError(f"{source}: no such data file")
+    db.execute("ATTACH DATABASE ? AS src", (uri(source, "ro"),))
+    try:
+        if check_file(source) != identity:
+            raise StoreError(f"{source}: replaced while being combined", slug="data-file-link")
+        guard(db, _pages(target) + _pages(source))
+        validate(db, source, "src", texts="all")
+        # IMMEDIATE: of two reports combining at once, one merges and the other then finds
+        # every run already present.
+        with transaction(db, "BEGIN IMMEDIATE"):
+            for statement in _MERGE:
+                db.execute(statement)
+    finally:
+        db.execute("DETACH DATABASE src")
+
+
+def combine(target: str, sources: Iterable[str]) -> tuple[list[str], list[tuple[str, StoreError]]]:
+    """Merge per-process ``sources`` into ``target`` (created if needed), each run once.
+
+    Merged sources are deleted. A source that cannot be read is left in place and reported; one
+    that vanished meanwhile (another report combined it) is passed over.
+
+    :returns: ``(merged sources, [(skipped source, reason)])``.
+    :raises StoreError: if ``target`` itself cannot be used.
+    """
+    merged: list[str] = []
+    skipped: list[tuple[str, StoreError]] = []
+    db = _open_target(target)
+    try:
+        for source in sources:
+            if not os.path.lexists(source):
+                continue
+            try:
+                open_read(source).close()
+                _merge_one(db, target, source)
+            except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
+                if not isinstance(exc, StoreError):
+                    exc = StoreError(f"{source}: cannot combine it ({reason(exc)})")
+                skipped.append((source, exc))
+                continue
+            merged.append(source)
+            # With it, a journal that was never hot (its writer was killed as it created it).
+            for name in (source, source + "-journal"):
+                try:
+                    os.unlink(name)  # a link is removed, never followed
+                except OSError:
+                    pass
+    finally:
+        db.close()
+    return merged, skipped
