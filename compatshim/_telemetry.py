@@ -93,20 +93,27 @@ class Recorder:
         summary: nothing is written.
         """
         with self._lock:
+            if (data_file or "", root) != (self.data_file, self.root):
+                self._forget()  # another project: another data file, counts from zero
             self.enabled = True
             self.data_file = data_file or ""
             self.root = root
-            self._files = {}
+            self._failed = False
         if data_file:
             _hook_process_exit()
 
     def stop(self) -> None:
-        """Write what is pending, then stop recording (uninstall)."""
+        """Write what is pending, then stop recording (uninstall).
+
+        The counts and the data file are kept: installing again in this process (for the same
+        project) goes on counting into the same run, in the same file.
+        """
         _stop_flusher()
         self.flush(final=True)
         with self._lock:
             self.enabled = False
-            self._forget()
+            self._lines.clear()
+            self._instructions.clear()
         _unhook_process_exit()
 
     def _forget(self) -> None:
@@ -117,7 +124,6 @@ class Recorder:
         if self._file is not None:
             self._file.close()
         self._file = None
-        self._failed = False
 
     def after_fork_in_child(self) -> None:
         """The child is a new run: it never writes the counts it inherited."""
@@ -244,9 +250,10 @@ class Recorder:
                     return  # a report is combining right now: these counts go out next time
                 with self._lock:
                     self._failed = True
+                reason = str(exc).removeprefix(f"{self._file_path()}: ")
                 _diagnostics.report_once(
-                    "telemetry-write",
-                    f"cannot write telemetry to {self._file_path()}: {exc}; recording stops "
+                    getattr(exc, "slug", "telemetry-write"),
+                    f"cannot write telemetry to {self._file_path()}: {reason}; recording stops "
                     "for this process, the program goes on",
                 )
 
