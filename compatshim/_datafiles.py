@@ -49,8 +49,9 @@ _TABLES = {
     ),
 }  # fmt: skip
 
-# Times a report can show: from 1970 to the end of year 9999 (datetime's range).
-_TIME = "typeof({0}) IN ('integer', 'real') AND {0} BETWEEN 0 AND 253402300799"
+#: The last time a report can show (the end of year 9999: datetime's range); times start in 1970.
+LAST_TIME = 253402300799
+_TIME = f"typeof({{0}}) IN ('integer', 'real') AND {{0}} BETWEEN 0 AND {LAST_TIME}"
 _ID = "typeof({0}) = 'integer'"
 _TEXT = "typeof({0}) = 'text'"
 _NAME = "typeof({0}) IN ('text', 'blob')"  # schema 2: a name that is not UTF-8 is a BLOB
@@ -74,12 +75,13 @@ _VALID = {
         _NAME.format("module"),
     ],
     "context": [_ID.format("id"), _NAME.format("name")],
-    "usage": [
-        _ID.format("run_id"), _ID.format("alias_id"), _TEXT.format("path"),
-        _ID.format("site_id"), _ID.format("context_id"), _ID.format("hits"), "hits >= 0",
-        _TIME.format("first_seen"), _TIME.format("last_seen"),
-    ],
 }  # fmt: skip
+#: What every usage row must satisfy (its ids and path only have to join: a row whose do not is
+#: left out). The report checks it while it aggregates, in the same scan (see _report._SITES).
+USAGE_VALID = (
+    f"{_ID.format('hits')} AND hits >= 0 AND {_TIME.format('first_seen')} "
+    f"AND {_TIME.format('last_seen')}"
+)
 
 
 def _ddl(sql: str) -> str:
@@ -138,7 +140,13 @@ def _pages(path: str) -> int:
 
 
 def validate(
-    db: sqlite3.Connection, path: str, schema: str = "main", texts: str = "", exact: bool = False
+    db: sqlite3.Connection,
+    path: str,
+    schema: str = "main",
+    *,
+    texts: str = "",
+    exact: bool = False,
+    usage: bool = True,
 ) -> None:
     """Refuse ``path`` (attached as ``schema``) unless it holds our tables, as plain tables
     with our columns, no trigger, a schema version we read, and valid values in every row.
@@ -146,7 +154,8 @@ def validate(
     ``texts``: also check that the texts are UTF-8 (Python cannot read them otherwise), those
     of the small tables (``"names"``) or ``"all"``; before combining, so that no file can
     make the combined file unreadable. ``exact``: the file is written into, and must hold our
-    tables exactly as compatshim creates them, and nothing else.
+    tables exactly as compatshim creates them, and nothing else. ``usage``: check the usage
+    rows too (the report checks them as it aggregates them instead: one scan, not two).
 
     :raises StoreError: saying what is wrong.
     """
@@ -189,10 +198,12 @@ def validate(
     if int(version) < OLDEST_SCHEMA:
         raise StoreError(f"{path}: not a compatshim data file (schema {version})")
     try:
-        for table, checks in _VALID.items():
-            condition = " AND ".join(f"coalesce({check}, 0)" for check in checks)
+        checks = {table: " AND ".join(checks) for table, checks in _VALID.items()}
+        if usage:
+            checks["usage"] = USAGE_VALID
+        for table, condition in checks.items():
             (bad,) = db.execute(
-                f"SELECT count(*) FROM {schema}.{table} WHERE NOT ({condition})"
+                f"SELECT count(*) FROM {schema}.{table} WHERE NOT coalesce({condition}, 0)"
             ).fetchone()
             if bad:
                 raise StoreError(
@@ -201,7 +212,9 @@ def validate(
                 )
         # No sum of hits can overflow (SQLite's sum() fails on it): no real program counts
         # anywhere near 2**53 hits.
-        (total,) = db.execute(f"SELECT total(hits) FROM {schema}.usage").fetchone()
+        total = 0.0
+        if usage:
+            (total,) = db.execute(f"SELECT total(hits) FROM {schema}.usage").fetchone()
         for table, texts_of in _TEXTS.items():
             if table != "usage" or texts == "all":
                 for _ in db.execute(f"SELECT {texts_of} FROM {schema}.{table}"):
@@ -233,12 +246,13 @@ def _roll_back(path: str, identity: tuple[int, int]) -> None:
         db.close()
 
 
-def open_read(path: str, *, recover: bool = False) -> sqlite3.Connection:
+def open_read(path: str, *, recover: bool = False, usage: bool = True) -> sqlite3.Connection:
     """Open an existing data file for reading, checking everything in it first.
 
     A journal left by a killed writer is rolled back when ``recover`` (the caller knows that
     the writer is gone), so at most the writer's last unfinished flush is lost; otherwise such
-    a file is refused (``data-file-unfinished``).
+    a file is refused (``data-file-unfinished``). ``usage``: validate the usage rows too (the
+    caller does it otherwise, as it reads them).
 
     :raises StoreError: if it is missing, a link, not ours, too new, or holds bad values.
     """
@@ -265,7 +279,7 @@ def open_read(path: str, *, recover: bool = False) -> sqlite3.Connection:
                 _roll_back(path, identity)
         db = connect(path, identity, "ro", 10.0)
         guard(db, _pages(path))
-        validate(db, path)
+        validate(db, path, usage=usage)
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         if db is not None:
             db.close()

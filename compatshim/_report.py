@@ -6,6 +6,7 @@ alias and site; ``_render`` turns the aggregate into text, Markdown or JSON.
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 
@@ -32,7 +33,10 @@ __all__ = [
 # Group by integer ids first, then join the names: much faster over millions of rows.
 _SITES = """
 SELECT a.legacy, a.canonical, a.since, a.removed_in, a.remove_after,
-       s.file, s.line, s.module, g.hits, g.first_seen, g.last_seen
+       s.file, s.line, s.module, g.hits, g.first_seen, g.last_seen,
+       -- The values used must be of the right type and range (per group: a check per row
+       -- would cost half as much again as the whole query; merged files are checked per row).
+       coalesce(typeof(g.hits) = 'integer' AND g.hits >= 0 AND {times}, 0) AS valid
 FROM (
     SELECT alias_id, site_id, sum(hits) AS hits,
            min(first_seen) AS first_seen, max(last_seen) AS last_seen
@@ -42,6 +46,10 @@ FROM (
 JOIN alias a ON a.id = g.alias_id
 JOIN site s ON s.id = g.site_id
 """
+_TIMES = " AND ".join(
+    f"typeof(g.{t}) IN ('integer', 'real') AND g.{t} BETWEEN 0 AND {_datafiles.LAST_TIME}"
+    for t in ("first_seen", "last_seen")
+)
 _SOME_RUNS = "WHERE run_id IN (SELECT id FROM run WHERE uuid IN (SELECT uuid FROM temp.wanted))"
 
 
@@ -76,6 +84,7 @@ class Site:
         self.third_party = third_party(file)
 
 
+@functools.lru_cache(maxsize=4096)  # the sites of one file share it
 def third_party(file: str) -> bool:
     """Whether a recorded file is outside the project's own code: an absolute name (files
     inside the project root are stored relative to it: this is site-packages, the standard
@@ -163,7 +172,7 @@ class TelemetryReport:
         """
         import sqlite3
 
-        db = _datafiles.open_read(path)
+        db = _datafiles.open_read(path, usage=False)  # the usage values used: checked below
         try:
             uuids = [row[0] for row in db.execute("SELECT uuid FROM run")]
             wanted = [u for u in uuids if u not in self.runs]
@@ -172,13 +181,21 @@ class TelemetryReport:
                 where = _SOME_RUNS
                 db.execute("CREATE TEMP TABLE wanted (uuid TEXT PRIMARY KEY)")
                 db.executemany("INSERT INTO temp.wanted VALUES (?)", [(u,) for u in wanted])
-            rows = db.execute(_SITES.format(where=where)).fetchall() if wanted else []
+            rows = db.execute(_SITES.format(where=where, times=_TIMES)).fetchall() if wanted else []
         except (sqlite3.Error, UnicodeDecodeError) as exc:  # the budget ran out, bad text
             raise StoreError(f"{path}: cannot read ({_datafiles.reason(exc)})") from None
         finally:
             db.close()
+        if not all(row[11] for row in rows):  # a sum of hits that is not an integer, a time
+            # that is text or out of range
+            raise StoreError(
+                f"{path}: not a compatshim data file (usage rows hold values of the wrong type "
+                "or out of range)"
+            )
         for row in rows:
-            legacy, canonical, since, removed, after, file, line, module, hits, first, last = row
+            legacy, canonical, since, removed, after, file, line, module, hits, first, last = row[
+                :11
+            ]
             usage = self.aliases.get(legacy)
             if usage is None:
                 usage = self.aliases[legacy] = AliasUsage(legacy, canonical, since, removed, after)
