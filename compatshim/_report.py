@@ -1,6 +1,6 @@
 """``compatshim report``: which code still uses which legacy path, from the telemetry data.
 
-The per-process data files are combined first (see ``_datafiles``), then every run is aggregated per
+The per-process data files are combined first (see ``_combine``), then every run is aggregated per
 alias and site; ``_render`` turns the aggregate into text, Markdown or JSON.
 """
 
@@ -10,9 +10,10 @@ import functools
 import glob
 import os
 
+from . import _combine
 from . import _datafiles
 from ._errors import CompatshimError
-from ._store import StoreError
+from ._sqlitefiles import StoreError
 
 
 TYPE_CHECKING = False
@@ -254,7 +255,7 @@ def combine_all(data_file: str, but: str = "") -> list[tuple[str, str]]:
     """Combine the per-process files next to ``data_file`` into it (all but the file ``but``,
     which a live process still writes); return what was skipped."""
     sources = _done([f for f in per_process_files(data_file) if f != but], data_file)
-    return [_skip(path, exc) for path, exc in _datafiles.combine(data_file, sources)[1]]
+    return [_skip(path, exc) for path, exc in _combine.combine(data_file, sources)[1]]
 
 
 def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport:
@@ -272,7 +273,7 @@ def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport
         live = [source for source in sources if source not in done]
         if sources or os.path.lexists(data_file):
             try:
-                skipped = _datafiles.combine(data_file, done)[1]
+                skipped = _combine.combine(data_file, done)[1]
                 data.skipped.extend(_skip(path, exc) for path, exc in skipped)
                 paths = [data_file, *live]
             except StoreError as exc:  # an unusable combined file: read the sources
