@@ -107,4 +107,53 @@ def bench_report(quick: bool) -> Result:
     return {"unit": "ms for report over 1,000,000 hits", "values": results}
 
 
-BENCHMARKS = {"telemetry": bench_telemetry, "report": bench_report}
+_POOL = """
+import json, multiprocessing, signal, sys, time, timeit, warnings
+import compatshim
+compatshim.install("pyproject.toml")
+warnings.simplefilter("ignore")
+import pool_tasks
+
+if __name__ == "__main__":
+    tasks = {tasks}
+    best = float("inf")
+    for _ in range(3):
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            pool.map(pool_tasks.task, range(100), chunksize=1)  # workers started and watched
+            start = time.perf_counter()
+            pool.map(pool_tasks.task, range(tasks), chunksize=1)
+            best = min(best, time.perf_counter() - start)
+    mask = [signal.SIGTERM]
+    pair = min(timeit.repeat(
+        "block(signal.SIG_BLOCK, mask); block(signal.SIG_UNBLOCK, mask)",
+        globals={{"block": signal.pthread_sigmask, "signal": signal, "mask": mask}},
+        number=100_000, repeat=5)) / 100_000
+    print(json.dumps({{"task": best / tasks * 1e6, "pair": pair * 1e6}}))
+"""
+
+
+def bench_pool(quick: bool) -> Result:
+    """us per task of a 2-worker pool (map, chunksize=1, one legacy use per task): the cost of
+    blocking SIGTERM while a worker waits (see compatshim/_poolworker.py), telemetry on/off."""
+    where = folder()
+    (where / "canon_bench.py").write_text("X = 1\n")
+    (where / "pool_tasks.py").write_text(
+        "import legacy_bench\n\ndef task(n):\n    return legacy_bench.X\n"
+    )
+    (where / "pyproject.toml").write_text(
+        '[tool.compatshim.aliases]\n"legacy_bench" = "canon_bench"\n'
+    )
+    script = _POOL.format(tasks=5_000 if quick else 50_000)
+    off = json.loads(python(script, where, {"COMPATSHIM_TELEMETRY": "0"}))
+    on = json.loads(python(script, where))
+    return {
+        "unit": "us per pool task (sigmask: us per block/unblock pair)",
+        "values": {
+            "pool task, telemetry off (baseline)": off["task"],
+            "pool task, telemetry on (SIGTERM blocked while waiting)": on["task"],
+            "pthread_sigmask block + unblock": on["pair"],
+        },
+    }
+
+
+BENCHMARKS = {"telemetry": bench_telemetry, "report": bench_report, "pool": bench_pool}

@@ -1,4 +1,10 @@
-"""Rendering a telemetry report: text sized to the terminal, Markdown, versioned JSON."""
+"""Rendering a telemetry report: text sized to the terminal, Markdown, versioned JSON.
+
+Every name in a report comes from a data file, which anyone could have written: text output
+escapes control and other unprintable characters (no terminal escape sequence, newline or
+bidirectional override gets through), Markdown also escapes its own syntax and HTML, and JSON
+keeps the exact data.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,66 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._report import AliasUsage
+    from ._report import Site
     from ._report import TelemetryReport
 
-__all__ = ["FORMAT_VERSION", "render", "to_json"]
+__all__ = ["FORMAT_VERSION", "plain", "render", "to_json"]
 
-#: Version of the JSON written by ``compatshim report --format json``.
+#: Version of the JSON written by ``compatshim report --format json``. It only grows new keys
+#: within a version; bump it, and log it here, when a key changes meaning or goes away.
 #: 1: first version ({"format", "aliases": [{"legacy", "canonical", "hits", "sites": [...]}]}).
+#:    Keys added since: ``third_party_hits`` (alias) and ``third_party`` (site).
 FORMAT_VERSION = 1
+
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_MARKDOWN_SYNTAX = {ord(c): "\\" + c for c in "\\`*_[]<>|&~"}
+#: Where third-party sites come from, in words.
+OUTSIDE = "outside the project (site-packages, the standard library)"
+
+
+def plain(text: str) -> str:
+    """``text`` with every unprintable character escaped as Python would (``\\x1b``,
+    ``\\n``, ``\\u202e``); an undecodable file-name byte (U+DC80 to U+DCFF) as ``\\xNN``."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if char.isprintable():
+            out.append(char)
+        elif char in _SHORT:
+            out.append(_SHORT[char])
+        elif 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
+
+
+def _code(text: str) -> str:
+    # A Markdown code span that shows `text` as it is: a fence longer than any run of backticks
+    # inside, padded when it starts or ends with one, and `|` escaped for the table.
+    text = plain(text)
+    if not text:
+        return ""
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ")):
+        text = f" {text} "
+    return f"{fence}{text.replace('|', chr(92) + '|')}{fence}"
+
+
+def _markdown(text: str) -> str:
+    # Plain text in a Markdown cell: its syntax characters and HTML are shown, not interpreted.
+    return plain(text).translate(_MARKDOWN_SYNTAX)
 
 
 def _when(timestamp: float) -> str:
@@ -29,7 +88,12 @@ def _count(n: int, noun: str) -> str:
 
 
 def _display(path: str) -> str:
-    return path.replace(":", ".")
+    return plain(path.replace(":", "."))
+
+
+def _split(usage: AliasUsage) -> tuple[list[Site], list[Site]]:
+    ranked = usage.ranked()
+    return [s for s in ranked if not s.third_party], [s for s in ranked if s.third_party]
 
 
 def to_json(data: TelemetryReport) -> dict[str, Any]:
@@ -46,6 +110,7 @@ def to_json(data: TelemetryReport) -> dict[str, Any]:
                 "remove_after": usage.remove_after,
                 "removal": usage.status or None,
                 "hits": usage.hits,
+                "third_party_hits": usage.third_party_hits,
                 "files": usage.files,
                 "first_seen": _when(usage.first_seen),
                 "last_seen": _when(usage.last_seen),
@@ -55,6 +120,7 @@ def to_json(data: TelemetryReport) -> dict[str, Any]:
                         "line": site.line,
                         "module": site.module or None,
                         "hits": site.hits,
+                        "third_party": site.third_party,
                         "first_seen": _when(site.first_seen),
                         "last_seen": _when(site.last_seen),
                     }
@@ -97,8 +163,19 @@ def _table(
     return ["  ".join(fit(row[i], i) for i in widths).rstrip() for row in [header, *rows]]
 
 
+def _site_lines(sites: list[Site], width: int, max_sites: int) -> list[str]:
+    rows = [
+        [f"{s.hits:,}", f"{plain(s.file)}:{s.line}", plain(s.module)] for s in sites[:max_sites]
+    ]
+    out = ["  " + line for line in _table(["Hits", "Site", "Module"], rows, width - 2, {0})]
+    if len(sites) > max_sites:
+        out.append(f"  ... and {len(sites) - max_sites} more sites")
+    return out
+
+
 def render_text(data: TelemetryReport, width: int = 100, max_sites: int = 10) -> str:
-    """Readable tables: one line per alias, then each alias's busiest sites."""
+    """Readable tables: one line per alias, then each alias's busiest sites, the project's
+    own first and those outside it apart."""
     aliases = data.ranked()
     hits = sum(a.hits for a in aliases)
     sites = sum(len(a.sites) for a in aliases)
@@ -106,7 +183,11 @@ def render_text(data: TelemetryReport, width: int = 100, max_sites: int = 10) ->
         f"compatshim report: {_count(len(aliases), 'legacy path')} used, {_count(hits, 'hit')} "
         f"at {_count(sites, 'site')} ({_count(len(data.runs), 'run')})"
     )
-    out = [summary, ""]
+    outside = sum(a.third_party_hits for a in aliases)
+    out = [summary]
+    if outside:
+        out.append(f"{_count(outside, 'hit')} of them {OUTSIDE}")
+    out.append("")
     rows = [
         [
             _display(a.legacy),
@@ -115,7 +196,7 @@ def render_text(data: TelemetryReport, width: int = 100, max_sites: int = 10) ->
             f"{len(a.sites):,}",
             f"{a.files:,}",
             _when(a.last_seen)[:16].replace("T", " "),
-            a.removal or "-",
+            plain(a.removal) or "-",
         ]
         for a in aliases
     ]
@@ -123,14 +204,24 @@ def render_text(data: TelemetryReport, width: int = 100, max_sites: int = 10) ->
     out += _table(header, rows, width, right={2, 3, 4}, optional=(5, 4, 6))
     for usage in aliases:
         out += ["", f"{_display(usage.legacy)} -> {_display(usage.canonical)}"]
-        ranked = usage.ranked()
-        site_rows = [[f"{s.hits:,}", f"{s.file}:{s.line}", s.module] for s in ranked[:max_sites]]
-        out += [
-            "  " + line for line in _table(["Hits", "Site", "Module"], site_rows, width - 2, {0})
-        ]
-        if len(ranked) > max_sites:
-            out.append(f"  ... and {len(ranked) - max_sites} more sites")
+        own, third = _split(usage)
+        if own:
+            out += _site_lines(own, width, max_sites)
+        if third:
+            out.append(f"  {_count(usage.third_party_hits, 'hit')} {OUTSIDE}:")
+            out += _site_lines(third, width, max_sites)
     return "\n".join(out) + "\n"
+
+
+def _markdown_sites(sites: list[Site], max_sites: int) -> list[str]:
+    out = ["| Hits | Site | Module |", "| ---: | --- | --- |"]
+    out += [
+        f"| {s.hits:,} | {_code(f'{s.file}:{s.line}')} | {_code(s.module)} |"
+        for s in sites[:max_sites]
+    ]
+    if len(sites) > max_sites:
+        out += ["", f"... and {len(sites) - max_sites} more sites"]
+    return out
 
 
 def render_markdown(data: TelemetryReport, max_sites: int = 10) -> str:
@@ -141,22 +232,18 @@ def render_markdown(data: TelemetryReport, max_sites: int = 10) -> str:
         "| --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
     out += [
-        f"| `{_display(a.legacy)}` | `{_display(a.canonical)}` | {a.hits:,} | {len(a.sites):,} "
-        f"| {a.files:,} | {_when(a.last_seen)[:10]} | {a.removal or '-'} |"
+        f"| {_code(a.legacy.replace(':', '.'))} | {_code(a.canonical.replace(':', '.'))} "
+        f"| {a.hits:,} | {len(a.sites):,} | {a.files:,} | {_when(a.last_seen)[:10]} "
+        f"| {_markdown(a.removal) or '-'} |"
         for a in aliases
     ]
     for usage in aliases:
-        out += [
-            "",
-            f"**`{_display(usage.legacy)}`** sites:",
-            "",
-            "| Hits | Site | Module |",
-            "| ---: | --- | --- |",
-        ]
-        out += [
-            f"| {s.hits:,} | `{s.file}:{s.line}` | `{s.module}` |"
-            for s in usage.ranked()[:max_sites]
-        ]
+        legacy = _code(usage.legacy.replace(":", "."))
+        own, third = _split(usage)
+        if own:
+            out += ["", f"**{legacy}** sites:", "", *_markdown_sites(own, max_sites)]
+        if third:
+            out += ["", f"**{legacy}** sites {OUTSIDE}:", "", *_markdown_sites(third, max_sites)]
     return "\n".join(out) + "\n"
 
 

@@ -1,16 +1,19 @@
 """``compatshim report``: which code still uses which legacy path, from the telemetry data.
 
-The per-process data files are combined first (see ``_store``), then every run is aggregated per
+The per-process data files are combined first (see ``_combine``), then every run is aggregated per
 alias and site; ``_render`` turns the aggregate into text, Markdown or JSON.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 
-from . import _store
+from . import _combine
+from . import _datafiles
 from ._errors import CompatshimError
+from ._sqlitefiles import StoreError
 
 
 TYPE_CHECKING = False
@@ -24,13 +27,17 @@ __all__ = [
     "TelemetryReport",
     "load",
     "telemetry_report",
+    "third_party",
 ]
 
 
 # Group by integer ids first, then join the names: much faster over millions of rows.
 _SITES = """
 SELECT a.legacy, a.canonical, a.since, a.removed_in, a.remove_after,
-       s.file, s.line, s.module, g.hits, g.first_seen, g.last_seen
+       s.file, s.line, s.module, g.hits, g.first_seen, g.last_seen,
+       -- The values used must be of the right type and range (per group: a check per row
+       -- would cost half as much again as the whole query; merged files are checked per row).
+       coalesce(typeof(g.hits) = 'integer' AND g.hits >= 0 AND {times}, 0) AS valid
 FROM (
     SELECT alias_id, site_id, sum(hits) AS hits,
            min(first_seen) AS first_seen, max(last_seen) AS last_seen
@@ -40,7 +47,21 @@ FROM (
 JOIN alias a ON a.id = g.alias_id
 JOIN site s ON s.id = g.site_id
 """
+_TIMES = " AND ".join(
+    f"typeof(g.{t}) IN ('integer', 'real') AND g.{t} BETWEEN 0 AND {_datafiles.LAST_TIME}"
+    for t in ("first_seen", "last_seen")
+)
 _SOME_RUNS = "WHERE run_id IN (SELECT id FROM run WHERE uuid IN (SELECT uuid FROM temp.wanted))"
+
+
+def _name(value: str | bytes) -> str:
+    # Schema 2 stores a name that is not valid UTF-8 as its bytes (see _store.text).
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:  # not written by compatshim: show the bytes
+            return value.decode("utf-8", "backslashreplace")
+    return value
 
 
 class NoDataError(CompatshimError):
@@ -53,13 +74,30 @@ class NoDataError(CompatshimError):
 class Site:
     """Hits at one file, line and importing module."""
 
-    __slots__ = ("file", "first_seen", "hits", "last_seen", "line", "module")
+    __slots__ = ("file", "first_seen", "hits", "last_seen", "line", "module", "third_party")
 
     def __init__(self, file: str, line: int, module: str) -> None:
         self.file, self.line, self.module = file, line, module
         self.hits = 0
         self.first_seen = float("inf")
         self.last_seen = 0.0
+        #: Whether the site is outside the project's own code (see :func:`third_party`).
+        self.third_party = third_party(file)
+
+
+@functools.lru_cache(maxsize=4096)  # the sites of one file share it
+def third_party(file: str) -> bool:
+    """Whether a recorded file is outside the project's own code: an absolute name (files
+    inside the project root are stored relative to it: this is site-packages, the standard
+    library, another checkout), a name through a ``site-packages`` or ``dist-packages`` folder
+    (a virtual environment inside the project), or frozen standard-library code. Other names in
+    angle brackets (``<string>``, ``<stdin>``) are code the program ran itself."""
+    if file.startswith("<"):
+        return file.startswith("<frozen ")
+    if file.startswith(("/", "\\")) or os.path.isabs(file):
+        return True
+    parts = file.replace("\\", "/").split("/")
+    return "site-packages" in parts or "dist-packages" in parts
 
 
 class AliasUsage:
@@ -81,6 +119,11 @@ class AliasUsage:
     def hits(self) -> int:
         """Total hits over every site."""
         return sum(site.hits for site in self.sites.values())
+
+    @property
+    def third_party_hits(self) -> int:
+        """The hits at sites outside the project (see :func:`third_party`)."""
+        return sum(site.hits for site in self.sites.values() if site.third_party)
 
     def ranked(self) -> list[Site]:
         """The sites, most hits first."""
@@ -124,8 +167,13 @@ class TelemetryReport:
         self.skipped: list[tuple[str, str]] = []
 
     def add_file(self, path: str) -> None:
-        """Add every run of ``path`` not added yet (runs are identified by their UUID)."""
-        db = _store.open_read(path)
+        """Add every run of ``path`` not added yet (runs are identified by their UUID).
+
+        :raises StoreError: if the file cannot be read, or is not a valid data file.
+        """
+        import sqlite3
+
+        db = _datafiles.open_read(path, usage=False)  # the usage values used: checked below
         try:
             uuids = [row[0] for row in db.execute("SELECT uuid FROM run")]
             wanted = [u for u in uuids if u not in self.runs]
@@ -134,24 +182,31 @@ class TelemetryReport:
                 where = _SOME_RUNS
                 db.execute("CREATE TEMP TABLE wanted (uuid TEXT PRIMARY KEY)")
                 db.executemany("INSERT INTO temp.wanted VALUES (?)", [(u,) for u in wanted])
-            rows = db.execute(_SITES.format(where=where)).fetchall() if wanted else []
-            for row in rows:
-                legacy, canonical, since, removed, after, file, line, module, hits, first, last = (
-                    row
-                )
-                usage = self.aliases.get(legacy)
-                if usage is None:
-                    usage = self.aliases[legacy] = AliasUsage(
-                        legacy, canonical, since, removed, after
-                    )
-                site = usage.sites.get((file, line, module))
-                if site is None:
-                    site = usage.sites[(file, line, module)] = Site(file, line, module)
-                site.hits += hits
-                site.first_seen = min(site.first_seen, first)
-                site.last_seen = max(site.last_seen, last)
+            rows = db.execute(_SITES.format(where=where, times=_TIMES)).fetchall() if wanted else []
+        except (sqlite3.Error, UnicodeDecodeError) as exc:  # the budget ran out, bad text
+            raise StoreError(f"{path}: cannot read ({_datafiles.reason(exc)})") from None
         finally:
             db.close()
+        if not all(row[11] for row in rows):  # a sum of hits that is not an integer, a time
+            # that is text or out of range
+            raise StoreError(
+                f"{path}: not a compatshim data file (usage rows hold values of the wrong type "
+                "or out of range)"
+            )
+        for row in rows:
+            legacy, canonical, since, removed, after, file, line, module, hits, first, last = row[
+                :11
+            ]
+            usage = self.aliases.get(legacy)
+            if usage is None:
+                usage = self.aliases[legacy] = AliasUsage(legacy, canonical, since, removed, after)
+            key = (_name(file), line, _name(module))
+            site = usage.sites.get(key)
+            if site is None:
+                site = usage.sites[key] = Site(*key)
+            site.hits += hits
+            site.first_seen = min(site.first_seen, first)
+            site.last_seen = max(site.last_seen, last)
         self.runs.update(wanted)
         self.read.append(path)
 
@@ -181,11 +236,26 @@ def per_process_files(data_file: str) -> list[str]:
     )
 
 
+def _done(sources: list[str], data_file: str) -> list[str]:
+    # The files no process will write again. A file whose writer is gone is recovered first
+    # (its hot journal rolled back), so that it is read and combined, not skipped.
+    return [
+        source
+        for source in sources
+        if _datafiles.finished(source, recover=_datafiles.writer_gone(source, data_file))
+    ]
+
+
+def _skip(path: str, exc: StoreError) -> tuple[str, str]:
+    # Store errors start with the file they are about; the slug says which kind of problem.
+    return (path, f"{str(exc).removeprefix(f'{path}: ')} [{exc.slug}]")
+
+
 def combine_all(data_file: str, but: str = "") -> list[tuple[str, str]]:
     """Combine the per-process files next to ``data_file`` into it (all but the file ``but``,
     which a live process still writes); return what was skipped."""
-    sources = [f for f in per_process_files(data_file) if f != but and _store.finished(f)]
-    return _store.combine(data_file, sources)[1]
+    sources = _done([f for f in per_process_files(data_file) if f != but], data_file)
+    return [_skip(path, exc) for path, exc in _combine.combine(data_file, sources)[1]]
 
 
 def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport:
@@ -199,25 +269,28 @@ def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport
     if not paths and data_file is not None:
         sources = per_process_files(data_file)
         # A process still running keeps writing its file: read it as it is, combine it later.
-        done = [source for source in sources if _store.finished(source)]
+        done = _done(sources, data_file)
         live = [source for source in sources if source not in done]
-        if sources or os.path.exists(data_file):
+        if sources or os.path.lexists(data_file):
             try:
-                data.skipped.extend(_store.combine(data_file, done)[1])
+                skipped = _combine.combine(data_file, done)[1]
+                data.skipped.extend(_skip(path, exc) for path, exc in skipped)
                 paths = [data_file, *live]
-            except _store.StoreError as exc:  # an unusable combined file: read the sources
-                data.skipped.append((data_file, str(exc)))
+            except StoreError as exc:  # an unusable combined file: read the sources
+                data.skipped.append(_skip(data_file, exc))
                 paths = sources
     for path in paths:
         try:
             data.add_file(path)
-        except _store.StoreError as exc:
-            data.skipped.append((path, str(exc)))
+        except StoreError as exc:
+            data.skipped.append(_skip(path, exc))
     if not data.read:
+        from ._render import plain
+
         where = ", ".join(paths) if paths else (data_file or "the configuration")
-        reasons = "; ".join(reason for _, reason in data.skipped)
+        reasons = "; ".join(f"{path}: {reason}" for path, reason in data.skipped)
         raise NoDataError(
-            f"no telemetry data to report in {where}" + (f" ({reasons})" if reasons else "")
+            plain(f"no telemetry data to report in {where}" + (f" ({reasons})" if reasons else ""))
         )
     return data
 

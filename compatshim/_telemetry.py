@@ -19,6 +19,7 @@ import itertools
 import os
 import sys
 import time
+from _thread import get_ident
 
 from . import _cells
 from . import _diagnostics
@@ -28,6 +29,7 @@ from ._locks import ForkSafeLock
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterator
     from types import FrameType
     from typing import Any
@@ -93,20 +95,27 @@ class Recorder:
         summary: nothing is written.
         """
         with self._lock:
+            if (data_file or "", root) != (self.data_file, self.root):
+                self._forget()  # another project: another data file, counts from zero
             self.enabled = True
             self.data_file = data_file or ""
             self.root = root
-            self._files = {}
+            self._failed = False
         if data_file:
             _hook_process_exit()
 
     def stop(self) -> None:
-        """Write what is pending, then stop recording (uninstall)."""
+        """Write what is pending, then stop recording (uninstall).
+
+        The counts and the data file are kept: installing again in this process (for the same
+        project) goes on counting into the same run, in the same file.
+        """
         _stop_flusher()
         self.flush(final=True)
         with self._lock:
             self.enabled = False
-            self._forget()
+            self._lines.clear()
+            self._instructions.clear()
         _unhook_process_exit()
 
     def _forget(self) -> None:
@@ -117,7 +126,6 @@ class Recorder:
         if self._file is not None:
             self._file.close()
         self._file = None
-        self._failed = False
 
     def after_fork_in_child(self) -> None:
         """The child is a new run: it never writes the counts it inherited."""
@@ -168,6 +176,8 @@ class Recorder:
             if record is None:
                 record = self._records[key] = _Record(alias, key, time.time())
         if self.data_file:
+            if new and _pool_checked_in != os.getpid():
+                _check_pool_worker()
             _start_flusher()  # also after a fork stopped it
             if new and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
                 self.flush()
@@ -244,9 +254,10 @@ class Recorder:
                     return  # a report is combining right now: these counts go out next time
                 with self._lock:
                     self._failed = True
+                reason = str(exc).removeprefix(f"{self._file_path()}: ")
                 _diagnostics.report_once(
-                    "telemetry-write",
-                    f"cannot write telemetry to {self._file_path()}: {exc}; recording stops "
+                    getattr(exc, "slug", "telemetry-write"),
+                    f"cannot write telemetry to {self._file_path()}: {reason}; recording stops "
                     "for this process, the program goes on",
                 )
 
@@ -369,8 +380,16 @@ def _start_flusher() -> None:
         _diagnostics.report_once("telemetry-write", f"no periodic telemetry flush: {exc!r}")
 
 
+#: Called first in each thread compatshim starts (set in pool workers: see _poolworker).
+thread_started: Callable[[], object] | None = None
+
+
 def _flush_periodically(stop: Any) -> None:
+    if thread_started is not None:
+        thread_started()
     while not stop.wait(PERIODIC_INTERVAL):
+        if _pool_checked_in != os.getpid():  # a spawned child's first uses were imports
+            _check_pool_worker()
         recorder.flush()  # never raises
 
 
@@ -393,6 +412,8 @@ def _before_fork() -> None:
     # inherit SQLite's own locks held, and hang at its first write. Writes happen under the
     # write lock, so the fork waits for a write in progress; the child gets the lock back free.
     _stop_flusher(join=True)
+    if "compatshim._poolworker" in sys.modules:
+        sys.modules["compatshim._poolworker"].before_fork()
     recorder._write_lock.acquire()
 
 
@@ -401,9 +422,39 @@ def _after_fork_in_parent() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _started
+    global _started, thread_started
     _started = time.time()
     recorder.after_fork_in_child()
+    if "compatshim._poolworker" in sys.modules:
+        thread_started = None
+        sys.modules["compatshim._poolworker"].in_forked_child()
+
+
+_pool_checked_in = 0  # the pid whose multiprocessing role is known (see _check_pool_worker)
+
+
+def _check_pool_worker() -> None:
+    # Is this process a multiprocessing pool worker? Then a terminating pool must get its
+    # counts (see _poolworker). Known once per process: a spawned child is not one yet while
+    # it imports the main module.
+    global _pool_checked_in
+    processes = sys.modules.get("multiprocessing.process")
+    process = processes.current_process() if processes is not None else None
+    if getattr(process, "_inheriting", False):
+        return
+    _pool_checked_in = os.getpid()
+    pool = sys.modules.get("multiprocessing.pool")
+    if pool is None or getattr(process, "_target", None) is not pool.worker:
+        return
+    from . import _poolworker
+
+    _poolworker.watch(process)
+    if thread_started is not None and _flusher_pid == os.getpid():
+        if get_ident() == _flusher.ident:
+            thread_started()  # called from the flusher itself
+        else:
+            _stop_flusher(join=True)  # it starts again, blocking SIGTERM
+            _start_flusher()
 
 
 def _hook_process_exit() -> None:

@@ -40,10 +40,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from compatshim._render import plain
+
     report = compatshim.telemetry_report(args.config, args.data or ())
-    for path, reason in report.skipped:
-        # Store errors already start with the file they are about.
-        sys.stderr.write(f"compatshim: skipped {path}: {reason.removeprefix(f'{path}: ')}\n")
+    for path, reason in report.skipped:  # names from the data folder: escaped for the terminal
+        sys.stderr.write(f"compatshim: skipped {plain(path)}: {plain(reason)}\n")
     width = shutil.get_terminal_size((100, 24)).columns
     text = report.render(args.format, width)
     if args.output:

@@ -190,7 +190,10 @@ def test_report_json_schema(canon_project: Project) -> None:
     assert old["removal"] == "scheduled"
     assert by_legacy["old.pkg:Moved"]["removal"] is None
     site = old["sites"][0]
-    assert set(site) == {"file", "line", "module", "hits", "first_seen", "last_seen"}
+    assert set(site) == {
+        "file", "line", "module", "hits", "third_party", "first_seen", "last_seen"
+    }  # fmt: skip
+    assert site["third_party"] is False and old["third_party_hits"] == 0
     assert site["first_seen"].endswith("Z") and site["module"] == "__main__"
     assert by_legacy["old.pkg:Moved"]["canonical"] == "canon.pkg:Thing"
 

@@ -159,8 +159,13 @@ def test_forked_child_never_recounts_its_parents_hits(canon_project: Project) ->
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
-def test_multiprocessing_children_deliver_their_counts(canon_project: Project, method: str) -> None:
-    """Pool workers (which end through os._exit with fork) write every hit they counted."""
+@pytest.mark.parametrize("ending", ["terminate", "close-join"])
+def test_multiprocessing_children_deliver_their_counts(
+    canon_project: Project, method: str, ending: str
+) -> None:
+    """Pool workers write every hit they counted: those that end through os._exit (fork) or
+    exit (spawn) after close()/join(), and those that `with Pool() as pool:` terminates
+    (SIGTERM) once it has their results."""
     canon_project.write(
         {
             "tasks.py": """
@@ -182,12 +187,13 @@ def test_multiprocessing_children_deliver_their_counts(canon_project: Project, m
 
         if __name__ == "__main__":
             with multiprocessing.get_context({method!r}).Pool(3) as pool:
-                assert sum(pool.map(tasks.task, [100] * 12)) == 1200
-                pool.close()
-                pool.join()
+                assert sum(pool.map(tasks.task, [1000] * 12, chunksize=1)) == 12_000
+                if {ending!r} == "close-join":
+                    pool.close()
+                    pool.join()
         """
     )
-    assert hits_by_line(report(canon_project))[("tasks.py", 5)] == 1200
+    assert hits_by_line(report(canon_project))[("tasks.py", 5)] == 12_000
 
 
 def test_a_killed_process_loses_only_what_it_counted_since_its_last_flush(
