@@ -10,16 +10,16 @@ not try to rewrite its asserts (it would warn, and ``filterwarnings = error`` wo
 from __future__ import annotations
 
 from ._alias import Alias
+from ._base.errors import CompatshimDeprecationWarning
+from ._base.errors import CompatshimError
+from ._base.errors import ConfigError
+from ._base.errors import LegacyPathError
+from ._base.errors import LegacyPathRemoved
 from ._check import AliasCheck
 from ._check import CheckReport
 from ._check import check
 from ._config import Config
 from ._config import load_config
-from ._errors import CompatshimDeprecationWarning
-from ._errors import CompatshimError
-from ._errors import ConfigError
-from ._errors import LegacyPathError
-from ._errors import LegacyPathRemoved
 from ._install import Installation
 from ._install import alias
 from ._install import install

@@ -16,7 +16,7 @@ import sys
 from . import _policy
 from . import _proxy
 from . import _sites
-from ._errors import LegacyPathRemoved
+from ._base.errors import LegacyPathRemoved
 from ._protocol import protocol_problems
 
 

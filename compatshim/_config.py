@@ -14,9 +14,9 @@ from itertools import repeat
 from . import _environ
 from ._alias import FIELDS
 from ._alias import Alias
-from ._errors import ConfigError
-from ._safeio import UnsafePath
-from ._safeio import read_regular
+from ._base.errors import ConfigError
+from ._base.safeio import UnsafePath
+from ._base.safeio import read_regular
 from ._table import AliasTable
 from ._validate import ALIAS_OPTIONS
 from ._validate import TOP_OPTIONS

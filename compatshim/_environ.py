@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 
-from ._errors import ConfigError
-from ._errors import shown
+from ._base.errors import ConfigError
+from ._base.errors import shown
 from ._policy import POLICIES
 
 

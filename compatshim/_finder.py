@@ -17,14 +17,14 @@ import importlib
 import sys
 from _thread import _local
 
-from . import _compat
-from . import _diagnostics
 from . import _frames
 from . import _hooks
 from . import _proxy
 from . import _sites
 from . import _spec
-from ._errors import ConfigError
+from ._base import compat as _compat
+from ._base import diagnostics as _diagnostics
+from ._base.errors import ConfigError
 
 
 TYPE_CHECKING = False

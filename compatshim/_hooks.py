@@ -20,13 +20,13 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
-from . import _cells
-from . import _diagnostics
 from . import _frames
 from . import _proxy
 from . import _sites
-from ._errors import LegacyPathError
-from ._locks import ForkSafeLock
+from ._base import cells as _cells
+from ._base import diagnostics as _diagnostics
+from ._base.errors import LegacyPathError
+from ._base.locks import ForkSafeLock
 
 
 TYPE_CHECKING = False

@@ -10,18 +10,18 @@ from __future__ import annotations
 import os
 import sys
 
-from . import _diagnostics
 from . import _environ
 from . import _frames
 from . import _hooks
 from . import _policy
 from . import _proxy
 from . import _sites
+from ._base import diagnostics as _diagnostics
+from ._base.errors import ConfigError
+from ._base.locks import ForkSafeLock
 from ._config import empty_config
 from ._config import load_config
-from ._errors import ConfigError
 from ._finder import AliasFinder
-from ._locks import ForkSafeLock
 from ._table import AliasTable
 from ._telemetry import recorder
 from ._validate import make_alias

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import builtins
 
-from . import _diagnostics
 from . import _versions
-from ._errors import CompatshimDeprecationWarning
-from ._errors import LegacyPathError
-from ._errors import LegacyPathRemoved
-from ._errors import shown
-from ._locks import ForkSafeLock
+from ._base import diagnostics as _diagnostics
+from ._base.errors import CompatshimDeprecationWarning
+from ._base.errors import LegacyPathError
+from ._base.errors import LegacyPathRemoved
+from ._base.errors import shown
+from ._base.locks import ForkSafeLock
 
 
 TYPE_CHECKING = False

@@ -12,9 +12,9 @@ from __future__ import annotations
 import sys
 import types
 
-from . import _cells
 from . import _frames
 from . import _sites
+from ._base import cells as _cells
 
 
 TYPE_CHECKING = False

@@ -12,7 +12,7 @@ import os
 
 from . import _combine
 from . import _datafiles
-from ._errors import CompatshimError
+from ._base.errors import CompatshimError
 from ._sqlitefiles import StoreError
 
 
@@ -306,8 +306,8 @@ def telemetry_report(
     :raises NoDataError: if there is nothing readable to report.
     :raises ConfigError: if the configuration is invalid.
     """
+    from ._base.errors import ConfigError
     from ._config import load_config
-    from ._errors import ConfigError
 
     paths = [os.fspath(p) for p in data]
     try:

@@ -15,8 +15,8 @@ import os
 import time
 
 from ._analyze import analyze
+from ._base.errors import CompatshimError
 from ._config import read_config
-from ._errors import CompatshimError
 from ._files import iter_discover
 from ._files import module_name
 from ._findings import find

@@ -13,12 +13,12 @@ import sys
 import warnings
 from _thread import _local
 
-from . import _cells
-from . import _diagnostics
 from . import _frames
 from . import _policy
-from ._errors import LegacyPathError
-from ._locks import ForkSafeLock
+from ._base import cells as _cells
+from ._base import diagnostics as _diagnostics
+from ._base.errors import LegacyPathError
+from ._base.locks import ForkSafeLock
 from ._telemetry import recorder
 
 

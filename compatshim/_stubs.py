@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 
 from . import _stubfiles
+from ._base.errors import MESSAGES_PAGE
+from ._base.errors import CompatshimError
 from ._config import read_config
-from ._errors import MESSAGES_PAGE
-from ._errors import CompatshimError
 from ._stubplan import plan
 
 

@@ -16,9 +16,9 @@ from operator import itemgetter
 from ._alias import KEYWORDS as _KEYWORDS
 from ._alias import Alias
 from ._alias import check_dotted
-from ._compat import stdlib_module_names
-from ._errors import ConfigError
-from ._errors import shown
+from ._base.compat import stdlib_module_names
+from ._base.errors import ConfigError
+from ._base.errors import shown
 
 
 TYPE_CHECKING = False

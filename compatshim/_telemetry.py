@@ -21,10 +21,10 @@ import sys
 import time
 from _thread import get_ident
 
-from . import _cells
-from . import _diagnostics
-from ._compat import instruction_offset
-from ._locks import ForkSafeLock
+from ._base import cells as _cells
+from ._base import diagnostics as _diagnostics
+from ._base.compat import instruction_offset
+from ._base.locks import ForkSafeLock
 
 
 TYPE_CHECKING = False

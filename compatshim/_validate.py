@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from ._alias import FIELDS
 from ._alias import Alias
-from ._errors import ConfigError
-from ._errors import shown
+from ._base.errors import ConfigError
+from ._base.errors import shown
 from ._options import OPTIONS
 from ._options import REQUIRED
 from ._state import data_file_problem

@@ -7,8 +7,8 @@ pre-, post-, dev-releases and local labels) and is tested against ``packaging``.
 
 from __future__ import annotations
 
-from . import _compat
-from ._locks import ForkSafeLock
+from ._base import compat as _compat
+from ._base.locks import ForkSafeLock
 
 
 TYPE_CHECKING = False

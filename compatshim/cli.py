@@ -14,9 +14,9 @@ import shutil
 import sys
 
 import compatshim
+from compatshim._base.errors import MESSAGES_PAGE
 from compatshim._config import cwd
 from compatshim._environ import check as check_environment
-from compatshim._errors import MESSAGES_PAGE
 from compatshim._run import run
 
 

@@ -19,9 +19,9 @@ import pytest
 import compatshim
 from compatshim import _install
 from compatshim import _report
-from compatshim import _safeio
 from compatshim import _sites
 from compatshim import _telemetry
+from compatshim._base import safeio as _safeio
 
 
 if TYPE_CHECKING:

@@ -321,7 +321,7 @@ def test_a_cache_behind_a_linked_state_folder_is_not_read(tmp_path: Path) -> Non
 
 def test_no_link_is_followed_below_the_project(tmp_path: Path) -> None:
     """Below the project folder, a link on the way to the data file's folder is refused."""
-    from compatshim._safeio import UnsafePath
+    from compatshim._base.safeio import UnsafePath
     from compatshim._state import ensure_folder
 
     outside = tmp_path / "outside"

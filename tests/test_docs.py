@@ -61,7 +61,7 @@ def test_config_reference_is_generated_from_the_options_table() -> None:
 
 def _slugs_in_code() -> set[str]:
     slugs: set[str] = set()
-    for path in (ROOT / "compatshim").glob("*.py"):
+    for path in sorted((ROOT / "compatshim").rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         slugs.update(re.findall(r'slug(?:=| = )"([a-z][a-z-]+)"', source))
         slugs.update(re.findall(r'report_once\(\s*"([a-z][a-z-]+)"', source))

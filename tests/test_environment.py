@@ -19,7 +19,7 @@ from compatshim import ConfigError
 from compatshim import _environ
 from compatshim import _policy
 from compatshim import cli
-from compatshim._compat import toml_loads
+from compatshim._base.compat import toml_loads
 from compatshim._table import RESERVED
 
 

@@ -371,7 +371,7 @@ def test_throwaway_code_does_not_grow_memory(canon_project: Project) -> None:
     result = canon_project.run(
         """
         import gc, warnings, _probe, compatshim
-        from compatshim import _cells
+        from compatshim._base import cells as _cells
         compatshim.install()
         warnings.simplefilter("ignore")
         import old.pkg
@@ -405,7 +405,7 @@ def test_entry_points_blame_the_caller_not_importlib_metadata(project: Project) 
         """
         import _probe, compatshim
         compatshim.install()
-        from compatshim._compat import metadata
+        from compatshim._base.compat import metadata
         (point,) = [p for p in metadata().distribution("plugin-dist").entry_points
                     if p.group == "demo.plugins"]
         with _probe.record() as w:

@@ -6,7 +6,7 @@ configured, Python's last-resort handler prints them to stderr.
 
 from __future__ import annotations
 
-from ._locks import ForkSafeLock
+from .locks import ForkSafeLock
 
 
 __all__ = ["report_once", "reported"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from _weakref import ref as _weak_ref  # the C module: importing weakref costs more
 
-from ._locks import ForkSafeLock
+from .locks import ForkSafeLock
 
 
 TYPE_CHECKING = False
