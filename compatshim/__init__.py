@@ -9,7 +9,6 @@ not try to rewrite its asserts (it would warn, and ``filterwarnings = error`` wo
 
 from __future__ import annotations
 
-from ._alias import Alias
 from ._base.errors import CompatshimDeprecationWarning
 from ._base.errors import CompatshimError
 from ._base.errors import ConfigError
@@ -18,15 +17,16 @@ from ._base.errors import LegacyPathRemoved
 from ._check import AliasCheck
 from ._check import CheckReport
 from ._check import check
-from ._config import Config
-from ._config import load_config
 from ._install import Installation
 from ._install import alias
 from ._install import install
 from ._install import installed
 from ._install import uninstall
+from ._model.alias import Alias
+from ._model.config import Config
+from ._model.config import load_config
+from ._model.table import AliasTable
 from ._proxy import LegacyModule
-from ._table import AliasTable
 from ._telemetry import flush
 
 

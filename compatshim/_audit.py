@@ -13,10 +13,10 @@ import inspect
 import os
 import sys
 
-from . import _policy
 from . import _proxy
 from . import _sites
 from ._base.errors import LegacyPathRemoved
+from ._model import policy as _policy
 from ._protocol import protocol_problems
 
 
@@ -24,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._alias import Alias
+    from ._model.alias import Alias
 
 __all__ = ["KINDS", "audit"]
 

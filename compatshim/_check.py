@@ -6,8 +6,8 @@ import os
 import sys
 
 from . import _install
-from . import _policy
-from ._config import load_config
+from ._model import policy as _policy
+from ._model.config import load_config
 
 
 TYPE_CHECKING = False
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from ._alias import Alias
-    from ._config import Config
+    from ._model.alias import Alias
+    from ._model.config import Config
 
 __all__ = ["AliasCheck", "CheckReport", "check"]
 

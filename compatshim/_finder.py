@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from ._alias import Alias
-    from ._table import AliasTable
+    from ._model.alias import Alias
+    from ._model.table import AliasTable
 
 __all__ = ["AliasFinder"]
 

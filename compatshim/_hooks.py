@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
 
-    from ._table import AliasTable
+    from ._model.table import AliasTable
 
 __all__ = ["ModuleHook", "add_hook", "expect_binding", "hook_of", "remove_hooks"]
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from ._alias import Alias
+    from ._model.alias import Alias
 
 __all__ = ["LegacyModule", "canonical_of", "follow", "new_module"]
 

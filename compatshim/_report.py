@@ -307,7 +307,7 @@ def telemetry_report(
     :raises ConfigError: if the configuration is invalid.
     """
     from ._base.errors import ConfigError
-    from ._config import load_config
+    from ._model.config import load_config
 
     paths = [os.fspath(p) for p in data]
     try:
@@ -324,7 +324,7 @@ def telemetry_report(
 
 def _judge_removals(report: TelemetryReport, config: Any) -> None:
     # Against the configuration and the installed versions of today, not of the recording.
-    from . import _policy
+    from ._model import policy as _policy
 
     for usage in report.aliases.values():
         alias = config.table.get(usage.legacy)

@@ -42,8 +42,8 @@ def run(argv: Sequence[str], pyproject: str | None = None) -> int:
     :raises ConfigError: before anything runs, if the configuration or a ``COMPATSHIM_*``
         variable is invalid.
     """
-    from ._config import load_config
-    from ._environ import check
+    from ._model.config import load_config
+    from ._model.environ import check
 
     check()  # a bad COMPATSHIM_* variable: fail here, once, rather than in every child
     config = load_config(pyproject)

@@ -16,10 +16,10 @@ import time
 
 from ._analyze import analyze
 from ._base.errors import CompatshimError
-from ._config import read_config
 from ._files import iter_discover
 from ._files import module_name
 from ._findings import find
+from ._model.config import read_config
 from ._pool import ordered
 from ._source import decode
 from ._source import failure

@@ -14,11 +14,11 @@ import warnings
 from _thread import _local
 
 from . import _frames
-from . import _policy
 from ._base import cells as _cells
 from ._base import diagnostics as _diagnostics
 from ._base.errors import LegacyPathError
 from ._base.locks import ForkSafeLock
+from ._model import policy as _policy
 from ._telemetry import recorder
 
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from types import ModuleType
 
-    from ._alias import Alias
+    from ._model.alias import Alias
 
 __all__ = [
     "count_use",

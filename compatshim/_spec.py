@@ -20,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._alias import Alias
+    from ._model.alias import Alias
 
 __all__ = ["LegacySpec", "is_initializing"]
 

@@ -17,10 +17,10 @@ import ast
 import os
 import sys
 
-from . import _policy
 from ._declare import Helpers
 from ._declare import Unresolved
 from ._declare import declare
+from ._model import policy as _policy
 from ._signatures import Locator
 from ._stubfiles import BEGIN
 from ._stubfiles import END
@@ -29,8 +29,8 @@ from ._stubfiles import HEADER
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._alias import Alias
-    from ._config import Config
+    from ._model.alias import Alias
+    from ._model.config import Config
 
 __all__ = ["Planned", "plan"]
 

@@ -12,13 +12,13 @@ import os
 from . import _stubfiles
 from ._base.errors import MESSAGES_PAGE
 from ._base.errors import CompatshimError
-from ._config import read_config
+from ._model.config import read_config
 from ._stubplan import plan
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._config import Config
+    from ._model.config import Config
     from ._stubplan import Planned
 
 __all__ = ["StubChange", "StubsResult", "audit", "stubs"]
@@ -212,7 +212,7 @@ def _apply(config: Config, result: StubsResult) -> None:
 
 
 def _load(config: str | os.PathLike[str] | Config | None) -> Config:
-    from ._config import Config
+    from ._model.config import Config
 
     loaded = config if isinstance(config, Config) else read_config(config, store=False)
     if loaded.path is None:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from typing import Any
     from typing import NoReturn
 
-    from ._alias import Alias
+    from ._model.alias import Alias
     from ._store import DataFile
 
 __all__ = ["DISCARD", "Recorder", "flush", "recorder", "set_context"]
@@ -276,7 +276,7 @@ class Recorder:
             import uuid
 
             from . import __version__
-            from . import _cache
+            from ._model import cache as _cache
             from ._store import DataFile
 
             host = socket.gethostname()

@@ -15,8 +15,8 @@ import sys
 
 import compatshim
 from compatshim._base.errors import MESSAGES_PAGE
-from compatshim._config import cwd
-from compatshim._environ import check as check_environment
+from compatshim._model.config import cwd
+from compatshim._model.environ import check as check_environment
 from compatshim._run import run
 
 

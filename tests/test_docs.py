@@ -10,13 +10,15 @@ import os
 import re
 from pathlib import Path
 
-from compatshim._options import OPTIONS
-from compatshim._options import REQUIRED
-from compatshim._options import Option
+from compatshim._model.options import OPTIONS
+from compatshim._model.options import REQUIRED
+from compatshim._model.options import Option
 
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN = "<!-- options: generated from OPTIONS in compatshim/_options.py by tests/test_docs.py -->"
+BEGIN = (
+    "<!-- options: generated from OPTIONS in compatshim/_model/options.py by tests/test_docs.py -->"
+)
 END = "<!-- end of generated options -->"
 
 _SCOPES = {

@@ -16,11 +16,11 @@ import pytest
 from conftest import Project
 
 from compatshim import ConfigError
-from compatshim import _environ
-from compatshim import _policy
 from compatshim import cli
 from compatshim._base.compat import toml_loads
-from compatshim._table import RESERVED
+from compatshim._model import environ as _environ
+from compatshim._model import policy as _policy
+from compatshim._model.table import RESERVED
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,12 +24,12 @@ from hypothesis import strategies as st
 
 from compatshim import Alias
 from compatshim import ConfigError
-from compatshim import _policy
 from compatshim import cli
 from compatshim import load_config
 from compatshim._base import diagnostics as _diagnostics
-from compatshim._config import parse_table
-from compatshim._options import OPTIONS
+from compatshim._model import policy as _policy
+from compatshim._model.config import parse_table
+from compatshim._model.options import OPTIONS
 
 
 ROOT = Path(__file__).resolve().parent.parent

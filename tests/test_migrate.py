@@ -16,10 +16,10 @@ from conftest import snapshot
 import compatshim
 from compatshim import _importedit
 from compatshim import cli
-from compatshim._alias import Alias
+from compatshim._model.alias import Alias
+from compatshim._model.table import AliasTable
 from compatshim._rewrite import rewrite
 from compatshim._static import StaticTable
-from compatshim._table import AliasTable
 
 
 TABLE = StaticTable(

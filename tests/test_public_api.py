@@ -8,7 +8,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
-from compatshim import _versions
+from compatshim._model import versions as _versions
 
 
 def test_import_is_cheap_and_pulls_in_nothing_heavy(project: Project) -> None:

@@ -16,10 +16,10 @@ import compatshim
 from compatshim import _pool
 from compatshim import _scan
 from compatshim import cli
-from compatshim._alias import Alias
+from compatshim._model.alias import Alias
+from compatshim._model.table import AliasTable
 from compatshim._source import Source
 from compatshim._static import StaticTable
-from compatshim._table import AliasTable
 
 
 CONFIG = """

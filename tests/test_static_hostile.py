@@ -28,10 +28,10 @@ LEGACY = "import old\nprint(old.thing)\n"
 
 
 def migrated(text: str) -> str:
-    from compatshim._alias import Alias
+    from compatshim._model.alias import Alias
+    from compatshim._model.table import AliasTable
     from compatshim._rewrite import rewrite
     from compatshim._static import StaticTable
-    from compatshim._table import AliasTable
 
     table = StaticTable(AliasTable([Alias("old", "new"), Alias("old.mod:Old", "new.place:New")]))
     new = rewrite(text, table)[0]

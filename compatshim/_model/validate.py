@@ -8,13 +8,13 @@ and key; the line is looked up only when there is an error (it costs a search of
 
 from __future__ import annotations
 
-from ._alias import FIELDS
-from ._alias import Alias
-from ._base.errors import ConfigError
-from ._base.errors import shown
-from ._options import OPTIONS
-from ._options import REQUIRED
-from ._state import data_file_problem
+from .._base.errors import ConfigError
+from .._base.errors import shown
+from .alias import FIELDS
+from .alias import Alias
+from .options import OPTIONS
+from .options import REQUIRED
+from .state import data_file_problem
 
 
 TYPE_CHECKING = False
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from ._options import Option
+    from .options import Option
 
 __all__ = [
     "ALIAS_OPTIONS",

@@ -7,15 +7,15 @@ pre-, post-, dev-releases and local labels) and is tested against ``packaging``.
 
 from __future__ import annotations
 
-from ._base import compat as _compat
-from ._base.locks import ForkSafeLock
+from .._base import compat as _compat
+from .._base.locks import ForkSafeLock
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._alias import Alias
+    from .alias import Alias
 
 __all__ = ["installed_version", "parse", "reached"]
 

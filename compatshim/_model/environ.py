@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 
-from ._base.errors import ConfigError
-from ._base.errors import shown
-from ._policy import POLICIES
+from .._base.errors import ConfigError
+from .._base.errors import shown
+from .policy import POLICIES
 
 
 __all__ = ["VARIABLES", "Variable", "check", "config_path", "disabled", "policy", "telemetry_off"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from keyword import kwlist
 from operator import itemgetter
 
-from ._base.errors import shown
+from .._base.errors import shown
 
 
 TYPE_CHECKING = False

@@ -9,9 +9,9 @@ naming the key where it can be found.
 
 from __future__ import annotations
 
-from ._base import compat as _compat
-from ._base.errors import ConfigError
-from ._base.errors import shown
+from .._base import compat as _compat
+from .._base.errors import ConfigError
+from .._base.errors import shown
 
 
 TYPE_CHECKING = False

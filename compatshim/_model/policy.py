@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import builtins
 
-from . import _versions
-from ._base import diagnostics as _diagnostics
-from ._base.errors import CompatshimDeprecationWarning
-from ._base.errors import LegacyPathError
-from ._base.errors import LegacyPathRemoved
-from ._base.errors import shown
-from ._base.locks import ForkSafeLock
+from .._base import diagnostics as _diagnostics
+from .._base.errors import CompatshimDeprecationWarning
+from .._base.errors import LegacyPathError
+from .._base.errors import LegacyPathRemoved
+from .._base.errors import shown
+from .._base.locks import ForkSafeLock
+from . import versions as _versions
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
 
-    from ._alias import Alias
+    from .alias import Alias
 
 __all__ = ["POLICIES", "action", "display", "set_override", "warning_category", "warning_message"]
 

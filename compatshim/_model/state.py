@@ -17,10 +17,10 @@ import errno
 import os
 import stat
 
-from ._base import diagnostics as _diagnostics
-from ._base.safeio import UnsafePath
-from ._base.safeio import create_exclusive
-from ._base.safeio import read_regular
+from .._base import diagnostics as _diagnostics
+from .._base.safeio import UnsafePath
+from .._base.safeio import create_exclusive
+from .._base.safeio import read_regular
 
 
 __all__ = ["FOLDER", "data_file_problem", "ensure_folder"]

@@ -6,7 +6,7 @@ keeps the two identical), so what is accepted and what is documented cannot drif
 
 from __future__ import annotations
 
-from . import _policy
+from . import policy as _policy
 
 
 TYPE_CHECKING = False
@@ -42,13 +42,13 @@ class Option:
 
 
 def _check_version(value: str) -> str | None:
-    from . import _versions
+    from . import versions as _versions
 
     return None if _versions.parse(value) else f"{value!r} is not a PEP 440 version"
 
 
 def _check_object_path(value: str) -> str | None:
-    from ._alias import check_dotted
+    from .alias import check_dotted
 
     if ":" not in value:
         return f"{value!r} must name a class as 'package.module:Name'"

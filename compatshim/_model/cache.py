@@ -17,10 +17,10 @@ from __future__ import annotations
 import os
 import sys
 
-from ._base.safeio import read_regular
-from ._base.safeio import write_replace
-from ._state import FOLDER
-from ._state import ensure_folder
+from .._base.safeio import read_regular
+from .._base.safeio import write_replace
+from .state import FOLDER
+from .state import ensure_folder
 
 
 TYPE_CHECKING = False
@@ -49,8 +49,8 @@ _RS, _US = "\x1e", "\x1f"
 
 def make_key(path: str, raw: bytes) -> str:
     """What a cached table must match: the file's path and content, and both versions."""
-    from . import __version__
-    from ._base.compat import blake2b
+    from .. import __version__
+    from .._base.compat import blake2b
 
     head = f"{CACHE_VERSION}\0{path}\0{__version__}\0{sys.version_info[:2]}\0"
     return blake2b(head.encode("utf-8", "surrogateescape") + raw)
@@ -103,7 +103,7 @@ def store(path: str, key: str, payload: Payload) -> None:
 
 
 def _digest(key: str, body: bytes) -> str:
-    from ._base.compat import blake2b
+    from .._base.compat import blake2b
 
     return blake2b(key.encode() + b"\n" + body)
 

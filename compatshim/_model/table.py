@@ -13,12 +13,12 @@ from operator import attrgetter
 from operator import eq
 from operator import itemgetter
 
-from ._alias import KEYWORDS as _KEYWORDS
-from ._alias import Alias
-from ._alias import check_dotted
-from ._base.compat import stdlib_module_names
-from ._base.errors import ConfigError
-from ._base.errors import shown
+from .._base.compat import stdlib_module_names
+from .._base.errors import ConfigError
+from .._base.errors import shown
+from .alias import KEYWORDS as _KEYWORDS
+from .alias import Alias
+from .alias import check_dotted
 
 
 TYPE_CHECKING = False

@@ -11,19 +11,19 @@ from __future__ import annotations
 import os
 from itertools import repeat
 
-from . import _environ
-from ._alias import FIELDS
-from ._alias import Alias
-from ._base.errors import ConfigError
-from ._base.safeio import UnsafePath
-from ._base.safeio import read_regular
-from ._table import AliasTable
-from ._validate import ALIAS_OPTIONS
-from ._validate import TOP_OPTIONS
-from ._validate import alias_maker
-from ._validate import check_data_file
-from ._validate import check_value
-from ._validate import settings as checked_settings
+from .._base.errors import ConfigError
+from .._base.safeio import UnsafePath
+from .._base.safeio import read_regular
+from . import environ as _environ
+from .alias import FIELDS
+from .alias import Alias
+from .table import AliasTable
+from .validate import ALIAS_OPTIONS
+from .validate import TOP_OPTIONS
+from .validate import alias_maker
+from .validate import check_data_file
+from .validate import check_value
+from .validate import settings as checked_settings
 
 
 TYPE_CHECKING = False
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from ._cache import Payload
+    from .cache import Payload
 
 __all__ = ["Config", "empty_config", "load_config", "parse_table"]
 
@@ -102,7 +102,7 @@ def parse_table(
     data: Mapping[str, Any], path: str | None = None, text: str | None = None
 ) -> Config:
     """Validate a parsed ``pyproject.toml`` (a mapping with ``tool.compatshim``)."""
-    from ._toml import Locator  # only with a file: a cached start needs no TOML at all
+    from .toml import Locator  # only with a file: a cached start needs no TOML at all
 
     where = Locator(path, text)
     tool = data.get("tool")
@@ -149,7 +149,7 @@ def _from_payload(path: str, text: str, payload: Payload) -> Config:
         raise ValueError("not the columns of this version")
 
     def where(key: str) -> str:  # only for an error: searching the file takes time
-        from ._toml import Locator
+        from .toml import Locator
 
         return Locator(path, text)(key)
 
@@ -208,7 +208,7 @@ def _has_table(data: Mapping[str, Any]) -> bool:
 
 
 def _load_file(path: str, raw: bytes, *, required: bool, store: bool = True) -> Config | None:
-    from . import _cache
+    from . import cache as _cache
 
     key = _cache.make_key(path, raw)
     cached = _cache.load(path, key, len(raw))
@@ -218,7 +218,7 @@ def _load_file(path: str, raw: bytes, *, required: bool, store: bool = True) -> 
             return _from_payload(path, raw.decode("utf-8"), cached)
         except Exception:  # noqa: BLE001, S110 - a cache that does not validate: parse the file
             pass
-    from ._toml import parse
+    from .toml import parse
 
     data, text = parse(path, raw)
     if not _has_table(data):
