@@ -27,7 +27,7 @@ from ._model.config import Config
 from ._model.config import load_config
 from ._model.table import AliasTable
 from ._proxy import LegacyModule
-from ._telemetry import flush
+from ._telemetry.recorder import flush
 
 
 TYPE_CHECKING = False
@@ -35,14 +35,14 @@ if TYPE_CHECKING:
     from ._findings import Finding
     from ._migrate import MigrateResult
     from ._migrate import migrate
-    from ._report import NoDataError
-    from ._report import TelemetryReport
-    from ._report import telemetry_report
     from ._scan import Adoption
     from ._scan import ScanResult
     from ._scan import scan
     from ._stubs import StubsResult
     from ._stubs import stubs
+    from ._telemetry.report import NoDataError
+    from ._telemetry.report import TelemetryReport
+    from ._telemetry.report import telemetry_report
 
 
 __version__ = "0.1.0.dev0"
@@ -85,9 +85,9 @@ __all__ = [
 # Reporting reads SQLite; scan, migrate and stubs parse source: imported on first use, so that
 # `import compatshim` in the program being measured stays cheap.
 _LAZY = {
-    "NoDataError": "_report",
-    "TelemetryReport": "_report",
-    "telemetry_report": "_report",
+    "NoDataError": "_telemetry.report",
+    "TelemetryReport": "_telemetry.report",
+    "telemetry_report": "_telemetry.report",
     "Adoption": "_scan",
     "ScanResult": "_scan",
     "scan": "_scan",

@@ -24,7 +24,7 @@ from ._model.config import empty_config
 from ._model.config import load_config
 from ._model.table import AliasTable
 from ._model.validate import make_alias
-from ._telemetry import recorder
+from ._telemetry.recorder import recorder
 
 
 TYPE_CHECKING = False

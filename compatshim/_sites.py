@@ -19,7 +19,7 @@ from ._base import diagnostics as _diagnostics
 from ._base.errors import LegacyPathError
 from ._base.locks import ForkSafeLock
 from ._model import policy as _policy
-from ._telemetry import recorder
+from ._telemetry.recorder import recorder
 
 
 TYPE_CHECKING = False

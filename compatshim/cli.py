@@ -40,7 +40,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from compatshim._render import plain
+    from compatshim._telemetry.render import plain
 
     report = compatshim.telemetry_report(args.config, args.data or ())
     for path, reason in report.skipped:  # names from the data folder: escaped for the terminal

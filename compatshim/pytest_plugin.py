@@ -18,10 +18,10 @@ import pytest
 
 import compatshim
 from compatshim import _install
-from compatshim import _report
 from compatshim import _sites
-from compatshim import _telemetry
 from compatshim._base import safeio as _safeio
+from compatshim._telemetry import recorder as _telemetry
+from compatshim._telemetry import report as _report
 
 
 if TYPE_CHECKING:

@@ -281,7 +281,7 @@ def test_check_called_by_a_recording_program_counts_nothing_of_its_own(recording
     result = recording.run(
         """
         import warnings, _probe, compatshim
-        from compatshim._telemetry import recorder
+        from compatshim._telemetry.recorder import recorder
         compatshim.install()
         warnings.simplefilter("ignore")
         report = compatshim.check()

@@ -26,7 +26,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from compatshim import _store
+from compatshim._telemetry import store as _store
 from compatshim.cli import main
 
 
@@ -287,7 +287,7 @@ def test_a_guard_bounds_the_work_of_reading_a_file(
     canon_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every query runs under a budget of SQLite steps proportional to the file's size."""
-    from compatshim import _datafiles
+    from compatshim._telemetry import datafiles as _datafiles
 
     good = make_data(folder_of(canon_project) / "telemetry.db.elsewhere.1.aaaaaaaa")
     monkeypatch.setattr(_datafiles, "STEPS_PER_PAGE", 1)
@@ -464,7 +464,7 @@ def test_store_text_round_trips_any_string() -> None:
 
 def test_random_names_round_trip_through_a_data_file(tmp_path: Path) -> None:
     """Names with lone surrogates (any of them) come back from the report as they went in."""
-    from compatshim import _report
+    from compatshim._telemetry import report as _report
 
     rng = random.Random(7)
     names = ["".join(chr(rng.choice([0xDC80 + rng.randrange(128), 0xD800, 0x41, 0xE9]))

@@ -68,7 +68,7 @@ def test_fork_while_another_thread_writes_telemetry(canon_project: Project) -> N
     result = canon_project.run(
         """
         import os, signal, threading, time, warnings, compatshim
-        from compatshim import _store
+        from compatshim._telemetry import store as _store
         compatshim.install()
         warnings.simplefilter("ignore")
         import old.pkg

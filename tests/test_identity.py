@@ -264,7 +264,7 @@ def test_a_moved_name_read_again_at_one_line_follows_the_canonical_module(
     result = canon_project.run(
         """
         import warnings, _probe, compatshim
-        from compatshim import _telemetry
+        from compatshim._telemetry import recorder as _telemetry
         compatshim.install()
         warnings.simplefilter("ignore")
         import canon.pkg.sub, old.pkg.sub

@@ -105,7 +105,7 @@ def test_every_later_read_of_a_child_warns_counts_and_raises(
         f"""
         import sys, warnings, _probe, compatshim
         from compatshim import LegacyPathError
-        from compatshim._telemetry import recorder
+        from compatshim._telemetry.recorder import recorder
         compatshim.install()
         warnings.simplefilter("ignore")
         import first

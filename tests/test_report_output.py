@@ -10,8 +10,8 @@ from pathlib import Path
 
 from conftest import Project
 
-from compatshim import _report
-from compatshim._store import DataFile
+from compatshim._telemetry import report as _report
+from compatshim._telemetry.store import DataFile
 
 
 def _data(path: Path, sites: list[tuple[str, str]], alias: tuple[str | None, ...] = ()) -> Path:

@@ -225,7 +225,7 @@ def test_a_long_running_process_flushes_periodically(canon_project: Project) -> 
     result = canon_project.run(
         """
         import os, signal, time, warnings, compatshim
-        from compatshim import _telemetry
+        from compatshim._telemetry import recorder as _telemetry
         _telemetry.PERIODIC_INTERVAL = 0.05
         compatshim.install()
         warnings.simplefilter("ignore")
@@ -252,7 +252,7 @@ def test_the_flusher_thread_never_makes_a_fork_warn(canon_project: Project) -> N
     result = canon_project.run(
         """
         import os, warnings, compatshim
-        from compatshim import _telemetry
+        from compatshim._telemetry import recorder as _telemetry
         compatshim.install()
         import old.pkg
         old.pkg.CONSTANT

@@ -29,7 +29,7 @@ import os
 import signal  # imported only in multiprocessing children, which have imported it already
 import threading
 
-from . import _telemetry
+from . import recorder as _telemetry
 
 
 TYPE_CHECKING = False

@@ -11,19 +11,19 @@ from __future__ import annotations
 import os
 import sqlite3
 
-from ._datafiles import guard
-from ._datafiles import open_read
-from ._datafiles import pages
-from ._datafiles import reason
-from ._datafiles import validate
-from ._sqlitefiles import StoreError
-from ._sqlitefiles import check_file
-from ._sqlitefiles import connect
-from ._sqlitefiles import create_file
-from ._sqlitefiles import transaction
-from ._sqlitefiles import uri
-from ._store import SCHEMA_VERSION
-from ._store import create_schema
+from .datafiles import guard
+from .datafiles import open_read
+from .datafiles import pages
+from .datafiles import reason
+from .datafiles import validate
+from .sqlitefiles import StoreError
+from .sqlitefiles import check_file
+from .sqlitefiles import connect
+from .sqlitefiles import create_file
+from .sqlitefiles import transaction
+from .sqlitefiles import uri
+from .store import SCHEMA_VERSION
+from .store import create_schema
 
 
 TYPE_CHECKING = False

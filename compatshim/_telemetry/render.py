@@ -16,9 +16,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._report import AliasUsage
-    from ._report import Site
-    from ._report import TelemetryReport
+    from .report import AliasUsage
+    from .report import Site
+    from .report import TelemetryReport
 
 __all__ = ["FORMAT_VERSION", "plain", "render", "to_json"]
 

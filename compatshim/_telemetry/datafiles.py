@@ -15,12 +15,12 @@ import os
 import re
 import sqlite3
 
-from ._sqlitefiles import StoreError
-from ._sqlitefiles import check_file
-from ._sqlitefiles import connect
-from ._store import OLDEST_SCHEMA
-from ._store import SCHEMA
-from ._store import SCHEMA_VERSION
+from .sqlitefiles import StoreError
+from .sqlitefiles import check_file
+from .sqlitefiles import connect
+from .store import OLDEST_SCHEMA
+from .store import SCHEMA
+from .store import SCHEMA_VERSION
 
 
 __all__ = ["finished", "guard", "open_read", "reason", "validate", "writer_gone"]

@@ -16,11 +16,11 @@ import contextlib
 import os
 import sqlite3  # only the telemetry writer and the report import this module, on first use
 
-from ._sqlitefiles import StoreError
-from ._sqlitefiles import check_file
-from ._sqlitefiles import connect
-from ._sqlitefiles import create_file
-from ._sqlitefiles import transaction
+from .sqlitefiles import StoreError
+from .sqlitefiles import check_file
+from .sqlitefiles import connect
+from .sqlitefiles import create_file
+from .sqlitefiles import transaction
 
 
 TYPE_CHECKING = False
@@ -107,7 +107,7 @@ def create_schema(db: sqlite3.Connection) -> None:
     """Create the tables of an empty data file (inside the caller's transaction)."""
     # Statement by statement: executescript() would commit the caller's transaction first.
     # (So no ';' may appear in the schema's comments.)
-    from . import __version__
+    from .. import __version__
 
     for statement in SCHEMA.split(";"):
         if statement.strip():

@@ -10,10 +10,10 @@ import functools
 import glob
 import os
 
-from . import _combine
-from . import _datafiles
-from ._base.errors import CompatshimError
-from ._sqlitefiles import StoreError
+from .._base.errors import CompatshimError
+from . import combine as _combine
+from . import datafiles as _datafiles
+from .sqlitefiles import StoreError
 
 
 TYPE_CHECKING = False
@@ -216,13 +216,13 @@ class TelemetryReport:
 
     def render(self, fmt: str = "text", width: int = 100) -> str:
         """The report as ``text`` (sized to ``width``), ``markdown`` or ``json``."""
-        from ._render import render
+        from .render import render
 
         return render(self, fmt, width)
 
     def to_json(self) -> dict[str, Any]:
         """The report as the ``--format json`` document (see docs/telemetry.md)."""
-        from ._render import to_json
+        from .render import to_json
 
         return to_json(self)
 
@@ -285,7 +285,7 @@ def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport
         except StoreError as exc:
             data.skipped.append(_skip(path, exc))
     if not data.read:
-        from ._render import plain
+        from .render import plain
 
         where = ", ".join(paths) if paths else (data_file or "the configuration")
         reasons = "; ".join(f"{path}: {reason}" for path, reason in data.skipped)
@@ -306,8 +306,8 @@ def telemetry_report(
     :raises NoDataError: if there is nothing readable to report.
     :raises ConfigError: if the configuration is invalid.
     """
-    from ._base.errors import ConfigError
-    from ._model.config import load_config
+    from .._base.errors import ConfigError
+    from .._model.config import load_config
 
     paths = [os.fspath(p) for p in data]
     try:
@@ -324,7 +324,7 @@ def telemetry_report(
 
 def _judge_removals(report: TelemetryReport, config: Any) -> None:
     # Against the configuration and the installed versions of today, not of the recording.
-    from ._model import policy as _policy
+    from .._model import policy as _policy
 
     for usage in report.aliases.values():
         alias = config.table.get(usage.legacy)

@@ -21,10 +21,10 @@ import sys
 import time
 from _thread import get_ident
 
-from ._base import cells as _cells
-from ._base import diagnostics as _diagnostics
-from ._base.compat import instruction_offset
-from ._base.locks import ForkSafeLock
+from .._base import cells as _cells
+from .._base import diagnostics as _diagnostics
+from .._base.compat import instruction_offset
+from .._base.locks import ForkSafeLock
 
 
 TYPE_CHECKING = False
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from typing import Any
     from typing import NoReturn
 
-    from ._model.alias import Alias
-    from ._store import DataFile
+    from .._model.alias import Alias
+    from .store import DataFile
 
 __all__ = ["DISCARD", "Recorder", "flush", "recorder", "set_context"]
 
@@ -275,9 +275,9 @@ class Recorder:
             import socket
             import uuid
 
-            from . import __version__
-            from ._model import cache as _cache
-            from ._store import DataFile
+            from .. import __version__
+            from .._model import cache as _cache
+            from .store import DataFile
 
             host = socket.gethostname()
             suffix = f"{host}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
@@ -412,8 +412,8 @@ def _before_fork() -> None:
     # inherit SQLite's own locks held, and hang at its first write. Writes happen under the
     # write lock, so the fork waits for a write in progress; the child gets the lock back free.
     _stop_flusher(join=True)
-    if "compatshim._poolworker" in sys.modules:
-        sys.modules["compatshim._poolworker"].before_fork()
+    if "compatshim._telemetry.poolworker" in sys.modules:
+        sys.modules["compatshim._telemetry.poolworker"].before_fork()
     recorder._write_lock.acquire()
 
 
@@ -425,9 +425,9 @@ def _after_fork_in_child() -> None:
     global _started, thread_started
     _started = time.time()
     recorder.after_fork_in_child()
-    if "compatshim._poolworker" in sys.modules:
+    if "compatshim._telemetry.poolworker" in sys.modules:
         thread_started = None
-        sys.modules["compatshim._poolworker"].in_forked_child()
+        sys.modules["compatshim._telemetry.poolworker"].in_forked_child()
 
 
 _pool_checked_in = 0  # the pid whose multiprocessing role is known (see _check_pool_worker)
@@ -446,7 +446,7 @@ def _check_pool_worker() -> None:
     pool = sys.modules.get("multiprocessing.pool")
     if pool is None or getattr(process, "_target", None) is not pool.worker:
         return
-    from . import _poolworker
+    from . import poolworker as _poolworker
 
     _poolworker.watch(process)
     if thread_started is not None and _flusher_pid == os.getpid():
