@@ -179,7 +179,7 @@ def bench_first_warning(quick: bool) -> Result:
 def find_spec_at(count: int, number: int) -> float:
     """ns per ``find_spec`` miss with ``count`` aliases installed (in this process)."""
     import compatshim
-    from compatshim import _install
+    from compatshim._runtime import install as _install
 
     where = folder()
     (where / "pyproject.toml").write_text(aliases_toml(count, telemetry=False))

@@ -17,16 +17,16 @@ from ._base.errors import LegacyPathRemoved
 from ._check import AliasCheck
 from ._check import CheckReport
 from ._check import check
-from ._install import Installation
-from ._install import alias
-from ._install import install
-from ._install import installed
-from ._install import uninstall
 from ._model.alias import Alias
 from ._model.config import Config
 from ._model.config import load_config
 from ._model.table import AliasTable
-from ._proxy import LegacyModule
+from ._runtime.install import Installation
+from ._runtime.install import alias
+from ._runtime.install import install
+from ._runtime.install import installed
+from ._runtime.install import uninstall
+from ._runtime.proxy import LegacyModule
 from ._telemetry.recorder import flush
 
 

@@ -13,11 +13,11 @@ import inspect
 import os
 import sys
 
-from . import _proxy
-from . import _sites
 from ._base.errors import LegacyPathRemoved
 from ._model import policy as _policy
 from ._protocol import protocol_problems
+from ._runtime import proxy as _proxy
+from ._runtime import uses as _sites
 
 
 TYPE_CHECKING = False

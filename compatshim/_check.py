@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from . import _install
 from ._model import policy as _policy
 from ._model.config import load_config
+from ._runtime import install as _install
 
 
 TYPE_CHECKING = False

@@ -17,7 +17,7 @@ import compatshim
 from compatshim._base.errors import MESSAGES_PAGE
 from compatshim._model.config import cwd
 from compatshim._model.environ import check as check_environment
-from compatshim._run import run
+from compatshim._runtime.run import run
 
 
 TYPE_CHECKING = False

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 import compatshim
-from compatshim import _install
-from compatshim import _sites
 from compatshim._base import safeio as _safeio
+from compatshim._runtime import install as _install
+from compatshim._runtime import uses as _sites
 from compatshim._telemetry import recorder as _telemetry
 from compatshim._telemetry import report as _report
 

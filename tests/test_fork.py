@@ -16,7 +16,7 @@ def test_fork_while_another_thread_holds_a_compatshim_lock(canon_project: Projec
     result = canon_project.run(
         """
         import os, signal, threading, _probe, compatshim
-        from compatshim import _sites
+        from compatshim._runtime import uses as _sites
         compatshim.install()
         held, release = threading.Event(), threading.Event()
 

@@ -42,7 +42,7 @@ def test_every_import_form_yields_the_canonical_objects(canon_project: Project) 
             "isinstance": isinstance(canon.pkg.Thing(), old.pkg.Thing),
             "except": caught,
             "legacy_module_type": isinstance(m, compatshim.LegacyModule),
-            "forwards_to": compatshim._proxy.canonical_of(m) is canon.pkg.sub,
+            "forwards_to": compatshim._runtime.proxy.canonical_of(m) is canon.pkg.sub,
             "sys_modules": sys.modules["old.pkg.sub"] is m if (sys := __import__("sys")) else 0,
         })
         """
@@ -471,7 +471,7 @@ def test_longest_prefix_wins_and_chains_resolve(project: Project) -> None:
         _probe.emit({
             "special": old.pkg.special.S is other.special.S,
             "chain": first.sub.f is canon.pkg.sub.f,
-            "chain_target": compatshim._proxy.canonical_of(sys.modules["first"]).__name__,
+            "chain_target": compatshim._runtime.proxy.canonical_of(sys.modules["first"]).__name__,
             "second_loaded": "second" in sys.modules,
         })
         """

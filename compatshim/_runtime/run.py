@@ -3,7 +3,7 @@ process it starts.
 
 The configuration is resolved once, here, and handed to the children in the environment with an
 absolute path (a child that changes directory still finds it): ``COMPATSHIM_CONFIG``. The
-``_bootstrap`` folder goes first on ``PYTHONPATH``; its ``sitecustomize`` installs compatshim
+``bootstrap`` folder goes first on ``PYTHONPATH``; its ``sitecustomize`` installs compatshim
 when ``COMPATSHIM_RUN`` is set, and does nothing otherwise. Nothing is written into
 site-packages, and processes that were not started by ``compatshim run`` are untouched.
 """
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["BOOTSTRAP", "environment", "process_startup", "run"]
 
 #: The folder whose ``sitecustomize`` starts compatshim in child processes.
-BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bootstrap")
+BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap")
 
 
 def environment(config_path: str | None, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -42,8 +42,8 @@ def run(argv: Sequence[str], pyproject: str | None = None) -> int:
     :raises ConfigError: before anything runs, if the configuration or a ``COMPATSHIM_*``
         variable is invalid.
     """
-    from ._model.config import load_config
-    from ._model.environ import check
+    from .._model.config import load_config
+    from .._model.environ import check
 
     check()  # a bad COMPATSHIM_* variable: fail here, once, rather than in every child
     config = load_config(pyproject)

@@ -2,7 +2,7 @@
 
 It sits first on ``sys.meta_path``. For a name that is not a legacy path it answers ``None`` after
 one set lookup (the first dotted component), without touching the filesystem. For a legacy module
-it returns a spec whose loader creates a :class:`~compatshim._proxy.LegacyModule`; the canonical
+it returns a spec whose loader creates a :class:`~compatshim._runtime.proxy.LegacyModule`; the canonical
 module is imported by the import system as usual, under its own name, exactly once. Real modules
 that merely lead to legacy paths are loaded by their own finder and loader; compatshim chains
 their loader only to add its attribute hook afterwards.
@@ -17,14 +17,14 @@ import importlib
 import sys
 from _thread import _local
 
-from . import _frames
-from . import _hooks
-from . import _proxy
-from . import _sites
-from . import _spec
-from ._base import compat as _compat
-from ._base import diagnostics as _diagnostics
-from ._base.errors import ConfigError
+from .._base import compat as _compat
+from .._base import diagnostics as _diagnostics
+from .._base.errors import ConfigError
+from . import frames as _frames
+from . import hooks as _hooks
+from . import proxy as _proxy
+from . import spec as _spec
+from . import uses as _sites
 
 
 TYPE_CHECKING = False
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from ._model.alias import Alias
-    from ._model.table import AliasTable
+    from .._model.alias import Alias
+    from .._model.table import AliasTable
 
 __all__ = ["AliasFinder"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import sys
 import types
 
-from . import _frames
-from . import _sites
-from ._base import cells as _cells
+from .._base import cells as _cells
+from . import frames as _frames
+from . import uses as _sites
 
 
 TYPE_CHECKING = False
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from ._model.alias import Alias
+    from .._model.alias import Alias
 
 __all__ = ["LegacyModule", "canonical_of", "follow", "new_module"]
 

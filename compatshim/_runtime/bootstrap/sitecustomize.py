@@ -14,7 +14,7 @@ def _start() -> None:
     if not os.environ.get("COMPATSHIM_RUN"):
         return
     try:
-        from compatshim._run import process_startup
+        from compatshim._runtime.run import process_startup
 
         process_startup()
     except Exception as exc:  # noqa: BLE001 - never keep the program from starting

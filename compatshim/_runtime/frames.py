@@ -21,7 +21,8 @@ __all__ = ["HANDLE_FROMLIST", "frame_at", "is_import_system", "is_user", "walk"]
 
 _USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL, _RUNPY = range(6)
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# compatshim's own folder (this module is in its _runtime subpackage).
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _STDLIB_DIR = os.path.dirname(os.path.abspath(os.__file__)) + os.sep
 
 # Frozen modules have no path (3.11 froze importlib.util and runpy as well).

@@ -13,13 +13,13 @@ import sys
 import warnings
 from _thread import _local
 
-from . import _frames
-from ._base import cells as _cells
-from ._base import diagnostics as _diagnostics
-from ._base.errors import LegacyPathError
-from ._base.locks import ForkSafeLock
-from ._model import policy as _policy
-from ._telemetry.recorder import recorder
+from .._base import cells as _cells
+from .._base import diagnostics as _diagnostics
+from .._base.errors import LegacyPathError
+from .._base.locks import ForkSafeLock
+from .._model import policy as _policy
+from .._telemetry.recorder import recorder
+from . import frames as _frames
 
 
 TYPE_CHECKING = False
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from types import ModuleType
 
-    from ._model.alias import Alias
+    from .._model.alias import Alias
 
 __all__ = [
     "count_use",

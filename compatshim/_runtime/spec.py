@@ -11,16 +11,16 @@ from __future__ import annotations
 import sys
 from importlib.machinery import ModuleSpec
 
-from . import _frames
-from . import _proxy
-from . import _sites
+from . import frames as _frames
+from . import proxy as _proxy
+from . import uses as _sites
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._model.alias import Alias
+    from .._model.alias import Alias
 
 __all__ = ["LegacySpec", "is_initializing"]
 

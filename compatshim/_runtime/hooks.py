@@ -20,13 +20,13 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
-from . import _frames
-from . import _proxy
-from . import _sites
-from ._base import cells as _cells
-from ._base import diagnostics as _diagnostics
-from ._base.errors import LegacyPathError
-from ._base.locks import ForkSafeLock
+from .._base import cells as _cells
+from .._base import diagnostics as _diagnostics
+from .._base.errors import LegacyPathError
+from .._base.locks import ForkSafeLock
+from . import frames as _frames
+from . import proxy as _proxy
+from . import uses as _sites
 
 
 TYPE_CHECKING = False
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
 
-    from ._model.table import AliasTable
+    from .._model.table import AliasTable
 
 __all__ = ["ModuleHook", "add_hook", "expect_binding", "hook_of", "remove_hooks"]
 

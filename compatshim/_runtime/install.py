@@ -10,21 +10,21 @@ from __future__ import annotations
 import os
 import sys
 
-from . import _frames
-from . import _hooks
-from . import _proxy
-from . import _sites
-from ._base import diagnostics as _diagnostics
-from ._base.errors import ConfigError
-from ._base.locks import ForkSafeLock
-from ._finder import AliasFinder
-from ._model import environ as _environ
-from ._model import policy as _policy
-from ._model.config import empty_config
-from ._model.config import load_config
-from ._model.table import AliasTable
-from ._model.validate import make_alias
-from ._telemetry.recorder import recorder
+from .._base import diagnostics as _diagnostics
+from .._base.errors import ConfigError
+from .._base.locks import ForkSafeLock
+from .._model import environ as _environ
+from .._model import policy as _policy
+from .._model.config import empty_config
+from .._model.config import load_config
+from .._model.table import AliasTable
+from .._model.validate import make_alias
+from .._telemetry.recorder import recorder
+from . import frames as _frames
+from . import hooks as _hooks
+from . import proxy as _proxy
+from . import uses as _sites
+from .finder import AliasFinder
 
 
 TYPE_CHECKING = False
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from ._model.alias import Alias
-    from ._model.config import Config
+    from .._model.alias import Alias
+    from .._model.config import Config
 
 __all__ = ["Installation", "alias", "install", "installed", "uninstall"]
 
