@@ -32,12 +32,12 @@ from ._telemetry.recorder import flush
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._findings import Finding
-    from ._migrate import MigrateResult
-    from ._migrate import migrate
-    from ._scan import Adoption
-    from ._scan import ScanResult
-    from ._scan import scan
+    from ._static.findings import Finding
+    from ._static.migrate import MigrateResult
+    from ._static.migrate import migrate
+    from ._static.scan import Adoption
+    from ._static.scan import ScanResult
+    from ._static.scan import scan
     from ._stubs import StubsResult
     from ._stubs import stubs
     from ._telemetry.report import NoDataError
@@ -88,12 +88,12 @@ _LAZY = {
     "NoDataError": "_telemetry.report",
     "TelemetryReport": "_telemetry.report",
     "telemetry_report": "_telemetry.report",
-    "Adoption": "_scan",
-    "ScanResult": "_scan",
-    "scan": "_scan",
-    "Finding": "_findings",
-    "MigrateResult": "_migrate",
-    "migrate": "_migrate",
+    "Adoption": "_static.scan",
+    "ScanResult": "_static.scan",
+    "scan": "_static.scan",
+    "Finding": "_static.findings",
+    "MigrateResult": "_static.migrate",
+    "migrate": "_static.migrate",
     "StubsResult": "_stubs",
     "stubs": "_stubs",
 }

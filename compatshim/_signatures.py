@@ -116,7 +116,7 @@ class Facts:
         package = self.located is not None and self.located.package
         base = self.name if package else self.name.rpartition(".")[0]
         if _stubfiles.has_block(raw):  # a block generated for moved names is no canonical fact
-            from ._source import decode
+            from ._static.source import decode
 
             source: str | bytes = _stubfiles.blank_block(decode(raw)[0])
         else:

@@ -129,7 +129,7 @@ def _splice(path: str, text: str, block: str | None) -> str:
 
 
 def _compare(config: Config, planned: list[Planned], result: StubsResult) -> None:
-    from ._source import decode
+    from ._static.source import decode
 
     writer = _stubfiles.Writer(config.root)
     for item in planned:
@@ -172,8 +172,8 @@ def _compare(config: Config, planned: list[Planned], result: StubsResult) -> Non
 
 
 def _orphans(config: Config, planned: list[Planned], result: StubsResult) -> None:
-    from ._files import iter_discover
-    from ._source import decode
+    from ._static.files import iter_discover
+    from ._static.source import decode
 
     wanted = {os.path.normcase(os.path.abspath(item.path)) for item in planned}
     for path in iter_discover([config.root]):
@@ -200,7 +200,7 @@ def _orphans(config: Config, planned: list[Planned], result: StubsResult) -> Non
 
 
 def _apply(config: Config, result: StubsResult) -> None:
-    from ._source import encode
+    from ._static.source import encode
 
     writer = _stubfiles.Writer(config.root)
     for change in result.changes:

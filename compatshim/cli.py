@@ -92,7 +92,7 @@ def _progress() -> bool:
 
 
 def _report_errors(errors: list[tuple[str, str]]) -> None:
-    from compatshim._scan_render import shown
+    from compatshim._static.render import shown
 
     for path, message in errors:
         sys.stderr.write(f"compatshim: skipped {shown(path)}: {message}\n")
@@ -100,8 +100,8 @@ def _report_errors(errors: list[tuple[str, str]]) -> None:
 
 def _scan(args: argparse.Namespace) -> int:
     # Streamed: the findings are written as they come, never all held (millions of them).
-    from compatshim._scan import stream
-    from compatshim._scan_render import write
+    from compatshim._static.render import write
+    from compatshim._static.scan import stream
 
     result = compatshim.ScanResult()
     paths = args.paths or ["."]
@@ -112,7 +112,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from compatshim._scan_render import shown
+    from compatshim._static.render import shown
 
     result = compatshim.migrate(
         args.paths or ["."],

@@ -14,12 +14,12 @@ from conftest import CORPUS
 from conftest import snapshot
 
 import compatshim
-from compatshim import _importedit
 from compatshim import cli
 from compatshim._model.alias import Alias
 from compatshim._model.table import AliasTable
-from compatshim._rewrite import rewrite
-from compatshim._static import StaticTable
+from compatshim._static import importedit as _importedit
+from compatshim._static.rewrite import rewrite
+from compatshim._static.table import StaticTable
 
 
 TABLE = StaticTable(

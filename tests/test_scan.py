@@ -13,13 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import compatshim
-from compatshim import _pool
-from compatshim import _scan
 from compatshim import cli
 from compatshim._model.alias import Alias
 from compatshim._model.table import AliasTable
-from compatshim._source import Source
-from compatshim._static import StaticTable
+from compatshim._static import pool as _pool
+from compatshim._static import scan as _scan
+from compatshim._static.source import Source
+from compatshim._static.table import StaticTable
 
 
 CONFIG = """
@@ -376,8 +376,8 @@ _LARGE = StaticTable(
 
 @given(source=_sources())
 def test_the_prefilter_passes_every_file_with_a_finding_or_a_canonical_use(source: str) -> None:
-    from compatshim._analyze import analyze
-    from compatshim._findings import find
+    from compatshim._static.analyze import analyze
+    from compatshim._static.findings import find
 
     try:
         analysis = analyze(source, None, False, _TABLE)

@@ -19,35 +19,35 @@ import functools
 import os
 import time
 
-from ._analyze import analyze
-from ._findings import find
-from ._pool import ordered
-from ._rewrite import RewriteError
-from ._rewrite import rewrite
-from ._scan import _STATE
-from ._scan import _init
-from ._scan import internal_error
-from ._scan import sources
-from ._scan import static_table
-from ._scan import wanted
-from ._scan_render import shown
-from ._source import FileChangedError
-from ._source import NotRegularFile
-from ._source import Source
-from ._source import decode
-from ._source import encode
-from ._source import failure
-from ._source import identity
-from ._source import read
-from ._source import reason
-from ._source import replace
+from .analyze import analyze
+from .findings import find
+from .pool import ordered
+from .render import shown
+from .rewrite import RewriteError
+from .rewrite import rewrite
+from .scan import _STATE
+from .scan import _init
+from .scan import internal_error
+from .scan import sources
+from .scan import static_table
+from .scan import wanted
+from .source import FileChangedError
+from .source import NotRegularFile
+from .source import Source
+from .source import decode
+from .source import encode
+from .source import failure
+from .source import identity
+from .source import read
+from .source import reason
+from .source import replace
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ._findings import Finding
+    from .findings import Finding
 
 __all__ = ["MigrateResult", "migrate"]
 

@@ -9,15 +9,15 @@ the same indentation, or after ``;`` when the statement shares its line.
 
 from __future__ import annotations
 
-from ._imports import parse_import
+from .imports import parse_import
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._findings import ImportPlan
-    from ._findings import NamePlan
-    from ._imports import ImportSpans
-    from ._source import Source
+    from .findings import ImportPlan
+    from .findings import NamePlan
+    from .imports import ImportSpans
+    from .source import Source
 
 __all__ = ["Edit", "append_statements", "binding", "rewrite_import"]
 

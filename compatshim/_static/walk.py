@@ -11,23 +11,23 @@ from __future__ import annotations
 
 import ast
 
-from ._scopes import CLASS
-from ._scopes import COMPREHENSION
-from ._scopes import FUNCTION
-from ._scopes import MODULE
-from ._scopes import Scope
-from ._source import parse
-from ._strings import call_style
-from ._strings import string_ref
+from .scopes import CLASS
+from .scopes import COMPREHENSION
+from .scopes import FUNCTION
+from .scopes import MODULE
+from .scopes import Scope
+from .source import parse
+from .strings import call_style
+from .strings import string_ref
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._analyze import Analysis
-    from ._scopes import Symbol
-    from ._source import Source
+    from .analyze import Analysis
+    from .scopes import Symbol
+    from .source import Source
 
 __all__ = ["DEFINITIONS", "FUNCTIONS", "TYPE_GENERICS", "Chain", "expressions"]
 

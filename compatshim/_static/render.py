@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 
-from ._findings import CODES
+from .findings import CODES
 
 
 TYPE_CHECKING = False
@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
 
-    from ._findings import Finding
-    from ._scan import Adoption
-    from ._scan import ScanResult
+    from .findings import Finding
+    from .scan import Adoption
+    from .scan import ScanResult
 
     Write = Callable[[str], object]
 
@@ -221,7 +221,7 @@ _WRITERS: dict[str, Callable[[ScanResult, Iterable[Finding], Write], None]] = {
 
 def write(result: ScanResult, findings: Iterable[Finding], fmt: str, out: Write) -> None:
     """Write ``findings`` and then the rest of ``result`` in one of :data:`FORMATS`, piece by
-    piece through ``out``: the findings may be a stream (:func:`compatshim._scan.stream`) that
+    piece through ``out``: the findings may be a stream (:func:`compatshim._static.scan.stream`) that
     completes ``result`` as it ends, and are never held all at once."""
     _WRITERS[fmt](result, findings, out)
 

@@ -12,7 +12,7 @@ import ast
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._source import Source
+    from .source import Source
 
 __all__ = ["STRING_CALLS", "StringRef", "call_style", "string_ref"]
 

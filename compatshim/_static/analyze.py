@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import ast
 
-from ._source import Source
-from ._source import parse
-from ._strings import StringRef
-from ._walk import DEFINITIONS
-from ._walk import FUNCTIONS
-from ._walk import Chain
-from ._walk import expressions
+from .source import Source
+from .source import parse
+from .strings import StringRef
+from .walk import DEFINITIONS
+from .walk import FUNCTIONS
+from .walk import Chain
+from .walk import expressions
 
 
 TYPE_CHECKING = False
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-    from ._scopes import Symbol
-    from ._static import StaticTable
+    from .scopes import Symbol
+    from .table import StaticTable
 
 __all__ = ["Analysis", "Chain", "ImportStmt", "StringRef", "analyze", "parse"]
 

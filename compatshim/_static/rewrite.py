@@ -23,28 +23,28 @@ from __future__ import annotations
 
 import re
 
-from . import _importedit
-from ._analyze import analyze
-from ._findings import chain_match
-from ._findings import find
-from ._findings import plan_import
-from ._findings import string_parts
-from ._imports import parse_import
-from ._source import parse
+from . import importedit as _importedit
+from .analyze import analyze
+from .findings import chain_match
+from .findings import find
+from .findings import plan_import
+from .findings import string_parts
+from .imports import parse_import
+from .source import parse
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._analyze import Analysis
-    from ._analyze import Chain
-    from ._analyze import ImportStmt
-    from ._analyze import StringRef
-    from ._findings import Finding
-    from ._findings import ImportPlan
-    from ._findings import NamePlan
-    from ._importedit import Edit
-    from ._scopes import Symbol
-    from ._static import StaticTable
+    from .analyze import Analysis
+    from .analyze import Chain
+    from .analyze import ImportStmt
+    from .analyze import StringRef
+    from .findings import Finding
+    from .findings import ImportPlan
+    from .findings import NamePlan
+    from .importedit import Edit
+    from .scopes import Symbol
+    from .table import StaticTable
 
 __all__ = ["RewriteError", "rewrite"]
 

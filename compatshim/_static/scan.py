@@ -14,21 +14,21 @@ import itertools
 import os
 import time
 
-from ._analyze import analyze
-from ._base.errors import CompatshimError
-from ._files import iter_discover
-from ._files import module_name
-from ._findings import find
-from ._model.config import read_config
-from ._pool import ordered
-from ._source import decode
-from ._source import failure
-from ._source import read
-from ._source import reason
-from ._static import StaticTable
-from ._stubfiles import blank_block
-from ._stubfiles import has_block
-from ._stubfiles import is_generated
+from .._base.errors import CompatshimError
+from .._model.config import read_config
+from .._stubfiles import blank_block
+from .._stubfiles import has_block
+from .._stubfiles import is_generated
+from .analyze import analyze
+from .files import iter_discover
+from .files import module_name
+from .findings import find
+from .pool import ordered
+from .source import decode
+from .source import failure
+from .source import read
+from .source import reason
+from .table import StaticTable
 
 
 TYPE_CHECKING = False
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-    from ._findings import Finding
-    from ._static import Prefilter
+    from .findings import Finding
+    from .table import Prefilter
 
 __all__ = ["Adoption", "ScanResult", "internal_error", "scan", "static_table", "stream", "wanted"]
 
@@ -93,7 +93,7 @@ class ScanResult:
 
     def render(self, fmt: str = "text") -> str:
         """The result as ``text``, ``json``, ``github`` or ``sarif``."""
-        from ._scan_render import render
+        from .render import render
 
         return render(self, fmt)
 

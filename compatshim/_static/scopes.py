@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._analyze import ImportStmt
+    from .analyze import ImportStmt
 
 __all__ = ["CLASS", "COMPREHENSION", "FUNCTION", "MODULE", "Scope", "Symbol"]
 

@@ -9,7 +9,7 @@ finding on the import itself.
 
 from __future__ import annotations
 
-from ._imports import parse_import
+from .imports import parse_import
 
 
 TYPE_CHECKING = False
@@ -17,12 +17,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from ._analyze import Analysis
-    from ._analyze import Chain
-    from ._analyze import ImportStmt
-    from ._analyze import StringRef
-    from ._static import Match
-    from ._static import StaticTable
+    from .analyze import Analysis
+    from .analyze import Chain
+    from .analyze import ImportStmt
+    from .analyze import StringRef
+    from .table import Match
+    from .table import StaticTable
 
 __all__ = [
     "CODES",

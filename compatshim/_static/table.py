@@ -15,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ._model.table import AliasTable
+    from .._model.table import AliasTable
 
 __all__ = ["Match", "Prefilter", "StaticTable"]
 
