@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from ._static.scan import Adoption
     from ._static.scan import ScanResult
     from ._static.scan import scan
-    from ._stubs import StubsResult
-    from ._stubs import stubs
+    from ._stubs.generate import StubsResult
+    from ._stubs.generate import stubs
     from ._telemetry.report import NoDataError
     from ._telemetry.report import TelemetryReport
     from ._telemetry.report import telemetry_report
@@ -94,8 +94,8 @@ _LAZY = {
     "Finding": "_static.findings",
     "MigrateResult": "_static.migrate",
     "migrate": "_static.migrate",
-    "StubsResult": "_stubs",
-    "stubs": "_stubs",
+    "StubsResult": "_stubs.generate",
+    "stubs": "_stubs.generate",
 }
 
 

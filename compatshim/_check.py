@@ -144,7 +144,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
 
 def _add_stub_problems(config: Config, results: list[AliasCheck]) -> None:
     # Once a project generates stubs, each alias whose stubs fell behind has a "stubs" problem.
-    from ._stubs import audit as stubs_audit  # reads source: only when checking
+    from ._stubs.generate import audit as stubs_audit  # reads source: only when checking
 
     problems = stubs_audit(config)
     for result in results:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from typing_project import ACME
 
 import compatshim
-from compatshim import _stubfiles
+from compatshim._stubs import files as _stubfiles
 
 
 ROOT = Path(__file__).resolve().parent.parent

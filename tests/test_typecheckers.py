@@ -18,7 +18,7 @@ from typing_project import mypy
 from typing_project import pyright
 
 import compatshim
-from compatshim import _stubfiles
+from compatshim._stubs import files as _stubfiles
 
 
 pytestmark = pytest.mark.typecheckers

@@ -16,9 +16,9 @@ import time
 
 from .._base.errors import CompatshimError
 from .._model.config import read_config
-from .._stubfiles import blank_block
-from .._stubfiles import has_block
-from .._stubfiles import is_generated
+from .._stubs.files import blank_block
+from .._stubs.files import has_block
+from .._stubs.files import is_generated
 from .analyze import analyze
 from .files import iter_discover
 from .files import module_name

@@ -17,20 +17,20 @@ import ast
 import os
 import sys
 
-from ._declare import Helpers
-from ._declare import Unresolved
-from ._declare import declare
-from ._model import policy as _policy
-from ._signatures import Locator
-from ._stubfiles import BEGIN
-from ._stubfiles import END
-from ._stubfiles import HEADER
+from .._model import policy as _policy
+from .declare import Helpers
+from .declare import Unresolved
+from .declare import declare
+from .files import BEGIN
+from .files import END
+from .files import HEADER
+from .signatures import Locator
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._model.alias import Alias
-    from ._model.config import Config
+    from .._model.alias import Alias
+    from .._model.config import Config
 
 __all__ = ["Planned", "plan"]
 

@@ -13,7 +13,7 @@ import ast
 import os
 from importlib.machinery import EXTENSION_SUFFIXES
 
-from . import _stubfiles
+from . import files as _stubfiles
 
 
 TYPE_CHECKING = False
@@ -116,7 +116,7 @@ class Facts:
         package = self.located is not None and self.located.package
         base = self.name if package else self.name.rpartition(".")[0]
         if _stubfiles.has_block(raw):  # a block generated for moved names is no canonical fact
-            from ._static.source import decode
+            from .._static.source import decode
 
             source: str | bytes = _stubfiles.blank_block(decode(raw)[0])
         else:

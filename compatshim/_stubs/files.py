@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 
-from ._base.errors import CompatshimError
+from .._base.errors import CompatshimError
 
 
 __all__ = [

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
 
-    from ._signatures import Facts
-    from ._signatures import Locator
+    from .signatures import Facts
+    from .signatures import Locator
 
 __all__ = ["Helpers", "Unresolved", "declare"]
 

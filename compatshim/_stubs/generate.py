@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import os
 
-from . import _stubfiles
-from ._base.errors import MESSAGES_PAGE
-from ._base.errors import CompatshimError
-from ._model.config import read_config
-from ._stubplan import plan
+from .._base.errors import MESSAGES_PAGE
+from .._base.errors import CompatshimError
+from .._model.config import read_config
+from . import files as _stubfiles
+from .plan import plan
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._model.config import Config
-    from ._stubplan import Planned
+    from .._model.config import Config
+    from .plan import Planned
 
 __all__ = ["StubChange", "StubsResult", "audit", "stubs"]
 
@@ -129,7 +129,7 @@ def _splice(path: str, text: str, block: str | None) -> str:
 
 
 def _compare(config: Config, planned: list[Planned], result: StubsResult) -> None:
-    from ._static.source import decode
+    from .._static.source import decode
 
     writer = _stubfiles.Writer(config.root)
     for item in planned:
@@ -172,8 +172,8 @@ def _compare(config: Config, planned: list[Planned], result: StubsResult) -> Non
 
 
 def _orphans(config: Config, planned: list[Planned], result: StubsResult) -> None:
-    from ._static.files import iter_discover
-    from ._static.source import decode
+    from .._static.files import iter_discover
+    from .._static.source import decode
 
     wanted = {os.path.normcase(os.path.abspath(item.path)) for item in planned}
     for path in iter_discover([config.root]):
@@ -200,7 +200,7 @@ def _orphans(config: Config, planned: list[Planned], result: StubsResult) -> Non
 
 
 def _apply(config: Config, result: StubsResult) -> None:
-    from ._static.source import encode
+    from .._static.source import encode
 
     writer = _stubfiles.Writer(config.root)
     for change in result.changes:
@@ -212,7 +212,7 @@ def _apply(config: Config, result: StubsResult) -> None:
 
 
 def _load(config: str | os.PathLike[str] | Config | None) -> Config:
-    from ._model.config import Config
+    from .._model.config import Config
 
     loaded = config if isinstance(config, Config) else read_config(config, store=False)
     if loaded.path is None:
