@@ -14,9 +14,9 @@ from ._base.errors import CompatshimError
 from ._base.errors import ConfigError
 from ._base.errors import LegacyPathError
 from ._base.errors import LegacyPathRemoved
-from ._check import AliasCheck
-from ._check import CheckReport
-from ._check import check
+from ._check.check import AliasCheck
+from ._check.check import CheckReport
+from ._check.check import check
 from ._model.alias import Alias
 from ._model.config import Config
 from ._model.config import load_config

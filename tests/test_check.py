@@ -12,8 +12,8 @@ import pytest
 from conftest import CANON
 from conftest import Project
 
-from compatshim._protocol import _incompatibility
-from compatshim._protocol import protocol_problems
+from compatshim._check.protocol import _incompatibility
+from compatshim._check.protocol import protocol_problems
 
 
 @pytest.fixture

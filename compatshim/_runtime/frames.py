@@ -53,7 +53,7 @@ _STDLIB = {
     "doctest.py": _PROBE,
 }
 _STDLIB_PREFIXES = (("importlib/resources/", _SKIP), ("importlib/metadata/", _SKIP))
-_CHECK_FILES = ("_audit.py", "_check.py")
+_CHECK_FILES = (os.path.join("_check", "audit.py"), os.path.join("_check", "check.py"))
 # Third-party helpers, matched by the end of their path.
 _SUFFIXES = (
     ("/_pytest/monkeypatch.py", _SKIP),

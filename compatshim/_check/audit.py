@@ -13,18 +13,18 @@ import inspect
 import os
 import sys
 
-from ._base.errors import LegacyPathRemoved
-from ._model import policy as _policy
-from ._protocol import protocol_problems
-from ._runtime import proxy as _proxy
-from ._runtime import uses as _sites
+from .._base.errors import LegacyPathRemoved
+from .._model import policy as _policy
+from .._runtime import proxy as _proxy
+from .._runtime import uses as _sites
+from .protocol import protocol_problems
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._model.alias import Alias
+    from .._model.alias import Alias
 
 __all__ = ["KINDS", "audit"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from ._model import policy as _policy
-from ._model.config import load_config
-from ._runtime import install as _install
+from .._model import policy as _policy
+from .._model.config import load_config
+from .._runtime import install as _install
 
 
 TYPE_CHECKING = False
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from ._model.alias import Alias
-    from ._model.config import Config
+    from .._model.alias import Alias
+    from .._model.config import Config
 
 __all__ = ["AliasCheck", "CheckReport", "check"]
 
@@ -122,7 +122,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
     import contextlib
     import warnings
 
-    from ._audit import audit  # inspect and the path finder: only when checking
+    from .audit import audit  # inspect and the path finder: only when checking
 
     config = load_config(pyproject)
     if config.root not in sys.path:
@@ -144,7 +144,7 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
 
 def _add_stub_problems(config: Config, results: list[AliasCheck]) -> None:
     # Once a project generates stubs, each alias whose stubs fell behind has a "stubs" problem.
-    from ._stubs.generate import audit as stubs_audit  # reads source: only when checking
+    from .._stubs.generate import audit as stubs_audit  # reads source: only when checking
 
     problems = stubs_audit(config)
     for result in results:
