@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project
+from helpers import Project
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings

@@ -9,8 +9,8 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 
 from compatshim._check.protocol import _incompatibility
 from compatshim._check.protocol import protocol_problems

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from helpers import Project
 
 from compatshim import ConfigError
 from compatshim import cli

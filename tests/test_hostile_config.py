@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from helpers import Project
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from conftest import Project
+from helpers import Project
 
 
 def test_every_import_form_yields_the_canonical_objects(canon_project: Project) -> None:
@@ -66,7 +66,7 @@ def test_every_import_form_yields_the_canonical_objects(canon_project: Project) 
 
 def test_legacy_child_of_a_real_package_is_an_attribute_without_import(project: Project) -> None:
     """``import pkg; pkg.old_sub.Name`` works as when ``pkg`` used to import ``old_sub`` itself."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).write({"app/__init__.py": "APP = 1\n"}).config(
         """
@@ -412,7 +412,7 @@ def test_declared_alias_to_a_missing_module_names_the_canonical_path(project: Pr
 
 def test_legacy_package_on_disk_keeps_its_real_submodules(project: Project) -> None:
     """Only mapped names are aliased; a mapped name is never loaded from disk as well."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).write(
         {
@@ -451,7 +451,7 @@ def test_legacy_package_on_disk_keeps_its_real_submodules(project: Project) -> N
 
 def test_longest_prefix_wins_and_chains_resolve(project: Project) -> None:
     """``old.pkg.special`` overrides ``old.pkg``; ``a -> b -> c`` lands on ``c``."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).write({"other/__init__.py": "", "other/special.py": "S = 's'\n"}).config(
         """

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 
 
 def test_uninstall_leaves_the_interpreter_as_before(canon_project: Project) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 
 
 # The second use of the child, each in its own module, inside a function run twice:

@@ -9,7 +9,7 @@ children). Runs hypothesis inside a fresh interpreter.
 
 from __future__ import annotations
 
-from conftest import Project
+from helpers import Project
 
 
 CONFIG = """

@@ -10,8 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
-from conftest import snapshot
+from helpers import CORPUS
+from helpers import snapshot
 
 import compatshim
 from compatshim import cli

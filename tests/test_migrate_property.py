@@ -18,7 +18,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from helpers import CORPUS
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings

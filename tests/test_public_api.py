@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Project
+from helpers import Project
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import Project
+from helpers import Project
 
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")

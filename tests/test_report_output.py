@@ -8,7 +8,7 @@ import re
 import uuid
 from pathlib import Path
 
-from conftest import Project
+from helpers import Project
 
 from compatshim._telemetry import report as _report
 from compatshim._telemetry.store import DataFile

@@ -13,8 +13,8 @@ from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 from hypothesis import example
 from hypothesis import given
 from hypothesis import strategies as st

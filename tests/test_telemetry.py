@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import Project
+from helpers import Project
 
 
 def report(project: Project, *args: str) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Project
+from helpers import Project
 
 
 def test_cold_start_race_yields_one_module_and_no_deadlock(canon_project: Project) -> None:

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from helpers import Project
 from typing_project import ACME
 from typing_project import marked
 from typing_project import mypy
