@@ -14,6 +14,7 @@ from ._base.errors import CompatshimError
 from ._base.errors import ConfigError
 from ._base.errors import LegacyPathError
 from ._base.errors import LegacyPathRemoved
+from ._base.version import __version__
 from ._check.check import AliasCheck
 from ._check.check import CheckReport
 from ._check.check import check
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
     from ._telemetry.report import TelemetryReport
     from ._telemetry.report import telemetry_report
 
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "Adoption",

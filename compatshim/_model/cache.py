@@ -49,8 +49,8 @@ _RS, _US = "\x1e", "\x1f"
 
 def make_key(path: str, raw: bytes) -> str:
     """What a cached table must match: the file's path and content, and both versions."""
-    from .. import __version__
     from .._base.compat import blake2b
+    from .._base.version import __version__
 
     head = f"{CACHE_VERSION}\0{path}\0{__version__}\0{sys.version_info[:2]}\0"
     return blake2b(head.encode("utf-8", "surrogateescape") + raw)

@@ -64,6 +64,6 @@ def run(argv: Sequence[str], pyproject: str | None = None) -> int:
 
 def process_startup() -> None:
     """Install compatshim in a process started by ``compatshim run`` (from ``sitecustomize``)."""
-    import compatshim
+    from .install import install
 
-    compatshim.install()
+    install()

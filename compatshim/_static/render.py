@@ -162,7 +162,7 @@ def _github(result: ScanResult, findings: Iterable[Finding], write: Write) -> No
 
 
 def _sarif(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
-    import compatshim
+    from .._base.version import __version__
 
     rules = [
         {"id": code, "name": kind, "shortDescription": {"text": meaning}}
@@ -170,7 +170,7 @@ def _sarif(result: ScanResult, findings: Iterable[Finding], write: Write) -> Non
     ]
     driver = {
         "name": "compatshim",
-        "version": compatshim.__version__,
+        "version": __version__,
         "informationUri": _INFO_URI,
         "rules": rules,
     }

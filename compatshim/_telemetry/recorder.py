@@ -275,7 +275,7 @@ class Recorder:
             import socket
             import uuid
 
-            from .. import __version__
+            from .._base.version import __version__
             from .._model import cache as _cache
             from .store import DataFile
 

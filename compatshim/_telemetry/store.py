@@ -107,7 +107,7 @@ def create_schema(db: sqlite3.Connection) -> None:
     """Create the tables of an empty data file (inside the caller's transaction)."""
     # Statement by statement: executescript() would commit the caller's transaction first.
     # (So no ';' may appear in the schema's comments.)
-    from .. import __version__
+    from .._base.version import __version__
 
     for statement in SCHEMA.split(";"):
         if statement.strip():
