@@ -15,9 +15,6 @@ from ._base.errors import ConfigError
 from ._base.errors import LegacyPathError
 from ._base.errors import LegacyPathRemoved
 from ._base.version import __version__
-from ._check.check import AliasCheck
-from ._check.check import CheckReport
-from ._check.check import check
 from ._model.alias import Alias
 from ._model.config import Config
 from ._model.config import load_config
@@ -33,6 +30,9 @@ from ._telemetry.recorder import flush
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._check.check import AliasCheck
+    from ._check.check import CheckReport
+    from ._check.check import check
     from ._static.findings import Finding
     from ._static.migrate import MigrateResult
     from ._static.migrate import migrate
@@ -81,9 +81,12 @@ __all__ = [
 ]
 
 
-# Reporting reads SQLite; scan, migrate and stubs parse source: imported on first use, so that
-# `import compatshim` in the program being measured stays cheap.
+# Reporting reads SQLite; scan, migrate and stubs parse source; check audits with inspect:
+# imported on first use, so that `import compatshim` in the program being measured stays cheap.
 _LAZY = {
+    "AliasCheck": "_check.check",
+    "CheckReport": "_check.check",
+    "check": "_check.check",
     "NoDataError": "_telemetry.report",
     "TelemetryReport": "_telemetry.report",
     "telemetry_report": "_telemetry.report",
