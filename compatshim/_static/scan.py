@@ -16,10 +16,10 @@ import time
 
 from .._base.errors import CompatshimError
 from .._model.config import read_config
-from .._stubs.files import blank_block
-from .._stubs.files import has_block
-from .._stubs.files import is_generated
 from .analyze import analyze
+from .files import blank_block
+from .files import has_block
+from .files import is_generated
 from .files import iter_discover
 from .files import module_name
 from .findings import find

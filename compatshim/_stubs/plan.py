@@ -18,12 +18,12 @@ import os
 import sys
 
 from .._model import policy as _policy
+from .._static.files import BEGIN
+from .._static.files import END
+from .._static.files import HEADER
 from .declare import Helpers
 from .declare import Unresolved
 from .declare import declare
-from .files import BEGIN
-from .files import END
-from .files import HEADER
 from .signatures import Locator
 
 

@@ -13,7 +13,7 @@ import ast
 import os
 from importlib.machinery import EXTENSION_SUFFIXES
 
-from . import files as _stubfiles
+from .._static import files as generated
 
 
 TYPE_CHECKING = False
@@ -115,10 +115,10 @@ class Facts:
         """Read the module's source (bytes: the parser applies its encoding declaration)."""
         package = self.located is not None and self.located.package
         base = self.name if package else self.name.rpartition(".")[0]
-        if _stubfiles.has_block(raw):  # a block generated for moved names is no canonical fact
+        if generated.has_block(raw):  # a block generated for moved names is no canonical fact
             from .._static.source import decode
 
-            source: str | bytes = _stubfiles.blank_block(decode(raw)[0])
+            source: str | bytes = generated.blank_block(decode(raw)[0])
         else:
             source = raw
         self._walk(ast.parse(source).body, base)
@@ -236,7 +236,7 @@ class Locator:
             if path.endswith(".pyi"):
                 try:
                     with open(path, "rb") as file:
-                        known = _stubfiles.is_generated(file.read(len(_stubfiles.HEADER)))
+                        known = generated.is_generated(file.read(len(generated.HEADER)))
                 except OSError:
                     known = False
             self._owned[path] = known
