@@ -14,6 +14,7 @@ from ._base.errors import CompatshimError
 from ._base.errors import ConfigError
 from ._base.errors import LegacyPathError
 from ._base.errors import LegacyPathRemoved
+from ._base.errors import NoDataError
 from ._base.version import __version__
 from ._model.alias import Alias
 from ._model.config import Config
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from ._static.scan import scan
     from ._stubs.generate import StubsResult
     from ._stubs.generate import stubs
-    from ._telemetry.report import NoDataError
     from ._telemetry.report import TelemetryReport
     from ._telemetry.report import telemetry_report
 
@@ -87,7 +87,6 @@ _LAZY = {
     "AliasCheck": "_check.check",
     "CheckReport": "_check.check",
     "check": "_check.check",
-    "NoDataError": "_telemetry.report",
     "TelemetryReport": "_telemetry.report",
     "telemetry_report": "_telemetry.report",
     "Adoption": "_static.scan",

@@ -14,7 +14,7 @@ import shutil
 import sys
 
 import compatshim
-from compatshim._base.errors import MESSAGES_PAGE
+from compatshim._base.errors import pointer
 from compatshim._model.config import cwd
 from compatshim._model.environ import check as check_environment
 from compatshim._runtime.run import run
@@ -273,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_environment()  # a bad COMPATSHIM_* variable stops every command, not only some
         return run(args)
     except compatshim.CompatshimError as exc:
-        sys.stderr.write(f"compatshim: error: {exc} (see {MESSAGES_PAGE}#{exc.slug})\n")
+        sys.stderr.write(f"compatshim: error: {exc} {pointer(exc.slug)}\n")
         return ERROR
     except KeyboardInterrupt:
         # Ctrl-C is the user's decision, not a crash: one line, and the shell's status for

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from typing_project import ACME
 
 import compatshim
+from compatshim._base.errors import MESSAGES_URL
 from compatshim._static import files as generated
 from compatshim._stubs import files as _stubfiles
 
@@ -249,7 +250,7 @@ def test_usage_and_configuration_errors_exit_2(project: Project) -> None:
     """No table, a bad table, two modes: one line with a slug, exit 2."""
     project.write({"pyproject.toml": "[project]\nname = 'x'\n"})
     code, _, err = _stubs(project)
-    assert code == 2 and err.endswith("(see docs/messages.md#stubs-no-config)\n")
+    assert code == 2 and err.endswith(f"(see {MESSAGES_URL}#stubs-no-config)\n")
     project.config('[tool.compatshim]\npolicy = "sometimes"\n')
     code, _, err = _stubs(project, "--check")
     assert code == 2 and "#config-bad-value" in err and "Traceback" not in err
@@ -263,7 +264,7 @@ def test_a_handwritten_stub_is_never_overwritten(acme: Project) -> None:
     code, _, err = _stubs(acme, "--write")
     assert code == 1
     assert "not written: acme/legacy_money.pyi exists and was not generated" in err
-    assert "(see docs/messages.md#stubs-handwritten)" in err
+    assert f"(see {MESSAGES_URL}#stubs-handwritten)" in err
     assert mine.read_text() == "def scaled() -> None: ...\n"
     assert (acme.root / "acme/oldhelpers.pyi").exists()  # the others are written
 

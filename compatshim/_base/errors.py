@@ -1,22 +1,32 @@
-"""Exceptions and warning categories.
+"""Exceptions and warning categories: every error a user can meet is defined here.
 
 Every error and warning carries a short, stable ``slug``; ``docs/messages.md`` documents each one
-with its cause and fix, and the command line prints the slug with the message.
+with its cause and fix, and the command line points at its section (:func:`pointer`).
 """
 
 from __future__ import annotations
 
 
 __all__ = [
+    "MESSAGES_URL",
     "CompatshimDeprecationWarning",
     "CompatshimError",
     "ConfigError",
     "LegacyPathError",
     "LegacyPathRemoved",
+    "NoDataError",
+    "RewriteError",
+    "StoreError",
+    "pointer",
 ]
 
-#: Where every slug is explained; the command line appends ``#<slug>``.
-MESSAGES_PAGE = "docs/messages.md"
+#: The page that explains every slug, as published (an installed user has no docs/ folder).
+MESSAGES_URL = "https://github.com/compatshim/compatshim/blob/main/docs/messages.md"
+
+
+def pointer(slug: str) -> str:
+    """``(see <the messages page>#<slug>)``: what the command line writes after a message."""
+    return f"(see {MESSAGES_URL}#{slug})"
 
 
 def shown(value: object, limit: int = 80) -> str:
@@ -85,6 +95,31 @@ class LegacyPathRemoved(LegacyPathError):
     slug = "legacy-path-removed"
 
 
+class NoDataError(CompatshimError):
+    """There is no telemetry data to report, or none of it can be read."""
+
+    slug = "report-no-data"
+
+
+class StoreError(CompatshimError):
+    """A data file cannot be used: missing, a link, not SQLite, another schema, bad values.
+
+    ``slug`` names the kind of problem. ``compatshim report`` skips such a file with the reason,
+    and the recorder reports it once and stops writing.
+    """
+
+    slug = "data-file-invalid"
+
+
+class RewriteError(CompatshimError):
+    """``migrate`` cannot rewrite a file at all: the result would not parse.
+
+    The file is left unchanged, and each use in it is listed with the reason.
+    """
+
+    slug = "migrate-unparsable"
+
+
 class CompatshimDeprecationWarning(DeprecationWarning):
     """The default category of the warning emitted when a legacy path is used.
 
@@ -100,6 +135,7 @@ for _cls in (
     ConfigError,
     LegacyPathError,
     LegacyPathRemoved,
+    NoDataError,
     CompatshimDeprecationWarning,
 ):
     _cls.__module__ = "compatshim"

@@ -19,11 +19,11 @@ import functools
 import os
 import time
 
+from .._base.errors import RewriteError
 from .analyze import analyze
 from .findings import find
 from .pool import ordered
 from .render import shown
-from .rewrite import RewriteError
 from .rewrite import rewrite
 from .scan import _STATE
 from .scan import _init

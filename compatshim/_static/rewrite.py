@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from .._base.errors import RewriteError
 from . import importedit as _importedit
 from .analyze import analyze
 from .findings import chain_match
@@ -46,15 +47,11 @@ if TYPE_CHECKING:
     from .scopes import Symbol
     from .table import StaticTable
 
-__all__ = ["RewriteError", "rewrite"]
+__all__ = ["rewrite"]
 
 _SPLIT = "split"
 _REBIND = "rebind"
 _LITERAL = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
-
-
-class RewriteError(Exception):
-    """The file cannot be rewritten at all (it would not parse afterwards)."""
 
 
 class _Planner:

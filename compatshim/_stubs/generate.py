@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-from .._base.errors import MESSAGES_PAGE
 from .._base.errors import CompatshimError
+from .._base.errors import pointer
 from .._model.config import read_config
 from .._static import files as generated
 from . import files as _stubfiles
@@ -92,8 +92,8 @@ class StubsResult:
 
     def messages(self) -> list[str]:
         """One line per note and per refusal, each ending with its messages-page pointer."""
-        notes = [f"{m} (see {MESSAGES_PAGE}#{s})" for s, m in self.notes]
-        return notes + [f"not written: {m} (see {MESSAGES_PAGE}#{s})" for s, m, _ in self.refused]
+        notes = [f"{m} {pointer(s)}" for s, m in self.notes]
+        return notes + [f"not written: {m} {pointer(s)}" for s, m, _ in self.refused]
 
     def summary(self) -> str:
         """One sentence: how many files are in step, and what was (or is to be) done."""

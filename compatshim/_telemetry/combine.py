@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import sqlite3
 
+from .._base.errors import StoreError
 from .datafiles import guard
 from .datafiles import open_read
 from .datafiles import pages
 from .datafiles import reason
 from .datafiles import validate
-from .sqlitefiles import StoreError
 from .sqlitefiles import check_file
 from .sqlitefiles import connect
 from .sqlitefiles import create_file

@@ -15,7 +15,7 @@ import os
 import re
 import sqlite3
 
-from .sqlitefiles import StoreError
+from .._base.errors import StoreError
 from .sqlitefiles import check_file
 from .sqlitefiles import connect
 from .store import OLDEST_SCHEMA

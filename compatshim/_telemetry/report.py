@@ -10,10 +10,10 @@ import functools
 import glob
 import os
 
-from .._base.errors import CompatshimError
+from .._base.errors import NoDataError
+from .._base.errors import StoreError
 from . import combine as _combine
 from . import datafiles as _datafiles
-from .sqlitefiles import StoreError
 
 
 TYPE_CHECKING = False
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AliasUsage",
-    "NoDataError",
     "TelemetryReport",
     "load",
     "telemetry_report",
@@ -62,13 +61,6 @@ def _name(value: str | bytes) -> str:
         except UnicodeDecodeError:  # not written by compatshim: show the bytes
             return value.decode("utf-8", "backslashreplace")
     return value
-
-
-class NoDataError(CompatshimError):
-    """There is no telemetry data to report, or none of it can be read."""
-
-    __module__ = "compatshim"
-    slug = "report-no-data"
 
 
 class Site:

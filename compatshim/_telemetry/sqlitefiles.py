@@ -15,30 +15,18 @@ import os
 import sqlite3
 import stat
 
+from .._base.errors import StoreError
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["StoreError", "check_file", "connect", "create_file", "transaction", "uri"]
+__all__ = ["check_file", "connect", "create_file", "transaction", "uri"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO swapped in must not block the open
-
-
-class StoreError(Exception):
-    """A data file cannot be used: missing, a link, not SQLite, another schema, bad values.
-
-    ``slug`` names the kind of problem (docs/messages.md).
-    """
-
-    slug = "data-file-invalid"
-
-    def __init__(self, message: str, *, slug: str | None = None) -> None:
-        super().__init__(message)
-        if slug is not None:
-            self.slug = slug
 
 
 def uri(path: str, mode: str) -> str:

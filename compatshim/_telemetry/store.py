@@ -16,7 +16,7 @@ import contextlib
 import os
 import sqlite3  # only the telemetry writer and the report import this module, on first use
 
-from .sqlitefiles import StoreError
+from .._base.errors import StoreError
 from .sqlitefiles import check_file
 from .sqlitefiles import connect
 from .sqlitefiles import create_file
