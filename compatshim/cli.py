@@ -92,7 +92,7 @@ def _progress() -> bool:
 
 
 def _report_errors(errors: list[tuple[str, str]]) -> None:
-    from compatshim._static.render import shown
+    from compatshim._base.paths import shown
 
     for path, message in errors:
         sys.stderr.write(f"compatshim: skipped {shown(path)}: {message}\n")
@@ -112,7 +112,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from compatshim._static.render import shown
+    from compatshim._base.paths import shown
 
     result = compatshim.migrate(
         args.paths or ["."],

@@ -20,8 +20,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from compatshim import load_config
+from compatshim._base.paths import KEYWORDS
 from compatshim._model import cache as _cache
-from compatshim._model.alias import KEYWORDS
 from compatshim._model.config import parse_table
 
 

@@ -85,8 +85,11 @@ class LegacyPathError(CompatshimError, ImportError):
         self.legacy = legacy
         #: The canonical path to use instead.
         self.canonical = canonical
-        # ImportError.name is the module that could not be imported.
-        self.name = legacy.partition(":")[0]
+        # ImportError.name is the module that could not be imported. (paths imports this
+        # module, so it is imported here, when an error is made.)
+        from .paths import split
+
+        self.name = split(legacy)[0]
 
 
 class LegacyPathRemoved(LegacyPathError):

@@ -13,10 +13,10 @@ import inspect
 import os
 import sys
 
+from .._base import paths
 from .._base.errors import LegacyPathRemoved
 from .._model import policy as _policy
 from .._runtime import proxy as _proxy
-from .._runtime import uses as _sites
 from .protocol import protocol_problems
 
 
@@ -49,22 +49,17 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _shown(path: str) -> str:
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
-
-
 def _where(obj: Any, module: Any) -> str:
     # "file:line" of a definition when inspect can find it, else the module's file.
     try:
         file = inspect.getsourcefile(obj)
         line = inspect.getsourcelines(obj)[1]
         if file:
-            return f"{_shown(file)}:{line}"
+            return f"{paths.shown(file)}:{line}"
     except (OSError, TypeError):
         pass
     file = getattr(module, "__file__", None)
-    return _shown(file) if file else str(getattr(module, "__name__", module))
+    return paths.shown(file) if file else str(getattr(module, "__name__", module))
 
 
 def shadowed_file(legacy: str) -> str | None:
@@ -87,7 +82,7 @@ def shadowed_file(legacy: str) -> str | None:
         if depth < len(parts) and not locations:
             return None
     if spec is not None and spec.has_location and spec.origin:
-        return _shown(spec.origin)
+        return paths.shown(spec.origin)
     return None
 
 
@@ -117,8 +112,8 @@ def _find_in(name: str, locations: list[object]) -> importlib.machinery.ModuleSp
 
 
 def _identity(alias: Alias, target: Any) -> list[tuple[str, str]]:
-    legacy_shown = _policy.display(alias.legacy)
-    canonical_shown = _policy.display(alias.canonical)
+    legacy_shown = paths.dotted(alias.legacy)
+    canonical_shown = paths.dotted(alias.canonical)
     try:
         if alias.kind == "module":
             legacy: Any = importlib.import_module(alias.legacy)
@@ -164,7 +159,7 @@ def audit(alias: Alias) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     removed = _policy.removal(alias)
     if removed is not None:
-        problems.append(("overdue", f"{_policy.display(alias.legacy)} {removed}: delete the alias"))
+        problems.append(("overdue", f"{paths.dotted(alias.legacy)} {removed}: delete the alias"))
     problems.extend(_category(alias))
     if alias.kind == "module":
         file = shadowed_file(alias.legacy)
@@ -179,23 +174,23 @@ def audit(alias: Alias) -> list[tuple[str, str]]:
         if alias.kind == "module":
             target: Any = importlib.import_module(alias.canonical)
         else:
-            target = _sites.resolve_object(alias.canonical)
+            target = paths.resolve(alias.canonical)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken target is what check reports
-        shown = _policy.display(alias.canonical)
+        shown = paths.dotted(alias.canonical)
         problems.append(("target", f"target {shown} cannot be imported: {_describe(exc)}"))
         return problems
     if removed is None:
         problems.extend(_identity(alias, target))
     if alias.protocol:
         try:
-            protocol = _sites.resolve_object(alias.protocol)
+            protocol = paths.resolve(alias.protocol)
         except (Exception, SystemExit) as exc:  # noqa: BLE001
-            shown = _policy.display(alias.protocol)
+            shown = paths.dotted(alias.protocol)
             problems.append(("protocol", f"protocol {shown} cannot be imported: {_describe(exc)}"))
             return problems
-        shown = _policy.display(alias.canonical)
+        shown = paths.dotted(alias.canonical)
         problems.extend(
-            ("protocol", f"{shown} {problem} ({_policy.display(alias.protocol)})")
+            ("protocol", f"{shown} {problem} ({paths.dotted(alias.protocol)})")
             for problem in protocol_problems(protocol, target)
         )
     return problems

@@ -7,10 +7,9 @@ them all and resolves chains (``a -> b``, ``b -> c``) to the final *canonical* p
 
 from __future__ import annotations
 
-from keyword import kwlist
 from operator import itemgetter
 
-from .._base.errors import shown
+from .._base import paths
 
 
 TYPE_CHECKING = False
@@ -19,7 +18,9 @@ if TYPE_CHECKING:
     from datetime import date
     from typing import Any
 
-__all__ = ["FIELDS", "Alias", "check_dotted"]
+    from .._base.paths import Kind
+
+__all__ = ["FIELDS", "Alias"]
 
 
 #: The fields of an :class:`Alias`, in the order they are stored.
@@ -42,8 +43,6 @@ FIELDS = (
 # What makes two declarations the same alias: everything but where it was declared and the
 # canonical path (which depends on the other aliases of a table).
 _DEFINITION = itemgetter(*(i for i, f in enumerate(FIELDS) if f not in ("origin", "canonical")))
-#: Python's keywords: never a component of an importable name.
-KEYWORDS = frozenset(kwlist)
 
 
 class Alias:
@@ -155,29 +154,29 @@ class Alias:
         return Alias.from_fields(values[field] for field in FIELDS)
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> Kind:
         """``"module"`` for a module or package alias, ``"name"`` for a moved attribute."""
-        return "name" if ":" in self.legacy else "module"
+        return paths.kind(self.legacy)
 
     @property
     def module(self) -> str:
         """The legacy module: the whole path of a module alias, the part before ``:`` otherwise."""
-        return self.legacy.partition(":")[0]
+        return paths.split(self.legacy)[0]
 
     @property
     def attr(self) -> str | None:
         """The legacy attribute of a name alias (``None`` for a module alias)."""
-        return self.legacy.partition(":")[2] or None
+        return paths.split(self.legacy)[1] or None
 
     @property
     def canonical_module(self) -> str:
         """The module that holds the canonical object."""
-        return self.canonical.partition(":")[0]
+        return paths.split(self.canonical)[0]
 
     @property
     def canonical_attr(self) -> str | None:
         """The attribute path of the canonical object (``None`` for a module alias)."""
-        return self.canonical.partition(":")[2] or None
+        return paths.split(self.canonical)[1] or None
 
 
 _store = vars(Alias)["_f"].__set__
@@ -193,48 +192,3 @@ def _field(index: int) -> property:
 for _index, _name in enumerate(FIELDS):
     setattr(Alias, _name, _field(_index))
 del _index, _name
-
-
-def check_dotted(name: str, *, what: str, allow_attr: bool) -> str | None:
-    """Return why ``name`` is not a valid ``pkg.mod`` (or ``pkg.mod:attr``) path, or ``None``.
-
-    Every component must be an identifier that an import statement can spell: not a keyword
-    (``class.pkg``), and in NFKC normal form, since Python normalises the identifiers it reads
-    (a fullwidth ``\\uff4fldpkg`` in the configuration would never match the same word in code,
-    which Python reads as ``oldpkg``).
-    """
-    module, colon, attr = name.partition(":")
-    parts = module.split(".")
-    names = attr.split(".") if colon else []
-    if (
-        all(map(str.isidentifier, parts))
-        and all(map(str.isidentifier, names))
-        and (allow_attr or not colon)
-        and name.isascii()  # ASCII is always in NFKC normal form
-        and KEYWORDS.isdisjoint(parts)
-        and KEYWORDS.isdisjoint(names)
-    ):
-        return None  # the usual case, checked fast: thousands of names at every start
-    if not name:
-        return f"{what} is empty"
-    if colon and not allow_attr:
-        return f"{what} {shown(name)} must be a module path without ':'"
-    if not all(part.isidentifier() for part in parts):
-        return f"{what} {shown(name)} is not a dotted module path"
-    if colon and not (attr and all(part.isidentifier() for part in names)):
-        return f"{what} {shown(name)} must name an attribute after ':'"
-    if not name.isascii():
-        import unicodedata
-
-        normal = unicodedata.normalize("NFKC", name)
-        if normal != name:
-            return (
-                f"{what} {shown(name)} is not in NFKC normal form: Python reads it as "
-                f"{shown(normal)}, so it would never match; write {shown(normal)}"
-            )
-    keyword = next((part for part in [*parts, *names] if part in KEYWORDS), None)
-    if keyword is not None:
-        return (
-            f"{what} {shown(name)} has the keyword {keyword!r} as a name, which code cannot import"
-        )
-    return None

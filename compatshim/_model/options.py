@@ -48,11 +48,11 @@ def _check_version(value: str) -> str | None:
 
 
 def _check_object_path(value: str) -> str | None:
-    from .alias import check_dotted
+    from .._base import paths
 
-    if ":" not in value:
+    if paths.kind(value) == "module":
         return f"{value!r} must name a class as 'package.module:Name'"
-    return check_dotted(value, what="protocol", allow_attr=True)
+    return paths.problem(value, what="protocol", allow_attr=True)
 
 
 #: Every key of ``[tool.compatshim]`` and of an alias's inline table. ``scope`` says where a key

@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 
 from .._base import diagnostics as _diagnostics
+from .._base import paths
 from .._base.errors import CompatshimDeprecationWarning
 from .._base.errors import LegacyPathError
 from .._base.errors import LegacyPathRemoved
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
     from .alias import Alias
 
-__all__ = ["POLICIES", "action", "display", "set_override", "warning_category", "warning_message"]
+__all__ = ["POLICIES", "action", "set_override", "warning_category", "warning_message"]
 
 POLICIES = ("warn", "error", "ignore")
 PLACEHOLDERS = ("legacy", "canonical", "since", "removed_in")
@@ -59,15 +60,10 @@ def forget() -> None:
         _categories[None] = CompatshimDeprecationWarning
 
 
-def display(path: str) -> str:
-    """Spell a legacy or canonical path the way code uses it (``pkg.mod.Name``)."""
-    return path.replace(":", ".")
-
-
 def instead(canonical: str) -> str:
     """``"import pkg.mod instead"`` for a module, ``"use pkg.mod.Name instead"`` for a name."""
-    verb = "use" if ":" in canonical else "import"
-    return f"{verb} {display(canonical)} instead"
+    verb = "use" if paths.kind(canonical) == "name" else "import"
+    return f"{verb} {paths.dotted(canonical)} instead"
 
 
 def removal(alias: Alias, today: datetime.date | None = None) -> str | None:
@@ -104,7 +100,7 @@ def action(alias: Alias) -> str:
     reason = removal(alias)
     if reason is not None:
         raise LegacyPathRemoved(
-            f"{display(alias.legacy)} {reason}; {instead(alias.canonical)}",
+            f"{paths.dotted(alias.legacy)} {reason}; {instead(alias.canonical)}",
             legacy=alias.legacy,
             canonical=alias.canonical,
         )
@@ -115,7 +111,7 @@ def error(alias: Alias, legacy: str, canonical: str, where: str = "") -> LegacyP
     """The error for a use of a legacy path under ``policy = "error"`` (at ``where``)."""
     at = f" (used at {where})" if where else ""
     return LegacyPathError(
-        f"{display(legacy)} is no longer allowed (compatshim policy 'error'); "
+        f"{paths.dotted(legacy)} is no longer allowed (compatshim policy 'error'); "
         f"{instead(canonical)}{at}",
         legacy=legacy,
         canonical=canonical,
@@ -133,8 +129,8 @@ def warning_message(alias: Alias, legacy: str, canonical: str) -> str:
 
 def _format_message(alias: Alias, legacy: str, canonical: str) -> str:
     fields = {
-        "legacy": display(legacy),
-        "canonical": display(canonical),
+        "legacy": paths.dotted(legacy),
+        "canonical": paths.dotted(canonical),
         "since": alias.since or "an unspecified version",
         "removed_in": alias.removed_in or "a future version",
     }
@@ -212,8 +208,8 @@ def check_category(spec: str) -> str | None:
 
     Builtin names are checked now; ``"pkg.mod:Name"`` is imported at the first warning.
     """
-    if ":" in spec:
-        module, _, name = spec.partition(":")
+    if paths.kind(spec) == "name":
+        module, name = paths.split(spec)
         if module and name and all(p.isidentifier() for p in [*module.split("."), name]):
             return None
         return f"{spec!r} is neither a builtin warning nor 'package.module:Name'"
@@ -229,13 +225,7 @@ def resolve_category(spec: str) -> type[Warning]:
     :raises Exception: what importing or reading it raises; ``TypeError`` if it is no
         ``Warning`` subclass.
     """
-    if ":" in spec:
-        import importlib
-
-        module, _, name = spec.partition(":")
-        found = getattr(importlib.import_module(module), name)
-    else:
-        found = getattr(builtins, spec)
+    found = paths.resolve(spec) if paths.kind(spec) == "name" else getattr(builtins, spec)
     if not (isinstance(found, type) and issubclass(found, Warning)):
         raise TypeError(f"{found!r} is not a Warning subclass")
     return found

@@ -13,12 +13,11 @@ from operator import attrgetter
 from operator import eq
 from operator import itemgetter
 
+from .._base import paths
 from .._base.compat import stdlib_module_names
 from .._base.errors import ConfigError
 from .._base.errors import shown
-from .alias import KEYWORDS as _KEYWORDS
 from .alias import Alias
-from .alias import check_dotted
 
 
 TYPE_CHECKING = False
@@ -59,28 +58,29 @@ def _validate(alias: Alias, stdlib: frozenset[str]) -> None:
     def fail(problem: str, *, slug: str) -> ConfigError:
         return ConfigError(f"{alias.origin}: alias {shown(legacy)}: {problem}", slug=slug)
 
-    problem = check_dotted(legacy, what="legacy path", allow_attr=True)
+    problem = paths.problem(legacy, what="legacy path", allow_attr=True)
     if problem is None:
-        problem = check_dotted(target, what="target", allow_attr=True)
+        problem = paths.problem(target, what="target", allow_attr=True)
     if problem is not None:
         raise fail(problem, slug="alias-bad-name")
-    module, is_name, attr = legacy.partition(":")
+    module, attr = paths.split(legacy)
+    is_name = paths.kind(legacy) == "name"
     if "." in attr:
         raise fail("a moved name must be one attribute ('pkg.mod:Name')", slug="alias-bad-name")
-    if not is_name and ":" in target:
+    if not is_name and paths.kind(target) == "name":
         raise fail(
             f"a module alias must target a module, not {shown(target)}; "
             f"write the key as '{legacy}:<name>' to alias one name",
             slug="alias-kind-mismatch",
         )
-    if is_name and ":" not in target:
+    if is_name and paths.kind(target) == "module":
         raise fail(
             f"a moved name must target 'module:name', not {shown(target)}",
             slug="alias-kind-mismatch",
         )
     if legacy == target:
         raise fail("the legacy path equals its target", slug="alias-self")
-    top = module.partition(".")[0]
+    top = paths.root(module)
     if top in stdlib:
         raise fail(
             f"{top!r} belongs to the standard library; compatshim never redirects it",
@@ -120,8 +120,9 @@ def _all_valid(
         return False
     # Each name has at most one colon: its components, with the colon read as a dot, must all
     # be identifiers and none a keyword (an empty component, as in "a..b", is no identifier).
-    parts = joined.replace(":", ".").replace("\n", ".").split(".")
-    if not all(map(str.isidentifier, parts)) or not _KEYWORDS.isdisjoint(parts):
+    # (paths.parts and paths.split, applied to all names at once.)
+    parts = paths.parts(joined.replace("\n", "."))
+    if not all(map(str.isidentifier, parts)) or not paths.KEYWORDS.isdisjoint(parts):
         return False
     attrs = "\n".join(map(itemgetter(2), map(str.partition, legacies, repeat(":"))))
     return (
@@ -184,14 +185,14 @@ class AliasTable:
         self._modules: dict[str, Alias] = {}
         self._names: dict[str, dict[str, Alias]] = {}
         for key, alias in declared.items():
-            module, _, attr = key.partition(":")
+            module, attr = paths.split(key)
             if attr:
                 self._names.setdefault(module, {})[attr] = alias
             else:
                 self._modules[key] = alias
         self._children: dict[str, frozenset[str]] | None = None  # built when first needed
         #: The first components of every legacy path: a name outside them is never an alias.
-        self.roots = frozenset(key.partition(".")[0].partition(":")[0] for key in declared)
+        self.roots = frozenset(map(paths.root, declared))
 
     def _check_direct(self) -> None:
         # strategy = "direct" binds the canonical module itself under the legacy name: nothing
@@ -257,7 +258,7 @@ class AliasTable:
         if index is None:
             children: dict[str, set[str]] = {}
             for key in self._all:
-                parts = key.partition(":")[0].split(".")
+                parts = paths.split(key)[0].split(".")
                 for depth in range(1, len(parts)):
                     children.setdefault(".".join(parts[:depth]), set()).add(parts[depth])
             index = self._children = {k: frozenset(v) for k, v in children.items()}
@@ -293,19 +294,19 @@ class AliasTable:
 
     def _resolve_declared(self, alias: Alias) -> str:
         if alias.kind == "module":
-            if alias.target.partition(".")[0] not in self.roots:
+            if paths.root(alias.target) not in self.roots:
                 return alias.target  # no alias starts where it points: the chain ends there
             return self._follow(alias.legacy)
         seen = {alias.legacy}
-        module, _, attr = alias.target.partition(":")
+        module, attr = paths.split(alias.target)
         while True:
             module = self._follow(module)
             nxt = self._names.get(module, _EMPTY).get(attr)
             if nxt is None:
-                return f"{module}:{attr}"
+                return paths.join(module, attr)
             if nxt.legacy in seen:
                 raise ConfigError(
                     f"{alias.origin}: alias cycle through {sorted(seen)}", slug="alias-cycle"
                 )
             seen.add(nxt.legacy)
-            module, _, attr = nxt.target.partition(":")
+            module, attr = paths.split(nxt.target)

@@ -8,6 +8,7 @@ pre-, post-, dev-releases and local labels) and is tested against ``packaging``.
 from __future__ import annotations
 
 from .._base import compat as _compat
+from .._base import paths
 from .._base.locks import ForkSafeLock
 
 
@@ -106,11 +107,7 @@ def installed_version(alias: Alias) -> str | None:
     the canonical top-level package is used. When none does (an application run from a checkout),
     the ``[project].version`` of the configuring ``pyproject.toml`` stands in.
     """
-    names = (
-        [alias.package]
-        if alias.package
-        else _distributions_for(alias.canonical.partition(".")[0].partition(":")[0])
-    )
+    names = [alias.package] if alias.package else _distributions_for(paths.root(alias.canonical))
     metadata = _compat.metadata()
     for name in names:
         try:

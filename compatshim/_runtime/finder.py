@@ -70,7 +70,7 @@ class AliasFinder:
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
         """Return a spec for a legacy module (or a real one on a legacy path), else ``None``."""
-        if fullname.partition(".")[0] not in self._roots:
+        if fullname.partition(".")[0] not in self._roots:  # paths.root, inlined
             return None  # the path of every ordinary import: one set lookup
         try:
             return self._find(self._table_of(), fullname, path, target)

@@ -22,6 +22,7 @@ from types import ModuleType
 
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
+from .._base import paths
 from .._base.errors import LegacyPathError
 from .._base.locks import ForkSafeLock
 from . import frames as _frames
@@ -200,22 +201,15 @@ def add_hook(module: ModuleType, table_of: Callable[[], AliasTable]) -> None:
         _installed[name] = (module, hook)
     own = module.__dict__
     for attr, alias in table_of().names(name).items():
-        if attr in own and own[attr] is not _try_resolve(alias.canonical) is not None:
+        # Only if the canonical module is imported already: hooking must not import anything.
+        canonical = paths.resolve(alias.canonical, load=False)
+        if attr in own and own[attr] is not canonical is not None:
             _diagnostics.report_once(
                 "name-shadowed",
                 f"{name} still defines {attr} itself, so the alias to {alias.canonical} does not "
                 f"apply to it; delete the old definition (compatshim check lists these)",
                 key=alias.legacy,
             )
-
-
-def _try_resolve(path: str) -> object:
-    # Only if the canonical module is already imported: hooking must not import anything.
-    module_name, _, attrs = path.partition(":")
-    obj: object = sys.modules.get(module_name)
-    for attr in attrs.split("."):
-        obj = getattr(obj, attr, None)
-    return obj
 
 
 def remove_hooks() -> None:

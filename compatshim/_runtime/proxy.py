@@ -13,6 +13,7 @@ import sys
 import types
 
 from .._base import cells as _cells
+from .._base import paths
 from . import frames as _frames
 from . import uses as _sites
 
@@ -78,7 +79,7 @@ class _State:
         # counter, the canonical module, the attribute), when the canonical path is one attribute.
         self.moved: dict[str, tuple[str, str, str]] = {}
         for attr, moved in names.items():
-            module, _, target = moved.canonical.partition(":")
+            module, target = paths.split(moved.canonical)
             if "." not in target:
                 self.moved[attr] = (moved.legacy, module, target)
         if not cname:
@@ -280,9 +281,8 @@ def canonical_of(module: object) -> types.ModuleType | None:
 
 def _holder(path: str) -> tuple[Any, str]:
     # The object that holds the last attribute of "pkg.mod:attr.path", and that attribute.
-    module, _, attrs = path.partition(":")
-    head, _, last = attrs.rpartition(".")
-    return _sites.resolve_object(f"{module}:{head}" if head else module), last
+    holder, last = paths.parent(path)
+    return paths.resolve(holder), last
 
 
 def _lookup(st: _State, name: str) -> Any:

@@ -9,12 +9,12 @@ statement asked for.
 
 from __future__ import annotations
 
-import sys
 import warnings
 from _thread import _local
 
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
+from .._base import paths
 from .._base.errors import LegacyPathError
 from .._base.locks import ForkSafeLock
 from .._model import policy as _policy
@@ -36,7 +36,6 @@ __all__ = [
     "import_quietly",
     "is_quiet",
     "reset_warnings",
-    "resolve_object",
     "use",
     "use_name",
 ]
@@ -46,19 +45,14 @@ _lock = ForkSafeLock(reentrant=True)
 _warned: dict[tuple[str, int], list[tuple[Alias, str]]] = {}
 
 
-def _related(path: str, other: str) -> bool:
-    # True when ``path`` equals ``other`` or is a dotted ancestor of it ("old" of "old.pkg:Name").
-    return other.startswith(path) and (len(other) == len(path) or other[len(path)] in ".:")
-
-
 def _covered(done: list[tuple[Alias, str]], alias: Alias, path: str) -> bool:
     for other_alias, other in done:
         # The same path, or a parent of what was already reported here: the import system loads
         # parents on the way and reads them back when it serves ``import a.b.c``.
-        if _related(path, other):
+        if paths.within(other, path):
             return True
         # A deeper path through the same alias (``from old.pkg import sub`` after ``old.pkg``).
-        if other_alias is alias and _related(other, path):
+        if other_alias is alias and paths.within(path, other):
             return True
     return False
 
@@ -206,19 +200,6 @@ def forget_all() -> None:
     _cells.forget_all()
 
 
-def resolve_object(path: str) -> object:
-    """Import the module of ``"pkg.mod:attr.path"`` and return the object it names."""
-    module_name, _, attrs = path.partition(":")
-    obj: object = sys.modules.get(module_name)
-    if obj is None:
-        import importlib
-
-        obj = importlib.import_module(module_name)
-    for attr in attrs.split(".") if attrs else ():
-        obj = getattr(obj, attr)
-    return obj
-
-
 def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object]) -> object:
     """Resolve a moved name for the code at ``frame``, reporting the use once per site.
 
@@ -241,17 +222,17 @@ def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object])
         _cells.remember(cells, frame, key, counter)
     elif site is None and _policy.removal(alias) is not None:
         # Introspection of a removed name: it is simply not there any more.
-        raise AttributeError(f"{_policy.display(alias.legacy)} was removed")
+        raise AttributeError(f"{paths.dotted(alias.legacy)} was removed")
     return value
 
 
 def _get(alias: Alias) -> object:
     try:
-        return resolve_object(alias.canonical)
+        return paths.resolve(alias.canonical)
     except AttributeError:
         raise AttributeError(
-            f"{_policy.display(alias.legacy)} is an alias of "
-            f"{_policy.display(alias.canonical)}, which does not exist"
+            f"{paths.dotted(alias.legacy)} is an alias of "
+            f"{paths.dotted(alias.canonical)}, which does not exist"
         ) from None
 
 

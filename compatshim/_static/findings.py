@@ -9,6 +9,7 @@ finding on the import itself.
 
 from __future__ import annotations
 
+from .._base import paths
 from .imports import parse_import
 
 
@@ -178,10 +179,9 @@ def plan_import(stmt: ImportStmt, static: StaticTable) -> ImportPlan:
 
 def string_parts(ref: StringRef) -> list[str] | None:
     """The dotted parts a string reference names, or ``None`` if it is not a dotted path."""
-    parts = ref.value.replace(":", ".").split(".")
-    if ref.value.count(":") > 1 or not all(p.isidentifier() for p in parts):
+    if not paths.is_path(ref.value):
         return None
-    return parts
+    return paths.parts(ref.value)
 
 
 def chain_match(

@@ -20,10 +20,10 @@ import os
 import time
 
 from .._base.errors import RewriteError
+from .._base.paths import shown
 from .analyze import analyze
 from .findings import find
 from .pool import ordered
-from .render import shown
 from .rewrite import rewrite
 from .scan import _STATE
 from .scan import _init

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 
+from .._base.paths import shown
 from .findings import CODES
 
 
@@ -33,12 +34,6 @@ __all__ = ["FORMATS", "FORMAT_VERSION", "render", "write"]
 FORMAT_VERSION = 1
 FORMATS = ("text", "json", "github", "sarif")
 _INFO_URI = "https://github.com/compatshim/compatshim/blob/main/docs/cli.md#compatshim-scan"
-
-
-def shown(path: str) -> str:
-    """A path as output shows it: relative to the current folder when it is below it."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative.replace(os.sep, "/")
 
 
 def _grouped(findings: Iterable[Finding]) -> Iterator[tuple[str, Finding]]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from .._base import paths
 from .._base.errors import RewriteError
 from . import importedit as _importedit
 from .analyze import analyze
@@ -425,8 +426,8 @@ class _Planner:
                 return
             new_parts = [*match.replacement, *parts[consumed:]]
             value = ".".join(new_parts)
-            if ref.style == "resolve" and ":" in ref.value:
-                before = ref.value.partition(":")[0].count(".") + 1
+            if ref.style == "resolve" and paths.kind(ref.value) == "name":
+                before = len(paths.split(ref.value)[0].split("."))  # the module's parts
                 colon = len(match.replacement) + before - consumed
                 if consumed > before:
                     colon = match.module_len

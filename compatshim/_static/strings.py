@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 
+from .._base import paths
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,6 +110,6 @@ def string_ref(call: ast.Call, style: str, source: Source) -> StringRef | None:
         first = argument.left
     if isinstance(first, ast.Constant) and isinstance(first.value, str) and "." in first.value:
         assert argument is not None
-        prefix = first.value.rpartition(".")[0].replace(":", ".")
+        prefix = paths.dotted(first.value.rpartition(".")[0])
         return StringRef(source.start(argument), source.end(argument), prefix, style, True)
     return None

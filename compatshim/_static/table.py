@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .._base import paths
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -205,25 +207,22 @@ class StaticTable:
                 self.modules[alias.legacy] = alias.target
                 self.canonical_modules.setdefault(alias.canonical, []).append(alias.legacy)
             else:
-                module, _, attr = alias.target.partition(":")
-                self.names.setdefault(alias.module, {})[alias.attr] = (module, attr)
-                cmod, _, cattr = alias.canonical.partition(":")
-                self.canonical_names.setdefault((cmod, cattr), []).append(alias.legacy)
+                self.names.setdefault(alias.module, {})[alias.attr] = paths.split(alias.target)
+                canonical = paths.split(alias.canonical)
+                self.canonical_names.setdefault(canonical, []).append(alias.legacy)
         #: The first components of legacy paths: a path outside them is never legacy.
-        self.roots = frozenset(key.partition(".")[0].partition(":")[0] for key in self.canonical)
+        self.roots = frozenset(map(paths.root, self.canonical))
         # Every module path that is a proper prefix of a legacy path ("a" and "a.b" of "a.b.c"
         # and of "a.b:Name"): a name bound to one of them can spell a legacy path.
         self._prefixes = frozenset(
             ".".join(parts[:depth])
-            for parts in (key.replace(":", ".").split(".") for key in self.canonical)
+            for parts in map(paths.parts, self.canonical)
             for depth in range(1, len(parts))
         )
         #: The first components of legacy and canonical paths: a file naming none is no concern.
         #: (``quoted_roots``: each one after a quote, for a quick search; ``None`` for large
         #: tables, where searching for each costs more than it saves.)
-        self.all_roots = self.roots | frozenset(
-            path.partition(".")[0].partition(":")[0] for path in self.canonical.values()
-        )
+        self.all_roots = self.roots | frozenset(map(paths.root, self.canonical.values()))
         self.quoted_roots: tuple[str, ...] | None = None
         if len(self.all_roots) <= _LITERAL_LIMIT:
             self.quoted_roots = tuple(q + r for r in sorted(self.all_roots) for q in "\"'")
@@ -258,7 +257,7 @@ class StaticTable:
         pairs: dict[str, set[str]] = {}
         for legacy, canonical in self.canonical.items():
             for path in (legacy, canonical):
-                parts = path.replace(":", ".").split(".")
+                parts = paths.parts(path)
                 pairs.setdefault(parts[0], set()).add(parts[-1])
         return Prefilter(pairs)
 

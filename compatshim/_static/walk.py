@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from .._base import paths
 from .scopes import CLASS
 from .scopes import COMPREHENSION
 from .scopes import FUNCTION
@@ -403,7 +404,7 @@ def _collect_chains(
     chains.sort(key=_chain_start)
     for call, style in calls:
         ref = string_ref(call, style, source)
-        first = ref.value.replace(":", ".").split(".", 1)[0] if ref is not None else ""
+        first = paths.root(ref.value) if ref is not None else ""
         if ref is None or (roots is not None and first not in roots):
             continue
         ref.discarded = id(call) in discarded

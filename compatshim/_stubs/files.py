@@ -13,16 +13,11 @@ from __future__ import annotations
 import os
 
 from .._base.errors import CompatshimError
+from .._base.paths import shown
 from .._static.files import find_block
 
 
-__all__ = ["Writer", "shown", "splice_block"]
-
-
-def shown(path: str) -> str:
-    """``path`` relative to the current folder when it is below it (as messages show paths)."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith(os.pardir) else relative
+__all__ = ["Writer", "splice_block"]
 
 
 def splice_block(text: str, block: str | None) -> str:

@@ -17,6 +17,7 @@ import ast
 import os
 import sys
 
+from .._base import paths
 from .._model import policy as _policy
 from .._static.files import BEGIN
 from .._static.files import END
@@ -127,9 +128,9 @@ class _Planner:
         """The source folder a new top-level legacy package or module ``name`` goes in: the
         one holding the package its first alias points to, else the project's folder."""
         for alias in self.table:
-            if alias.legacy.partition(".")[0].partition(":")[0] != name:
+            if paths.root(alias.legacy) != name:
                 continue
-            top = self.project.find(alias.canonical.partition(".")[0].partition(":")[0])
+            top = self.project.find(paths.root(alias.canonical))
             if top is not None and top.folders:
                 return os.path.dirname(top.folders[0])
             if top is not None and top.path is not None:
@@ -155,7 +156,7 @@ class _Planner:
             # Moved names the canonical module serves itself are reachable here too.
             moved = {**self.table.names(canonical), **moved}
         for attr, alias in moved.items():
-            module_name, _, target = alias.canonical.partition(":")
+            module_name, target = paths.split(alias.canonical)
             names[attr] = (module_name, target, _message(alias, alias.legacy, alias.canonical))
         return names
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 import json
 
+from .._base import paths
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -88,7 +90,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _display(path: str) -> str:
-    return plain(path.replace(":", "."))
+    return plain(paths.dotted(path))
 
 
 def _split(usage: AliasUsage) -> tuple[list[Site], list[Site]]:
@@ -232,13 +234,13 @@ def render_markdown(data: TelemetryReport, max_sites: int = 10) -> str:
         "| --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
     out += [
-        f"| {_code(a.legacy.replace(':', '.'))} | {_code(a.canonical.replace(':', '.'))} "
+        f"| {_code(paths.dotted(a.legacy))} | {_code(paths.dotted(a.canonical))} "
         f"| {a.hits:,} | {len(a.sites):,} | {a.files:,} | {_when(a.last_seen)[:10]} "
         f"| {_markdown(a.removal) or '-'} |"
         for a in aliases
     ]
     for usage in aliases:
-        legacy = _code(usage.legacy.replace(":", "."))
+        legacy = _code(paths.dotted(usage.legacy))
         own, third = _split(usage)
         if own:
             out += ["", f"**{legacy}** sites:", "", *_markdown_sites(own, max_sites)]
