@@ -212,7 +212,6 @@ class AliasFinder:
             module.__spec__ = spec.compatshim_saved  # type: ignore[attr-defined]
         # Imported for a read, the read reports the use: the load only applies the policy (a
         # load that fails under "error" leaves nothing in sys.modules, as for any import).
-        quiet = _sites.is_quiet(name)
         _sites.use(
             alias,
             name,
@@ -220,8 +219,7 @@ class AliasFinder:
             _frames.frame_at(1),
             importing=name,
             strict=True,
-            count=not quiet,
-            warn=not quiet,
+            quiet=_sites.is_quiet(name),
         )
         self.created[name] = module
         parent_name, _, child = name.rpartition(".")

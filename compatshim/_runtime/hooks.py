@@ -55,7 +55,7 @@ _expected: dict[ModuleType, list[tuple[str, str]]] = {}
 class ModuleHook:
     """A module-level ``__getattr__`` serving moved names and legacy submodules of one module."""
 
-    __slots__ = ("cells", "module_name", "previous", "table_of")
+    __slots__ = ("cells", "children", "module_name", "previous", "table_of")
 
     def __init__(
         self,
@@ -66,8 +66,10 @@ class ModuleHook:
         self.module_name = module_name
         self.previous = previous
         self.table_of = table_of
-        # Per site: a moved name's counter, or a legacy child's (counter, full name).
+        # Per site (uses.site_key): the counter of a moved name's or a legacy child's reads.
         self.cells: dict[object, Any] = _cells.register({})
+        # The full name of each legacy child read so far, by attribute.
+        self.children: dict[str, str] = {}
 
     def __call__(self, name: str) -> Any:
         # A legacy child read at a site seen before: count it and hand it out.
@@ -75,11 +77,11 @@ class ModuleHook:
             frame = _getframe(1)
         except ValueError:  # read from C code with no Python frame above
             return self._lookup(name, None)
-        entry = self.cells.get((id(frame.f_code), frame.f_lasti, name))
-        if entry is not None:
-            module = _modules_get(entry[1])
+        counter = self.cells.get((id(frame.f_code), frame.f_lasti, name))  # uses.site_key
+        if counter is not None:
+            module = _modules_get(self.children[name])
             if module is not None:
-                next(entry[0])
+                next(counter)
                 return module
         return self._lookup(name, frame)
 
@@ -111,10 +113,8 @@ class ModuleHook:
             return module  # the statement's own read follows the probe, and counts
         served = _proxy.served_alias(module)
         if served is not None:
-            counter = _sites.count_use(served[0], child, served[1], frame)[1]
-            if counter is not None:
-                key = (id(frame.f_code), frame.f_lasti, name)
-                _cells.remember(self.cells, frame, key, (counter, child))
+            self.children[name] = child
+            _sites.use(served[0], child, served[1], frame, cells=self.cells, what=name)
         return module
 
     def __repr__(self) -> str:

@@ -109,6 +109,7 @@ class LegacyModule(types.ModuleType):
                 if moved is not None:
                     try:
                         frame = _getframe(1)
+                        # uses.site_key(frame, the moved name's legacy path), inlined
                         counter = st.cells[(id(frame.f_code), frame.f_lasti, moved[0])]
                         value = getattr(_modules[moved[1]], moved[2])
                     except (KeyError, ValueError, AttributeError):
@@ -125,6 +126,7 @@ class LegacyModule(types.ModuleType):
                 except ValueError:
                     return child
                 try:
+                    # uses.site_key(frame, name), inlined
                     next(st.cells[(id(frame.f_code), frame.f_lasti, name)])  # type: ignore[call-overload]
                 except KeyError:
                     return _first_child_use(st, name, child, frame)
@@ -142,7 +144,7 @@ class LegacyModule(types.ModuleType):
             return value
         try:
             # Count the hit: a site seen before has its counter cached (a counter nobody reads
-            # when the use does not count or telemetry is off).
+            # when the use does not count or telemetry is off), under uses.site_key(frame).
             next(st.cells[(id(frame.f_code), frame.f_lasti)])  # type: ignore[call-overload]
         except KeyError:
             return _first_use(st, name, value, frame)
@@ -357,9 +359,7 @@ def _first_use(st: _State, name: str, value: Any, frame: types.FrameType) -> Any
     alias = st.alias
     if alias is None:
         return value
-    counter = _sites.count_use(alias, st.legacy, st.cname, frame)[1]
-    if counter is not None:
-        _cells.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti), counter)
+    _sites.use(alias, st.legacy, st.cname, frame, cells=st.cells)
     return value
 
 
@@ -369,7 +369,5 @@ def _first_child_use(st: _State, name: str, child: Any, frame: types.FrameType) 
     served = served_alias(child)
     if served is None:
         return child  # strategy = "direct" (only its first import is seen), or a virtual module
-    counter = _sites.count_use(served[0], _state_of(child).legacy, served[1], frame)[1]
-    if counter is not None:
-        _cells.remember(st.cells, frame, (id(frame.f_code), frame.f_lasti, name), counter)
+    _sites.use(served[0], _state_of(child).legacy, served[1], frame, cells=st.cells, what=name)
     return child

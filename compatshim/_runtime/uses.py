@@ -1,10 +1,15 @@
-"""Each use of a legacy path, attributed to the user's line: warn once, raise, or stay quiet.
+"""Each use of a legacy path, attributed to the user's line: counted, and warned about once,
+raised, or kept quiet, as the policy says.
 
 A *site* is the file and line of user code that used a legacy path. The first use of a legacy
 path at a site warns (or raises, as the policy says); later uses at that site are silent. One
 statement that touches several parts of one legacy path (``from old.pkg.sub import Name`` loads
 ``old``, ``old.pkg`` and ``old.pkg.sub``, then reads ``Name``) warns once, naming the path the
 statement asked for.
+
+Every use goes through :func:`use`, the one function that counts. An attribute read caches the
+counter of its instruction in a per-site cache (``cells``), keyed by :func:`site_key`: the next
+read by that instruction is one dictionary lookup and an increment.
 """
 
 from __future__ import annotations
@@ -24,18 +29,17 @@ from . import frames as _frames
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import itertools
     from types import FrameType
     from types import ModuleType
 
     from .._model.alias import Alias
 
 __all__ = [
-    "count_use",
     "forget_all",
     "import_quietly",
     "is_quiet",
     "reset_warnings",
+    "site_key",
     "use",
     "use_name",
 ]
@@ -57,6 +61,20 @@ def _covered(done: list[tuple[Alias, str]], alias: Alias, path: str) -> bool:
     return False
 
 
+def site_key(frame: FrameType, what: str | None = None) -> tuple[object, ...]:
+    """The key of a per-site cache: the instruction running in ``frame`` (the ``id`` of its
+    code, which the cache entry outlives never: see ``_base.cells``, and its offset) and
+    ``what`` it reads there, a moved name's legacy path or a child module's name (``None``: an
+    attribute of the legacy module itself, which the instruction names).
+
+    ``LegacyModule.__getattribute__`` and ``ModuleHook.__call__`` build the same tuples inline:
+    there a call would cost as much as the rest of the lookup.
+    """
+    if what is None:
+        return (id(frame.f_code), frame.f_lasti)
+    return (id(frame.f_code), frame.f_lasti, what)
+
+
 def use(
     alias: Alias,
     legacy: str,
@@ -65,16 +83,21 @@ def use(
     *,
     importing: str | None = None,
     strict: bool = False,
-    count: bool = True,
-    warn: bool = True,
+    quiet: bool = False,
+    cells: dict[object, object] | None = None,
+    what: str | None = None,
 ) -> FrameType | None:
-    """Handle one use of ``legacy`` (covered by ``alias``) seen from ``frame`` outward.
+    """Handle one use of ``legacy`` (covered by ``alias``) seen from ``frame`` outward: apply
+    the policy, count the hit, and warn once per site.
 
     :param importing: the module being loaded, when the use is an import; a module loaded only
         as the parent of the module the statement asked for is not reported.
     :param strict: apply ``error`` policies and removals even to probes (module loading does).
-    :param count: record the hit here; the attribute paths count through a cached cell instead.
-    :param warn: warn here (``False``: only raise, as the policy says; the caller reports).
+    :param quiet: neither count nor warn, only raise as the policy says (the import of a child
+        module for a read that is itself the use: see :func:`import_quietly`).
+    :param cells: the caller's per-site cache: when the use is attributed to ``frame`` itself,
+        the counter of its instruction is cached there, under ``site_key(frame, what)``, once the
+        use went through (a warning turned into an error caches nothing, and raises again).
     :returns: the frame the use was attributed to, or ``None`` if it is not a use (introspection,
         or a parent loaded on the way to the module the statement asked for).
     :raises LegacyPathError: if the alias is removed or its policy is ``error``.
@@ -102,31 +125,19 @@ def use(
         raise _policy.error(alias, legacy, canonical, where)
     if probe or site is None or parent_only:
         return None
-    if count:
-        recorder.hit(alias, legacy, site, importing=importing is not None)
-    if action == "warn" and warn:
+    if quiet:
+        return site
+    # One hit per use: the counter of the instruction (a shared one that nobody reads when the
+    # use does not count, or telemetry is off).
+    counter = recorder.cell(alias, legacy, site, importing=importing is not None)
+    next(counter)
+    if action == "warn":
         _warn(alias, legacy, canonical, site)
+    if cells is not None and site is frame:
+        # Only a use attributed to this very frame may be cached for its instruction: one that
+        # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
+        _cells.remember(cells, frame, site_key(frame, what), counter)
     return site
-
-
-def count_use(
-    alias: Alias, legacy: str, canonical: str, frame: FrameType
-) -> tuple[FrameType | None, itertools.count[int] | None]:
-    """Handle a use of ``legacy`` read by the code at ``frame`` and count it once.
-
-    :returns: the site the use was attributed to (``None`` for introspection), and the counter
-        the next use by the same instruction increments, to be cached by the caller; ``None``
-        when the use belongs to a frame further out (nothing may be cached for this frame then).
-    :raises LegacyPathError: if the alias is removed or its policy is ``error``.
-    """
-    site = use(alias, legacy, canonical, frame, count=False)
-    if site is frame:
-        counter = recorder.cell(alias, legacy, frame)
-        next(counter)
-        return site, counter
-    if site is not None:
-        recorder.hit(alias, legacy, site)
-    return site, None
 
 
 # The legacy module this thread imports on behalf of an attribute read (see import_quietly).
@@ -207,8 +218,7 @@ def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object])
     """
     if frame is None:
         return _get(alias)
-    key = (id(frame.f_code), frame.f_lasti, alias.legacy)
-    counter = cells.get(key)
+    counter = cells.get(site_key(frame, alias.legacy))
     if counter is not None:
         value = _get(alias)  # a read that fails is not a use
         next(counter)  # type: ignore[call-overload]
@@ -217,10 +227,8 @@ def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object])
         # ``from mod import Name`` probes with hasattr first; only its own lookup is a use.
         return _get(alias)
     value = _get(alias)  # a name whose canonical object is missing is not used, just missing
-    site, counter = count_use(alias, alias.legacy, alias.canonical, frame)
-    if counter is not None:
-        _cells.remember(cells, frame, key, counter)
-    elif site is None and _policy.removal(alias) is not None:
+    site = use(alias, alias.legacy, alias.canonical, frame, cells=cells, what=alias.legacy)
+    if site is None and _policy.removal(alias) is not None:
         # Introspection of a removed name: it is simply not there any more.
         raise AttributeError(f"{paths.dotted(alias.legacy)} was removed")
     return value

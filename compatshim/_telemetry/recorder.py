@@ -183,10 +183,6 @@ class Recorder:
                 self.flush()
         return record.counter
 
-    def hit(self, alias: Alias, path: str, site: FrameType, *, importing: bool = False) -> None:
-        """Count one use (for the import paths, which are not cached per instruction)."""
-        next(self.cell(alias, path, site, importing=importing))
-
     def _relative(self, filename: str) -> str:
         # Cached: one string per file, shared by all the records of its sites.
         relative = self._files.get(filename)
