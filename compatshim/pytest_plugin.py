@@ -70,7 +70,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         raise pytest.UsageError(f"compatshim: {exc}") from None
     # Options are parsed completely only later; this early, they are in known_args_namespace.
     if getattr(early_config.known_args_namespace, "compatshim_strict", False):
-        _install._set_policy_override("error")
+        _install.set_policy_override("error")
     early_config.pluginmanager.register(_Session(early_config), "compatshim-session")
 
 

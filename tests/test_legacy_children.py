@@ -113,7 +113,7 @@ def test_every_later_read_of_a_child_warns_counts_and_raises(
         with _probe.record() as w:
             same = [m.run() is m.run() is sys.modules["{parent}.{child}"] for m in modules]
         hits = {{site: n for _, _, site, n in recorder.summary()}}
-        compatshim._runtime.install._set_policy_override("error")
+        compatshim._runtime.install.set_policy_override("error")
         compatshim._runtime.uses.reset_warnings()  # as between tests: each site is looked at afresh
         raised = []
         for m in modules:
@@ -226,7 +226,7 @@ def test_a_read_that_imports_a_child_under_error_leaves_nothing_behind(children:
         import warnings
         warnings.simplefilter("ignore")
         import pkg, legacy, canon.pkg  # canon.pkg: legacy.pkg is then an attribute of legacy
-        compatshim._runtime.install._set_policy_override("error")
+        compatshim._runtime.install.set_policy_override("error")
         outcomes = []
         for attempt in ("pkg.old", "from pkg import old", "legacy.pkg", "from legacy import pkg",
                         "import pkg.old", "import legacy.pkg"):

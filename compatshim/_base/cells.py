@@ -12,6 +12,7 @@ from __future__ import annotations
 from _weakref import ref as _weak_ref  # the C module: importing weakref costs more
 
 from .locks import ForkSafeLock
+from .resets import on_uninstall
 
 
 TYPE_CHECKING = False
@@ -95,6 +96,7 @@ def clear() -> None:
         _codes.clear()
 
 
+@on_uninstall
 def forget_all() -> None:
     """Empty the caches and forget them (uninstall)."""
     with _lock:

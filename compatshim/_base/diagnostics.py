@@ -7,6 +7,7 @@ configured, Python's last-resort handler prints them to stderr.
 from __future__ import annotations
 
 from .locks import ForkSafeLock
+from .resets import on_uninstall
 
 
 __all__ = ["report_once", "reported"]
@@ -39,6 +40,7 @@ def reported() -> frozenset[tuple[str, str]]:
         return frozenset(_seen)
 
 
+@on_uninstall
 def reset() -> None:
     """Forget what was reported (for :func:`compatshim.uninstall`)."""
     with _lock:

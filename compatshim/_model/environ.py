@@ -16,6 +16,11 @@ from .._base.errors import shown
 from .policy import POLICIES
 
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .policy import Policy
+
+
 __all__ = ["VARIABLES", "Variable", "check", "config_path", "disabled", "policy", "telemetry_off"]
 
 _TRUE = ("1", "true", "yes", "on")
@@ -90,9 +95,10 @@ def config_path() -> str | None:
     return _get("COMPATSHIM_CONFIG") or None
 
 
-def policy() -> str | None:
+def policy() -> Policy | None:
     """The policy ``COMPATSHIM_POLICY`` forces on every alias, if it is set."""
-    return _get("COMPATSHIM_POLICY") or None
+    value = _get("COMPATSHIM_POLICY")  # one of POLICIES, or ""
+    return next((policy for policy in POLICIES if policy == value), None)
 
 
 def disabled() -> bool:

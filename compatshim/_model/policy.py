@@ -10,6 +10,7 @@ import builtins
 
 from .._base import diagnostics as _diagnostics
 from .._base import paths
+from .._base import resets
 from .._base.errors import CompatshimDeprecationWarning
 from .._base.errors import LegacyPathError
 from .._base.errors import LegacyPathRemoved
@@ -21,16 +22,21 @@ from . import versions as _versions
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
+    from typing import Literal
 
     from .alias import Alias
 
+    #: What a use of a legacy path does (the ``policy`` key and ``COMPATSHIM_POLICY``).
+    Policy = Literal["warn", "error", "ignore"]
+
 __all__ = ["POLICIES", "action", "set_override", "warning_category", "warning_message"]
 
-POLICIES = ("warn", "error", "ignore")
+#: Every :data:`Policy`, in the order the docs list them.
+POLICIES: tuple[Policy, ...] = ("warn", "error", "ignore")
 PLACEHOLDERS = ("legacy", "canonical", "since", "removed_in")
 _BRACED = tuple(f"{{{name}}}" for name in PLACEHOLDERS)
 
-_override: str | None = None
+_override: Policy | None = None
 _lock = ForkSafeLock()
 # Removal by version is decided once per alias and process: the installed version does not change
 # under a running program, and looking it up reads package metadata.
@@ -40,19 +46,21 @@ _categories: dict[str | None, type[Warning]] = {None: CompatshimDeprecationWarni
 _messages: dict[tuple[Alias, str, str], str] = {}
 
 
-def set_override(policy: str | None) -> None:
+def set_override(policy: Policy | None) -> None:
     """Make every alias use ``policy`` (``None`` restores each alias's own policy)."""
     global _override
     _override = policy
 
 
-def get_override() -> str | None:
+def get_override() -> Policy | None:
     """The process-wide policy override, if one is set."""
     return _override
 
 
+@resets.on_uninstall
 def forget() -> None:
-    """Drop the cached removal decisions and categories (for :func:`compatshim.uninstall`)."""
+    """Drop the override, the cached removal decisions and categories (uninstall)."""
+    set_override(None)
     with _lock:
         _removed_by_version.clear()
         _messages.clear()

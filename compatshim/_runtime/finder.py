@@ -25,11 +25,11 @@ from . import hooks as _hooks
 from . import proxy as _proxy
 from . import spec as _spec
 from . import uses as _sites
+from .state import state as _state
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from collections.abc import Sequence
     from importlib.machinery import ModuleSpec
     from types import ModuleType
@@ -44,22 +44,12 @@ __all__ = ["AliasFinder"]
 class AliasFinder:
     """Finds and loads legacy modules; see the module docstring."""
 
-    def __init__(self, table_of: Callable[[], AliasTable], created: dict[str, ModuleType]) -> None:
-        self._table_of = table_of
-        # The current table's first components, read by every find_spec: kept here so that a
-        # name that is no alias costs one set lookup (see use()).
-        self._roots = table_of().roots
-        #: Legacy modules this finder created, by name, for uninstall().
-        self.created = created
+    def __init__(self) -> None:
         # Names this thread is looking up through the other finders (re-entry guard).
         self._local = _local()
 
-    def use(self, table: AliasTable) -> None:
-        """Start answering from ``table`` (the installer swapped in a new one)."""
-        self._roots = table.roots
-
     def __repr__(self) -> str:
-        return f"<compatshim.AliasFinder ({len(self._table_of())} aliases)>"
+        return f"<compatshim.AliasFinder ({len(_state.table)} aliases)>"
 
     # -- finder -------------------------------------------------------------------------------
 
@@ -70,10 +60,10 @@ class AliasFinder:
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
         """Return a spec for a legacy module (or a real one on a legacy path), else ``None``."""
-        if fullname.partition(".")[0] not in self._roots:  # paths.root, inlined
+        if fullname.partition(".")[0] not in _state.roots:  # paths.root, inlined
             return None  # the path of every ordinary import: one set lookup
         try:
-            return self._find(self._table_of(), fullname, path, target)
+            return self._find(_state.table, fullname, path, target)
         except ConfigError as exc:  # a prefix cycle only shows up for some names
             _diagnostics.report_once("alias-cycle", str(exc), key=fullname)
             return None
@@ -98,7 +88,7 @@ class AliasFinder:
             spec.loader = _compat.namespace_loader(spec)
         loader = spec.loader
         if hasattr(loader, "exec_module") and not isinstance(loader, _HookingLoader):
-            spec.loader = _HookingLoader(loader, self._table_of, namespace)  # type: ignore[assignment]
+            spec.loader = _HookingLoader(loader, namespace)  # type: ignore[assignment]
         return spec
 
     def _alias_spec(
@@ -176,7 +166,7 @@ class AliasFinder:
         """Create the legacy module (the canonical module itself for ``strategy = "direct"``)."""
         assert isinstance(spec, _spec.LegacySpec)
         alias, canonical = spec.compatshim_alias, spec.compatshim_canonical
-        names = self._table_of().names(spec.name)
+        names = _state.table.names(spec.name)
         if alias is not None and canonical is not None and alias.strategy == "direct":
             module = self._import_canonical(spec.name, canonical)
             spec.compatshim_saved = getattr(module, "__spec__", None)  # type: ignore[attr-defined]
@@ -190,7 +180,7 @@ class AliasFinder:
         assert isinstance(spec, _spec.LegacySpec)
         name, alias, canonical = spec.name, spec.compatshim_alias, spec.compatshim_canonical
         if alias is None or canonical is None:
-            self.created[name] = module  # a virtual module: importing it is not a use
+            _state.created[name] = module  # a virtual module: importing it is not a use
             return
         if isinstance(module, _proxy.LegacyModule):
             if _proxy.is_bound(module):  # importlib.reload(legacy module): reload the canonical
@@ -199,12 +189,12 @@ class AliasFinder:
             try:
                 target = self._import_canonical(name, canonical)
             except _CanonicalMissing:
-                if not self._table_of().names(name):
+                if not _state.table.names(name):
                     raise
                 # Only moved names live here now: the module becomes a virtual one.
                 _proxy.make_virtual(module)
                 spec.compatshim_alias = spec.compatshim_canonical = None
-                self.created[name] = module
+                _state.created[name] = module
                 return
             _proxy.bind(module, target)
         else:
@@ -221,7 +211,7 @@ class AliasFinder:
             strict=True,
             quiet=_sites.is_quiet(name),
         )
-        self.created[name] = module
+        _state.created[name] = module
         parent_name, _, child = name.rpartition(".")
         parent = sys.modules.get(parent_name) if parent_name else None
         if (
@@ -249,7 +239,7 @@ class AliasFinder:
     # module's own loader under the canonical name.
 
     def _canonical_loader(self, fullname: str) -> tuple[Any, str]:
-        hit = self._table_of().resolve_module(fullname)
+        hit = _state.table.resolve_module(fullname)
         if hit is None:
             raise ImportError(f"{fullname!r} is not a legacy module", name=fullname)
         canonical = hit[1]
@@ -266,7 +256,7 @@ class AliasFinder:
     def get_code(self, fullname: str) -> Any:
         """The canonical module's code (``runpy`` and ``python -m legacy.tool`` run it)."""
         loader, canonical = self._canonical_loader(fullname)
-        hit = self._table_of().resolve_module(fullname)
+        hit = _state.table.resolve_module(fullname)
         assert hit is not None
         _sites.use(hit[0], fullname, canonical, _frames.frame_at(1), strict=True)
         return loader.get_code(canonical)
@@ -296,9 +286,8 @@ class _CanonicalMissing(ModuleNotFoundError):
 class _HookingLoader:
     """Chains the loader of a real module on a legacy path, then adds compatshim's hook."""
 
-    def __init__(self, loader: Any, table_of: Callable[[], AliasTable], namespace: bool) -> None:
+    def __init__(self, loader: Any, namespace: bool) -> None:
         self.loader = loader
-        self._table_of = table_of
         self._namespace = namespace
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
@@ -315,7 +304,7 @@ class _HookingLoader:
         self.loader.exec_module(module)
         if self._namespace and not hasattr(module, "__file__"):
             module.__file__ = None  # as the import system leaves a namespace package
-        _hooks.add_hook(module, self._table_of)
+        _hooks.add_hook(module)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.loader, name)

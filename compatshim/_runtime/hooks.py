@@ -23,11 +23,13 @@ from types import ModuleType
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
 from .._base import paths
+from .._base import resets
 from .._base.errors import LegacyPathError
 from .._base.locks import ForkSafeLock
 from . import frames as _frames
 from . import proxy as _proxy
 from . import uses as _sites
+from .state import state as _state
 
 
 TYPE_CHECKING = False
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
 
-    from .._model.table import AliasTable
 
 __all__ = ["ModuleHook", "add_hook", "expect_binding", "hook_of", "remove_hooks"]
 
@@ -55,17 +56,11 @@ _expected: dict[ModuleType, list[tuple[str, str]]] = {}
 class ModuleHook:
     """A module-level ``__getattr__`` serving moved names and legacy submodules of one module."""
 
-    __slots__ = ("cells", "children", "module_name", "previous", "table_of")
+    __slots__ = ("cells", "children", "module_name", "previous")
 
-    def __init__(
-        self,
-        module_name: str,
-        previous: Callable[[str], Any] | None,
-        table_of: Callable[[], AliasTable],
-    ) -> None:
+    def __init__(self, module_name: str, previous: Callable[[str], Any] | None) -> None:
         self.module_name = module_name
         self.previous = previous
-        self.table_of = table_of
         # Per site (uses.site_key): the counter of a moved name's or a legacy child's reads.
         self.cells: dict[object, Any] = _cells.register({})
         # The full name of each legacy child read so far, by attribute.
@@ -86,7 +81,7 @@ class ModuleHook:
         return self._lookup(name, frame)
 
     def _lookup(self, name: str, frame: FrameType | None) -> Any:
-        table = self.table_of()
+        table = _state.table
         alias = table.names(self.module_name).get(name)
         if alias is not None:
             return _sites.use_name(alias, frame, self.cells)
@@ -189,18 +184,18 @@ def hook_of(module: ModuleType) -> ModuleHook | None:
     return hook if isinstance(hook, ModuleHook) else None
 
 
-def add_hook(module: ModuleType, table_of: Callable[[], AliasTable]) -> None:
+def add_hook(module: ModuleType) -> None:
     """Give real module ``module`` compatshim's ``__getattr__`` (idempotent)."""
     name = module.__name__
     if hook_of(module) is not None:
         return
     existing = module.__dict__.get("__getattr__")
-    hook = ModuleHook(name, existing, table_of)
+    hook = ModuleHook(name, existing)
     with _lock:
         module.__getattr__ = hook.__call__  # type: ignore[method-assign]
         _installed[name] = (module, hook)
     own = module.__dict__
-    for attr, alias in table_of().names(name).items():
+    for attr, alias in _state.table.names(name).items():
         # Only if the canonical module is imported already: hooking must not import anything.
         canonical = paths.resolve(alias.canonical, load=False)
         if attr in own and own[attr] is not canonical is not None:
@@ -212,6 +207,7 @@ def add_hook(module: ModuleType, table_of: Callable[[], AliasTable]) -> None:
             )
 
 
+@resets.on_uninstall
 def remove_hooks() -> None:
     """Restore every hooked module's own ``__getattr__`` (or remove ours)."""
     with _lock:

@@ -1,8 +1,8 @@
 """Install and uninstall the finder; declare aliases in code.
 
-The process holds one finder and one :class:`AliasTable`, built from every source of aliases (the
-``pyproject.toml`` configuration and :func:`alias` calls). A change builds a new table and swaps
-it in whole: readers never see a half-built one.
+The process holds one finder and one :class:`AliasTable` (in ``state``), built from every source
+of aliases (the ``pyproject.toml`` configuration and :func:`alias` calls). A change builds a new
+table and swaps it in whole: readers never see a half-built one.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import os
 import sys
 
 from .._base import diagnostics as _diagnostics
+from .._base import resets
 from .._base.errors import ConfigError
-from .._base.locks import ForkSafeLock
 from .._model import environ as _environ
 from .._model import policy as _policy
 from .._model.config import empty_config
@@ -25,17 +25,27 @@ from . import hooks as _hooks
 from . import proxy as _proxy
 from . import uses as _sites
 from .finder import AliasFinder
+from .state import state
+from .state import use_table
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from types import ModuleType
     from typing import Any
 
     from .._model.alias import Alias
     from .._model.config import Config
+    from .._model.policy import Policy
 
-__all__ = ["Installation", "alias", "install", "installed", "uninstall"]
+__all__ = [
+    "Installation",
+    "alias",
+    "install",
+    "installed",
+    "set_context",
+    "set_policy_override",
+    "uninstall",
+]
 
 
 class Installation:
@@ -52,7 +62,7 @@ class Installation:
     @property
     def aliases(self) -> tuple[Alias, ...]:
         """Every alias active in this process: configured and declared in code."""
-        return tuple(_runtime.table) if not self.disabled else ()
+        return tuple(state.table) if not self.disabled else ()
 
     @property
     def policy_override(self) -> str | None:
@@ -66,42 +76,22 @@ class Installation:
         return f"<Installation config={str(path)!r} aliases={len(self.aliases)}>"
 
 
-class _Runtime:
-    """The process-wide state; every field is only changed under ``lock``."""
-
-    def __init__(self) -> None:
-        self.lock = ForkSafeLock(reentrant=True)
-        self.table = AliasTable(())
-        self.sources: dict[str, AliasTable] = {}
-        self.created: dict[str, ModuleType] = {}
-        self.finder: AliasFinder | None = None
-        self.installation: Installation | None = None
-
-    def table_of(self) -> AliasTable:
-        return self.table
-
-
-_runtime = _Runtime()
-
-
 def _set_source(key: str, table: AliasTable) -> None:
     # Build the new table first: a conflict leaves the installed one untouched. With one source
     # (the usual case) its table is used as it is; several are merged and resolved together.
-    sources = dict(_runtime.sources)
+    sources = dict(state.sources)
     sources[key] = table
     if len(sources) > 1:
         table = AliasTable(a for group in sources.values() for a in group)
-    _runtime.sources = sources
-    _runtime.table = table
+    state.sources = sources
+    use_table(table)
     _put_finder_first()
-    assert _runtime.finder is not None
-    _runtime.finder.use(table)
 
 
 def _put_finder_first() -> None:
-    finder = _runtime.finder
+    finder = state.finder
     if finder is None:
-        finder = _runtime.finder = AliasFinder(_runtime.table_of, _runtime.created)
+        finder = state.finder = AliasFinder()
     # A reloaded compatshim leaves the finder of its earlier incarnation (a different class
     # object of the same name and module): one finder only. A vendored copy under another
     # package name keeps its own finder and its own aliases.
@@ -117,7 +107,7 @@ def _put_finder_first() -> None:
 
 def _hook_imported_modules() -> None:
     # Modules imported before install() that serve moved names or lead to legacy paths.
-    table = _runtime.table
+    table = state.table
     roots = table.roots
     for name, module in list(sys.modules.items()):
         if (
@@ -127,7 +117,7 @@ def _hook_imported_modules() -> None:
             and table.needs_hook(name)
             and table.resolve_module(name) is None
         ):
-            _hooks.add_hook(module, _runtime.table_of)
+            _hooks.add_hook(module)
 
 
 def install(
@@ -163,13 +153,13 @@ def install(
         config = empty_config(root="")
     override = _environ.policy()
     key = f"config:{config.path}"
-    with _runtime.lock:
-        if key in _runtime.sources and _runtime.installation is not None:
+    with state.lock:
+        if key in state.sources and state.installation is not None:
             _put_finder_first()
-            return _runtime.installation
+            return state.installation
         _set_source(key, config.table)
         _policy.set_override(override)
-        installation = _runtime.installation = Installation(config)
+        installation = state.installation = Installation(config)
     if telemetry:
         persist = config.path is not None and config.telemetry and not _environ.telemetry_off()
         recorder.start(config.data_file if persist else None, config.root)
@@ -179,7 +169,7 @@ def install(
 
 def installed() -> Installation | None:
     """The current installation, or ``None`` if compatshim is not installed."""
-    return _runtime.installation if _runtime.finder is not None else None
+    return state.installation if state.finder is not None else None
 
 
 def alias(legacy: str, target: str, **options: Any) -> Alias:
@@ -197,12 +187,12 @@ def alias(legacy: str, target: str, **options: Any) -> Alias:
     made = make_alias(legacy, {"target": target, **options}, defaults={}, where=where)
     if _environ.disabled():
         return made
-    with _runtime.lock:
-        aliases = [a for a in _runtime.sources.get("code", ()) if a.legacy != legacy]
+    with state.lock:
+        aliases = [a for a in state.sources.get("code", ()) if a.legacy != legacy]
         _set_source("code", AliasTable([*aliases, made]))
-        if _runtime.installation is None:
-            _runtime.installation = Installation(None)
-        result = _runtime.table.get(legacy) or made
+        if state.installation is None:
+            state.installation = Installation(None)
+        result = state.table.get(legacy) or made
     _hook_imported_modules()
     return result
 
@@ -211,16 +201,25 @@ def uninstall() -> None:
     """Remove the finder, every legacy module it created and every hook it added.
 
     Canonical modules are left untouched; ``compatshim`` can be installed again afterwards.
+    Every part of compatshim forgets its process state (``_base.resets``): the counts so far are
+    written first, the sites warned about, the policy override and the diagnostics reported are
+    forgotten.
     """
-    with _runtime.lock:
-        finder = _runtime.finder
-        created = dict(_runtime.created)
-        _runtime.created.clear()
-        _runtime.finder = None
-        _runtime.sources = {}
-        _runtime.table = AliasTable(())
-        _runtime.installation = None
-        _policy.set_override(None)
+    resets.forget_all()
+
+
+@resets.on_uninstall
+def _forget_installation() -> None:
+    # The first state forgotten (the last registered): the finder leaves sys.meta_path and the
+    # legacy modules it created leave sys.modules, before the layers below forget theirs.
+    with state.lock:
+        finder = state.finder
+        created = dict(state.created)
+        state.created.clear()
+        state.finder = None
+        state.sources = {}
+        use_table(AliasTable(()))
+        state.installation = None
     if finder is not None:
         sys.meta_path[:] = [f for f in sys.meta_path if f is not finder]
     for name, module in created.items():
@@ -230,18 +229,16 @@ def uninstall() -> None:
         parent = sys.modules.get(parent_name) if parent_name else None
         if parent is not None and parent.__dict__.get(child) is module:
             delattr(parent, child)
-    recorder.stop()
-    _hooks.remove_hooks()
-    _sites.forget_all()
-    _policy.forget()
-    _diagnostics.reset()
 
 
-def _state() -> _Runtime:
-    """The process-wide state (for compatshim's own commands and tests)."""
-    return _runtime
-
-
-def _set_policy_override(policy: str | None) -> None:
-    # For the pytest plugin's --compatshim-strict and for `compatshim check`.
+def set_policy_override(policy: Policy | None) -> None:
+    """Force ``policy`` on every alias (``None``: each alias's own again), for pytest's
+    ``--compatshim-strict`` and ``compatshim check``."""
     _policy.set_override(policy)
+
+
+def set_context(context: str) -> None:
+    """Attribute the hits from now on to ``context`` (a pytest node id; ``""`` for none), and
+    let every site warn again: each test sees the warnings of the legacy paths it uses."""
+    _sites.reset_warnings()
+    recorder.set_context(context)

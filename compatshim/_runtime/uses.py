@@ -20,6 +20,7 @@ from _thread import _local
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
 from .._base import paths
+from .._base import resets
 from .._base.errors import LegacyPathError
 from .._base.locks import ForkSafeLock
 from .._model import policy as _policy
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from .._model.alias import Alias
 
 __all__ = [
-    "forget_all",
+    "forget_warnings",
     "import_quietly",
     "is_quiet",
     "reset_warnings",
@@ -204,11 +205,11 @@ def reset_warnings() -> None:
     _cells.clear()
 
 
-def forget_all() -> None:
-    """Drop every cache (for :func:`compatshim.uninstall`)."""
+@resets.on_uninstall
+def forget_warnings() -> None:
+    """Forget every site warned about (uninstall)."""
     with _lock:
         _warned.clear()
-    _cells.forget_all()
 
 
 def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object]) -> object:

@@ -23,6 +23,7 @@ from _thread import get_ident
 
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
+from .._base import resets
 from .._base.compat import instruction_offset
 from .._base.locks import ForkSafeLock
 
@@ -323,6 +324,8 @@ def _transient(exc: Exception) -> bool:
 
 _started = time.time()
 recorder = Recorder()
+# Uninstalling writes what is pending and stops recording (the counts are kept: see stop()).
+resets.on_uninstall(recorder.stop)
 _real_exit = os._exit
 _hooked = False
 
