@@ -69,7 +69,8 @@ def bench_report(quick: bool) -> Result:
 
     sys.path.insert(0, str(ROOT))
     from compatshim._telemetry import report as _report
-    from compatshim._telemetry.store import DataFile
+    from compatshim._telemetry.store import Hit
+    from compatshim._telemetry.writer import DataFile
 
     results = {}
     shapes = [(10_000, 1)] if quick else [(10_000, 1), (100_000, 10)]
@@ -83,7 +84,7 @@ def bench_report(quick: bool) -> Result:
         per_row = 1_000_000 // (sites * contexts)
         aliases = [(f"legacy{i}", f"canonical{i}", None, None, None) for i in range(100)]
         data.write(
-            (
+            Hit(
                 aliases[s % 100],
                 aliases[s % 100][0],
                 (f"pkg/mod{s // 50}.py", s % 50 + 1, "pkg"),

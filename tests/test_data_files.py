@@ -27,6 +27,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from compatshim._telemetry import store as _store
+from compatshim._telemetry.store import Hit
+from compatshim._telemetry.writer import DataFile
 from compatshim.cli import main
 
 
@@ -41,10 +43,10 @@ def make_data(
         "uuid": uuid.uuid4().hex, "host": host, "pid": pid, "started": 1.0, "argv": "[]",
         "python": "3", "compatshim": "0", "root": "/project",
     }  # fmt: skip
-    data = _store.DataFile(str(path), run)
+    data = DataFile(str(path), run)
     alias = ("old", "canon", None, None, None)
-    data.write([(alias, "old", (file, 1, "app"), "", hits, 1.0, 2.0)])
-    data.write([(alias, "old", (file, 2, "app"), "test_x", 1, 1.0, 2.0)])
+    data.write([Hit(alias, "old", (file, 1, "app"), "", hits, 1.0, 2.0)])
+    data.write([Hit(alias, "old", (file, 2, "app"), "test_x", 1, 1.0, 2.0)])
     data.end(3.0)
     data.close()
     return path

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 WRITER = """
 import sys, warnings, compatshim
-from compatshim._telemetry import recorder as _telemetry
-_telemetry.PERIODIC_INTERVAL = 1e9  # only the writes below
+from compatshim._telemetry import flushing, recorder as _telemetry
+flushing.PERIODIC_INTERVAL = 1e9  # only the writes below
 compatshim.install()
 warnings.simplefilter("ignore")
 import old.pkg

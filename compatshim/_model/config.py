@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from .cache import Payload
 
-__all__ = ["Config", "empty_config", "load_config", "parse_table"]
+__all__ = ["Config", "configured", "empty_config", "load_config", "parse_table"]
 
 _ORIGIN = FIELDS.index("origin")
 # What the cache stores of each alias: the fields the configuration sets, by their index.
@@ -233,6 +233,34 @@ def _load_file(path: str, raw: bytes, *, required: bool, store: bool = True) -> 
     return config
 
 
+def _mentioning(path: str) -> bytes | None:
+    # The content of the pyproject.toml at ``path`` if it may have the table: most pyproject
+    # files do not mention compatshim at all, and need no parse. None when it is missing,
+    # unreadable, or not a regular file (a FIFO would block).
+    try:
+        raw = read_regular(path)
+    except OSError:
+        return None
+    return raw if b"compatshim" in raw else None
+
+
+def configured(path: str) -> bool:
+    """Whether the ``pyproject.toml`` at ``path`` has a ``[tool.compatshim]`` table (the pytest
+    plugin asks this of the rootdir's file, which may be anything).
+
+    :raises ConfigError: if it has the table, and the table is invalid.
+    """
+    if _mentioning(path) is None:
+        return False
+    try:
+        load_config(path)
+    except ConfigError as exc:
+        if exc.slug == "config-no-table":
+            return False  # a pyproject.toml that merely mentions compatshim
+        raise
+    return True
+
+
 def load_config(pyproject: str | os.PathLike[str] | None = None) -> Config:
     """Read the ``[tool.compatshim]`` settings.
 
@@ -265,13 +293,9 @@ def read_config(pyproject: str | os.PathLike[str] | None, *, store: bool) -> Con
     folder = cwd()
     while True:
         path = os.path.join(folder, "pyproject.toml")
-        try:
-            raw = read_regular(path)
-        except OSError:  # missing, unreadable, or not a regular file (a FIFO would block)
-            raw = b""
-        # Most pyproject files do not mention compatshim at all: no need to parse them.
-        if b"compatshim" in raw:
-            config = _load_file(path, raw, required=False, store=store)
+        found = _mentioning(path)
+        if found is not None:
+            config = _load_file(path, found, required=False, store=store)
             if config is not None:
                 return config
         parent = os.path.dirname(folder)

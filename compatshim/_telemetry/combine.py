@@ -1,9 +1,10 @@
 """Combining per-process data files into the combined file, each run once.
 
-Each file carries the UUID of its run, and a run already in the combined file is never merged
-again, so combining twice (or two reports at once) counts nothing twice. Every source is checked
-row by row first (``_datafiles.validate``), and the combined file must hold exactly the tables
-compatshim creates: no file can spoil it.
+Only the files no process will write again are combined (:func:`finished`); a file whose writer
+was killed is recovered first. Each file carries the UUID of its run, and a run already in the
+combined file is never merged again, so combining twice (or two reports at once) counts nothing
+twice. Every source is checked row by row first (``datafiles.validate``), and the combined file
+must hold exactly the tables compatshim creates: no file can spoil it.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from .sqlitefiles import transaction
 from .sqlitefiles import uri
 from .store import SCHEMA_VERSION
 from .store import create_schema
+from .store import process_files
+from .store import writer_of
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["combine"]
+__all__ = ["combine", "combine_all", "combine_finished", "finished", "writer_gone"]
 
 
 # Copy one source file's run into the combined file, remapping every id through natural keys.
@@ -145,3 +148,81 @@ def combine(target: str, sources: Iterable[str]) -> tuple[list[str], list[tuple[
     finally:
         db.close()
     return merged, skipped
+
+
+def combine_finished(data_file: str) -> tuple[list[str], list[tuple[str, StoreError]]]:
+    """Combine the per-process files next to ``data_file`` that no process will write again into
+    it (a report does this first).
+
+    :returns: the files to read now (the combined file and the files of processes still
+        running; every per-process file instead, if the combined file cannot be used), and the
+        files skipped, each with the reason. Nothing at all when there is no data file.
+    """
+    sources, done = _sources(data_file)
+    if not sources and not os.path.lexists(data_file):
+        return [], []
+    live = [s for s in sources if s not in done]
+    try:
+        return [data_file, *live], combine(data_file, done)[1]
+    except StoreError as exc:  # an unusable combined file: read the sources as they are
+        return sources, [(data_file, exc)]
+
+
+def combine_all(data_file: str, but: str) -> list[tuple[str, StoreError]]:
+    """Combine every per-process file next to ``data_file`` that no process will write again
+    into it, all but ``but`` (the file this process still writes); return what was skipped.
+
+    :raises StoreError: if the combined file cannot be used.
+    """
+    return combine(data_file, _sources(data_file, but)[1])[1]
+
+
+def _sources(data_file: str, but: str = "") -> tuple[list[str], list[str]]:
+    # The per-process files, and those no process will write again. A file whose writer is
+    # gone is recovered first (its hot journal rolled back), so that it is read and combined,
+    # not skipped.
+    sources = [f for f in process_files(data_file) if f != but]
+    return sources, [s for s in sources if finished(s, recover=writer_gone(s, data_file))]
+
+
+def writer_gone(path: str, data_file: str) -> bool:
+    """Whether the process that wrote the per-process file ``path`` of ``data_file`` has ended
+    on this host (``store.writer_of``)."""
+    import socket
+
+    writer = writer_of(path, data_file)
+    return writer is not None and writer[0] == socket.gethostname() and not _alive(writer[1])
+
+
+def finished(path: str, *, recover: bool = False) -> bool:
+    """Whether no process will write ``path`` again, so that it may be combined (and deleted).
+
+    On this host: its writer no longer runs (even a run that ended may be continued, by a new
+    ``install()`` in the same process). On another host, whose processes cannot be seen: its
+    run ended. A file that cannot be read counts as finished: combining reports why it is
+    skipped.
+    """
+    import socket
+
+    try:
+        db = open_read(path, recover=recover)
+        try:
+            rows = db.execute("SELECT host, pid, ended FROM run").fetchall()
+        finally:
+            db.close()
+    except (StoreError, sqlite3.Error, UnicodeDecodeError):
+        return True
+    host = socket.gethostname()
+    return all(not _alive(pid) if h == host else ended is not None for h, pid, ended in rows)
+
+
+def _alive(pid: int) -> bool:
+    if not 0 < pid < 2**31:
+        return False  # not a process id (os.kill would signal a group, or overflow)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True

@@ -1,4 +1,4 @@
-"""Reading and combining data files: every one is untrusted input.
+"""Reading data files: every one is untrusted input.
 
 A data file may come from a killed process (a hot journal to roll back), a committed
 ``telemetry.db``, ``--data``, or anyone who can write in the data folder. Before any of it is
@@ -7,13 +7,16 @@ one, hold our tables as plain tables (no view, virtual table, generated column o
 in the file may run code or loop), and hold values of the right types and ranges. Every query
 also runs under a budget of SQLite steps proportional to the file's size, so no file can hang a
 report. A file that fails is skipped with a reason and a slug.
+
+:func:`read_sites` reads what a report shows: the hits per alias and site, as typed rows.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sqlite3
+import sqlite3  # the report and combine import this module; the runtime never does
+from typing import NamedTuple  # (so does typing: the runtime never pays for it)
 
 from .._base.errors import StoreError
 from .sqlitefiles import check_file
@@ -21,9 +24,15 @@ from .sqlitefiles import connect
 from .store import OLDEST_SCHEMA
 from .store import SCHEMA
 from .store import SCHEMA_VERSION
+from .store import name
 
 
-__all__ = ["finished", "guard", "open_read", "reason", "validate", "writer_gone"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Container
+
+
+__all__ = ["SiteHits", "guard", "open_read", "read_sites", "reason", "validate"]
 
 # Our tables and their columns, as created by every schema version so far.
 _TABLES = {
@@ -65,7 +74,7 @@ _VALID = {
     "context": [_ID.format("id"), _NAME.format("name")],
 }  # fmt: skip
 #: What every usage row must satisfy (its ids and path only have to join: a row whose do not is
-#: left out). The report checks it while it aggregates, in the same scan (see _report._SITES).
+#: left out). A report checks it while it aggregates, in the same scan (see _SITES).
 USAGE_VALID = (
     f"{_ID.format('hits')} AND hits >= 0 AND {_TIME.format('first_seen')} "
     f"AND {_TIME.format('last_seen')}"
@@ -216,15 +225,6 @@ def validate(
         raise StoreError(f"{path}: not a compatshim data file ({total:.3g} hits in all)")
 
 
-def writer_gone(path: str, data_file: str) -> bool:
-    """Whether the process that wrote the per-process file ``path`` of ``data_file`` has ended
-    on this host (its name says ``<data_file>.<host>.<pid>.<random>``)."""
-    import socket
-
-    host, _, rest = path[len(data_file) + 1 :].rpartition(".")[0].rpartition(".")
-    return host == socket.gethostname() and rest.isdigit() and not _alive(int(rest))
-
-
 def _roll_back(path: str, identity: tuple[int, int]) -> None:
     # Opening it read-write lets SQLite roll back the journal a killed writer left ("hot").
     db = connect(path, identity, "rw", 10.0)
@@ -280,35 +280,73 @@ def open_read(path: str, *, recover: bool = False, usage: bool = True) -> sqlite
     return db
 
 
-def finished(path: str, *, recover: bool = False) -> bool:
-    """Whether no process will write ``path`` again, so that it may be combined (and deleted).
+# -- what a report reads ---------------------------------------------------------------------
 
-    On this host: its writer no longer runs (even a run that ended may be continued, by a new
-    ``install()`` in the same process). On another host, whose processes cannot be seen: its
-    run ended. A file that cannot be read counts as finished: combining reports why it is
-    skipped.
+
+class SiteHits(NamedTuple):
+    """One alias's hits at one site (file, line, importing module), over the runs read."""
+
+    legacy: str
+    canonical: str
+    since: str | None
+    removed_in: str | None
+    remove_after: str | None  # an ISO date
+    file: str
+    line: int
+    module: str
+    hits: int
+    first_seen: float
+    last_seen: float
+
+
+# Group by integer ids first, then join the names: much faster over millions of rows. The usage
+# values used must be of the right type and range: checked per group, in the same scan (a check
+# per row would cost half as much again as the whole query; merged files are checked per row).
+_SITES = f"""
+SELECT a.legacy, a.canonical, a.since, a.removed_in, a.remove_after,
+       s.file, s.line, s.module, g.hits, g.first_seen, g.last_seen,
+       coalesce(typeof(g.hits) = 'integer' AND g.hits >= 0
+                AND {_TIME.format("g.first_seen")} AND {_TIME.format("g.last_seen")}, 0) AS valid
+FROM (
+    SELECT alias_id, site_id, sum(hits) AS hits,
+           min(first_seen) AS first_seen, max(last_seen) AS last_seen
+    FROM usage {{where}}
+    GROUP BY alias_id, site_id
+) g
+JOIN alias a ON a.id = g.alias_id
+JOIN site s ON s.id = g.site_id
+"""
+_SOME_RUNS = "WHERE run_id IN (SELECT id FROM run WHERE uuid IN (SELECT uuid FROM temp.wanted))"
+
+
+def read_sites(path: str, skip: Container[str] = ()) -> tuple[list[str], list[SiteHits]]:
+    """The runs of ``path`` (their UUIDs) other than those in ``skip``, and their hits per alias
+    and site. The file is checked before it is read (:func:`open_read`), and every value used
+    as it is read.
+
+    :raises StoreError: if the file cannot be read, or is not a valid data file.
     """
-    import socket
-
+    db = open_read(path, usage=False)  # the usage values used: checked below
     try:
-        db = open_read(path, recover=recover)
-        try:
-            rows = db.execute("SELECT host, pid, ended FROM run").fetchall()
-        finally:
-            db.close()
-    except (StoreError, sqlite3.Error, UnicodeDecodeError):
-        return True
-    host = socket.gethostname()
-    return all(not _alive(pid) if h == host else ended is not None for h, pid, ended in rows)
-
-
-def _alive(pid: int) -> bool:
-    if not 0 < pid < 2**31:
-        return False  # not a process id (os.kill would signal a group, or overflow)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, but belongs to someone else
-        return True
-    return True
+        uuids = [row[0] for row in db.execute("SELECT uuid FROM run")]
+        wanted = [u for u in uuids if u not in skip]
+        where = ""
+        if len(wanted) < len(uuids):  # some runs were read from another file already
+            where = _SOME_RUNS
+            db.execute("CREATE TEMP TABLE wanted (uuid TEXT PRIMARY KEY)")
+            db.executemany("INSERT INTO temp.wanted VALUES (?)", [(u,) for u in wanted])
+        rows = db.execute(_SITES.format(where=where)).fetchall() if wanted else []
+    except (sqlite3.Error, UnicodeDecodeError) as exc:  # the budget ran out, bad text
+        raise StoreError(f"{path}: cannot read ({reason(exc)})") from None
+    finally:
+        db.close()
+    if not all(row[11] for row in rows):  # a sum of hits that is not an integer, a time
+        # that is text or out of range
+        raise StoreError(
+            f"{path}: not a compatshim data file (usage rows hold values of the wrong type "
+            "or out of range)"
+        )
+    return wanted, [
+        SiteHits(legacy, canonical, since, removed, after, name(file), line, name(module), *rest)
+        for legacy, canonical, since, removed, after, file, line, module, *rest, _ in rows
+    ]

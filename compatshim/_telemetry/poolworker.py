@@ -29,7 +29,8 @@ import os
 import signal  # imported only in multiprocessing children, which have imported it already
 import threading
 
-from . import recorder as _telemetry
+from . import flushing
+from .recorder import recorder
 
 
 TYPE_CHECKING = False
@@ -75,7 +76,7 @@ def watch(process: Any) -> None:
 
     reader.recv_bytes = recv_bytes
     writer.send_bytes = send_bytes
-    _telemetry.thread_started = in_new_thread
+    flushing.thread_started = in_new_thread
 
 
 def in_new_thread() -> None:
@@ -117,7 +118,7 @@ def _wait() -> None:
             # The program handles (or ignores) SIGTERM now: its handler runs in the main thread.
             signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
             continue
-        _telemetry.recorder.flush(final=True)  # never raises
+        recorder.flush(final=True)  # never raises
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGTERM)
         os.kill(os.getpid(), signal.SIGTERM)  # the default action: the worker ends
 

@@ -4,8 +4,9 @@ Each use of a legacy path is a *hit* at a *site* (file, line, importing module),
 alias, legacy path used, site and context (a pytest node id, say). Counting is an in-memory
 increment (``next()`` of an ``itertools.count``, atomic under the GIL); I/O happens off the hot
 path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
-:data:`PERIODIC_INTERVAL` seconds from a background thread while counts change, at exit, before
-``os._exit``, and on :func:`flush`. Each process writes its own data file (see ``_store``).
+:data:`~compatshim._telemetry.flushing.PERIODIC_INTERVAL` seconds from a background thread while
+counts change, at exit, before ``os._exit``, and on :func:`flush` (``flushing`` watches the
+process for those moments). Each process writes its own data file (``store``, ``writer``).
 
 A hit is one execution of a line that uses the path. A line that touches a legacy path several
 times in one execution (``from old.mod import A, B`` loads the module and reads two names;
@@ -17,9 +18,7 @@ from __future__ import annotations
 
 import itertools
 import os
-import sys
 import time
-from _thread import get_ident
 
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
@@ -30,22 +29,16 @@ from .._base.locks import ForkSafeLock
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from collections.abc import Iterator
     from types import FrameType
     from typing import Any
-    from typing import NoReturn
 
     from .._model.alias import Alias
-    from .store import DataFile
+    from .writer import DataFile
 
-__all__ = ["DISCARD", "Recorder", "flush", "recorder", "set_context"]
+__all__ = ["DISCARD", "FLUSH_INTERVAL", "Recorder", "flush", "recorder", "set_context"]
 
 #: Seconds between two flushes triggered by new sites.
 FLUSH_INTERVAL = 2.0
-#: Seconds between two flushes of the background thread: the most a process killed by a signal
-#: can lose (a long-running server whose sites are all known flushes only through it).
-PERIODIC_INTERVAL = 10.0
 #: A counter whose counts nobody reads: the cell of a use that does not count as a hit.
 DISCARD = itertools.count()
 
@@ -53,6 +46,18 @@ DISCARD = itertools.count()
 def _value(counter: itertools.count[int]) -> int:
     # itertools.count has no accessor; its repr is "count(<next value>)" on every Python.
     return int(repr(counter)[6:-1])
+
+
+def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]:
+    # The alias as the data file stores it (store.Hit).
+    after = alias.remove_after
+    return (
+        alias.legacy,
+        alias.canonical,
+        alias.since,
+        alias.removed_in,
+        after.isoformat() if after else None,
+    )
 
 
 class _Record:
@@ -86,6 +91,8 @@ class Recorder:
         self._file: DataFile | None = None
         self._last_flush = 0.0
         self._failed = False
+        #: When this run started (the process, or a forked child): the data file records it.
+        self.started = time.time()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -103,7 +110,10 @@ class Recorder:
             self.root = root
             self._failed = False
         if data_file:
-            _hook_process_exit()
+            global _flushing
+            from . import flushing as _flushing  # exit and fork hooks: only when writing
+
+            _flushing.hook_process_exit()
 
     def stop(self) -> None:
         """Write what is pending, then stop recording (uninstall).
@@ -111,13 +121,15 @@ class Recorder:
         The counts and the data file are kept: installing again in this process (for the same
         project) goes on counting into the same run, in the same file.
         """
-        _stop_flusher()
+        if _flushing is not None:
+            _flushing.stop_flusher()
         self.flush(final=True)
         with self._lock:
             self.enabled = False
             self._lines.clear()
             self._instructions.clear()
-        _unhook_process_exit()
+        if _flushing is not None:
+            _flushing.unhook_process_exit()
 
     def _forget(self) -> None:
         self._records = {}
@@ -131,6 +143,7 @@ class Recorder:
     def after_fork_in_child(self) -> None:
         """The child is a new run: it never writes the counts it inherited."""
         with self._lock:
+            self.started = time.time()
             self._records = {}
             self._lines.clear()
             self._instructions.clear()
@@ -176,10 +189,10 @@ class Recorder:
             new = record is None
             if record is None:
                 record = self._records[key] = _Record(alias, key, time.time())
-        if self.data_file:
-            if new and _pool_checked_in != os.getpid():
-                _check_pool_worker()
-            _start_flusher()  # also after a fork stopped it
+        if self.data_file:  # (so start() imported the process hooks)
+            if new and _flushing.pool_checked_in != os.getpid():
+                _flushing.check_pool_worker()
+            _flushing.start_flusher()  # also after a fork stopped it
             if new and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
                 self.flush()
         return record.counter
@@ -197,36 +210,18 @@ class Recorder:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _pending(self) -> Iterator[tuple[_Record, int, tuple[Any, ...]]]:
-        # Every record whose count changed, with the row to write; the caller marks it flushed
-        # once the write succeeded.
+    def _pending(self) -> list[tuple[_Record, int, float]]:
+        # Every record whose count changed, with that count and its last-seen time (under the
+        # recorder's lock); the caller marks it flushed once the write succeeded.
         now = time.time()
+        pending = []
         for record in list(self._records.values()):
             count = _value(record.counter)
             if count != record.flushed:
                 if record.flushed >= 0:
                     record.last_seen = now
-                alias = record.alias
-                _, path, file, line, module, context = record.key
-                yield (
-                    record,
-                    count,
-                    (
-                        (
-                            alias.legacy,
-                            alias.canonical,
-                            alias.since,
-                            alias.removed_in,
-                            alias.remove_after.isoformat() if alias.remove_after else None,
-                        ),
-                        path,
-                        (file, line, module),
-                        context,
-                        count,
-                        record.first_seen,
-                        record.last_seen,
-                    ),
-                )
+                pending.append((record, count, record.last_seen))
+        return pending
 
     def flush(self, *, final: bool = False) -> None:
         """Write every count that changed since the last flush. Never raises."""
@@ -237,17 +232,24 @@ class Recorder:
                 if not self.enabled or self._failed or not self.data_file:
                     return
                 self._last_flush = time.monotonic()
-                pending = list(self._pending())
+                pending = self._pending()
             try:
                 if pending:
-                    self._data_file().write([row for _, _, row in pending])
+                    from .store import Hit
+
+                    self._data_file().write(
+                        Hit(_stored(r.alias), r.key[1], r.key[2:5], r.key[5], n, r.first_seen, last)
+                        for r, n, last in pending
+                    )
                 for record, count, _ in pending:
                     record.flushed = count
                 if final and self._file is not None:
                     self._file.end(time.time())
                     self._file.close()  # reopened if hits still come (from other exit hooks)
             except Exception as exc:  # noqa: BLE001 - never break the program for telemetry
-                if _transient(exc) and not final:
+                from .sqlitefiles import transient
+
+                if transient(exc) and not final:
                     return  # a report is combining right now: these counts go out next time
                 with self._lock:
                     self._failed = True
@@ -268,28 +270,9 @@ class Recorder:
 
     def _data_file(self) -> DataFile:
         if self._file is None:
-            import json
-            import socket
-            import uuid
+            from .writer import DataFile
 
-            from .._base.version import __version__
-            from .._model import cache as _cache
-            from .store import DataFile
-
-            host = socket.gethostname()
-            suffix = f"{host}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-            _cache.ensure_folder(os.path.dirname(self.data_file), self.root)
-            run = {
-                "uuid": uuid.uuid4().hex,
-                "host": host,
-                "pid": os.getpid(),
-                "started": _started,
-                "argv": json.dumps(sys.argv),
-                "python": sys.version.split()[0],
-                "compatshim": __version__,
-                "root": self.root,
-            }
-            self._file = DataFile(f"{self.data_file}.{suffix}", run)
+            self._file = DataFile.for_process(self.data_file, self.root, self.started)
         return self._file
 
     def summary(self) -> list[tuple[str, str, str, int]]:
@@ -317,172 +300,11 @@ class Recorder:
         _cells.clear()
 
 
-def _transient(exc: Exception) -> bool:
-    # "database is locked": someone else holds the file for a moment; try again later.
-    return "locked" in str(exc) or "busy" in str(exc)
-
-
-_started = time.time()
 recorder = Recorder()
 # Uninstalling writes what is pending and stops recording (the counts are kept: see stop()).
 resets.on_uninstall(recorder.stop)
-_real_exit = os._exit
-_hooked = False
-
-
-def _exit_flushing(status: int) -> NoReturn:
-    """``os._exit`` that first writes this process's counts.
-
-    multiprocessing children, forked workers and many servers end through ``os._exit``, which
-    skips ``atexit``.
-    """
-    try:
-        recorder.flush(final=True)
-    finally:
-        _real_exit(status)
-
-
-def _at_exit() -> None:
-    global _shutting_down
-    _shutting_down = True  # no new flusher: threads cannot start during interpreter shutdown
-    _stop_flusher()
-    recorder.flush(final=True)
-
-
-# The background flusher: the pid of the process it runs in (a forked child has none until it
-# records a site of its own), its thread, and the event that stops it; all changed under
-# _flusher_lock, which the flusher itself never takes.
-_flusher_lock = ForkSafeLock()
-_flusher_pid = 0
-_flusher: Any = None
-_flusher_stop: Any = None
-_shutting_down = False
-
-
-def _start_flusher() -> None:
-    global _flusher_pid, _flusher, _flusher_stop
-    if _flusher_pid == os.getpid() or _shutting_down:
-        return
-    try:
-        import threading
-
-        with _flusher_lock:
-            if _flusher_pid == os.getpid() or _shutting_down:
-                return
-            stop = threading.Event()
-            thread = threading.Thread(
-                target=_flush_periodically, args=(stop,), name="compatshim-telemetry", daemon=True
-            )
-            thread.start()
-            _flusher_pid, _flusher, _flusher_stop = os.getpid(), thread, stop
-    except Exception as exc:  # noqa: BLE001 - no thread (a restricted runtime): flush at exit
-        _diagnostics.report_once("telemetry-write", f"no periodic telemetry flush: {exc!r}")
-
-
-#: Called first in each thread compatshim starts (set in pool workers: see _poolworker).
-thread_started: Callable[[], object] | None = None
-
-
-def _flush_periodically(stop: Any) -> None:
-    if thread_started is not None:
-        thread_started()
-    while not stop.wait(PERIODIC_INTERVAL):
-        if _pool_checked_in != os.getpid():  # a spawned child's first uses were imports
-            _check_pool_worker()
-        recorder.flush()  # never raises
-
-
-def _stop_flusher(*, join: bool = False) -> None:
-    """Stop this process's flusher (and wait for it to end if ``join``)."""
-    global _flusher_pid
-    with _flusher_lock:
-        if _flusher_pid == os.getpid() and _flusher_stop is not None:
-            _flusher_stop.set()
-            if join and _flusher is not None:
-                _flusher.join(timeout=5.0)
-        _flusher_pid = 0
-
-
-def _before_fork() -> None:
-    # A process with a second thread must not fork (Python 3.12+ warns that it may deadlock):
-    # the flusher ends before every fork. It starts again at the parent's next new site or
-    # legacy import (not right after the fork: 3.13 counts threads after the parent's fork
-    # hooks ran). And no thread may be inside SQLite when the process forks: the child would
-    # inherit SQLite's own locks held, and hang at its first write. Writes happen under the
-    # write lock, so the fork waits for a write in progress; the child gets the lock back free.
-    _stop_flusher(join=True)
-    if "compatshim._telemetry.poolworker" in sys.modules:
-        sys.modules["compatshim._telemetry.poolworker"].before_fork()
-    recorder._write_lock.acquire()
-
-
-def _after_fork_in_parent() -> None:
-    recorder._write_lock.release()
-
-
-def _after_fork_in_child() -> None:
-    global _started, thread_started
-    _started = time.time()
-    recorder.after_fork_in_child()
-    if "compatshim._telemetry.poolworker" in sys.modules:
-        thread_started = None
-        sys.modules["compatshim._telemetry.poolworker"].in_forked_child()
-
-
-_pool_checked_in = 0  # the pid whose multiprocessing role is known (see _check_pool_worker)
-
-
-def _check_pool_worker() -> None:
-    # Is this process a multiprocessing pool worker? Then a terminating pool must get its
-    # counts (see _poolworker). Known once per process: a spawned child is not one yet while
-    # it imports the main module.
-    global _pool_checked_in
-    processes = sys.modules.get("multiprocessing.process")
-    process = processes.current_process() if processes is not None else None
-    if getattr(process, "_inheriting", False):
-        return
-    _pool_checked_in = os.getpid()
-    pool = sys.modules.get("multiprocessing.pool")
-    if pool is None or getattr(process, "_target", None) is not pool.worker:
-        return
-    from . import poolworker as _poolworker
-
-    _poolworker.watch(process)
-    if thread_started is not None and _flusher_pid == os.getpid():
-        if get_ident() == _flusher.ident:
-            thread_started()  # called from the flusher itself
-        else:
-            _stop_flusher(join=True)  # it starts again, blocking SIGTERM
-            _start_flusher()
-
-
-def _hook_process_exit() -> None:
-    global _hooked
-    if _hooked:
-        return
-    _hooked = True
-    import atexit
-
-    atexit.register(_at_exit)
-    os._exit = _exit_flushing
-    if hasattr(os, "register_at_fork"):
-        os.register_at_fork(
-            before=_before_fork,
-            after_in_parent=_after_fork_in_parent,
-            after_in_child=_after_fork_in_child,
-        )
-
-
-def _unhook_process_exit() -> None:
-    global _hooked
-    if not _hooked:
-        return
-    _hooked = False
-    import atexit
-
-    atexit.unregister(_at_exit)
-    if os._exit is _exit_flushing:
-        os._exit = _real_exit
+# The process hooks (``flushing``), imported once counts are written to a file.
+_flushing: Any = None
 
 
 def flush() -> None:

@@ -16,19 +16,26 @@ from .._base import paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
+    from typing import Literal
 
     from .report import AliasUsage
     from .report import Site
     from .report import TelemetryReport
 
-__all__ = ["FORMAT_VERSION", "plain", "render", "to_json"]
+    #: The formats of ``compatshim report``.
+    ReportFormat = Literal["text", "markdown", "json"]
+
+__all__ = ["FORMATS", "FORMAT_VERSION", "plain", "render", "session_lines", "to_json"]
 
 #: Version of the JSON written by ``compatshim report --format json``. It only grows new keys
 #: within a version; bump it, and log it here, when a key changes meaning or goes away.
 #: 1: first version ({"format", "aliases": [{"legacy", "canonical", "hits", "sites": [...]}]}).
 #:    Keys added since: ``third_party_hits`` (alias) and ``third_party`` (site).
 FORMAT_VERSION = 1
+#: Every :data:`ReportFormat` (the choices of ``--format``).
+FORMATS: tuple[ReportFormat, ...] = ("text", "markdown", "json")
 
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _MARKDOWN_SYNTAX = {ord(c): "\\" + c for c in "\\`*_[]<>|&~"}
@@ -249,10 +256,25 @@ def render_markdown(data: TelemetryReport, max_sites: int = 10) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(data: TelemetryReport, fmt: str, width: int = 100) -> str:
+def render(data: TelemetryReport, fmt: ReportFormat, width: int = 100) -> str:
     """The report in ``fmt`` (``text``, ``markdown`` or ``json``)."""
     if fmt == "json":
         return json.dumps(to_json(data), indent=2) + "\n"
     if fmt == "markdown":
         return render_markdown(data)
     return render_text(data, width)
+
+
+def session_lines(totals: Mapping[tuple[str, str], Mapping[str, int]]) -> list[str]:
+    """The pytest summary: for each ``(legacy, canonical)`` its hits and sites, then each site
+    (``"file:line"``) with its hits, busiest first."""
+    out = []
+    for (legacy, canonical), sites in sorted(totals.items()):
+        total = sum(sites.values())
+        out.append(
+            f"{paths.dotted(legacy)} -> {paths.dotted(canonical)}: "
+            f"{total} hits at {len(sites)} sites"
+        )
+        for site, hits in sorted(sites.items(), key=lambda s: (-s[1], s[0])):
+            out.append(f"    {hits:>6}  {site}")
+    return out

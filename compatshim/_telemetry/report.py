@@ -1,66 +1,41 @@
 """``compatshim report``: which code still uses which legacy path, from the telemetry data.
 
-The per-process data files are combined first (see ``_combine``), then every run is aggregated per
-alias and site; ``_render`` turns the aggregate into text, Markdown or JSON.
+The per-process data files are combined first (``combine``); then the hits of every run, read
+per alias and site (``datafiles.read_sites``), are added up here; ``render`` presents the
+result as text, Markdown or JSON. The pytest plugin's summary is made the same way, from the
+hits of the session's processes.
 """
 
 from __future__ import annotations
 
 import functools
-import glob
 import os
 
 from .._base.errors import NoDataError
 from .._base.errors import StoreError
-from . import combine as _combine
-from . import datafiles as _datafiles
+from .combine import combine_all
+from .combine import combine_finished
+from .datafiles import read_sites
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from collections.abc import Sequence
     from typing import Any
+
+    from .render import ReportFormat
 
 __all__ = [
     "AliasUsage",
     "TelemetryReport",
+    "combine_session",
     "load",
+    "process_hits",
+    "session_summary",
     "telemetry_report",
     "third_party",
 ]
-
-
-# Group by integer ids first, then join the names: much faster over millions of rows.
-_SITES = """
-SELECT a.legacy, a.canonical, a.since, a.removed_in, a.remove_after,
-       s.file, s.line, s.module, g.hits, g.first_seen, g.last_seen,
-       -- The values used must be of the right type and range (per group: a check per row
-       -- would cost half as much again as the whole query; merged files are checked per row).
-       coalesce(typeof(g.hits) = 'integer' AND g.hits >= 0 AND {times}, 0) AS valid
-FROM (
-    SELECT alias_id, site_id, sum(hits) AS hits,
-           min(first_seen) AS first_seen, max(last_seen) AS last_seen
-    FROM usage {where}
-    GROUP BY alias_id, site_id
-) g
-JOIN alias a ON a.id = g.alias_id
-JOIN site s ON s.id = g.site_id
-"""
-_TIMES = " AND ".join(
-    f"typeof(g.{t}) IN ('integer', 'real') AND g.{t} BETWEEN 0 AND {_datafiles.LAST_TIME}"
-    for t in ("first_seen", "last_seen")
-)
-_SOME_RUNS = "WHERE run_id IN (SELECT id FROM run WHERE uuid IN (SELECT uuid FROM temp.wanted))"
-
-
-def _name(value: str | bytes) -> str:
-    # Schema 2 stores a name that is not valid UTF-8 as its bytes (see _store.text).
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8", "surrogatepass")
-        except UnicodeDecodeError:  # not written by compatshim: show the bytes
-            return value.decode("utf-8", "backslashreplace")
-    return value
 
 
 class Site:
@@ -163,42 +138,20 @@ class TelemetryReport:
 
         :raises StoreError: if the file cannot be read, or is not a valid data file.
         """
-        import sqlite3
-
-        db = _datafiles.open_read(path, usage=False)  # the usage values used: checked below
-        try:
-            uuids = [row[0] for row in db.execute("SELECT uuid FROM run")]
-            wanted = [u for u in uuids if u not in self.runs]
-            where = ""
-            if len(wanted) < len(uuids):  # some runs were read from another file already
-                where = _SOME_RUNS
-                db.execute("CREATE TEMP TABLE wanted (uuid TEXT PRIMARY KEY)")
-                db.executemany("INSERT INTO temp.wanted VALUES (?)", [(u,) for u in wanted])
-            rows = db.execute(_SITES.format(where=where, times=_TIMES)).fetchall() if wanted else []
-        except (sqlite3.Error, UnicodeDecodeError) as exc:  # the budget ran out, bad text
-            raise StoreError(f"{path}: cannot read ({_datafiles.reason(exc)})") from None
-        finally:
-            db.close()
-        if not all(row[11] for row in rows):  # a sum of hits that is not an integer, a time
-            # that is text or out of range
-            raise StoreError(
-                f"{path}: not a compatshim data file (usage rows hold values of the wrong type "
-                "or out of range)"
-            )
+        wanted, rows = read_sites(path, self.runs)
         for row in rows:
-            legacy, canonical, since, removed, after, file, line, module, hits, first, last = row[
-                :11
-            ]
-            usage = self.aliases.get(legacy)
+            usage = self.aliases.get(row.legacy)
             if usage is None:
-                usage = self.aliases[legacy] = AliasUsage(legacy, canonical, since, removed, after)
-            key = (_name(file), line, _name(module))
+                usage = self.aliases[row.legacy] = AliasUsage(
+                    row.legacy, row.canonical, row.since, row.removed_in, row.remove_after
+                )
+            key = (row.file, row.line, row.module)
             site = usage.sites.get(key)
             if site is None:
                 site = usage.sites[key] = Site(*key)
-            site.hits += hits
-            site.first_seen = min(site.first_seen, first)
-            site.last_seen = max(site.last_seen, last)
+            site.hits += row.hits
+            site.first_seen = min(site.first_seen, row.first_seen)
+            site.last_seen = max(site.last_seen, row.last_seen)
         self.runs.update(wanted)
         self.read.append(path)
 
@@ -206,7 +159,7 @@ class TelemetryReport:
         """The aliases used, most hits first."""
         return sorted(self.aliases.values(), key=lambda a: (-a.hits, a.legacy))
 
-    def render(self, fmt: str = "text", width: int = 100) -> str:
+    def render(self, fmt: ReportFormat = "text", width: int = 100) -> str:
         """The report as ``text`` (sized to ``width``), ``markdown`` or ``json``."""
         from .render import render
 
@@ -219,35 +172,9 @@ class TelemetryReport:
         return to_json(self)
 
 
-def per_process_files(data_file: str) -> list[str]:
-    """The data files processes wrote next to ``data_file`` and no report combined yet."""
-    return sorted(
-        path
-        for path in glob.glob(glob.escape(data_file) + ".*")
-        if not path.endswith(("-journal", "-wal", "-shm", ".tmp"))
-    )
-
-
-def _done(sources: list[str], data_file: str) -> list[str]:
-    # The files no process will write again. A file whose writer is gone is recovered first
-    # (its hot journal rolled back), so that it is read and combined, not skipped.
-    return [
-        source
-        for source in sources
-        if _datafiles.finished(source, recover=_datafiles.writer_gone(source, data_file))
-    ]
-
-
 def _skip(path: str, exc: StoreError) -> tuple[str, str]:
     # Store errors start with the file they are about; the slug says which kind of problem.
     return (path, f"{str(exc).removeprefix(f'{path}: ')} [{exc.slug}]")
-
-
-def combine_all(data_file: str, but: str = "") -> list[tuple[str, str]]:
-    """Combine the per-process files next to ``data_file`` into it (all but the file ``but``,
-    which a live process still writes); return what was skipped."""
-    sources = _done([f for f in per_process_files(data_file) if f != but], data_file)
-    return [_skip(path, exc) for path, exc in _combine.combine(data_file, sources)[1]]
 
 
 def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport:
@@ -259,18 +186,9 @@ def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport
     data = TelemetryReport()
     paths = list(explicit)
     if not paths and data_file is not None:
-        sources = per_process_files(data_file)
-        # A process still running keeps writing its file: read it as it is, combine it later.
-        done = _done(sources, data_file)
-        live = [source for source in sources if source not in done]
-        if sources or os.path.lexists(data_file):
-            try:
-                skipped = _combine.combine(data_file, done)[1]
-                data.skipped.extend(_skip(path, exc) for path, exc in skipped)
-                paths = [data_file, *live]
-            except StoreError as exc:  # an unusable combined file: read the sources
-                data.skipped.append(_skip(data_file, exc))
-                paths = sources
+        # A process still running keeps writing its file: it is read as it is, combined later.
+        paths, skipped = combine_finished(data_file)
+        data.skipped.extend(_skip(path, exc) for path, exc in skipped)
     for path in paths:
         try:
             data.add_file(path)
@@ -324,3 +242,40 @@ def _judge_removals(report: TelemetryReport, config: Any) -> None:
             usage.status = "not configured"
         elif _policy.removal(alias) is not None:
             usage.status = "due"
+
+
+# -- a pytest session ------------------------------------------------------------------------
+
+
+def process_hits() -> list[tuple[str, str, str, int]]:
+    """This process's hits so far, per alias and site, as plain tuples (what a pytest-xdist
+    worker sends its controller): ``(legacy, canonical, "file:line", hits)``."""
+    from .recorder import recorder
+
+    return recorder.summary()
+
+
+def session_summary(per_process: Iterable[Iterable[Sequence[Any]]]) -> list[str]:
+    """The lines of the pytest summary, from the rows of every process of the session (as
+    :func:`process_hits` gives them): each alias's hits added up per site."""
+    totals: dict[tuple[str, str], dict[str, int]] = {}
+    for rows in per_process:
+        for legacy, canonical, site, hits in rows:
+            sites = totals.setdefault((str(legacy), str(canonical)), {})
+            sites[str(site)] = sites.get(str(site), 0) + int(hits)
+    from .render import session_lines
+
+    return session_lines(totals)
+
+
+def combine_session() -> None:
+    """Combine the data files of every process of the session into the data file, all but the
+    one this process still writes (a pytest-xdist controller, at the end). Never raises: if it
+    cannot, ``compatshim report`` combines them later."""
+    from .recorder import recorder
+
+    if recorder.data_file:
+        try:
+            combine_all(recorder.data_file, recorder.own_file)
+        except Exception:  # noqa: BLE001, S110 - never fail the test session for telemetry
+            pass

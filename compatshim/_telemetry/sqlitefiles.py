@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["check_file", "connect", "create_file", "transaction", "uri"]
+__all__ = ["check_file", "connect", "create_file", "transaction", "transient", "uri"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -137,6 +137,12 @@ def connect(path: str, identity: tuple[int, int], mode: str, timeout: float) -> 
         db.close()
         raise
     return db
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether ``exc`` says that another connection holds the file for a moment ("database is
+    locked"): the write may simply be tried again later."""
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 @contextlib.contextmanager

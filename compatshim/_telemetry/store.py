@@ -1,35 +1,45 @@
-"""Telemetry data files: the schema, and the writer of one process's file.
+"""Telemetry data files, the on-disk contract: their names, their schema, the rows they hold.
 
-Every process writes its own file, ``<data_file>.<host>.<pid>.<random>``, and nothing else ever
-writes it: a shared SQLite file gives "database is locked" and breaks on network filesystems.
-``compatshim report`` combines the per-process files into ``<data_file>`` (see ``_datafiles``).
-Hit counts in a file are absolute (the count so far), so writing them again is harmless.
+Every process writes its own file, ``<data_file>.<host>.<pid>.<random>`` (:func:`process_file`),
+and nothing else ever writes it: a shared SQLite file gives "database is locked" and breaks on
+network filesystems. ``compatshim report`` finds them (:func:`process_files`) and combines them
+into ``<data_file>`` (``combine``). Hit counts in a file are absolute (the count so far), so
+writing them again is harmless.
 
-Files are created and opened through ``_sqlitefiles``: exclusively, never through a link.
+The recorder hands the writer (``writer``) :class:`Hit` rows; the report reads per-site totals
+(``datafiles.read_sites``). Names that are not valid UTF-8 are stored as bytes (:func:`text`)
+and read back with :func:`name`.
 
 The schema is documented in docs/telemetry.md; change both together.
 """
 
 from __future__ import annotations
 
-import contextlib
+import glob
 import os
-import sqlite3  # only the telemetry writer and the report import this module, on first use
-
-from .._base.errors import StoreError
-from .sqlitefiles import check_file
-from .sqlitefiles import connect
-from .sqlitefiles import create_file
-from .sqlitefiles import transaction
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from collections.abc import Sequence
-    from typing import Any
+    import sqlite3
 
-__all__ = ["OLDEST_SCHEMA", "SCHEMA", "SCHEMA_VERSION", "DataFile", "create_schema", "text"]
+    #: An alias as stored: ``(legacy, canonical, since, removed_in, remove_after)``.
+    AliasKey = tuple[str, str, "str | None", "str | None", "str | None"]
+    #: A site as stored: ``(file, line, importing module)``.
+    SiteKey = tuple[str, int, str]
+
+__all__ = [
+    "OLDEST_SCHEMA",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "Hit",
+    "create_schema",
+    "name",
+    "process_file",
+    "process_files",
+    "text",
+    "writer_of",
+]
 
 #: Version of the data file schema. Bump it, and log it here, on every change:
 #: 1: first version (meta, run, alias, site, context, usage).
@@ -118,135 +128,63 @@ def create_schema(db: sqlite3.Connection) -> None:
     )
 
 
-class DataFile:
-    """The data file of one process run: created on first write, then updated in place.
-
-    It is created exclusively (a link or any file already at its name is refused), and reopened
-    after :meth:`close` only if the file there is still the one it created.
-    """
-
-    def __init__(self, path: str, run: dict[str, Any]) -> None:
-        self.path = path
-        self._run = run
-        self._db: sqlite3.Connection | None = None
-        self._identity: tuple[int, int] | None = None
-        self._run_id = 0
-        self._ended = False
-        self._ids: dict[tuple[str, object], int] = {}
-
-    def _open(self) -> sqlite3.Connection:
-        # A writer never waits long: a program must not stall because a report is reading.
-        if self._db is not None:
-            return self._db
-        if self._identity is not None:  # reopened after close(): the same file, the same run
-            if check_file(self.path, writing=True) != self._identity:
-                raise StoreError(
-                    f"{self.path}: the data file was deleted or replaced since this process "
-                    "wrote it",
-                    slug="telemetry-write",
-                )
-            self._db = connect(self.path, self._identity, "rw", 0.5)
-            return self._db
-        identity = create_file(self.path)
-        db = None
+def name(value: str | bytes) -> str:
+    """A name as read back: :func:`text` undone (bytes that are not even UTF-8 with surrogates
+    were not written by compatshim, and are shown as escapes)."""
+    if isinstance(value, bytes):
         try:
-            check_file(self.path, writing=True)  # and no journal was planted beside it
-            db = connect(self.path, identity, "rw", 0.5)
-            # One writer per file: durability against an OS crash is not worth an fsync per
-            # flush, but the rollback journal stays, so a process killed mid-write leaves the
-            # last flush intact (a report rolls the journal back).
-            db.execute("PRAGMA synchronous = OFF")
-            with transaction(db):
-                create_schema(db)
-                run = dict(self._run, root=text(self._run["root"]), host=text(self._run["host"]))
-                cursor = db.execute(
-                    "INSERT INTO run (uuid, host, pid, started, argv, python, compatshim, root) "
-                    "VALUES (:uuid, :host, :pid, :started, :argv, :python, :compatshim, :root)",
-                    run,
-                )
-        except BaseException:
-            if db is not None:
-                db.close()
-            with contextlib.suppress(OSError):  # the next write starts afresh
-                if check_file(self.path) == identity:
-                    os.unlink(self.path)
-            raise
-        self._identity = identity
-        self._run_id = int(cursor.lastrowid or 0)
-        self._db = db
-        return db
+            return value.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            return value.decode("utf-8", "backslashreplace")
+    return value
 
-    def _intern(self, db: sqlite3.Connection, table: str, key: tuple[Any, ...]) -> int:
-        cached = self._ids.get((table, key))
-        if cached is not None:
-            return cached
-        if table == "alias":
-            db.execute(
-                "INSERT OR IGNORE INTO alias (legacy, canonical, since, removed_in, remove_after) "
-                "VALUES (?, ?, ?, ?, ?)",
-                key,
-            )
-            row = db.execute("SELECT id FROM alias WHERE legacy = ?", key[:1]).fetchone()
-        elif table == "site":
-            stored = (text(key[0]), key[1], text(key[2]))
-            db.execute("INSERT OR IGNORE INTO site (file, line, module) VALUES (?, ?, ?)", stored)
-            row = db.execute(
-                "SELECT id FROM site WHERE file = ? AND line = ? AND module = ?", stored
-            ).fetchone()
-        else:
-            name = (text(key[0]),)
-            db.execute("INSERT OR IGNORE INTO context (name) VALUES (?)", name)
-            row = db.execute("SELECT id FROM context WHERE name = ?", name).fetchone()
-        self._ids[(table, key)] = row[0]
-        return int(row[0])
 
-    def write(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Store usage rows: ``(alias_key, path, site_key, context, hits, first, last)``.
+# -- the names of the files ------------------------------------------------------------------
 
-        ``alias_key`` is ``(legacy, canonical, since, removed_in, remove_after)`` and
-        ``site_key`` is ``(file, line, module)``. Counts are absolute, so rewriting is harmless.
-        """
-        db = self._open()
-        with transaction(db):
-            if self._ended:  # written again after end(): the run goes on
-                db.execute("UPDATE run SET ended = NULL WHERE id = ?", (self._run_id,))
-                self._ended = False
-            params = [
-                (
-                    self._run_id,
-                    self._intern(db, "alias", alias),
-                    path,
-                    self._intern(db, "site", site),
-                    self._intern(db, "context", (context,)),
-                    hits,
-                    first,
-                    last,
-                )
-                for alias, path, site, context, hits, first, last in rows
-            ]
-            db.executemany(
-                "INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, "
-                "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (alias_id, site_id, run_id, path, context_id) DO UPDATE SET "
-                "hits = excluded.hits, last_seen = excluded.last_seen",
-                params,
-            )
 
-    def end(self, ended: float) -> None:
-        """Record the end of the run (only if anything was ever written)."""
-        if self._db is not None:
-            with transaction(self._db):
-                self._db.execute("UPDATE run SET ended = ? WHERE id = ?", (ended, self._run_id))
-            self._ended = True
+def process_file(data_file: str) -> str:
+    """A new name for this process's own file next to ``data_file``:
+    ``<data_file>.<host>.<pid>.<8 random hex digits>``."""
+    import socket
+    import uuid
 
-    def close(self) -> None:
-        """Close the connection; a later write opens the same file again, for the same run."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-            self._ids.clear()
+    return f"{data_file}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
 
-    def abandon(self) -> None:
-        """Forget the connection without touching the file (in a forked child)."""
-        self._db = None
-        self._ids.clear()
+
+def process_files(data_file: str) -> list[str]:
+    """The per-process files next to ``data_file`` that no report combined yet, sorted."""
+    return sorted(
+        path
+        for path in glob.glob(glob.escape(data_file) + ".*")
+        if not path.endswith(("-journal", "-wal", "-shm", ".tmp"))
+    )
+
+
+def writer_of(path: str, data_file: str) -> tuple[str, int] | None:
+    """``(host, pid)`` of the process that wrote the per-process file ``path`` of ``data_file``,
+    as its name says; ``None`` if the name says no such thing."""
+    host, _, pid = path[len(data_file) + 1 :].rpartition(".")[0].rpartition(".")
+    return (host, int(pid)) if host and pid.isdigit() and pid.isascii() else None
+
+
+# -- the rows --------------------------------------------------------------------------------
+
+
+class Hit:
+    """One usage row as the recorder hands it to the writer: the hits of one legacy ``path``
+    (covered by the alias) at one site, in one context, in this process so far."""
+
+    __slots__ = ("alias", "context", "first_seen", "hits", "last_seen", "path", "site")
+
+    def __init__(
+        self,
+        alias: AliasKey,
+        path: str,
+        site: SiteKey,
+        context: str,
+        hits: int,
+        first_seen: float,
+        last_seen: float,
+    ) -> None:
+        self.alias, self.path, self.site, self.context = alias, path, site, context
+        self.hits, self.first_seen, self.last_seen = hits, first_seen, last_seen
