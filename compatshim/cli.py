@@ -167,6 +167,10 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from compatshim._check.check import FORMATS as CHECK_FORMATS
+    from compatshim._static.render import FORMATS as SCAN_FORMATS
+    from compatshim._telemetry.render import FORMATS as REPORT_FORMATS
+
     parser = argparse.ArgumentParser(
         prog="compatshim",
         description="Keep legacy import paths working while you consolidate code.",
@@ -184,7 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--config", metavar="PATH", help="the pyproject.toml to read (default: the nearest one)"
     )
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=CHECK_FORMATS, default="text")
     check.set_defaults(func=_check)
 
     report = commands.add_parser(
@@ -197,7 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--data", metavar="PATH", nargs="+", help="read these data files as they are instead"
     )
-    report.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="text")
     report.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     report.set_defaults(func=_report)
 
@@ -209,7 +213,7 @@ def _parser() -> argparse.ArgumentParser:
         "is found, 1 when some are, 2 on a usage or configuration error.",
     )
     _source_options(scan)
-    scan.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    scan.add_argument("--format", choices=SCAN_FORMATS, default="text")
     scan.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when legacy paths are found"
     )

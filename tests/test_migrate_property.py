@@ -24,8 +24,8 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from compatshim._static.pipeline import static_table
 from compatshim._static.rewrite import rewrite
-from compatshim._static.scan import static_table
 
 
 # (import statement, expressions that are valid once it ran)

@@ -18,6 +18,7 @@ from compatshim._model.alias import Alias
 from compatshim._model.table import AliasTable
 from compatshim._static import pool as _pool
 from compatshim._static import scan as _scan
+from compatshim._static.pipeline import INTERNAL_ERROR
 from compatshim._static.source import Source
 from compatshim._static.table import StaticTable
 
@@ -181,7 +182,7 @@ def test_a_file_compatshim_fails_on_is_reported_and_the_rest_is_read(
     result = compatshim.scan(["."], jobs=1)
     assert len(lines(result)) == 1
     ((_, reason),) = result.errors
-    assert reason == f"{_scan.INTERNAL_ERROR}: AttributeError('a bug') [internal-error]"
+    assert reason == f"{INTERNAL_ERROR}: AttributeError('a bug') [internal-error]"
 
 
 def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 
 from compatshim._static.analyze import analyze
 from compatshim._static.findings import find
+from compatshim._static.pipeline import static_table
 from compatshim._static.rewrite import rewrite
-from compatshim._static.scan import static_table
 
 
 TREE = {

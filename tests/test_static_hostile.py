@@ -23,6 +23,11 @@ from compatshim._static.findings import Finding
 from compatshim._static.scan import ScanResult
 
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from compatshim._static.render import ScanFormat
+
+
 CONFIG = '[tool.compatshim.aliases]\n"old" = "new"\n"old.mod:Old" = "new.place:New"\n'
 LEGACY = "import old\nprint(old.thing)\n"
 
@@ -229,8 +234,8 @@ def _finding(index: int) -> Finding:
     return finding
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
-def test_output_is_written_while_the_findings_come(fmt: str) -> None:
+@pytest.mark.parametrize("fmt", _scan_render.FORMATS)
+def test_output_is_written_while_the_findings_come(fmt: ScanFormat) -> None:
     """Each finding is written before the next one is produced: nothing accumulates."""
     events: list[str] = []
 
@@ -322,8 +327,8 @@ def test_killed_write_leaves_each_file_old_or_new_and_no_worker(project: Path, s
     old_text = {f"m{i:04}.py": body + f"# {i}\n" for i in range(count)}
     for name, text in old_text.items():
         (project / name).write_text(text)
+    from compatshim._static.pipeline import static_table
     from compatshim._static.rewrite import rewrite
-    from compatshim._static.scan import static_table
 
     table = static_table(project / "pyproject.toml")
     new_text = {name: rewrite(text, table)[0] for name, text in old_text.items()}

@@ -14,12 +14,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
+    from typing import Literal
 
     from .._model.alias import Alias
     from .._model.config import Config
 
+    #: The formats of ``compatshim check``.
+    CheckFormat = Literal["text", "json"]
+
 __all__ = ["AliasCheck", "CheckReport", "check"]
 
+#: Every :data:`CheckFormat` (the choices of ``--format``).
+FORMATS: tuple[CheckFormat, ...] = ("text", "json")
 #: Version of the JSON written by ``compatshim check --format json``.
 #: 1: first version ({"ok", "aliases": [{"legacy", "canonical", "ok", "problems"}]}).
 #: 2: "format", "config" and, per alias, "kinds" added (the kind of each problem, in order);

@@ -17,10 +17,21 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import date
     from typing import Any
+    from typing import Literal
 
     from .._base.paths import Kind
 
-__all__ = ["FIELDS", "Alias"]
+    #: What a use of a legacy path does (the ``policy`` key, ``COMPATSHIM_POLICY``).
+    Policy = Literal["warn", "error", "ignore"]
+    #: How a legacy module is bound (the ``strategy`` key).
+    Strategy = Literal["proxy", "direct"]
+
+__all__ = ["FIELDS", "POLICIES", "STRATEGIES", "Alias"]
+
+#: Every :data:`Policy`, in the order the docs list them.
+POLICIES: tuple[Policy, ...] = ("warn", "error", "ignore")
+#: Every :data:`Strategy`, the default first.
+STRATEGIES: tuple[Strategy, ...] = ("proxy", "direct")
 
 
 #: The fields of an :class:`Alias`, in the order they are stored.
@@ -63,11 +74,11 @@ class Alias:
         since: str | None
         removed_in: str | None
         remove_after: date | None
-        policy: str
+        policy: Policy
         category: str | None
         message: str | None
         package: str | None
-        strategy: str
+        strategy: Strategy
         origin: str
         project_version: str | None
         protocol: str | None
@@ -82,11 +93,11 @@ class Alias:
         since: str | None = None,
         removed_in: str | None = None,
         remove_after: date | None = None,
-        policy: str = "warn",
+        policy: Policy = "warn",
         category: str | None = None,
         message: str | None = None,
         package: str | None = None,
-        strategy: str = "proxy",
+        strategy: Strategy = "proxy",
         origin: str = "",
         project_version: str | None = None,
         protocol: str | None = None,

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
+    from .alias import Policy
+    from .alias import Strategy
     from .cache import Payload
 
 __all__ = ["Config", "configured", "empty_config", "load_config", "parse_table"]
@@ -65,11 +67,11 @@ class Config:
         #: The aliases in file order, with their chains resolved.
         self.aliases = tuple(table)
         self._settings = {k: v for k, v in settings.items() if k != "aliases"}
-        self.policy: str = settings["policy"]
+        self.policy: Policy = settings["policy"]
         self.category: str | None = settings["category"]
         self.message: str | None = settings["message"]
         self.package: str | None = settings["package"]
-        self.strategy: str = settings["strategy"]
+        self.strategy: Strategy = settings["strategy"]
         self.telemetry: bool = settings["telemetry"]
         #: The telemetry data file (absolute).
         self.data_file = os.path.normpath(os.path.join(self.root, settings["data_file"]))

@@ -13,12 +13,12 @@ import os
 
 from .._base.errors import ConfigError
 from .._base.errors import shown
-from .policy import POLICIES
+from .alias import POLICIES
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .policy import Policy
+    from .alias import Policy
 
 
 __all__ = ["VARIABLES", "Variable", "check", "config_path", "disabled", "policy", "telemetry_off"]

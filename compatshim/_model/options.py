@@ -7,6 +7,8 @@ keeps the two identical), so what is accepted and what is documented cannot drif
 from __future__ import annotations
 
 from . import policy as _policy
+from .alias import POLICIES
+from .alias import STRATEGIES
 
 
 TYPE_CHECKING = False
@@ -79,7 +81,7 @@ OPTIONS: tuple[Option, ...] = (
         "every alias.",
         scope="both",
         example='"error"',
-        choices=_policy.POLICIES,
+        choices=POLICIES,
     ),
     Option(
         "category",
@@ -151,7 +153,7 @@ OPTIONS: tuple[Option, ...] = (
         "module itself: no cost per access, but only the first import in a process is seen.",
         scope="both",
         example='"direct"',
-        choices=("proxy", "direct"),
+        choices=STRATEGIES,
     ),
     Option(
         "protocol",

@@ -22,17 +22,12 @@ from . import versions as _versions
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
-    from typing import Literal
 
     from .alias import Alias
+    from .alias import Policy
 
-    #: What a use of a legacy path does (the ``policy`` key and ``COMPATSHIM_POLICY``).
-    Policy = Literal["warn", "error", "ignore"]
+__all__ = ["action", "set_override", "warning_category", "warning_message"]
 
-__all__ = ["POLICIES", "action", "set_override", "warning_category", "warning_message"]
-
-#: Every :data:`Policy`, in the order the docs list them.
-POLICIES: tuple[Policy, ...] = ("warn", "error", "ignore")
 PLACEHOLDERS = ("legacy", "canonical", "since", "removed_in")
 _BRACED = tuple(f"{{{name}}}" for name in PLACEHOLDERS)
 
@@ -100,7 +95,7 @@ def removal(alias: Alias, today: datetime.date | None = None) -> str | None:
     return _removed_by_version[key]
 
 
-def action(alias: Alias) -> str:
+def action(alias: Alias) -> Policy:
     """The policy that applies to a use of ``alias`` now.
 
     :raises LegacyPathRemoved: when the alias has been removed.

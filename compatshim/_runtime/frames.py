@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
 
-__all__ = ["HANDLE_FROMLIST", "frame_at", "is_import_system", "is_user", "walk"]
+__all__ = ["HANDLE_FROMLIST", "Attribution", "frame_at", "is_import_system", "is_user", "walk"]
 
 _USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL, _RUNPY = range(6)
 
@@ -114,23 +114,32 @@ def is_import_system(frame: FrameType) -> bool:
     return _kind(code.co_filename) == _BOOTSTRAP and code.co_name != "_find_and_load"
 
 
-def walk(frame: FrameType | None) -> tuple[FrameType | None, bool, str | None]:
-    """Walk outward from ``frame`` to the frame the use belongs to.
+class Attribution:
+    """The frame a use belongs to, as :func:`walk` found it."""
 
-    :returns: ``(site frame, is_probe, requested)``: the first user (or probe) frame, whether that
-        is introspection rather than a use, and the module name the outermost ``import`` between
-        them asked for (``None`` if no import is in progress). If only machinery frames exist
-        (``python -m legacy.tool``), the outermost frame is the site.
-    """
+    __slots__ = ("probe", "requested", "site")
+
+    def __init__(self, site: FrameType | None, probe: bool, requested: str | None) -> None:
+        #: The first user (or probe) frame; the outermost frame if only machinery frames exist
+        #: (``python -m legacy.tool``); ``None`` with no frame at all.
+        self.site = site
+        #: Whether the site is introspection (``inspect``, ``find_spec``...) rather than a use.
+        self.probe = probe
+        #: The module the outermost ``import`` between them asked for (``None``: no import).
+        self.requested = requested
+
+
+def walk(frame: FrameType | None) -> Attribution:
+    """Walk outward from ``frame`` to the frame the use belongs to."""
     requested = None
     last = frame
     while frame is not None:
         code = frame.f_code
         kind = _kind(code.co_filename)
         if kind == _USER:
-            return frame, False, requested
+            return Attribution(frame, False, requested)
         if kind == _PROBE:
-            return frame, True, requested
+            return Attribution(frame, True, requested)
         if kind == _BOOTSTRAP and code.co_name == "_find_and_load":
             name = frame.f_locals.get("name")
             if isinstance(name, str):
@@ -141,10 +150,10 @@ def walk(frame: FrameType | None) -> tuple[FrameType | None, bool, str | None]:
             if isinstance(name, str):
                 requested = name
         elif kind == _UTIL and code.co_name == "find_spec":
-            return frame, True, requested
+            return Attribution(frame, True, requested)
         last = frame
         frame = frame.f_back
-    return last, False, requested
+    return Attribution(last, False, requested)
 
 
 def frame_at(depth: int) -> FrameType | None:

@@ -130,7 +130,7 @@ def _is_probe(frame: Any) -> bool:
     # hasattr() from introspection must not import anything: inspect only looks.
     if frame is None or frame.f_code is _frames.HANDLE_FROMLIST:
         return True
-    return _frames.walk(frame)[1]
+    return _frames.walk(frame).probe
 
 
 class _BindingGuard(ModuleType):

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .._model.alias import Alias
+    from .._model.alias import Policy
     from .._model.config import Config
-    from .._model.policy import Policy
 
 __all__ = [
     "Installation",

@@ -347,7 +347,7 @@ def _first_use(st: _State, name: str, value: Any, frame: types.FrameType) -> Any
         st.package
         and isinstance(value, _ModuleType)
         and getattr(value, "__name__", None) == f"{st.cname}.{name}"
-        and not _frames.walk(frame)[1]
+        and not _frames.walk(frame).probe
     ):
         # A canonical submodule reached through the legacy package: hand out its legacy module
         # (never imported for introspection), so what follows is seen too. The read of the

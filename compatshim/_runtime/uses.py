@@ -104,10 +104,11 @@ def use(
     :raises LegacyPathError: if the alias is removed or its policy is ``error``.
     """
     try:
-        site, probe, requested = _frames.walk(frame)
+        found = _frames.walk(frame)
     except Exception as exc:  # noqa: BLE001 - bookkeeping must never break the program
         _diagnostics.report_once("internal-error", f"cannot attribute a use: {exc!r}")
         return None
+    site, probe, requested = found.site, found.probe, found.requested
     if probe and not strict:
         return None
     # A module loaded only as the parent of the one the statement asked for is not the use.

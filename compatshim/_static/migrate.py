@@ -23,14 +23,14 @@ from .._base.errors import RewriteError
 from .._base.paths import shown
 from .analyze import analyze
 from .findings import find
+from .pipeline import internal_error
+from .pipeline import prepare
+from .pipeline import sources
+from .pipeline import static
+from .pipeline import static_table
+from .pipeline import wanted
 from .pool import ordered
 from .rewrite import rewrite
-from .scan import _STATE
-from .scan import _init
-from .scan import internal_error
-from .scan import sources
-from .scan import static_table
-from .scan import wanted
 from .source import FileChangedError
 from .source import NotRegularFile
 from .source import Source
@@ -106,17 +106,18 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
     raw = None
     try:
         raw, info = read(path)
-        go, module, is_package = wanted(path, raw)
-        if not go:
+        candidate = wanted(path, raw)
+        if candidate is None:
             return None
+        module, is_package = candidate.module, candidate.is_package
         text, encoding, bom = decode(raw)
-        static = _STATE["static"]
-        new, left = rewrite(text, static, module, is_package)
+        table = static()
+        new, left = rewrite(text, table, module, is_package)
     except RewriteError as exc:
         # Nothing is written, and every use in the file is left for a person, with the reason:
         # scan will report exactly these, and the exit status says work remains.
         try:
-            left, _ = find(analyze(text, module, is_package, static), static)
+            left, _ = find(analyze(text, module, is_package, table), table)
         except Exception as inner:  # noqa: BLE001 - it parsed a moment ago; report the file at least
             return Outcome(path, error=internal_error(inner))
         _placed(left, path, Source(text), f"the file is left unchanged: {exc}")
@@ -131,14 +132,14 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
         return Outcome(path, left=left)
     linked = _link_note(path, info)
     if linked is not None:
-        every, _ = find(analyze(text, module, is_package, static), static)
+        every, _ = find(analyze(text, module, is_package, table), table)
         _placed(every, path, source, linked)
         outcome = Outcome(path, left=every)
         if os.path.islink(path):
             outcome.target = os.path.realpath(path)
         return outcome
     # Anything the rewrite neither changed nor explained is reported too, never silently kept.
-    again, _ = find(analyze(new, module, is_package, static), static)
+    again, _ = find(analyze(new, module, is_package, table), table)
     if len(again) > len(left):
         explained = {(f.code, f.legacy) for f in left}
         unexplained = [f for f in again if (f.code, f.legacy) not in explained]
@@ -206,14 +207,14 @@ def migrate(
     :raises CompatshimError: if there is no configuration or a path does not exist.
     """
     started = time.perf_counter()
-    static = static_table(config)
+    table = static_table(config)
     files, counted = sources(paths, exclude)
     result = MigrateResult(write)
     work = functools.partial(_migrate_one, write=write)
     migrated: set[str] = set()
     links: list[Outcome] = []
     for outcome in ordered(
-        work, files, _init, (static,), jobs=jobs, progress=progress, label="migrate"
+        work, files, prepare, (table,), jobs=jobs, progress=progress, label="migrate"
     ):
         if outcome.data is not None:
             error = _write(outcome)

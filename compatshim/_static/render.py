@@ -20,19 +20,23 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Iterator
     from typing import Any
+    from typing import Literal
 
     from .findings import Finding
     from .scan import Adoption
     from .scan import ScanResult
 
     Write = Callable[[str], object]
+    #: The formats of ``compatshim scan``.
+    ScanFormat = Literal["text", "json", "github", "sarif"]
 
 __all__ = ["FORMATS", "FORMAT_VERSION", "render", "write"]
 
 #: Version of ``scan --format json``; every change to its keys is logged here.
 #: 1: first version ({"format", "findings", "adoption", "errors"}).
 FORMAT_VERSION = 1
-FORMATS = ("text", "json", "github", "sarif")
+#: Every :data:`ScanFormat` (the choices of ``--format``).
+FORMATS: tuple[ScanFormat, ...] = ("text", "json", "github", "sarif")
 _INFO_URI = "https://github.com/compatshim/compatshim/blob/main/docs/cli.md#compatshim-scan"
 
 
@@ -206,7 +210,7 @@ def _uri(path: str) -> str:
     return quote(path.replace(os.sep, "/"), safe="/")
 
 
-_WRITERS: dict[str, Callable[[ScanResult, Iterable[Finding], Write], None]] = {
+_WRITERS: dict[ScanFormat, Callable[[ScanResult, Iterable[Finding], Write], None]] = {
     "text": _text,
     "json": _json,
     "github": _github,
@@ -214,14 +218,14 @@ _WRITERS: dict[str, Callable[[ScanResult, Iterable[Finding], Write], None]] = {
 }
 
 
-def write(result: ScanResult, findings: Iterable[Finding], fmt: str, out: Write) -> None:
+def write(result: ScanResult, findings: Iterable[Finding], fmt: ScanFormat, out: Write) -> None:
     """Write ``findings`` and then the rest of ``result`` in one of :data:`FORMATS`, piece by
     piece through ``out``: the findings may be a stream (:func:`compatshim._static.scan.stream`) that
     completes ``result`` as it ends, and are never held all at once."""
     _WRITERS[fmt](result, findings, out)
 
 
-def render(result: ScanResult, fmt: str) -> str:
+def render(result: ScanResult, fmt: ScanFormat) -> str:
     """``result`` in one of :data:`FORMATS`."""
     pieces: list[str] = []
     write(result, result.findings, fmt, pieces.append)

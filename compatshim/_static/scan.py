@@ -10,40 +10,36 @@ are.
 
 from __future__ import annotations
 
-import itertools
 import os
 import time
+from typing import NamedTuple
 
-from .._base.errors import CompatshimError
-from .._model.config import read_config
 from .analyze import analyze
 from .files import blank_block
 from .files import has_block
-from .files import is_generated
-from .files import iter_discover
-from .files import module_name
 from .findings import find
+from .pipeline import internal_error
+from .pipeline import prepare
+from .pipeline import sources
+from .pipeline import static
+from .pipeline import static_table
+from .pipeline import wanted
 from .pool import ordered
 from .source import decode
 from .source import failure
 from .source import read
-from .source import reason
-from .table import StaticTable
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from collections.abc import Sequence
-    from typing import Any
 
     from .findings import Finding
-    from .table import Prefilter
+    from .render import ScanFormat
+    from .table import StaticTable
 
-__all__ = ["Adoption", "ScanResult", "internal_error", "scan", "static_table", "stream", "wanted"]
-
-#: How a file that compatshim itself failed on is reported (a bug: the rest is still read).
-INTERNAL_ERROR = "compatshim failed on this file (please report it)"
+__all__ = ["Adoption", "FileScan", "ScanResult", "scan", "stream"]
 
 
 class Adoption:
@@ -91,7 +87,7 @@ class ScanResult:
         may hold one skipped (a file the byte filter passes over is never even decoded)."""
         return not self.found and not self.errors
 
-    def render(self, fmt: str = "text") -> str:
+    def render(self, fmt: ScanFormat = "text") -> str:
         """The result as ``text``, ``json``, ``github`` or ``sarif``."""
         from .render import render
 
@@ -100,105 +96,50 @@ class ScanResult:
 
 # -- per-file work (runs in worker processes) ---------------------------------------------------
 
-_STATE: dict[str, Any] = {}
+
+class FileScan(NamedTuple):
+    """What scanning one file found (sent back by a worker)."""
+
+    path: str
+    findings: list[Finding]
+    #: Uses of canonical paths, per alias key (for adoption).
+    canonical: dict[str, int]
+    #: Why the file was skipped, ending with the slug (``None`` if it was read).
+    error: str | None
+    #: Whether the file was parsed (or failed to parse).
+    parsed: bool
 
 
-def _init(static: StaticTable) -> None:
-    _STATE["static"] = static
-    _STATE["prefilter"] = static.prefilter()
-    _STATE["packages"] = {}
-
-
-def _in_legacy_folder(path: str, static: StaticTable) -> bool:
-    # A quick look before working out the module name: is a legacy root a folder on the path?
-    parts = path.replace(os.sep, "/").split("/")[:-1]
-    return not static.roots.isdisjoint(parts)
-
-
-def wanted(path: str, raw: bytes) -> tuple[bool, str | None, bool]:
-    """Whether a file can mention a legacy or canonical path, its module name, and if a package."""
-    return _wanted(path, raw)[:3]
-
-
-def _wanted(path: str, raw: bytes) -> tuple[bool, str | None, bool, list[bytes]]:
-    # wanted(), and the first components of paths the file contains (see Prefilter.check).
-    static: StaticTable = _STATE["static"]
-    prefilter: Prefilter = _STATE["prefilter"]
-    if is_generated(raw):  # stubs written by `compatshim stubs` are not uses, nor migrated
-        return False, None, False, []
-    go, present = prefilter.check(raw)
-    if not go and (b"from ." not in raw or not _in_legacy_folder(path, static)):
-        return False, None, False, present
-    module, is_package = module_name(path, _STATE["packages"])
-    if go:
-        return True, module, is_package, present
-    # A relative import inside a legacy package need not spell the package's name.
-    go = module is not None and module.partition(".")[0] in static.roots
-    return go, module, is_package, present
-
-
-def internal_error(exc: BaseException) -> str:
-    """How a file compatshim itself failed on is reported (a bug: the rest is still read)."""
-    return reason(f"{INTERNAL_ERROR}: {exc!r}", slug="internal-error")
-
-
-def _scan_one(path: str) -> tuple[str, list[Finding], dict[str, int], str | None, bool] | None:
+def _scan_one(path: str) -> FileScan | None:
     raw = None
     try:
         raw = read(path)[0]
-        go, module, is_package, present = _wanted(path, raw)
-        if not go:
+        candidate = wanted(path, raw)
+        if candidate is None:
             return None
         text = decode(raw)[0]
         if has_block(raw):  # the block `compatshim stubs` generated: neither legacy nor canonical
             text = blank_block(text)
-        roots = [first.decode("ascii") for first in present]
-        analysis = analyze(text, module, is_package, _STATE["static"], present=roots)
+        module, is_package, roots = candidate
+        analysis = analyze(text, module, is_package, static(), present=roots)
     except (OSError, ValueError, SyntaxError) as exc:  # unreadable, undecodable, not Python
-        return path, [], {}, failure(exc, raw), raw is not None and isinstance(exc, SyntaxError)
+        parsed = raw is not None and isinstance(exc, SyntaxError)
+        return FileScan(path, [], {}, failure(exc, raw), parsed)
     except Exception as exc:  # noqa: BLE001 - one file must never stop the scan of the rest
-        return path, [], {}, internal_error(exc), True
+        return FileScan(path, [], {}, internal_error(exc), True)
     try:
-        found, canonical = find(analysis, _STATE["static"])
+        found, canonical = find(analysis, static())
         for finding in found:
             finding.file = path
             finding.line, finding.column = analysis.source.position(finding.column)
         found.sort(key=_in_file_order)
     except Exception as exc:  # noqa: BLE001 - as above
-        return path, [], {}, internal_error(exc), True
-    return path, found, canonical, None, True
+        return FileScan(path, [], {}, internal_error(exc), True)
+    return FileScan(path, found, canonical, None, True)
 
 
 def _in_file_order(finding: Finding) -> tuple[int, int, str]:
     return finding.line, finding.column, finding.code
-
-
-def static_table(config: str | os.PathLike[str] | None) -> StaticTable:
-    """The alias table of the configuration, for reading source.
-
-    :raises CompatshimError: when no ``[tool.compatshim]`` table is found.
-    """
-    loaded = read_config(config, store=False)  # reading source must not write to the project
-    if loaded.path is None:
-        raise CompatshimError(
-            "no [tool.compatshim] table found in a pyproject.toml here or above; "
-            "pass --config PATH",
-            slug="scan-no-config",
-        )
-    return StaticTable(loaded.table)
-
-
-def sources(paths: Sequence[str], exclude: Sequence[str]) -> tuple[Iterator[str], Iterator[int]]:
-    """The source files under ``paths``, listed lazily (the workers start on the first ones at
-    once), and a counter whose next value, once they are all listed, is how many there were.
-
-    :raises CompatshimError: if a path does not exist.
-    """
-    for path in paths:
-        if not os.path.exists(path):
-            raise CompatshimError(f"{path}: no such file or folder", slug="scan-path")
-    counted = itertools.count()
-    return (path for path, _ in zip(iter_discover(paths, exclude), counted)), counted
 
 
 def scan(
@@ -237,14 +178,14 @@ def stream(
     The configuration and paths are checked before the first finding is asked for.
     """
     started = time.perf_counter()
-    static = static_table(config)
+    table = static_table(config)
     files, counted = sources(paths, exclude)
-    return _stream(result, static, files, counted, started, jobs, progress)
+    return _stream(result, table, files, counted, started, jobs, progress)
 
 
 def _stream(
     result: ScanResult,
-    static: StaticTable,
+    table: StaticTable,
     files: Iterator[str],
     counted: Iterator[int],
     started: float,
@@ -254,7 +195,7 @@ def _stream(
     canonical: dict[str, int] = {}
     legacy: dict[str, int] = {}
     for path, found, uses, error, parsed in ordered(
-        _scan_one, files, _init, (static,), jobs=jobs, progress=progress
+        _scan_one, files, prepare, (table,), jobs=jobs, progress=progress
     ):
         result.parsed += parsed
         if error is not None:
@@ -270,7 +211,7 @@ def _stream(
     result.adoption = sorted(
         (
             Adoption(key, target, legacy.get(key, 0), canonical.get(key, 0))
-            for key, target in static.canonical.items()
+            for key, target in table.canonical.items()
         ),
         key=lambda a: (-a.legacy_uses, a.legacy),
     )
