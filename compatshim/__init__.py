@@ -17,8 +17,6 @@ from ._base.errors import LegacyPathRemoved
 from ._base.errors import NoDataError
 from ._base.version import __version__
 from ._model.alias import Alias
-from ._model.config import Config
-from ._model.config import load_config
 from ._model.table import AliasTable
 from ._runtime.install import Installation
 from ._runtime.install import alias
@@ -34,6 +32,8 @@ if TYPE_CHECKING:
     from ._check.check import AliasCheck
     from ._check.check import CheckReport
     from ._check.check import check
+    from ._model.config import Config
+    from ._model.config import load_config
     from ._static.findings import Finding
     from ._static.migrate import MigrateResult
     from ._static.migrate import migrate
@@ -81,9 +81,12 @@ __all__ = [
 ]
 
 
-# Reporting reads SQLite; scan, migrate and stubs parse source; check audits with inspect:
-# imported on first use, so that `import compatshim` in the program being measured stays cheap.
+# Reporting reads SQLite; scan, migrate and stubs parse source; check audits with inspect; the
+# configuration is read by install(): each is imported on first use, so that `import compatshim`
+# stays cheap (a library may import it only to declare aliases in code).
 _LAZY = {
+    "Config": "_model.config",
+    "load_config": "_model.config",
     "AliasCheck": "_check.check",
     "CheckReport": "_check.check",
     "check": "_check.check",

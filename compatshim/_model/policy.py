@@ -16,7 +16,6 @@ from .._base.errors import LegacyPathError
 from .._base.errors import LegacyPathRemoved
 from .._base.errors import shown
 from .._base.locks import ForkSafeLock
-from . import versions as _versions
 
 
 TYPE_CHECKING = False
@@ -86,9 +85,11 @@ def removal(alias: Alias, today: datetime.date | None = None) -> str | None:
         return None
     key = alias.legacy
     if key not in _removed_by_version:
-        installed = _versions.installed_version(alias)
+        from . import versions  # only for removal by version: it reads package metadata
+
+        installed = versions.installed_version(alias)
         reason = None
-        if installed is not None and _versions.reached(installed, alias.removed_in):
+        if installed is not None and versions.reached(installed, alias.removed_in):
             reason = f"was removed in {alias.removed_in} (version {installed} is installed)"
         with _lock:
             _removed_by_version[key] = reason

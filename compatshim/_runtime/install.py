@@ -13,12 +13,8 @@ import sys
 from .._base import diagnostics as _diagnostics
 from .._base import resets
 from .._base.errors import ConfigError
-from .._model import environ as _environ
 from .._model import policy as _policy
-from .._model.config import empty_config
-from .._model.config import load_config
 from .._model.table import AliasTable
-from .._model.validate import make_alias
 from .._telemetry.recorder import recorder
 from . import frames as _frames
 from . import hooks as _hooks
@@ -139,6 +135,12 @@ def install(
     :returns: a description of what is installed.
     :raises ConfigError: if the configuration or a ``COMPATSHIM_*`` variable is invalid.
     """
+    # The configuration machinery is imported by the first install() or alias(), not by
+    # `import compatshim` (a library may import it only to declare aliases, or to check types).
+    from .._model import environ as _environ
+    from .._model.config import empty_config
+    from .._model.config import load_config
+
     if _environ.disabled():
         return Installation(None, disabled=True)
     _environ.check()
@@ -184,6 +186,9 @@ def alias(legacy: str, target: str, **options: Any) -> Alias:
     """
     frame = _frames.frame_at(1)
     where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
+    from .._model import environ as _environ
+    from .._model.validate import make_alias
+
     made = make_alias(legacy, {"target": target, **options}, defaults={}, where=where)
     if _environ.disabled():
         return made
