@@ -17,8 +17,10 @@ from .scopes import COMPREHENSION
 from .scopes import FUNCTION
 from .scopes import MODULE
 from .scopes import Scope
-from .source import parse
+from .strings import TYPE_GENERICS
 from .strings import call_style
+from .strings import generic_name
+from .strings import string_annotations
 from .strings import string_ref
 
 
@@ -28,9 +30,8 @@ if TYPE_CHECKING:
 
     from .analyze import Analysis
     from .scopes import Symbol
-    from .source import Source
 
-__all__ = ["DEFINITIONS", "FUNCTIONS", "TYPE_GENERICS", "Chain", "expressions"]
+__all__ = ["DEFINITIONS", "FUNCTIONS", "Chain", "expressions"]
 
 
 class Chain:
@@ -93,80 +94,6 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return fields
 
 
-#: Generic types whose subscripts are type expressions, even outside annotations (type aliases
-#: such as ``Handler = Union["old.mod.Handler", None]``); ``Literal`` and ``Annotated``'s
-#: metadata hold values, so neither is here.
-TYPE_GENERICS = frozenset(
-    {"Union", "Optional", "List", "Dict", "Set", "FrozenSet", "Tuple", "Type", "Callable",
-     "ClassVar", "Final", "Sequence", "MutableSequence", "Mapping", "MutableMapping", "Iterable",
-     "Iterator", "Generator", "AsyncIterator", "AsyncIterable", "AsyncGenerator", "Awaitable",
-     "Coroutine", "Collection", "Container", "DefaultDict", "OrderedDict", "Deque", "TypeGuard",
-     "TypeIs", "Required", "NotRequired", "ReadOnly", "list", "dict", "set", "frozenset",
-     "tuple", "type"}
-)  # fmt: skip
-
-
-def _generic_name(node: ast.expr) -> str | None:
-    # "Union" for Union and typing.Union.
-    if node.__class__ is ast.Name:
-        return node.id
-    if node.__class__ is ast.Attribute:
-        return node.attr
-    return None
-
-
-def _string_annotations(
-    annotation: ast.expr, source: Source, seen: set[int], names: frozenset[str] | None = None
-) -> list[ast.expr]:
-    # The expressions spelled by the string literals of a type expression ("old.mod.Name", or
-    # Optional["old.mod.Name"]): typing.get_type_hints evaluates them, so they use the names
-    # they mention. Their nodes get the positions of their text inside the file, so that they
-    # read as ordinary code. Only plain one-line literals, whose text is exactly their value,
-    # that mention one of ``names`` (the names an import binds: no chain starts elsewhere);
-    # not the values of Literal[...] nor the metadata of Annotated[...]. ``seen`` holds the
-    # literals already read (an annotation's subscripts are met again).
-    found: list[ast.expr] = []
-    pending: list[ast.AST] = [annotation]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Subscript):
-            generic = _generic_name(node.value)
-            if generic == "Literal":
-                continue
-            if generic == "Annotated" and isinstance(node.slice, ast.Tuple):
-                pending.extend(node.slice.elts[:1])
-                continue
-        if not isinstance(node, ast.Constant):
-            pending.extend(ast.iter_child_nodes(node))
-            continue
-        value = node.value
-        if value.__class__ is not str or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if names is not None and not any(name in value for name in names):
-            continue
-        if node.end_lineno != node.lineno:
-            continue
-        start = source.start(node)
-        quote = source.text[start : start + 1]
-        if quote not in ("'", '"'):
-            continue
-        if source.text[start : source.end(node)] != f"{quote}{value}{quote}":
-            continue
-        try:
-            expression = parse(value, mode="eval").body  # type: ignore[attr-defined]
-        except SyntaxError:
-            continue  # not a type expression; nothing it names is used
-        shift = node.col_offset + 1  # UTF-8 columns, as ast gives them
-        for inner in ast.walk(expression):
-            if isinstance(inner, ast.expr):
-                inner.lineno = inner.end_lineno = node.lineno
-                inner.col_offset += shift
-                inner.end_col_offset = (inner.end_col_offset or 0) + shift
-        found.append(expression)
-    return found
-
-
 class _Enter:
     """A mark on the walk's stack: from here on, nodes belong to ``scope``."""
 
@@ -220,7 +147,7 @@ def _enter(
             scope.bind(parameter.arg, "a parameter", parameter.lineno)
         if parameter.annotation is not None:
             outer.append(parameter.annotation)
-            outer += _string_annotations(parameter.annotation, source, typed, names)
+            outer += string_annotations(parameter.annotation, source, typed, names)
     if kind is ast.Lambda:
         return scope, [node.body], outer
     if node.name in names:
@@ -228,7 +155,7 @@ def _enter(
     outer += node.decorator_list
     if node.returns is not None:
         outer.append(node.returns)
-        outer += _string_annotations(node.returns, source, typed, names)
+        outer += string_annotations(node.returns, source, typed, names)
     for parameter in getattr(node, "type_params", ()):
         if parameter.name in names:
             scope.bind(parameter.name, "a type parameter", node.lineno)
@@ -298,8 +225,8 @@ def expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | No
                 calls.append((node, style))
         elif kind is ast.Expr and node.value.__class__ is Call:
             discarded.add(id(node.value))
-        elif kind is ast.Subscript and _generic_name(node.value) in TYPE_GENERICS:
-            extend(_string_annotations(node.slice, source, typed, names))  # Union["a.B", C]
+        elif kind is ast.Subscript and generic_name(node.value) in TYPE_GENERICS:
+            extend(string_annotations(node.slice, source, typed, names))  # Union["a.B", C]
         elif kind in imports:
             continue  # read by _statements
         elif kind is ast.NamedExpr:
@@ -313,7 +240,7 @@ def expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | No
             push(node.value)
             continue
         elif kind is ast.AnnAssign:
-            extend(_string_annotations(node.annotation, source, typed, names))
+            extend(string_annotations(node.annotation, source, typed, names))
         elif (kind is ast.ExceptHandler or kind in _MATCH_NAMES) and node.name:
             bind(node.name, None)
             if node.name in names:
