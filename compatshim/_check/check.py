@@ -1,4 +1,4 @@
-"""``compatshim check``: audit every alias of a configuration (see ``_audit`` for the checks)."""
+"""``compatshim check``: audit every alias of a configuration (see ``audit`` for the checks)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """One alias: a *legacy* path and the *target* it now lives at, with its schedule and policy.
 
 A module alias (``"old.pkg" = "new.pkg"``) covers the module and everything below it; a name
-alias (``"old.mod:Old" = "new.mod:New"``) covers one moved or renamed attribute. ``_table`` holds
+alias (``"old.mod:Old" = "new.mod:New"``) covers one moved or renamed attribute. ``table`` holds
 them all and resolves chains (``a -> b``, ``b -> c``) to the final *canonical* path.
 """
 

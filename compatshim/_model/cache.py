@@ -6,7 +6,7 @@ fields are kept in ``.compatshim/config.cache``, keyed by a BLAKE2b hash of the 
 content and of the compatshim and Python versions. The cache is untrusted input: it is read only
 if it is a regular file (not a link) of at most twice the file's size; it holds strings and
 booleans in a flat text format that is split, never evaluated (no marshal or pickle, no nesting,
-no numbers); and ``_config`` validates what it holds with the same checks as the file's table.
+no numbers); and ``config`` validates what it holds with the same checks as the file's table.
 So a forged or corrupt cache can do nothing the configuration could not, and costs no more than
 a parse. Any difference or problem falls back to parsing the file. The cache is written only when telemetry
 is on (with ``telemetry = false`` compatshim writes nothing at all).

@@ -3,7 +3,7 @@
 The nearest ``pyproject.toml`` above the current directory that has the table is used;
 ``COMPATSHIM_CONFIG`` names a file explicitly. Unknown keys, wrong types and invalid values are
 :class:`~compatshim.ConfigError`\\ s naming the file, line (where it can be found) and key. A table
-read back from the cache (``_cache``) goes through exactly the same validation.
+read back from the cache (``cache``) goes through exactly the same validation.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The options of ``[tool.compatshim]``: one table of keys, types, defaults and meanings.
 
-``_config`` parses and validates with it, and ``docs/config.md`` is generated from it (a test
+``config`` parses and validates with it, and ``docs/config.md`` is generated from it (a test
 keeps the two identical), so what is accepted and what is documented cannot drift apart.
 """
 

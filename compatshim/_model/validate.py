@@ -213,7 +213,7 @@ def settings(table: Mapping[str, Any], where: Callable[[str], str]) -> dict[str,
 def check_data_file(
     settings: Mapping[str, Any], root: str, path: str | None, where: Callable[[str], str]
 ) -> None:
-    """Check the telemetry ``data_file`` of validated ``settings`` (see ``_state``).
+    """Check the telemetry ``data_file`` of validated ``settings`` (see ``state``).
 
     :raises ConfigError: ``config-bad-value``, naming the file, line and key.
     """

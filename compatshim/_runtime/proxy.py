@@ -86,8 +86,8 @@ class _State:
             # A virtual module holds exactly its moved names: a star import binds them all.
             self.special["__all__"] = _ALL
             self.special["__doc__"] = _LOCAL  # nothing to forward it to
-        # The sites already handled, keyed by (id(code), offset of the instruction): an id stays
-        # unique because _sites keeps every such code object alive.
+        # The sites already handled, keyed by uses.site_key (the instruction, and what it reads):
+        # an id stays unique because _base.cells drops the entry when the code object is freed.
         self.cells: dict[object, object] = _cells.register({})
 
 

@@ -4,9 +4,9 @@ Three places can spell a dotted path: import statements (read here, in one pass 
 statements), attribute chains rooted at a name an import bound (``old.mod.Name``), and string
 literals passed to the functions that resolve them (``import_module``, ``mock.patch``,
 ``monkeypatch.setattr``, ``pkgutil.resolve_name``): those two are collected by the walk over
-the expressions (``_walk``), only in files where they can matter. It also records how every
+the expressions (``walk``), only in files where they can matter. It also records how every
 name is bound, in its scope, which is what tells ``migrate`` whether a rewrite is safe.
-``_findings`` turns this into findings for one alias table.
+``findings`` turns this into findings for one alias table.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class ImportStmt:
         self.in_class = False
         #: The function or class whose body it is in (``None``: the module's).
         self.scope_node: ast.AST | None = None
-        #: The variable each name binds (see ``_scopes``), once the expressions were walked.
+        #: The variable each name binds (see ``scopes``), once the expressions were walked.
         self.symbols: list[Symbol | None] = [None] * len(self.names)
 
     @property

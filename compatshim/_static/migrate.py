@@ -1,6 +1,6 @@
 """``compatshim migrate``: rewrite legacy paths to canonical ones across a source tree.
 
-Each file is parsed once and every alias applied in that one pass (``_rewrite``); the result is
+Each file is parsed once and every alias applied in that one pass (``rewrite``); the result is
 parsed again before anything is written, and written atomically, keeping the file's encoding,
 byte-order mark, newlines and permissions. With ``write=False`` nothing is written and the
 result carries a unified diff instead.
@@ -8,7 +8,7 @@ result carries a unified diff instead.
 Workers only read and compute; this process alone writes, each file through a temporary file of
 its own renamed over it (``_source.replace``), and only a regular file with one link that is still
 the file that was read. Killed at any moment, ``migrate --write`` leaves every file old or new,
-and no worker behind (``_pool``). A symbolic link or a file with other hard links is never
+and no worker behind (``pool``). A symbolic link or a file with other hard links is never
 rewritten: its uses are listed, each with the reason.
 """
 

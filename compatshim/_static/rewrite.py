@@ -69,7 +69,7 @@ class _Planner:
         self.findings: dict[int, list[Finding]] = {}
         for finding in findings:
             self.findings.setdefault(finding.column, []).append(finding)
-        # Uses are grouped by the variable they read (see _scopes), not by name: a parameter
+        # Uses are grouped by the variable they read (see scopes), not by name: a parameter
         # named like an imported module is another variable.
         self.chains: dict[Symbol, list[Chain]] = {}
         for chain in analysis.chains:

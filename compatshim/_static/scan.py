@@ -3,7 +3,7 @@
 Most files of a large tree never mention a legacy or canonical path, so each file's bytes are
 first searched for the paths' first components (one compiled pattern); only files that match, or
 that sit inside a legacy package (their relative imports may reach a legacy path), are parsed.
-Large trees are read by a pool of worker processes, one per core (``_pool``). Findings come
+Large trees are read by a pool of worker processes, one per core (``pool``). Findings come
 out in file order and can be streamed (:func:`stream`): memory stays bounded however many there
 are.
 """

@@ -2,7 +2,7 @@
 
 It collects what can spell a dotted path outside import statements: attribute chains rooted at
 a name an import binds (``old.mod.Name``), string annotations read as code, and the string
-arguments of the calls in ``_strings``. Every name is read in its scope (``_scopes``): each
+arguments of the calls in ``_strings``. Every name is read in its scope (``scopes``): each
 chain knows the variable it starts from, decided or not. Only names some import binds are ever
 looked up, and a hand-written walk visits each node once.
 """

@@ -1,6 +1,6 @@
 """``compatshim stubs``: keep the files type checkers read in step with the alias table.
 
-Each file the table needs (see :mod:`._stubplan`) is compared with the disk: *missing*, *stale*
+Each file the table needs (see :mod:`.plan`) is compared with the disk: *missing*, *stale*
 or *current*; a file generated earlier that the table no longer needs is *not needed*.
 ``--write`` brings them all in step; ``--check`` and ``compatshim check`` report them.
 """

@@ -8,7 +8,7 @@
   the end of that module: a ``.pyi`` beside it would hide the whole module from type checkers.
 
 Classes are always re-exported, never declared again: a new class is a new type to a checker.
-Nothing is imported: every fact comes from reading the canonical source (:mod:`._signatures`).
+Nothing is imported: every fact comes from reading the canonical source (:mod:`.signatures`).
 """
 
 from __future__ import annotations
