@@ -7,7 +7,6 @@ command found problems, 2 a usage or configuration error (one line on stderr, no
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -57,31 +56,17 @@ def _report(args: argparse.Namespace) -> int:
 def _write_atomically(path: str, text: str) -> None:
     # A report is either written whole or not at all: never a half-written file. A symbolic
     # link is written through (its target is replaced); a device or pipe is written to as is.
-    import tempfile
+    from compatshim._base.safeio import write_replace
 
     target = os.path.realpath(path)
-    temporary = None
     try:
         if os.path.exists(target) and not os.path.isfile(target):
             with open(target, "w", encoding="utf-8") as file:
                 file.write(text)
             return
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=".compatshim-report-", dir=os.path.dirname(target) or "."
-        )
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-        if os.path.exists(target):
-            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, target)
+        # The text as a file opened for text would write it (newlines as the platform's).
+        write_replace(target, text.replace("\n", os.linesep).encode("utf-8"))
     except OSError as exc:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
         raise compatshim.CompatshimError(
             f"cannot write {path}: {exc.strerror}", slug="report-output"
         ) from None

@@ -79,26 +79,32 @@ def create_exclusive(path: str, mode: int = 0o666) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _COMMON, mode)
 
 
-def write_replace(path: str, data: bytes) -> None:
+def write_replace(path: str, data: bytes, *, mode: int | None = None, suffix: str = ".tmp") -> None:
     """Replace ``path`` with ``data`` atomically: readers see the old content or the new one.
 
-    The data goes to a new file with an unpredictable name, created exclusively in the same
-    folder with the mode of the file it replaces (or the umask's, for a new file), then renamed
-    over ``path``. A link at ``path`` is replaced, never written through.
+    The data goes to a new file with an unpredictable name (``.<name>.<random><suffix>``),
+    created exclusively in the same folder with ``mode`` (by default the mode of the regular
+    file it replaces, or the umask's for a new file), then renamed over ``path``. A link at
+    ``path`` is replaced, never written through. Every file compatshim rewrites is written so.
 
     :raises OSError: if it cannot be written; nothing is left behind.
     """
     folder, name = os.path.split(path)
-    temporary = os.path.join(folder, f".{name}.{os.urandom(8).hex()}.tmp")
+    temporary = os.path.join(folder, f".{name}.{os.urandom(8).hex()}{suffix}")
     descriptor = create_exclusive(temporary)
     try:
         try:
-            _keep_mode(descriptor, path)
+            if mode is None:
+                mode = _mode_of(path)
+            if mode is not None and _FCHMOD:
+                os.fchmod(descriptor, mode)
             view = memoryview(data)
             while view:
                 view = view[os.write(descriptor, view) :]
         finally:
             os.close(descriptor)
+        if mode is not None and not _FCHMOD:  # pragma: no cover - Windows
+            os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -108,10 +114,13 @@ def write_replace(path: str, data: bytes) -> None:
         raise
 
 
-def _keep_mode(descriptor: int, path: str) -> None:
+_FCHMOD = hasattr(os, "fchmod")
+
+
+def _mode_of(path: str) -> int | None:
+    # The mode of the regular file at ``path`` (None: none there, or a link: the umask's).
     try:
         previous = os.lstat(path)
     except FileNotFoundError:
-        return
-    if stat.S_ISREG(previous.st_mode) and hasattr(os, "fchmod"):
-        os.fchmod(descriptor, stat.S_IMODE(previous.st_mode))
+        return None
+    return stat.S_IMODE(previous.st_mode) if stat.S_ISREG(previous.st_mode) else None

@@ -20,6 +20,8 @@ from itertools import accumulate
 from itertools import count
 from operator import add
 
+from .._base.safeio import write_replace
+
 
 __all__ = [
     "FileChangedError",
@@ -114,8 +116,6 @@ def replace(path: str, data: bytes, expected: tuple[int, int, int, int]) -> None
     :raises FileChangedError: if it changed since it was read or has other hard links.
     :raises OSError: if it cannot be written.
     """
-    import tempfile
-
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         raise NotRegularFile("now a symbolic link")
@@ -124,24 +124,8 @@ def replace(path: str, data: bytes, expected: tuple[int, int, int, int]) -> None
         raise FileChangedError("changed since it was read")
     if info.st_nlink > 1:
         raise FileChangedError(f"has {info.st_nlink} hard links")
-    folder, name = os.path.split(path)
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{name}.", suffix=".compatshim-tmp", dir=folder or "."
-    )
-    try:
-        with open(descriptor, "wb") as file:
-            file.write(data)
-            if hasattr(os, "fchmod"):
-                os.fchmod(file.fileno(), stat.S_IMODE(info.st_mode))
-        if not hasattr(os, "fchmod"):  # pragma: no cover - Windows
-            os.chmod(temporary, stat.S_IMODE(info.st_mode))
-        os.replace(temporary, path)  # a link put there meanwhile is replaced, not followed
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    # A link put there meanwhile is replaced, not followed.
+    write_replace(path, data, mode=stat.S_IMODE(info.st_mode), suffix=".compatshim-tmp")
 
 
 def decode(raw: bytes) -> tuple[str, str, bool]:

@@ -14,6 +14,7 @@ import os
 
 from .._base.errors import CompatshimError
 from .._base.paths import shown
+from .._base.safeio import write_replace
 from .._static.files import find_block
 
 
@@ -59,7 +60,6 @@ class Writer:
     def __init__(self, root: str) -> None:
         self.root = root
         self._safe: set[str] = {root}
-        self._mode: int | None = None  # of new files, found on the first write
 
     def check(self, path: str) -> None:
         """Refuse a path outside the root or through a symbolic link below it.
@@ -96,47 +96,19 @@ class Writer:
 
         :raises CompatshimError: for a symbolic link on the way, or when the write fails.
         """
-        import stat
-        import tempfile
-
         folder = os.path.dirname(path)
         self.check(folder)
-        temporary = None
         try:
             if folder not in self._safe:
                 os.makedirs(folder, exist_ok=True)
                 self.check(folder)  # a folder someone else created meanwhile is checked too
-            try:
-                found = os.lstat(path)
-            except FileNotFoundError:
-                mode = self._new_mode()
-            else:
-                if stat.S_ISLNK(found.st_mode):
-                    self.check(path)  # raises: never through a link
-                mode = stat.S_IMODE(found.st_mode)
-            descriptor, temporary = tempfile.mkstemp(prefix=".compatshim-stubs-", dir=folder)
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(data)
-            os.chmod(temporary, mode)
-            os.replace(temporary, path)
-            temporary = None
+            if os.path.islink(path):
+                self.check(path)  # raises: never through a link
+            write_replace(path, data)  # a new file gets the umask's mode, as any of the user's
         except OSError as exc:
             raise CompatshimError(
                 f"cannot write {shown(path)}: {exc.strerror or exc}", slug="stubs-write"
             ) from None
-        finally:
-            if temporary is not None:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-
-    def _new_mode(self) -> int:
-        if self._mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            self._mode = 0o666 & ~umask  # what any new file of the user's would get
-        return self._mode
 
     def remove(self, path: str) -> None:
         """Delete a generated file, then each folder up to the root that it leaves empty.
