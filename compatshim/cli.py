@@ -138,11 +138,16 @@ def _run(args: argparse.Namespace) -> int:
     return run(command, args.config)
 
 
+def _config_option(
+    parser: argparse.ArgumentParser,
+    help: str = "the pyproject.toml to read (default: the nearest one)",
+) -> None:
+    parser.add_argument("--config", metavar="PATH", help=help)
+
+
 def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to read")
-    parser.add_argument(
-        "--config", metavar="PATH", help="the pyproject.toml to read (default: the nearest one)"
-    )
+    _config_option(parser)
     parser.add_argument(
         "--exclude",
         metavar="GLOB",
@@ -170,9 +175,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Import every alias and its target and verify they are the same object. "
         "Exit 0 when all aliases work, 1 when one is broken, 2 on a configuration error.",
     )
-    check.add_argument(
-        "--config", metavar="PATH", help="the pyproject.toml to read (default: the nearest one)"
-    )
+    _config_option(check)
     check.add_argument("--format", choices=CHECK_FORMATS, default="text")
     check.set_defaults(func=_check)
 
@@ -182,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Combine the telemetry of every process and show, per legacy path, its hits "
         "and the sites that use it, busiest first. Exit 0, or 2 when there is no data.",
     )
-    report.add_argument("--config", metavar="PATH", help="the pyproject.toml whose data to read")
+    _config_option(report, "the pyproject.toml whose data to read")
     report.add_argument(
         "--data", metavar="PATH", nargs="+", help="read these data files as they are instead"
     )
@@ -225,9 +228,7 @@ def _parser() -> argparse.ArgumentParser:
         "(--write). Exit 0 when they are current (or written), 1 when some are missing or "
         "stale, or cannot be written, 2 on a configuration error.",
     )
-    stubs.add_argument(
-        "--config", metavar="PATH", help="the pyproject.toml to read (default: the nearest one)"
-    )
+    _config_option(stubs)
     stubs_mode = stubs.add_mutually_exclusive_group()
     stubs_mode.add_argument("--write", action="store_true", help="write the stubs")
     stubs_mode.add_argument("--diff", action="store_true", help="print a unified diff")
@@ -243,7 +244,7 @@ def _parser() -> argparse.ArgumentParser:
         "(the configuration travels in the environment). The exit status is the command's.",
         usage="compatshim run [--config PATH] -- COMMAND [ARGS ...]",
     )
-    runner.add_argument("--config", metavar="PATH", help="the pyproject.toml to use")
+    _config_option(runner, "the pyproject.toml to use")
     runner.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     runner.set_defaults(func=_run)
     return parser

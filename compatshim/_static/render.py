@@ -89,15 +89,22 @@ def _indented(value: Any, indent: str) -> str:
     return json.dumps(value, indent=2).replace("\n", "\n" + indent)
 
 
-def _array(write: Write, key: str, items: Iterable[Any], *, last: bool = False) -> None:
-    # '  "key": [ ... ]' exactly as json.dumps(document, indent=2) lays it out, item by item.
-    write(f'  "{key}": [')
+def _items(write: Write, items: Iterable[Any], indent: str) -> None:
+    # The items and the closing bracket of an array whose key is at ``indent``, exactly as
+    # json.dumps(document, indent=2) lays them out, item by item.
+    inner = indent + "  "
     first = True
     for item in items:
-        write("\n    " if first else ",\n    ")
-        write(_indented(item, "    "))
+        write(f"\n{inner}" if first else f",\n{inner}")
+        write(_indented(item, inner))
         first = False
-    write("]" if first else "\n  ]")
+    write("]" if first else f"\n{indent}]")
+
+
+def _array(write: Write, key: str, items: Iterable[Any], *, last: bool = False) -> None:
+    # '  "key": [ ... ]' of the top-level object.
+    write(f'  "{key}": [')
+    _items(write, items, "  ")
     write("\n" if last else ",\n")
 
 
@@ -193,12 +200,7 @@ def _sarif(result: ScanResult, findings: Iterable[Finding], write: Write) -> Non
     write('  "version": "2.1.0",\n  "runs": [\n    {\n')
     write(f'      "tool": {_indented({"driver": driver}, "      ")},\n')
     write('      "results": [')
-    first = True
-    for item in results:
-        write("\n        " if first else ",\n        ")
-        write(_indented(item, "        "))
-        first = False
-    write("]" if first else "\n      ]")
+    _items(write, results, "      ")
     # Columns count characters (code points), not UTF-16 units, the format's default.
     write(',\n      "columnKind": "unicodeCodePoints"\n    }\n  ]\n}\n')
 
