@@ -64,8 +64,8 @@ def _covered(done: list[tuple[Alias, str]], alias: Alias, path: str) -> bool:
 
 def site_key(frame: FrameType, what: str | None = None) -> tuple[object, ...]:
     """The key of a per-site cache: the instruction running in ``frame`` (the ``id`` of its
-    code, which the cache entry outlives never: see ``_base.cells``, and its offset) and
-    ``what`` it reads there, a moved name's legacy path or a child module's name (``None``: an
+    code, whose entries are dropped when it is freed: see ``_base.cells``, and its offset) and
+    ``what`` it reads there: a moved name's legacy path, or a child module's name (``None``: an
     attribute of the legacy module itself, which the instruction names).
 
     ``LegacyModule.__getattribute__`` and ``ModuleHook.__call__`` build the same tuples inline:
