@@ -30,7 +30,7 @@ _ALIASES = (
     + """
 import gc, json
 import compatshim
-import compatshim._finder
+import compatshim._runtime.finder
 gc.collect()
 before = rss()
 compatshim.install({config!r})

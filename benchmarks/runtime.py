@@ -179,12 +179,12 @@ def bench_first_warning(quick: bool) -> Result:
 def find_spec_at(count: int, number: int) -> float:
     """ns per ``find_spec`` miss with ``count`` aliases installed (in this process)."""
     import compatshim
-    from compatshim import _install
+    from compatshim._runtime.state import state
 
     where = folder()
     (where / "pyproject.toml").write_text(aliases_toml(count, telemetry=False))
     compatshim.install(where / "pyproject.toml")
-    finder = _install._state().finder
+    finder = state.finder
     assert finder is not None
     timer = timeit.Timer("f('email.mime.text', None, None)", globals={"f": finder.find_spec})
     best = min(timer.repeat(repeat=5, number=number)) / number * 1e9

@@ -14,7 +14,7 @@ from _common import python
 _HITS = """
 import json, os, time, timeit, warnings
 import compatshim
-from compatshim import _telemetry
+from compatshim._telemetry import recorder as _telemetry
 compatshim.install("pyproject.toml")
 warnings.simplefilter("ignore")
 import canon_bench, legacy_bench
@@ -68,8 +68,9 @@ def bench_report(quick: bool) -> Result:
     import sys
 
     sys.path.insert(0, str(ROOT))
-    from compatshim import _report
-    from compatshim._store import DataFile
+    from compatshim._telemetry import report as _report
+    from compatshim._telemetry.store import Hit
+    from compatshim._telemetry.writer import DataFile
 
     results = {}
     shapes = [(10_000, 1)] if quick else [(10_000, 1), (100_000, 10)]
@@ -83,7 +84,7 @@ def bench_report(quick: bool) -> Result:
         per_row = 1_000_000 // (sites * contexts)
         aliases = [(f"legacy{i}", f"canonical{i}", None, None, None) for i in range(100)]
         data.write(
-            (
+            Hit(
                 aliases[s % 100],
                 aliases[s % 100][0],
                 (f"pkg/mod{s // 50}.py", s % 50 + 1, "pkg"),
@@ -134,7 +135,7 @@ if __name__ == "__main__":
 
 def bench_pool(quick: bool) -> Result:
     """us per task of a 2-worker pool (map, chunksize=1, one legacy use per task): the cost of
-    blocking SIGTERM while a worker waits (see compatshim/_poolworker.py), telemetry on/off."""
+    blocking SIGTERM while a worker waits (see compatshim/_telemetry/poolworker.py), telemetry on/off."""
     where = folder()
     (where / "canon_bench.py").write_text("X = 1\n")
     (where / "pool_tasks.py").write_text(

@@ -397,10 +397,10 @@ def test_rename_command_against_migrate(case: str) -> None:
     from libcst.codemod.commands.rename import RenameCommand
 
     sys.path.insert(0, str(ROOT))
-    from compatshim._alias import Alias
-    from compatshim._rewrite import rewrite
-    from compatshim._static import StaticTable
-    from compatshim._table import AliasTable
+    from compatshim._model.alias import Alias
+    from compatshim._model.table import AliasTable
+    from compatshim._static.rewrite import rewrite
+    from compatshim._static.table import StaticTable
 
     source, theirs, ours = RENAME_CASES[case]
     result = transform_module(

@@ -9,43 +9,42 @@ not try to rewrite its asserts (it would warn, and ``filterwarnings = error`` wo
 
 from __future__ import annotations
 
-from ._alias import Alias
-from ._check import AliasCheck
-from ._check import CheckReport
-from ._check import check
-from ._config import Config
-from ._config import load_config
-from ._errors import CompatshimDeprecationWarning
-from ._errors import CompatshimError
-from ._errors import ConfigError
-from ._errors import LegacyPathError
-from ._errors import LegacyPathRemoved
-from ._install import Installation
-from ._install import alias
-from ._install import install
-from ._install import installed
-from ._install import uninstall
-from ._proxy import LegacyModule
-from ._table import AliasTable
-from ._telemetry import flush
+from ._base.errors import CompatshimDeprecationWarning
+from ._base.errors import CompatshimError
+from ._base.errors import ConfigError
+from ._base.errors import LegacyPathError
+from ._base.errors import LegacyPathRemoved
+from ._base.errors import NoDataError
+from ._base.version import __version__
+from ._model.alias import Alias
+from ._model.table import AliasTable
+from ._runtime.install import Installation
+from ._runtime.install import alias
+from ._runtime.install import install
+from ._runtime.install import installed
+from ._runtime.install import uninstall
+from ._runtime.proxy import LegacyModule
+from ._telemetry.recorder import flush
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._findings import Finding
-    from ._migrate import MigrateResult
-    from ._migrate import migrate
-    from ._report import NoDataError
-    from ._report import TelemetryReport
-    from ._report import telemetry_report
-    from ._scan import Adoption
-    from ._scan import ScanResult
-    from ._scan import scan
-    from ._stubs import StubsResult
-    from ._stubs import stubs
+    from ._check.check import AliasCheck
+    from ._check.check import CheckReport
+    from ._check.check import check
+    from ._model.config import Config
+    from ._model.config import load_config
+    from ._static.findings import Finding
+    from ._static.migrate import MigrateResult
+    from ._static.migrate import migrate
+    from ._static.scan import Adoption
+    from ._static.scan import ScanResult
+    from ._static.scan import scan
+    from ._stubs.generate import StubsResult
+    from ._stubs.generate import stubs
+    from ._telemetry.report import TelemetryReport
+    from ._telemetry.report import telemetry_report
 
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "Adoption",
@@ -82,20 +81,25 @@ __all__ = [
 ]
 
 
-# Reporting reads SQLite; scan, migrate and stubs parse source: imported on first use, so that
-# `import compatshim` in the program being measured stays cheap.
+# Reporting reads SQLite; scan, migrate and stubs parse source; check audits with inspect; the
+# configuration is read by install(): each is imported on first use, so that `import compatshim`
+# stays cheap (a library may import it only to declare aliases in code).
 _LAZY = {
-    "NoDataError": "_report",
-    "TelemetryReport": "_report",
-    "telemetry_report": "_report",
-    "Adoption": "_scan",
-    "ScanResult": "_scan",
-    "scan": "_scan",
-    "Finding": "_findings",
-    "MigrateResult": "_migrate",
-    "migrate": "_migrate",
-    "StubsResult": "_stubs",
-    "stubs": "_stubs",
+    "Config": "_model.config",
+    "load_config": "_model.config",
+    "AliasCheck": "_check.check",
+    "CheckReport": "_check.check",
+    "check": "_check.check",
+    "TelemetryReport": "_telemetry.report",
+    "telemetry_report": "_telemetry.report",
+    "Adoption": "_static.scan",
+    "ScanResult": "_static.scan",
+    "scan": "_static.scan",
+    "Finding": "_static.findings",
+    "MigrateResult": "_static.migrate",
+    "migrate": "_static.migrate",
+    "StubsResult": "_stubs.generate",
+    "stubs": "_stubs.generate",
 }
 
 

@@ -7,17 +7,16 @@ command found problems, 2 a usage or configuration error (one line on stderr, no
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
 import sys
 
 import compatshim
-from compatshim._config import cwd
-from compatshim._environ import check as check_environment
-from compatshim._errors import MESSAGES_PAGE
-from compatshim._run import run
+from compatshim._base.errors import pointer
+from compatshim._model.config import cwd
+from compatshim._model.environ import check as check_environment
+from compatshim._runtime.run import run
 
 
 TYPE_CHECKING = False
@@ -40,7 +39,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from compatshim._render import plain
+    from compatshim._telemetry.render import plain
 
     report = compatshim.telemetry_report(args.config, args.data or ())
     for path, reason in report.skipped:  # names from the data folder: escaped for the terminal
@@ -57,31 +56,17 @@ def _report(args: argparse.Namespace) -> int:
 def _write_atomically(path: str, text: str) -> None:
     # A report is either written whole or not at all: never a half-written file. A symbolic
     # link is written through (its target is replaced); a device or pipe is written to as is.
-    import tempfile
+    from compatshim._base.safeio import write_replace
 
     target = os.path.realpath(path)
-    temporary = None
     try:
         if os.path.exists(target) and not os.path.isfile(target):
             with open(target, "w", encoding="utf-8") as file:
                 file.write(text)
             return
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=".compatshim-report-", dir=os.path.dirname(target) or "."
-        )
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-        if os.path.exists(target):
-            os.chmod(temporary, os.stat(target).st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, target)
+        # The text as a file opened for text would write it (newlines as the platform's).
+        write_replace(target, text.replace("\n", os.linesep).encode("utf-8"))
     except OSError as exc:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
         raise compatshim.CompatshimError(
             f"cannot write {path}: {exc.strerror}", slug="report-output"
         ) from None
@@ -92,7 +77,7 @@ def _progress() -> bool:
 
 
 def _report_errors(errors: list[tuple[str, str]]) -> None:
-    from compatshim._scan_render import shown
+    from compatshim._base.paths import shown
 
     for path, message in errors:
         sys.stderr.write(f"compatshim: skipped {shown(path)}: {message}\n")
@@ -100,8 +85,8 @@ def _report_errors(errors: list[tuple[str, str]]) -> None:
 
 def _scan(args: argparse.Namespace) -> int:
     # Streamed: the findings are written as they come, never all held (millions of them).
-    from compatshim._scan import stream
-    from compatshim._scan_render import write
+    from compatshim._static.render import write
+    from compatshim._static.scan import stream
 
     result = compatshim.ScanResult()
     paths = args.paths or ["."]
@@ -112,7 +97,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from compatshim._scan_render import shown
+    from compatshim._base.paths import shown
 
     result = compatshim.migrate(
         args.paths or ["."],
@@ -153,11 +138,16 @@ def _run(args: argparse.Namespace) -> int:
     return run(command, args.config)
 
 
+def _config_option(
+    parser: argparse.ArgumentParser,
+    help: str = "the pyproject.toml to read (default: the nearest one)",
+) -> None:
+    parser.add_argument("--config", metavar="PATH", help=help)
+
+
 def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to read")
-    parser.add_argument(
-        "--config", metavar="PATH", help="the pyproject.toml to read (default: the nearest one)"
-    )
+    _config_option(parser)
     parser.add_argument(
         "--exclude",
         metavar="GLOB",
@@ -167,6 +157,10 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from compatshim._check.check import FORMATS as CHECK_FORMATS
+    from compatshim._static.render import FORMATS as SCAN_FORMATS
+    from compatshim._telemetry.render import FORMATS as REPORT_FORMATS
+
     parser = argparse.ArgumentParser(
         prog="compatshim",
         description="Keep legacy import paths working while you consolidate code.",
@@ -181,10 +175,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Import every alias and its target and verify they are the same object. "
         "Exit 0 when all aliases work, 1 when one is broken, 2 on a configuration error.",
     )
-    check.add_argument(
-        "--config", metavar="PATH", help="the pyproject.toml to read (default: the nearest one)"
-    )
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    _config_option(check)
+    check.add_argument("--format", choices=CHECK_FORMATS, default="text")
     check.set_defaults(func=_check)
 
     report = commands.add_parser(
@@ -193,11 +185,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Combine the telemetry of every process and show, per legacy path, its hits "
         "and the sites that use it, busiest first. Exit 0, or 2 when there is no data.",
     )
-    report.add_argument("--config", metavar="PATH", help="the pyproject.toml whose data to read")
+    _config_option(report, "the pyproject.toml whose data to read")
     report.add_argument(
         "--data", metavar="PATH", nargs="+", help="read these data files as they are instead"
     )
-    report.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="text")
     report.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     report.set_defaults(func=_report)
 
@@ -209,7 +201,7 @@ def _parser() -> argparse.ArgumentParser:
         "is found, 1 when some are, 2 on a usage or configuration error.",
     )
     _source_options(scan)
-    scan.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    scan.add_argument("--format", choices=SCAN_FORMATS, default="text")
     scan.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when legacy paths are found"
     )
@@ -236,9 +228,7 @@ def _parser() -> argparse.ArgumentParser:
         "(--write). Exit 0 when they are current (or written), 1 when some are missing or "
         "stale, or cannot be written, 2 on a configuration error.",
     )
-    stubs.add_argument(
-        "--config", metavar="PATH", help="the pyproject.toml to read (default: the nearest one)"
-    )
+    _config_option(stubs)
     stubs_mode = stubs.add_mutually_exclusive_group()
     stubs_mode.add_argument("--write", action="store_true", help="write the stubs")
     stubs_mode.add_argument("--diff", action="store_true", help="print a unified diff")
@@ -254,7 +244,7 @@ def _parser() -> argparse.ArgumentParser:
         "(the configuration travels in the environment). The exit status is the command's.",
         usage="compatshim run [--config PATH] -- COMMAND [ARGS ...]",
     )
-    runner.add_argument("--config", metavar="PATH", help="the pyproject.toml to use")
+    _config_option(runner, "the pyproject.toml to use")
     runner.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     runner.set_defaults(func=_run)
     return parser
@@ -273,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_environment()  # a bad COMPATSHIM_* variable stops every command, not only some
         return run(args)
     except compatshim.CompatshimError as exc:
-        sys.stderr.write(f"compatshim: error: {exc} (see {MESSAGES_PAGE}#{exc.slug})\n")
+        sys.stderr.write(f"compatshim: error: {exc} {pointer(exc.slug)}\n")
         return ERROR
     except KeyboardInterrupt:
         # Ctrl-C is the user's decision, not a crash: one line, and the shell's status for

@@ -17,11 +17,8 @@ from typing import Any
 import pytest
 
 import compatshim
-from compatshim import _install
-from compatshim import _report
-from compatshim import _safeio
-from compatshim import _sites
-from compatshim import _telemetry
+from compatshim._model.config import configured
+from compatshim._runtime import install as _runtime
 
 
 if TYPE_CHECKING:
@@ -38,39 +35,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _configured(rootpath: Any) -> str | None:
-    # The rootdir's pyproject.toml, if it has a [tool.compatshim] table.
-    path = os.path.join(str(rootpath), "pyproject.toml")
-    try:
-        # A regular file only: a FIFO or device named pyproject.toml must not hang pytest.
-        if b"compatshim" not in _safeio.read_regular(path):
-            return None
-    except OSError:
-        return None
-    try:
-        compatshim.load_config(path)
-    except compatshim.ConfigError as exc:
-        if exc.slug == "config-no-table":
-            return None  # a pyproject.toml that merely mentions compatshim
-        raise
-    return path
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # The rootdir's pyproject.toml, if it has a [tool.compatshim] table.
+    path = os.path.join(str(early_config.rootpath), "pyproject.toml")
     try:
-        path = _configured(early_config.rootpath)
-    except compatshim.ConfigError as exc:
-        raise pytest.UsageError(f"compatshim: {exc}") from None
-    if path is None:
-        return
-    try:
+        if not configured(path):
+            return
         compatshim.install(path)
     except compatshim.ConfigError as exc:
         raise pytest.UsageError(f"compatshim: {exc}") from None
     # Options are parsed completely only later; this early, they are in known_args_namespace.
     if getattr(early_config.known_args_namespace, "compatshim_strict", False):
-        _install._set_policy_override("error")
+        _runtime.set_policy_override("error")
     early_config.pluginmanager.register(_Session(early_config), "compatshim-session")
 
 
@@ -85,18 +62,19 @@ class _Session:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
         # Each test sees the warnings of the legacy paths it uses, and its hits are its own.
-        _sites.reset_warnings()
-        _telemetry.set_context(item.nodeid)
+        _runtime.set_context(item.nodeid)
         try:
             yield
         finally:
-            _telemetry.set_context("")
+            _runtime.set_context("")
 
     @pytest.hookimpl(tryfirst=True)  # before xdist's worker sends its output to the controller
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        _telemetry.flush()
+        compatshim.flush()
         if self._worker:
-            self.config.workeroutput["compatshim"] = _summary_rows()  # type: ignore[attr-defined]
+            from compatshim._telemetry.report import process_hits
+
+            self.config.workeroutput["compatshim"] = process_hits()  # type: ignore[attr-defined]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -112,38 +90,14 @@ class _Session:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self._worker:
             return
-        rows: dict[tuple[str, str, str], int] = {}
-        for source in [_summary_rows(), *self.workers]:
-            for legacy, canonical, site, hits in source:
-                key = (str(legacy), str(canonical), str(site))
-                rows[key] = rows.get(key, 0) + int(hits)
-        _combine_workers()
-        if not rows:
-            return
-        terminalreporter.section("compatshim: legacy import paths used")
-        by_alias: dict[tuple[str, str], list[tuple[str, int]]] = {}
-        for (legacy, canonical, site), hits in rows.items():
-            by_alias.setdefault((legacy, canonical), []).append((site, hits))
-        for (legacy, canonical), sites in sorted(by_alias.items()):
-            total = sum(hits for _, hits in sites)
-            terminalreporter.write_line(
-                f"{legacy.replace(':', '.')} -> {canonical.replace(':', '.')}: "
-                f"{total} hits at {len(sites)} sites"
-            )
-            for site, hits in sorted(sites, key=lambda s: (-s[1], s[0])):
-                terminalreporter.write_line(f"    {hits:>6}  {site}")
+        # The controller's own hits and its workers', and every data file combined once.
+        from compatshim._telemetry.report import combine_session
+        from compatshim._telemetry.report import process_hits
+        from compatshim._telemetry.report import session_summary
 
-
-def _summary_rows() -> list[tuple[str, str, str, int]]:
-    # This process's hits, per alias and site (all contexts together), in a JSON-able form.
-    return _telemetry.recorder.summary()
-
-
-def _combine_workers() -> None:
-    # The controller merges every process's data file (its own and the workers') once at the end.
-    recorder = _telemetry.recorder
-    if recorder.data_file:
-        try:
-            _report.combine_all(recorder.data_file, but=recorder.own_file)
-        except Exception:  # noqa: BLE001, S110 - a report combines later; never fail the session
-            pass
+        lines = session_summary([process_hits(), *self.workers])
+        combine_session()
+        if lines:
+            terminalreporter.section("compatshim: legacy import paths used")
+            for line in lines:
+                terminalreporter.write_line(line)

@@ -146,9 +146,9 @@ def test_the_bulk_check_is_never_looser_than_each_alias_check(
     pairs: list[tuple[str, str]],
 ) -> None:
     """Whatever the names, the fast check passes a table only if every alias passes alone."""
-    from compatshim._compat import stdlib_module_names
-    from compatshim._table import _all_valid
-    from compatshim._table import _validate
+    from compatshim._base.compat import stdlib_module_names
+    from compatshim._model.table import _all_valid
+    from compatshim._model.table import _validate
 
     stdlib = stdlib_module_names()
     aliases = [Alias(legacy, target, origin="here") for legacy, target in pairs]

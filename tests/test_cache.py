@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project
+from helpers import Project
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from compatshim import _cache
 from compatshim import load_config
-from compatshim._alias import KEYWORDS
-from compatshim._config import parse_table
+from compatshim._base.paths import KEYWORDS
+from compatshim._model import cache as _cache
+from compatshim._model.config import parse_table
 
 
 @pytest.fixture(autouse=True)
@@ -321,8 +321,8 @@ def test_a_cache_behind_a_linked_state_folder_is_not_read(tmp_path: Path) -> Non
 
 def test_no_link_is_followed_below_the_project(tmp_path: Path) -> None:
     """Below the project folder, a link on the way to the data file's folder is refused."""
-    from compatshim._safeio import UnsafePath
-    from compatshim._state import ensure_folder
+    from compatshim._base.safeio import UnsafePath
+    from compatshim._model.state import ensure_folder
 
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -345,7 +345,7 @@ def test_a_cached_start_imports_no_parser(project: Project) -> None:
     script = (
         "import sys, compatshim\ncompatshim.install()\n"
         "found = sorted(m for m in ('tomllib', 'tomli', 're', 'json', 'hashlib', 'pickle',"
-        " 'compatshim._toml') if m in sys.modules)\n"
+        " 'compatshim._model.toml') if m in sys.modules)\n"
         "import _probe\n_probe.emit(found)\n"
     )
     project.run(script)  # the first start parses, and writes the cache

@@ -9,11 +9,11 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 
-from compatshim._protocol import _incompatibility
-from compatshim._protocol import protocol_problems
+from compatshim._check.protocol import _incompatibility
+from compatshim._check.protocol import protocol_problems
 
 
 @pytest.fixture
@@ -281,7 +281,7 @@ def test_check_called_by_a_recording_program_counts_nothing_of_its_own(recording
     result = recording.run(
         """
         import warnings, _probe, compatshim
-        from compatshim._telemetry import recorder
+        from compatshim._telemetry.recorder import recorder
         compatshim.install()
         warnings.simplefilter("ignore")
         report = compatshim.check()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 
 from compatshim import cli
 
@@ -81,7 +81,9 @@ def test_config_errors_exit_2_with_one_line_and_no_traceback(checked: Project) -
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.splitlines()
     assert line.startswith("compatshim: error: ") and "pyproject.toml:2" in line
-    assert line.endswith(" (see docs/messages.md#config-bad-value)")
+    assert line.endswith(
+        " (see https://github.com/compatshim/compatshim/blob/main/docs/messages.md#config-bad-value)"
+    )
 
 
 def test_check_with_explicit_config_from_another_directory(checked: Project) -> None:

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import compatshim
 from compatshim import ConfigError
 from compatshim import load_config
-from compatshim._config import parse_table
-from compatshim._options import OPTIONS
+from compatshim._model.config import parse_table
+from compatshim._model.options import OPTIONS
 
 
 def write(path: Path, text: str) -> Path:

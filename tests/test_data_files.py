@@ -19,14 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from compatshim import _store
+from compatshim._telemetry import store as _store
+from compatshim._telemetry.store import Hit
+from compatshim._telemetry.writer import DataFile
 from compatshim.cli import main
 
 
@@ -41,10 +43,10 @@ def make_data(
         "uuid": uuid.uuid4().hex, "host": host, "pid": pid, "started": 1.0, "argv": "[]",
         "python": "3", "compatshim": "0", "root": "/project",
     }  # fmt: skip
-    data = _store.DataFile(str(path), run)
+    data = DataFile(str(path), run)
     alias = ("old", "canon", None, None, None)
-    data.write([(alias, "old", (file, 1, "app"), "", hits, 1.0, 2.0)])
-    data.write([(alias, "old", (file, 2, "app"), "test_x", 1, 1.0, 2.0)])
+    data.write([Hit(alias, "old", (file, 1, "app"), "", hits, 1.0, 2.0)])
+    data.write([Hit(alias, "old", (file, 2, "app"), "test_x", 1, 1.0, 2.0)])
     data.end(3.0)
     data.close()
     return path
@@ -287,7 +289,7 @@ def test_a_guard_bounds_the_work_of_reading_a_file(
     canon_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every query runs under a budget of SQLite steps proportional to the file's size."""
-    from compatshim import _datafiles
+    from compatshim._telemetry import datafiles as _datafiles
 
     good = make_data(folder_of(canon_project) / "telemetry.db.elsewhere.1.aaaaaaaa")
     monkeypatch.setattr(_datafiles, "STEPS_PER_PAGE", 1)
@@ -464,7 +466,7 @@ def test_store_text_round_trips_any_string() -> None:
 
 def test_random_names_round_trip_through_a_data_file(tmp_path: Path) -> None:
     """Names with lone surrogates (any of them) come back from the report as they went in."""
-    from compatshim import _report
+    from compatshim._telemetry import report as _report
 
     rng = random.Random(7)
     names = ["".join(chr(rng.choice([0xDC80 + rng.randrange(128), 0xD800, 0x41, 0xE9]))

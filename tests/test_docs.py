@@ -10,13 +10,15 @@ import os
 import re
 from pathlib import Path
 
-from compatshim._options import OPTIONS
-from compatshim._options import REQUIRED
-from compatshim._options import Option
+from compatshim._model.options import OPTIONS
+from compatshim._model.options import REQUIRED
+from compatshim._model.options import Option
 
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN = "<!-- options: generated from OPTIONS in compatshim/_options.py by tests/test_docs.py -->"
+BEGIN = (
+    "<!-- options: generated from OPTIONS in compatshim/_model/options.py by tests/test_docs.py -->"
+)
 END = "<!-- end of generated options -->"
 
 _SCOPES = {
@@ -61,7 +63,7 @@ def test_config_reference_is_generated_from_the_options_table() -> None:
 
 def _slugs_in_code() -> set[str]:
     slugs: set[str] = set()
-    for path in (ROOT / "compatshim").glob("*.py"):
+    for path in sorted((ROOT / "compatshim").rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         slugs.update(re.findall(r'slug(?:=| = )"([a-z][a-z-]+)"', source))
         slugs.update(re.findall(r'report_once\(\s*"([a-z][a-z-]+)"', source))

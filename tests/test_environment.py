@@ -13,14 +13,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from helpers import Project
 
 from compatshim import ConfigError
-from compatshim import _environ
-from compatshim import _policy
 from compatshim import cli
-from compatshim._compat import toml_loads
-from compatshim._table import RESERVED
+from compatshim._base.compat import toml_loads
+from compatshim._base.errors import MESSAGES_URL
+from compatshim._model import environ as _environ
+from compatshim._model import policy as _policy
+from compatshim._model.table import RESERVED
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ def test_an_unknown_value_is_an_error_for_every_command(
     for command in (["report"], ["scan"], ["check"], ["run", "--", "true"]):
         assert cli.main(command) == 2
         (line,) = capsys.readouterr().err.splitlines()
-        assert line.endswith("(see docs/messages.md#env-bad-value)") and name in line
+        assert line.endswith(f"(see {MESSAGES_URL}#env-bad-value)") and name in line
 
 
 @pytest.mark.parametrize("value", ["", "0", "false", "No", " OFF ", "1", "true", "yes", "on"])
@@ -155,7 +156,7 @@ def test_commands_exit_2_when_the_current_folder_is_gone(
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert line.startswith("compatshim: error: the current folder cannot be found")
-    assert line.endswith("(see docs/messages.md#cwd-missing)")
+    assert line.endswith(f"(see {MESSAGES_URL}#cwd-missing)")
 
 
 # -- what the configuration side exposes for `check` -----------------------------------------

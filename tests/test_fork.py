@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import Project
+from helpers import Project
 
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="os.fork is POSIX only")
@@ -16,7 +16,7 @@ def test_fork_while_another_thread_holds_a_compatshim_lock(canon_project: Projec
     result = canon_project.run(
         """
         import os, signal, threading, _probe, compatshim
-        from compatshim import _sites
+        from compatshim._runtime import uses as _sites
         compatshim.install()
         held, release = threading.Event(), threading.Event()
 
@@ -68,13 +68,13 @@ def test_fork_while_another_thread_writes_telemetry(canon_project: Project) -> N
     result = canon_project.run(
         """
         import os, signal, threading, time, warnings, compatshim
-        from compatshim import _store
+        from compatshim._telemetry import writer as _writer
         compatshim.install()
         warnings.simplefilter("ignore")
         import old.pkg
         stop = False
         inside = [False]  # a write is in progress (a slow one: the window is wide)
-        real_write = _store.DataFile.write
+        real_write = _writer.DataFile.write
 
         def slow_write(self, rows):
             inside[0] = True
@@ -84,7 +84,7 @@ def test_fork_while_another_thread_writes_telemetry(canon_project: Project) -> N
             finally:
                 inside[0] = False
 
-        _store.DataFile.write = slow_write
+        _writer.DataFile.write = slow_write
 
         def writer():
             while not stop:

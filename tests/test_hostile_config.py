@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from helpers import Project
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
@@ -24,12 +24,13 @@ from hypothesis import strategies as st
 
 from compatshim import Alias
 from compatshim import ConfigError
-from compatshim import _diagnostics
-from compatshim import _policy
 from compatshim import cli
 from compatshim import load_config
-from compatshim._config import parse_table
-from compatshim._options import OPTIONS
+from compatshim._base import diagnostics as _diagnostics
+from compatshim._base.errors import MESSAGES_URL
+from compatshim._model import policy as _policy
+from compatshim._model.config import parse_table
+from compatshim._model.options import OPTIONS
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +41,9 @@ DOCUMENTED = set(
         flags=re.MULTILINE,
     )
 )
-ONE_LINE = re.compile(r"compatshim: error: [^\n]+ \(see docs/messages\.md#([a-z][a-z-]+)\)")
+ONE_LINE = re.compile(
+    r"compatshim: error: [^\n]+ \(see " + re.escape(MESSAGES_URL) + r"#([a-z][a-z-]+)\)"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -284,7 +287,7 @@ def test_commands_exit_2_with_one_line(
     args = ["-m", "compatshim", command] + (["--", "true"] if command == "run" else [])
     result = project.command(args)
     assert result.returncode == 2, result.stderr
-    assert result.stderr.endswith(f"(see docs/messages.md#{slug})\n"), result.stderr
+    assert result.stderr.endswith(f"(see {MESSAGES_URL}#{slug})\n"), result.stderr
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
 
 

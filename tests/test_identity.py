@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from conftest import Project
+from helpers import Project
 
 
 def test_every_import_form_yields_the_canonical_objects(canon_project: Project) -> None:
@@ -42,7 +42,7 @@ def test_every_import_form_yields_the_canonical_objects(canon_project: Project) 
             "isinstance": isinstance(canon.pkg.Thing(), old.pkg.Thing),
             "except": caught,
             "legacy_module_type": isinstance(m, compatshim.LegacyModule),
-            "forwards_to": compatshim._proxy.canonical_of(m) is canon.pkg.sub,
+            "forwards_to": compatshim._runtime.proxy.canonical_of(m) is canon.pkg.sub,
             "sys_modules": sys.modules["old.pkg.sub"] is m if (sys := __import__("sys")) else 0,
         })
         """
@@ -66,7 +66,7 @@ def test_every_import_form_yields_the_canonical_objects(canon_project: Project) 
 
 def test_legacy_child_of_a_real_package_is_an_attribute_without_import(project: Project) -> None:
     """``import pkg; pkg.old_sub.Name`` works as when ``pkg`` used to import ``old_sub`` itself."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).write({"app/__init__.py": "APP = 1\n"}).config(
         """
@@ -264,7 +264,7 @@ def test_a_moved_name_read_again_at_one_line_follows_the_canonical_module(
     result = canon_project.run(
         """
         import warnings, _probe, compatshim
-        from compatshim import _telemetry
+        from compatshim._telemetry import recorder as _telemetry
         compatshim.install()
         warnings.simplefilter("ignore")
         import canon.pkg.sub, old.pkg.sub
@@ -412,7 +412,7 @@ def test_declared_alias_to_a_missing_module_names_the_canonical_path(project: Pr
 
 def test_legacy_package_on_disk_keeps_its_real_submodules(project: Project) -> None:
     """Only mapped names are aliased; a mapped name is never loaded from disk as well."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).write(
         {
@@ -451,7 +451,7 @@ def test_legacy_package_on_disk_keeps_its_real_submodules(project: Project) -> N
 
 def test_longest_prefix_wins_and_chains_resolve(project: Project) -> None:
     """``old.pkg.special`` overrides ``old.pkg``; ``a -> b -> c`` lands on ``c``."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).write({"other/__init__.py": "", "other/special.py": "S = 's'\n"}).config(
         """
@@ -471,7 +471,7 @@ def test_longest_prefix_wins_and_chains_resolve(project: Project) -> None:
         _probe.emit({
             "special": old.pkg.special.S is other.special.S,
             "chain": first.sub.f is canon.pkg.sub.f,
-            "chain_target": compatshim._proxy.canonical_of(sys.modules["first"]).__name__,
+            "chain_target": compatshim._runtime.proxy.canonical_of(sys.modules["first"]).__name__,
             "second_loaded": "second" in sys.modules,
         })
         """

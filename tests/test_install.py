@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 
 
 def test_uninstall_leaves_the_interpreter_as_before(canon_project: Project) -> None:
@@ -69,9 +69,10 @@ def test_install_twice_keeps_one_finder_and_one_warning(canon_project: Project) 
         first = compatshim.install()
         second = compatshim.install()
         third = compatshim.install(os.path.abspath("pyproject.toml"))
-        importlib.reload(compatshim._finder)
-        importlib.reload(compatshim._install)
-        compatshim._install.install()
+        importlib.reload(compatshim._runtime.state)
+        importlib.reload(compatshim._runtime.finder)
+        importlib.reload(compatshim._runtime.install)
+        compatshim._runtime.install.install()
         with _probe.record() as w:
             import old.pkg
         finders = [type(f).__name__ for f in sys.meta_path].count("AliasFinder")
@@ -450,8 +451,8 @@ def test_a_vendored_copy_keeps_its_own_finder(canon_project: Project) -> None:
         """
     )
     assert result.value == [
-        "compatshim._finder",
-        "somelib._vendor.compatshim._finder",
+        "compatshim._runtime.finder",
+        "somelib._vendor.compatshim._runtime.finder",
         True,
         True,
     ]

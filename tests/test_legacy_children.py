@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 
 
 # The second use of the child, each in its own module, inside a function run twice:
@@ -105,7 +105,7 @@ def test_every_later_read_of_a_child_warns_counts_and_raises(
         f"""
         import sys, warnings, _probe, compatshim
         from compatshim import LegacyPathError
-        from compatshim._telemetry import recorder
+        from compatshim._telemetry.recorder import recorder
         compatshim.install()
         warnings.simplefilter("ignore")
         import first
@@ -113,8 +113,8 @@ def test_every_later_read_of_a_child_warns_counts_and_raises(
         with _probe.record() as w:
             same = [m.run() is m.run() is sys.modules["{parent}.{child}"] for m in modules]
         hits = {{site: n for _, _, site, n in recorder.summary()}}
-        compatshim._install._set_policy_override("error")
-        compatshim._sites.reset_warnings()  # as between tests: each site is looked at afresh
+        compatshim._runtime.install.set_policy_override("error")
+        compatshim._runtime.uses.reset_warnings()  # as between tests: each site is looked at afresh
         raised = []
         for m in modules:
             try:
@@ -226,7 +226,7 @@ def test_a_read_that_imports_a_child_under_error_leaves_nothing_behind(children:
         import warnings
         warnings.simplefilter("ignore")
         import pkg, legacy, canon.pkg  # canon.pkg: legacy.pkg is then an attribute of legacy
-        compatshim._install._set_policy_override("error")
+        compatshim._runtime.install.set_policy_override("error")
         outcomes = []
         for attempt in ("pkg.old", "from pkg import old", "legacy.pkg", "from legacy import pkg",
                         "import pkg.old", "import legacy.pkg"):

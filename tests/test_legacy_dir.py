@@ -9,7 +9,7 @@ children). Runs hypothesis inside a fresh interpreter.
 
 from __future__ import annotations
 
-from conftest import Project
+from helpers import Project
 
 
 CONFIG = """
@@ -42,7 +42,7 @@ def __dir__():
 
 SCRIPT = """
 import importlib, pkgutil, sys, warnings, _probe, compatshim
-from compatshim._proxy import canonical_of
+from compatshim._runtime.proxy import canonical_of
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 compatshim.install()

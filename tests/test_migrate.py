@@ -10,16 +10,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
-from conftest import snapshot
+from helpers import CORPUS
+from helpers import snapshot
 
 import compatshim
-from compatshim import _importedit
 from compatshim import cli
-from compatshim._alias import Alias
-from compatshim._rewrite import rewrite
-from compatshim._static import StaticTable
-from compatshim._table import AliasTable
+from compatshim._model.alias import Alias
+from compatshim._model.table import AliasTable
+from compatshim._static import importedit as _importedit
+from compatshim._static.rewrite import rewrite
+from compatshim._static.table import StaticTable
 
 
 TABLE = StaticTable(

@@ -18,14 +18,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from helpers import CORPUS
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from compatshim._rewrite import rewrite
-from compatshim._scan import static_table
+from compatshim._static.pipeline import static_table
+from compatshim._static.rewrite import rewrite
 
 
 # (import statement, expressions that are valid once it ran)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import Project
+from helpers import Project
 
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and fork are POSIX")

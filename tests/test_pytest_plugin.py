@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CANON
+from helpers import CANON
 
 
 PYPROJECT = """

@@ -10,15 +10,15 @@ import sys
 import time
 
 import pytest
-from conftest import Project
+from helpers import Project
 
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
 WRITER = """
 import sys, warnings, compatshim
-from compatshim import _telemetry
-_telemetry.PERIODIC_INTERVAL = 1e9  # only the writes below
+from compatshim._telemetry import flushing, recorder as _telemetry
+flushing.PERIODIC_INTERVAL = 1e9  # only the writes below
 compatshim.install()
 warnings.simplefilter("ignore")
 import old.pkg

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 
 
 def _dist(project: Project, name: str, version: str, top_level: str) -> None:

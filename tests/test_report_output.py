@@ -8,13 +8,18 @@ import re
 import uuid
 from pathlib import Path
 
-from conftest import Project
+from helpers import Project
 
-from compatshim import _report
-from compatshim._store import DataFile
+from compatshim._telemetry import report as _report
+from compatshim._telemetry.store import Hit
+from compatshim._telemetry.writer import DataFile
 
 
-def _data(path: Path, sites: list[tuple[str, str]], alias: tuple[str | None, ...] = ()) -> Path:
+def _data(
+    path: Path,
+    sites: list[tuple[str, str]],
+    alias: tuple[str, str, str | None, str | None, str | None] | None = None,
+) -> Path:
     run = {
         "uuid": uuid.uuid4().hex, "host": "h", "pid": 1, "started": 1.0, "argv": "[]",
         "python": "3", "compatshim": "0", "root": "/project",
@@ -22,7 +27,7 @@ def _data(path: Path, sites: list[tuple[str, str]], alias: tuple[str | None, ...
     data = DataFile(str(path), run)
     key = alias or ("old", "canon", None, None, None)
     data.write(
-        [(key, key[0], (file, 1, module), "", i + 1, 1.0, 2.0) for i, (file, module) in
+        [Hit(key, key[0], (file, 1, module), "", i + 1, 1.0, 2.0) for i, (file, module) in
          enumerate(sites)]
     )  # fmt: skip
     data.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from conftest import Project
+from helpers import Project
 
 
 def test_run_reaches_subprocesses_of_subprocesses(canon_project: Project) -> None:

@@ -8,18 +8,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from helpers import snapshot
 from hypothesis import given
 from hypothesis import strategies as st
 
 import compatshim
-from compatshim import _pool
-from compatshim import _scan
 from compatshim import cli
-from compatshim._alias import Alias
-from compatshim._source import Source
-from compatshim._static import StaticTable
-from compatshim._table import AliasTable
+from compatshim._model.alias import Alias
+from compatshim._model.table import AliasTable
+from compatshim._static import pool as _pool
+from compatshim._static import scan as _scan
+from compatshim._static.pipeline import INTERNAL_ERROR
+from compatshim._static.source import Source
+from compatshim._static.table import StaticTable
 
 
 CONFIG = """
@@ -181,7 +182,7 @@ def test_a_file_compatshim_fails_on_is_reported_and_the_rest_is_read(
     result = compatshim.scan(["."], jobs=1)
     assert len(lines(result)) == 1
     ((_, reason),) = result.errors
-    assert reason == f"{_scan.INTERNAL_ERROR}: AttributeError('a bug') [internal-error]"
+    assert reason == f"{INTERNAL_ERROR}: AttributeError('a bug') [internal-error]"
 
 
 def test_annotations_and_handlers_in_one_walk(tree: Path) -> None:
@@ -376,8 +377,8 @@ _LARGE = StaticTable(
 
 @given(source=_sources())
 def test_the_prefilter_passes_every_file_with_a_finding_or_a_canonical_use(source: str) -> None:
-    from compatshim._analyze import analyze
-    from compatshim._findings import find
+    from compatshim._static.analyze import analyze
+    from compatshim._static.findings import find
 
     try:
         analysis = analyze(source, None, False, _TABLE)

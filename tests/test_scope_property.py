@@ -27,10 +27,10 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from compatshim._analyze import analyze
-from compatshim._findings import find
-from compatshim._rewrite import rewrite
-from compatshim._scan import static_table
+from compatshim._static.analyze import analyze
+from compatshim._static.findings import find
+from compatshim._static.pipeline import static_table
+from compatshim._static.rewrite import rewrite
 
 
 TREE = {

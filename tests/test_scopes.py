@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 import compatshim
-from compatshim._alias import Alias
-from compatshim._analyze import analyze
-from compatshim._findings import find
-from compatshim._rewrite import rewrite
-from compatshim._static import StaticTable
-from compatshim._table import AliasTable
+from compatshim._model.alias import Alias
+from compatshim._model.table import AliasTable
+from compatshim._static.analyze import analyze
+from compatshim._static.findings import find
+from compatshim._static.rewrite import rewrite
+from compatshim._static.table import StaticTable
 
 
 TABLE = StaticTable(

@@ -17,10 +17,15 @@ from pathlib import Path
 import pytest
 
 import compatshim
-from compatshim import _scan_render
 from compatshim import cli
-from compatshim._findings import Finding
-from compatshim._scan import ScanResult
+from compatshim._static import render as _scan_render
+from compatshim._static.findings import Finding
+from compatshim._static.scan import ScanResult
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from compatshim._static.render import ScanFormat
 
 
 CONFIG = '[tool.compatshim.aliases]\n"old" = "new"\n"old.mod:Old" = "new.place:New"\n'
@@ -28,10 +33,10 @@ LEGACY = "import old\nprint(old.thing)\n"
 
 
 def migrated(text: str) -> str:
-    from compatshim._alias import Alias
-    from compatshim._rewrite import rewrite
-    from compatshim._static import StaticTable
-    from compatshim._table import AliasTable
+    from compatshim._model.alias import Alias
+    from compatshim._model.table import AliasTable
+    from compatshim._static.rewrite import rewrite
+    from compatshim._static.table import StaticTable
 
     table = StaticTable(AliasTable([Alias("old", "new"), Alias("old.mod:Old", "new.place:New")]))
     new = rewrite(text, table)[0]
@@ -229,8 +234,8 @@ def _finding(index: int) -> Finding:
     return finding
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
-def test_output_is_written_while_the_findings_come(fmt: str) -> None:
+@pytest.mark.parametrize("fmt", _scan_render.FORMATS)
+def test_output_is_written_while_the_findings_come(fmt: ScanFormat) -> None:
     """Each finding is written before the next one is produced: nothing accumulates."""
     events: list[str] = []
 
@@ -322,8 +327,8 @@ def test_killed_write_leaves_each_file_old_or_new_and_no_worker(project: Path, s
     old_text = {f"m{i:04}.py": body + f"# {i}\n" for i in range(count)}
     for name, text in old_text.items():
         (project / name).write_text(text)
-    from compatshim._rewrite import rewrite
-    from compatshim._scan import static_table
+    from compatshim._static.pipeline import static_table
+    from compatshim._static.rewrite import rewrite
 
     table = static_table(project / "pyproject.toml")
     new_text = {name: rewrite(text, table)[0] for name, text in old_text.items()}

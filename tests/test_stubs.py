@@ -13,15 +13,17 @@ from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 import pytest
-from conftest import CANON
-from conftest import Project
+from helpers import CANON
+from helpers import Project
 from hypothesis import example
 from hypothesis import given
 from hypothesis import strategies as st
 from typing_project import ACME
 
 import compatshim
-from compatshim import _stubfiles
+from compatshim._base.errors import MESSAGES_URL
+from compatshim._static import files as generated
+from compatshim._stubs import files as _stubfiles
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +96,7 @@ def test_each_kind_of_alias_gets_its_file(acme: Project) -> None:
     assert "from acme.billing.invoices import Invoice as Invoice" in package
     assert set(_deprecations(root / "acme/payments/__init__.pyi")) == {"format_amount", "total"}
     helpers = (root / "acme/helpers.py").read_text()
-    assert helpers.startswith("def other() -> int:\n    return 1\n\n\n" + _stubfiles.BEGIN)
+    assert helpers.startswith("def other() -> int:\n    return 1\n\n\n" + generated.BEGIN)
     assert "    Invoice = _cs_acme_billing_invoices.Invoice\n" in helpers
     assert "    def fmt(\n" in helpers
     assert _changes(acme) == {}
@@ -248,7 +250,7 @@ def test_usage_and_configuration_errors_exit_2(project: Project) -> None:
     """No table, a bad table, two modes: one line with a slug, exit 2."""
     project.write({"pyproject.toml": "[project]\nname = 'x'\n"})
     code, _, err = _stubs(project)
-    assert code == 2 and err.endswith("(see docs/messages.md#stubs-no-config)\n")
+    assert code == 2 and err.endswith(f"(see {MESSAGES_URL}#stubs-no-config)\n")
     project.config('[tool.compatshim]\npolicy = "sometimes"\n')
     code, _, err = _stubs(project, "--check")
     assert code == 2 and "#config-bad-value" in err and "Traceback" not in err
@@ -262,7 +264,7 @@ def test_a_handwritten_stub_is_never_overwritten(acme: Project) -> None:
     code, _, err = _stubs(acme, "--write")
     assert code == 1
     assert "not written: acme/legacy_money.pyi exists and was not generated" in err
-    assert "(see docs/messages.md#stubs-handwritten)" in err
+    assert f"(see {MESSAGES_URL}#stubs-handwritten)" in err
     assert mine.read_text() == "def scaled() -> None: ...\n"
     assert (acme.root / "acme/oldhelpers.pyi").exists()  # the others are written
 
@@ -272,7 +274,7 @@ def test_a_handwritten_stub_beside_a_real_module_gets_no_block(acme: Project) ->
     (acme.root / "acme/helpers.pyi").write_text("def other() -> int: ...\n")
     code, _, err = _stubs(acme, "--write")
     assert code == 1 and "#stubs-handwritten" in err
-    assert _stubfiles.BEGIN not in (acme.root / "acme/helpers.py").read_text()
+    assert generated.BEGIN not in (acme.root / "acme/helpers.py").read_text()
 
 
 def test_never_writes_through_a_symbolic_link(
@@ -313,18 +315,18 @@ def test_a_name_the_real_module_still_defines_is_not_declared_again(acme: Projec
     assert (
         code == 0 and "acme.helpers still defines Invoice itself" in err and "#stubs-defined" in err
     )
-    block = helpers.read_text().partition(_stubfiles.BEGIN)[2]
+    block = helpers.read_text().partition(generated.BEGIN)[2]
     assert "Invoice" not in block and "def fmt(" in block
 
 
 def test_a_block_without_its_end_is_left_alone(acme: Project) -> None:
     """A block someone cut short is not guessed at: refused, the module untouched."""
     helpers = acme.root / "acme/helpers.py"
-    helpers.write_text("x = 1\n" + _stubfiles.BEGIN + "\nimport typing\n")
+    helpers.write_text("x = 1\n" + generated.BEGIN + "\nimport typing\n")
     code, _, err = _stubs(acme, "--write")
     assert code == 1 and "not written: acme/helpers.py: its compatshim stubs block" in err
     assert "#stubs-block" in err
-    assert helpers.read_text() == "x = 1\n" + _stubfiles.BEGIN + "\nimport typing\n"
+    assert helpers.read_text() == "x = 1\n" + generated.BEGIN + "\nimport typing\n"
 
 
 def test_generation_never_imports_user_code(project: Project) -> None:
@@ -473,15 +475,15 @@ def test_stubs_ship_in_the_wheel_next_to_py_typed(project: Project) -> None:
 
 
 blocks = st.text(st.sampled_from("ab #\n"), max_size=30).map(
-    lambda body: f"{_stubfiles.BEGIN}\n{body}\n{_stubfiles.END}\n"
+    lambda body: f"{generated.BEGIN}\n{body}\n{generated.END}\n"
 )
 texts = st.text(st.sampled_from("xy =#>\n"), max_size=60).filter(
-    lambda t: _stubfiles.BEGIN[:6] not in t
+    lambda t: generated.BEGIN[:6] not in t
 )
 
 
 @given(text=texts, first=blocks, second=blocks, crlf=st.booleans())
-@example(text="\n\n", first=f"{_stubfiles.BEGIN}\n\n{_stubfiles.END}\n", second="", crlf=False)
+@example(text="\n\n", first=f"{generated.BEGIN}\n\n{generated.END}\n", second="", crlf=False)
 def test_a_block_is_added_replaced_and_removed_exactly(
     text: str, first: str, second: str, crlf: bool
 ) -> None:
@@ -492,7 +494,7 @@ def test_a_block_is_added_replaced_and_removed_exactly(
     added = _stubfiles.splice_block(text, first)
     assert _stubfiles.splice_block(added, second) == _stubfiles.splice_block(text, second)
     assert _stubfiles.splice_block(added, None) == text
-    assert _stubfiles.blank_block(added).count("\n") == added.count("\n")
+    assert generated.blank_block(added).count("\n") == added.count("\n")
 
 
 def test_import_compatshim_does_not_load_the_stubs_modules(project: Project) -> None:

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 import pytest
-from conftest import Project
+from helpers import Project
 
 
 def report(project: Project, *args: str) -> Any:
@@ -225,8 +225,8 @@ def test_a_long_running_process_flushes_periodically(canon_project: Project) -> 
     result = canon_project.run(
         """
         import os, signal, time, warnings, compatshim
-        from compatshim import _telemetry
-        _telemetry.PERIODIC_INTERVAL = 0.05
+        from compatshim._telemetry import flushing, recorder as _telemetry
+        flushing.PERIODIC_INTERVAL = 0.05
         compatshim.install()
         warnings.simplefilter("ignore")
         import old.pkg
@@ -252,11 +252,11 @@ def test_the_flusher_thread_never_makes_a_fork_warn(canon_project: Project) -> N
     result = canon_project.run(
         """
         import os, warnings, compatshim
-        from compatshim import _telemetry
+        from compatshim._telemetry import flushing
         compatshim.install()
         import old.pkg
         old.pkg.CONSTANT
-        assert _telemetry._flusher.is_alive()
+        assert flushing._flusher.is_alive()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pid = os.fork()
@@ -264,9 +264,9 @@ def test_the_flusher_thread_never_makes_a_fork_warn(canon_project: Project) -> N
                 os._exit(0)
         os.waitpid(pid, 0)
         assert not caught, [str(w.message) for w in caught]
-        assert not _telemetry._flusher.is_alive()
+        assert not flushing._flusher.is_alive()
         import old.pkg  # a use: the flusher runs again
-        assert _telemetry._flusher.is_alive()
+        assert flushing._flusher.is_alive()
         print("forked")
         """,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Project
+from helpers import Project
 
 
 def test_cold_start_race_yields_one_module_and_no_deadlock(canon_project: Project) -> None:
@@ -25,7 +25,7 @@ def test_cold_start_race_yields_one_module_and_no_deadlock(canon_project: Projec
             try:
                 for name in order:
                     module = importlib.import_module(name)
-                    target = compatshim._proxy.canonical_of(module) or module
+                    target = compatshim._runtime.proxy.canonical_of(module) or module
                     seen.append((name.replace("old", "canon"), id(target),
                                  id(getattr(module, "__name__") and module.__dict__)))
             except Exception as e:

@@ -11,14 +11,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from helpers import Project
 from typing_project import ACME
 from typing_project import marked
 from typing_project import mypy
 from typing_project import pyright
 
 import compatshim
-from compatshim import _stubfiles
+from compatshim._static import files as generated
+from compatshim._stubs import files as _stubfiles
 
 
 pytestmark = pytest.mark.typecheckers
@@ -116,9 +117,9 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     shutil.copytree(with_stubs, without)
     for path in without.rglob("*.py*"):
         raw = path.read_bytes()
-        if _stubfiles.is_generated(raw):
+        if generated.is_generated(raw):
             path.unlink()
-        elif _stubfiles.has_block(raw):
+        elif generated.has_block(raw):
             path.write_text(_stubfiles.splice_block(raw.decode(), None), encoding="utf-8")
     shutil.rmtree(without / "shopapp" / "sockets")  # the folder that held only stubs
     return with_stubs, without

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import Project
+from helpers import Project
 
 
 def _where(result_warnings: list[dict[str, object]]) -> list[tuple[object, object]]:
@@ -260,7 +260,7 @@ def test_pytest_filterwarnings_error_fails_the_test_at_its_line(canon_project: P
 
 def test_default_filters_show_it_in_main_and_future_warning_everywhere(project: Project) -> None:
     """With default filters a DeprecationWarning shows in __main__; FutureWarning shows anywhere."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).write({"lib.py": "import old.pkg\n"}).config(
         """
@@ -287,7 +287,7 @@ def test_default_filters_show_it_in_main_and_future_warning_everywhere(project: 
 
 def test_message_template_and_schedule(project: Project) -> None:
     """``since``/``removed_in`` appear in the default text; ``message`` templates replace it."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).config(
         """
@@ -343,7 +343,7 @@ def test_runpy_runs_the_canonical_module(canon_project: Project, python_dash_m: 
 
 def test_introspection_never_imports_an_error_policy_child(project: Project) -> None:
     """inspect and pydoc over a legacy package do not import a child whose policy is error."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).config(
         """
@@ -371,7 +371,7 @@ def test_throwaway_code_does_not_grow_memory(canon_project: Project) -> None:
     result = canon_project.run(
         """
         import gc, warnings, _probe, compatshim
-        from compatshim import _cells
+        from compatshim._base import cells as _cells
         compatshim.install()
         warnings.simplefilter("ignore")
         import old.pkg
@@ -392,7 +392,7 @@ def test_throwaway_code_does_not_grow_memory(canon_project: Project) -> None:
 
 def test_entry_points_blame_the_caller_not_importlib_metadata(project: Project) -> None:
     """A legacy path in an entry point is reported at the line that loads the entry point."""
-    from conftest import CANON
+    from helpers import CANON
 
     project.write(CANON).write(
         {
@@ -405,7 +405,7 @@ def test_entry_points_blame_the_caller_not_importlib_metadata(project: Project) 
         """
         import _probe, compatshim
         compatshim.install()
-        from compatshim._compat import metadata
+        from compatshim._base.compat import metadata
         (point,) = [p for p in metadata().distribution("plugin-dist").entry_points
                     if p.group == "demo.plugins"]
         with _probe.record() as w:

@@ -1,0 +1,200 @@
+"""The options of ``[tool.compatshim]``: one table of keys, types, defaults and meanings.
+
+``config`` parses and validates with it, and ``docs/config.md`` is generated from it (a test
+keeps the two identical), so what is accepted and what is documented cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from . import policy as _policy
+from .alias import POLICIES
+from .alias import STRATEGIES
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+__all__ = ["OPTIONS", "REQUIRED", "Option"]
+
+#: The default of a key that must be given.
+REQUIRED = object()
+
+
+class Option:
+    """One configuration key: where it may appear, its type, default, and what it means."""
+
+    __slots__ = ("check", "choices", "default", "doc", "example", "key", "scope", "type")
+
+    def __init__(
+        self,
+        key: str,
+        type: str,
+        default: Any,
+        doc: str,
+        *,
+        scope: str,
+        example: str,
+        choices: tuple[str, ...] = (),
+        check: Callable[[Any], str | None] | None = None,
+    ) -> None:
+        self.key, self.type, self.default, self.doc = key, type, default, doc
+        self.scope, self.example, self.choices, self.check = scope, example, choices, check
+
+
+def _check_version(value: str) -> str | None:
+    from . import versions as _versions
+
+    return None if _versions.parse(value) else f"{value!r} is not a PEP 440 version"
+
+
+def _check_object_path(value: str) -> str | None:
+    from .._base import paths
+
+    if paths.kind(value) == "module":
+        return f"{value!r} must name a class as 'package.module:Name'"
+    return paths.problem(value, what="protocol", allow_attr=True)
+
+
+#: Every key of ``[tool.compatshim]`` and of an alias's inline table. ``scope`` says where a key
+#: may appear: ``"top"`` (the table itself), ``"alias"`` (an alias) or ``"both"`` (a default at the
+#: top, overridden per alias). ``docs/config.md`` is generated from this table.
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "target",
+        "string",
+        REQUIRED,
+        'Where the legacy path now lives: a module (`"new.pkg"`) for a module alias, '
+        '`"module:name"` for a moved name. Writing the target as the alias\'s whole value '
+        '(`"old.pkg" = "new.pkg"`) is the short form of an inline table with only `target`.',
+        scope="alias",
+        example='"new.tools"',
+    ),
+    Option(
+        "policy",
+        "string",
+        "warn",
+        "What a use of the legacy path does: `warn` emits a warning at the user's line, `error` "
+        "raises `compatshim.LegacyPathError` (an `ImportError`) naming the canonical path, "
+        "`ignore` does neither. The environment variable `COMPATSHIM_POLICY` overrides it for "
+        "every alias.",
+        scope="both",
+        example='"error"',
+        choices=POLICIES,
+    ),
+    Option(
+        "category",
+        "string",
+        None,
+        'The warning category: the name of a builtin `Warning` subclass (`"FutureWarning"` is '
+        'shown by default filters everywhere) or `"package.module:Name"`. The default is '
+        "`compatshim.CompatshimDeprecationWarning`, a `DeprecationWarning`.",
+        scope="both",
+        example='"FutureWarning"',
+        check=_policy.check_category,
+    ),
+    Option(
+        "message",
+        "string",
+        None,
+        "A template for the warning text, with the placeholders `{legacy}`, `{canonical}`, "
+        "`{since}` and `{removed_in}`, replaced as they are: no format specs, conversions or "
+        'attributes (`{{` and `}}` are braces). The default reads "old.pkg is deprecated since '
+        '2.1 and will be removed in 3.0; import new.pkg instead", leaving out what is not set.',
+        scope="both",
+        example='"{legacy} moved to {canonical}"',
+        check=_policy.check_template,
+    ),
+    Option(
+        "since",
+        "string",
+        None,
+        "The version that deprecated the legacy path (shown in the message).",
+        scope="alias",
+        example='"2.1"',
+    ),
+    Option(
+        "removed_in",
+        "string",
+        None,
+        "The version that removes the legacy path. Once the installed version of the "
+        "distribution providing the canonical package reaches it, the legacy path raises "
+        "`compatshim.LegacyPathRemoved`.",
+        scope="alias",
+        example='"3.0"',
+        check=_check_version,
+    ),
+    Option(
+        "remove_after",
+        "date",
+        None,
+        "A date (TOML date, `2027-06-30`) after which the legacy path raises "
+        "`compatshim.LegacyPathRemoved`.",
+        scope="alias",
+        example="2027-06-30",
+    ),
+    Option(
+        "package",
+        "string",
+        None,
+        "The distribution whose installed version `removed_in` is compared with. By default it "
+        "is the distribution that installs the canonical top-level package; if none does, the "
+        "`[project] version` of this `pyproject.toml` is used.",
+        scope="both",
+        example='"my-dist"',
+    ),
+    Option(
+        "strategy",
+        "string",
+        "proxy",
+        "`proxy` binds the legacy path to a module object that forwards every lookup to the "
+        "canonical module, so each line that uses it is seen. `direct` binds the canonical "
+        "module itself: no cost per access, but only the first import in a process is seen.",
+        scope="both",
+        example='"direct"',
+        choices=STRATEGIES,
+    ),
+    Option(
+        "protocol",
+        "string",
+        None,
+        'A `typing.Protocol` the canonical object must satisfy, as `"package.module:Name"`. '
+        "`compatshim check` verifies that the canonical class (or module) provides every member "
+        "of it with a compatible signature: the contract the legacy callers rely on.",
+        scope="alias",
+        example='"myapp.protocols:SocketManager"',
+        check=_check_object_path,
+    ),
+    Option(
+        "telemetry",
+        "boolean",
+        True,
+        "Record which code uses which legacy path, locally, in per-process files next to "
+        "`data_file` (see docs/telemetry.md). `false` (or `COMPATSHIM_TELEMETRY=0`) writes "
+        "nothing at all, not even the configuration cache.",
+        scope="top",
+        example="false",
+    ),
+    Option(
+        "data_file",
+        "string",
+        ".compatshim/telemetry.db",
+        "Where telemetry is stored, relative to the directory of this `pyproject.toml` and inside "
+        "it; an absolute path is your explicit choice of a place elsewhere. Not a folder, not an "
+        "existing file of the project (compatshim would overwrite it). Each process writes "
+        "`<data_file>.<host>.<pid>.<random>`; `compatshim report` combines them into "
+        "`<data_file>`. Only compatshim's own `.compatshim` folder gets a `.gitignore`.",
+        scope="top",
+        example='"build/compatshim.db"',
+    ),
+    Option(
+        "aliases",
+        "table",
+        {},
+        'The aliases: each key is a legacy path (`"old.pkg"` or `"old.mod:Name"`), each '
+        "value a target string or an inline table of the alias keys.",
+        scope="top",
+        example='{ "old.pkg" = "new.pkg" }',
+    ),
+)

@@ -1,0 +1,168 @@
+"""Find the user's line behind a use of a legacy path.
+
+Between compatshim and the user's code sit frames that only carry out the access on the user's
+behalf (the import system, ``importlib.import_module``, ``mock.patch``, ``pkgutil.resolve_name``,
+pickle): they are skipped. Frames of introspection tools (``inspect``, ``pydoc``, completers) and of
+``importlib.util.find_spec`` mark a *probe*, which is neither warned about nor counted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import _bootstrap
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+
+__all__ = ["HANDLE_FROMLIST", "Attribution", "frame_at", "is_import_system", "is_user", "walk"]
+
+_USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL, _RUNPY = range(6)
+
+# compatshim's own folder (this module is in its _runtime subpackage).
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_STDLIB_DIR = os.path.dirname(os.path.abspath(os.__file__)) + os.sep
+
+# Frozen modules have no path (3.11 froze importlib.util and runpy as well).
+_FROZEN = {
+    "<frozen importlib._bootstrap>": _BOOTSTRAP,
+    "<frozen importlib._bootstrap_external>": _SKIP,
+    "<frozen importlib.util>": _UTIL,
+    "<frozen runpy>": _RUNPY,
+    "<frozen zipimport>": _SKIP,
+}
+# Standard-library files, relative to its folder.
+_STDLIB = {
+    "importlib/__init__.py": _SKIP,
+    "importlib/_bootstrap.py": _BOOTSTRAP,
+    "importlib/_bootstrap_external.py": _SKIP,
+    "importlib/util.py": _UTIL,
+    "pkgutil.py": _SKIP,
+    "unittest/mock.py": _SKIP,
+    "pickle.py": _SKIP,
+    "copyreg.py": _SKIP,
+    "runpy.py": _RUNPY,
+    "logging/config.py": _SKIP,
+    "importlib/metadata.py": _SKIP,  # 3.9; a package from 3.10
+    "zipimport.py": _SKIP,
+    "inspect.py": _PROBE,
+    "pydoc.py": _PROBE,
+    "rlcompleter.py": _PROBE,
+    "doctest.py": _PROBE,
+}
+_STDLIB_PREFIXES = (("importlib/resources/", _SKIP), ("importlib/metadata/", _SKIP))
+_CHECK_FILES = (os.path.join("_check", "audit.py"), os.path.join("_check", "check.py"))
+# Third-party helpers, matched by the end of their path.
+_SUFFIXES = (
+    ("/_pytest/monkeypatch.py", _SKIP),
+    ("/importlib_metadata/__init__.py", _SKIP),  # the backport's EntryPoint.load()
+    ("/IPython/core/completer.py", _PROBE),
+    ("/jedi/inference/compiled/access.py", _PROBE),
+)
+
+#: The code object of the import system's ``from package import name`` helper: its ``hasattr``
+#: probe of the package is not a use (the statement's own attribute lookup that follows is).
+HANDLE_FROMLIST = _bootstrap._handle_fromlist.__code__  # type: ignore[attr-defined]
+
+_kinds: dict[str, int] = {}
+
+
+def _classify(filename: str) -> int:
+    kind = _FROZEN.get(filename)
+    if kind is not None:
+        return kind
+    path = filename.replace(os.sep, "/") if os.sep != "/" else filename
+    if filename.startswith(_PACKAGE_DIR):
+        # ``compatshim check`` only looks at each alias: its reads are never uses.
+        return _PROBE if filename[len(_PACKAGE_DIR) :] in _CHECK_FILES else _SKIP
+    if filename.startswith(_STDLIB_DIR):
+        rel = path[len(_STDLIB_DIR) :]
+        kind = _STDLIB.get(rel)
+        if kind is not None:
+            return kind
+        for prefix, kind in _STDLIB_PREFIXES:
+            if rel.startswith(prefix):
+                return kind
+    for suffix, kind in _SUFFIXES:
+        if path.endswith(suffix):
+            return kind
+    return _USER
+
+
+def _kind(filename: str) -> int:
+    kind = _kinds.get(filename)
+    if kind is None:
+        kind = _kinds[filename] = _classify(filename)
+    return kind
+
+
+def is_user(frame: FrameType) -> bool:
+    """Whether ``frame`` runs user code (not compatshim, the import system or a tool)."""
+    return _kind(frame.f_code.co_filename) == _USER
+
+
+def is_import_system(frame: FrameType) -> bool:
+    """Whether ``frame`` belongs to importlib's bootstrap, other than ``_find_and_load``.
+
+    The bootstrap also reads ``spec._initializing`` while it loads a module for the first time;
+    only ``_find_and_load`` (or C code called from the user's frame) reads it to serve a module
+    that is already in ``sys.modules``.
+    """
+    code = frame.f_code
+    return _kind(code.co_filename) == _BOOTSTRAP and code.co_name != "_find_and_load"
+
+
+class Attribution:
+    """The frame a use belongs to, as :func:`walk` found it."""
+
+    __slots__ = ("probe", "requested", "site")
+
+    def __init__(self, site: FrameType | None, probe: bool, requested: str | None) -> None:
+        #: The first user (or probe) frame; the outermost frame if only machinery frames exist
+        #: (``python -m legacy.tool``); ``None`` with no frame at all.
+        self.site = site
+        #: Whether the site is introspection (``inspect``, ``find_spec``...) rather than a use.
+        self.probe = probe
+        #: The module the outermost ``import`` between them asked for (``None``: no import).
+        self.requested = requested
+
+
+def walk(frame: FrameType | None) -> Attribution:
+    """Walk outward from ``frame`` to the frame the use belongs to."""
+    requested = None
+    last = frame
+    while frame is not None:
+        code = frame.f_code
+        kind = _kind(code.co_filename)
+        if kind == _USER:
+            return Attribution(frame, False, requested)
+        if kind == _PROBE:
+            return Attribution(frame, True, requested)
+        if kind == _BOOTSTRAP and code.co_name == "_find_and_load":
+            name = frame.f_locals.get("name")
+            if isinstance(name, str):
+                requested = name
+        elif kind == _RUNPY and code.co_name == "_get_module_details":
+            # runpy imports the package of the module it runs first: that is not the use.
+            name = frame.f_locals.get("mod_name")
+            if isinstance(name, str):
+                requested = name
+        elif kind == _UTIL and code.co_name == "find_spec":
+            return Attribution(frame, True, requested)
+        last = frame
+        frame = frame.f_back
+    return Attribution(last, False, requested)
+
+
+def frame_at(depth: int) -> FrameType | None:
+    """The frame ``depth`` levels above the caller, or ``None`` if the stack is not that deep.
+
+    An attribute can be read from C code that has no Python frame above it (a callback on a
+    thread started by an extension): there is nothing to attribute the use to then.
+    """
+    try:
+        return sys._getframe(depth + 1)
+    except ValueError:
+        return None

@@ -1,0 +1,251 @@
+"""Each use of a legacy path, attributed to the user's line: counted, and warned about once,
+raised, or kept quiet, as the policy says.
+
+A *site* is the file and line of user code that used a legacy path. The first use of a legacy
+path at a site warns (or raises, as the policy says); later uses at that site are silent. One
+statement that touches several parts of one legacy path (``from old.pkg.sub import Name`` loads
+``old``, ``old.pkg`` and ``old.pkg.sub``, then reads ``Name``) warns once, naming the path the
+statement asked for.
+
+Every use goes through :func:`use`, the one function that counts. An attribute read caches the
+counter of its instruction in a per-site cache (``cells``), keyed by :func:`site_key`: the next
+read by that instruction is one dictionary lookup and an increment.
+"""
+
+from __future__ import annotations
+
+import warnings
+from _thread import _local
+
+from .._base import cells as _cells
+from .._base import diagnostics as _diagnostics
+from .._base import paths
+from .._base import resets
+from .._base.errors import LegacyPathError
+from .._base.locks import ForkSafeLock
+from .._model import policy as _policy
+from .._telemetry.recorder import recorder
+from . import frames as _frames
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+    from types import ModuleType
+
+    from .._model.alias import Alias
+
+__all__ = [
+    "forget_warnings",
+    "import_quietly",
+    "is_quiet",
+    "reset_warnings",
+    "site_key",
+    "use",
+    "use_name",
+]
+
+_lock = ForkSafeLock(reentrant=True)
+# (filename, line) -> the (alias, legacy path) pairs already warned about at that line.
+_warned: dict[tuple[str, int], list[tuple[Alias, str]]] = {}
+
+
+def _covered(done: list[tuple[Alias, str]], alias: Alias, path: str) -> bool:
+    for other_alias, other in done:
+        # The same path, or a parent of what was already reported here: the import system loads
+        # parents on the way and reads them back when it serves ``import a.b.c``.
+        if paths.within(other, path):
+            return True
+        # A deeper path through the same alias (``from old.pkg import sub`` after ``old.pkg``).
+        if other_alias is alias and paths.within(path, other):
+            return True
+    return False
+
+
+def site_key(frame: FrameType, what: str | None = None) -> tuple[object, ...]:
+    """The key of a per-site cache: the instruction running in ``frame`` (the ``id`` of its
+    code, whose entries are dropped when it is freed: see ``_base.cells``, and its offset) and
+    ``what`` it reads there: a moved name's legacy path, or a child module's name (``None``: an
+    attribute of the legacy module itself, which the instruction names).
+
+    ``LegacyModule.__getattribute__`` and ``ModuleHook.__call__`` build the same tuples inline:
+    there a call would cost as much as the rest of the lookup.
+    """
+    if what is None:
+        return (id(frame.f_code), frame.f_lasti)
+    return (id(frame.f_code), frame.f_lasti, what)
+
+
+def use(
+    alias: Alias,
+    legacy: str,
+    canonical: str,
+    frame: FrameType | None,
+    *,
+    importing: str | None = None,
+    strict: bool = False,
+    quiet: bool = False,
+    cells: dict[object, object] | None = None,
+    what: str | None = None,
+) -> FrameType | None:
+    """Handle one use of ``legacy`` (covered by ``alias``) seen from ``frame`` outward: apply
+    the policy, count the hit, and warn once per site.
+
+    :param importing: the module being loaded, when the use is an import; a module loaded only
+        as the parent of the module the statement asked for is not reported.
+    :param strict: apply ``error`` policies and removals even to probes (module loading does).
+    :param quiet: neither count nor warn, only raise as the policy says (the import of a child
+        module for a read that is itself the use: see :func:`import_quietly`).
+    :param cells: the caller's per-site cache: when the use is attributed to ``frame`` itself,
+        the counter of its instruction is cached there, under ``site_key(frame, what)``, once the
+        use went through (a warning turned into an error caches nothing, and raises again).
+    :returns: the frame the use was attributed to, or ``None`` if it is not a use (introspection,
+        or a parent loaded on the way to the module the statement asked for).
+    :raises LegacyPathError: if the alias is removed or its policy is ``error``.
+    """
+    try:
+        found = _frames.walk(frame)
+    except Exception as exc:  # noqa: BLE001 - bookkeeping must never break the program
+        _diagnostics.report_once("internal-error", f"cannot attribute a use: {exc!r}")
+        return None
+    site, probe, requested = found.site, found.probe, found.requested
+    if probe and not strict:
+        return None
+    # A module loaded only as the parent of the one the statement asked for is not the use.
+    parent_only = (
+        importing is not None
+        and requested is not None
+        and requested != importing
+        and requested.startswith(importing + ".")
+    )
+    action = _policy.action(alias)
+    if action == "error":
+        where = f"{site.f_code.co_filename}:{site.f_lineno}" if site is not None else ""
+        if parent_only and requested is not None:
+            # Name what the statement asked for, not the parent it fails on first.
+            legacy, canonical = requested, canonical + requested[len(legacy) :]
+        raise _policy.error(alias, legacy, canonical, where)
+    if probe or site is None or parent_only:
+        return None
+    if quiet:
+        return site
+    # One hit per use: the counter of the instruction (a shared one that nobody reads when the
+    # use does not count, or telemetry is off).
+    counter = recorder.cell(alias, legacy, site, importing=importing is not None)
+    next(counter)
+    if action == "warn":
+        _warn(alias, legacy, canonical, site)
+    if cells is not None and site is frame:
+        # Only a use attributed to this very frame may be cached for its instruction: one that
+        # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
+        _cells.remember(cells, frame, site_key(frame, what), counter)
+    return site
+
+
+# The legacy module this thread imports on behalf of an attribute read (see import_quietly).
+_quiet = _local()
+
+
+def import_quietly(name: str) -> ModuleType:
+    """Import legacy module ``name`` for an attribute read that reports the use itself.
+
+    ``pkg.old`` or ``from pkg import old`` reads the child ``old`` of a package; when the child is
+    not imported yet, compatshim imports it. The read is the use, counted at its own instruction
+    every time it runs; the import must not count a second use at a neighbouring instruction of
+    the same line (only the first instruction of a line counts, so the read would never count).
+    """
+    import importlib
+
+    previous = getattr(_quiet, "name", None)
+    _quiet.name = name
+    try:
+        return importlib.import_module(name)
+    finally:
+        _quiet.name = previous
+
+
+def is_quiet(name: str) -> bool:
+    """Whether this thread imports ``name`` for a read that reports the use itself."""
+    return getattr(_quiet, "name", None) == name
+
+
+def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType) -> None:
+    filename, lineno = site.f_code.co_filename, site.f_lineno or 0
+    with _lock:
+        done = _warned.setdefault((filename, lineno), [])
+        if _covered(done, alias, legacy):
+            return
+        claim = (alias, legacy)
+        done.append(claim)
+    try:
+        message = _policy.warning_message(alias, legacy, canonical)
+        category = _policy.warning_category(alias)
+        module_globals = site.f_globals
+        module = module_globals.get("__name__")
+        # The user's module, registry and line, never importlib's: warn_explicit gets them from
+        # the frame we attributed the use to, so filters by module and "-W error" apply there.
+        warnings.warn_explicit(
+            message,
+            category,
+            filename,
+            lineno,
+            module=module if isinstance(module, str) else "<string>",
+            registry=module_globals.setdefault("__warningregistry__", {}),
+        )
+    except BaseException:
+        # A filter turned the warning into an error: the next use at this line must raise again.
+        with _lock:
+            done.remove(claim)
+        raise
+
+
+def reset_warnings() -> None:
+    """Forget which sites were warned about, so that each warns again (e.g. once per test)."""
+    with _lock:
+        _warned.clear()
+    _cells.clear()
+
+
+@resets.on_uninstall
+def forget_warnings() -> None:
+    """Forget every site warned about (uninstall)."""
+    with _lock:
+        _warned.clear()
+
+
+def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object]) -> object:
+    """Resolve a moved name for the code at ``frame``, reporting the use once per site.
+
+    :raises AttributeError: if the canonical object does not exist (the message names it).
+    """
+    if frame is None:
+        return _get(alias)
+    counter = cells.get(site_key(frame, alias.legacy))
+    if counter is not None:
+        value = _get(alias)  # a read that fails is not a use
+        next(counter)  # type: ignore[call-overload]
+        return value
+    if frame.f_code is _frames.HANDLE_FROMLIST:
+        # ``from mod import Name`` probes with hasattr first; only its own lookup is a use.
+        return _get(alias)
+    value = _get(alias)  # a name whose canonical object is missing is not used, just missing
+    site = use(alias, alias.legacy, alias.canonical, frame, cells=cells, what=alias.legacy)
+    if site is None and _policy.removal(alias) is not None:
+        # Introspection of a removed name: it is simply not there any more.
+        raise AttributeError(f"{paths.dotted(alias.legacy)} was removed")
+    return value
+
+
+def _get(alias: Alias) -> object:
+    try:
+        return paths.resolve(alias.canonical)
+    except AttributeError:
+        raise AttributeError(
+            f"{paths.dotted(alias.legacy)} is an alias of "
+            f"{paths.dotted(alias.canonical)}, which does not exist"
+        ) from None
+
+
+def is_compatshim_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is one compatshim raised on purpose (a policy decision or a warning)."""
+    return isinstance(exc, (LegacyPathError, Warning))

@@ -1,0 +1,206 @@
+"""When a process's counts are written without the program asking for it.
+
+Every :data:`PERIODIC_INTERVAL` seconds from a background thread while counts change; at exit
+(``atexit``, and ``os._exit``, which multiprocessing children, forked workers and many servers
+end with); around ``fork()`` (no thread may run or write while a process forks); and in a
+multiprocessing pool worker, before its pool terminates it (``poolworker``). The recorder imports
+this module when it starts writing to a file: a process with telemetry off never does.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from _thread import get_ident
+
+from .._base import diagnostics as _diagnostics
+from .._base.locks import ForkSafeLock
+from .recorder import recorder
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+    from typing import NoReturn
+
+__all__ = [
+    "PERIODIC_INTERVAL",
+    "check_pool_worker",
+    "hook_process_exit",
+    "pool_checked_in",
+    "start_flusher",
+    "stop_flusher",
+    "thread_started",
+    "unhook_process_exit",
+]
+
+#: Seconds between two flushes of the background thread: the most a process killed by a signal
+#: can lose (a long-running server whose sites are all known flushes only through it).
+PERIODIC_INTERVAL = 10.0
+_real_exit = os._exit
+_hooked = False
+
+
+def _exit_flushing(status: int) -> NoReturn:
+    """``os._exit`` that first writes this process's counts.
+
+    multiprocessing children, forked workers and many servers end through ``os._exit``, which
+    skips ``atexit``.
+    """
+    try:
+        recorder.flush(final=True)
+    finally:
+        _real_exit(status)
+
+
+def _at_exit() -> None:
+    global _shutting_down
+    _shutting_down = True  # no new flusher: threads cannot start during interpreter shutdown
+    stop_flusher()
+    recorder.flush(final=True)
+
+
+# The background flusher: the pid of the process it runs in (a forked child has none until it
+# records a site of its own), its thread, and the event that stops it; all changed under
+# _flusher_lock, which the flusher itself never takes.
+_flusher_lock = ForkSafeLock()
+_flusher_pid = 0
+_flusher: Any = None
+_flusher_stop: Any = None
+_shutting_down = False
+
+
+def start_flusher() -> None:
+    """Start this process's background flusher, unless it runs (or the process is ending)."""
+    global _flusher_pid, _flusher, _flusher_stop
+    if _flusher_pid == os.getpid() or _shutting_down:
+        return
+    try:
+        import threading
+
+        with _flusher_lock:
+            if _flusher_pid == os.getpid() or _shutting_down:
+                return
+            stop = threading.Event()
+            thread = threading.Thread(
+                target=_flush_periodically, args=(stop,), name="compatshim-telemetry", daemon=True
+            )
+            thread.start()
+            _flusher_pid, _flusher, _flusher_stop = os.getpid(), thread, stop
+    except Exception as exc:  # noqa: BLE001 - no thread (a restricted runtime): flush at exit
+        _diagnostics.report_once("telemetry-write", f"no periodic telemetry flush: {exc!r}")
+
+
+#: Called first in each thread compatshim starts (set in pool workers: see ``poolworker``).
+thread_started: Callable[[], object] | None = None
+
+
+def _flush_periodically(stop: Any) -> None:
+    if thread_started is not None:
+        thread_started()
+    while not stop.wait(PERIODIC_INTERVAL):
+        if pool_checked_in != os.getpid():  # a spawned child's first uses were imports
+            check_pool_worker()
+        recorder.flush()  # never raises
+
+
+def stop_flusher(*, join: bool = False) -> None:
+    """Stop this process's flusher (and wait for it to end if ``join``)."""
+    global _flusher_pid
+    with _flusher_lock:
+        if _flusher_pid == os.getpid() and _flusher_stop is not None:
+            _flusher_stop.set()
+            if join and _flusher is not None:
+                _flusher.join(timeout=5.0)
+        _flusher_pid = 0
+
+
+def _before_fork() -> None:
+    # A process with a second thread must not fork (Python 3.12+ warns that it may deadlock):
+    # the flusher ends before every fork. It starts again at the parent's next new site or
+    # legacy import (not right after the fork: 3.13 counts threads after the parent's fork
+    # hooks ran). And no thread may be inside SQLite when the process forks: the child would
+    # inherit SQLite's own locks held, and hang at its first write. Writes happen under the
+    # write lock, so the fork waits for a write in progress; the child gets the lock back free.
+    stop_flusher(join=True)
+    poolworker = sys.modules.get(_POOLWORKER)
+    if poolworker is not None:
+        poolworker.before_fork()
+    recorder._write_lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    recorder._write_lock.release()
+
+
+def _after_fork_in_child() -> None:
+    global thread_started
+    recorder.after_fork_in_child()
+    poolworker = sys.modules.get(_POOLWORKER)
+    if poolworker is not None:
+        thread_started = None
+        poolworker.in_forked_child()
+
+
+#: The pid whose multiprocessing role is known (see :func:`check_pool_worker`).
+pool_checked_in = 0
+# The pool worker's module, looked up only if imported (in a pool worker): a vendored copy of
+# compatshim has its own.
+_POOLWORKER = __name__.rpartition(".")[0] + ".poolworker"
+
+
+def check_pool_worker() -> None:
+    """Find out whether this process is a multiprocessing pool worker: then a terminating pool
+    must get its counts (see ``poolworker``). Known once per process (:data:`pool_checked_in`):
+    a spawned child is not one yet while it imports the main module."""
+    global pool_checked_in
+    processes = sys.modules.get("multiprocessing.process")
+    process = processes.current_process() if processes is not None else None
+    if getattr(process, "_inheriting", False):
+        return
+    pool_checked_in = os.getpid()
+    pool = sys.modules.get("multiprocessing.pool")
+    if pool is None or getattr(process, "_target", None) is not pool.worker:
+        return
+    from . import poolworker as _poolworker
+
+    _poolworker.watch(process)
+    if thread_started is not None and _flusher_pid == os.getpid():
+        if get_ident() == _flusher.ident:
+            thread_started()  # called from the flusher itself
+        else:
+            stop_flusher(join=True)  # it starts again, blocking SIGTERM
+            start_flusher()
+
+
+def hook_process_exit() -> None:
+    """Write the counts at exit, at ``os._exit`` and around ``fork()`` (once per process)."""
+    global _hooked
+    if _hooked:
+        return
+    _hooked = True
+    import atexit
+
+    atexit.register(_at_exit)
+    os._exit = _exit_flushing
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(
+            before=_before_fork,
+            after_in_parent=_after_fork_in_parent,
+            after_in_child=_after_fork_in_child,
+        )
+
+
+def unhook_process_exit() -> None:
+    """Undo :func:`hook_process_exit` (but for the fork hooks: ``os.register_at_fork`` has
+    no undo)."""
+    global _hooked
+    if not _hooked:
+        return
+    _hooked = False
+    import atexit
+
+    atexit.unregister(_at_exit)
+    if os._exit is _exit_flushing:
+        os._exit = _real_exit

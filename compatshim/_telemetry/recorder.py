@@ -1,0 +1,317 @@
+"""Adoption telemetry: which code uses which legacy path, and how often, recorded locally.
+
+Each use of a legacy path is a *hit* at a *site* (file, line, importing module), counted per
+alias, legacy path used, site and context (a pytest node id, say). Counting is an in-memory
+increment (``next()`` of an ``itertools.count``, atomic under the GIL); I/O happens off the hot
+path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
+:data:`~compatshim._telemetry.flushing.PERIODIC_INTERVAL` seconds from a background thread while
+counts change, at exit, before ``os._exit``, and on :func:`flush` (``flushing`` watches the
+process for those moments). Each process writes its own data file (``store``, ``writer``).
+
+A hit is one execution of a line that uses the path. A line that touches a legacy path several
+times in one execution (``from old.mod import A, B`` loads the module and reads two names;
+``import old.pkg.sub`` checks ``old.pkg.sub`` and then ``old``) counts once: only the first
+instruction seen on a line counts for an alias, and only the first path seen by an instruction.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+
+from .._base import cells as _cells
+from .._base import diagnostics as _diagnostics
+from .._base import resets
+from .._base.compat import instruction_offset
+from .._base.locks import ForkSafeLock
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any
+
+    from .._model.alias import Alias
+    from .writer import DataFile
+
+__all__ = ["DISCARD", "FLUSH_INTERVAL", "Recorder", "flush", "recorder", "set_context"]
+
+#: Seconds between two flushes triggered by new sites.
+FLUSH_INTERVAL = 2.0
+#: A counter whose counts nobody reads: the cell of a use that does not count as a hit.
+DISCARD = itertools.count()
+
+
+def _value(counter: itertools.count[int]) -> int:
+    # itertools.count has no accessor; its repr is "count(<next value>)" on every Python.
+    return int(repr(counter)[6:-1])
+
+
+def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]:
+    # The alias as the data file stores it (store.Hit).
+    after = alias.remove_after
+    return (
+        alias.legacy,
+        alias.canonical,
+        alias.since,
+        alias.removed_in,
+        after.isoformat() if after else None,
+    )
+
+
+class _Record:
+    __slots__ = ("alias", "counter", "first_seen", "flushed", "key", "last_seen")
+
+    def __init__(self, alias: Alias, key: tuple[Any, ...], now: float) -> None:
+        self.alias = alias
+        self.key = key  # (alias legacy, path, file, line, module, context)
+        self.counter = itertools.count()
+        self.first_seen = now
+        self.last_seen = now
+        self.flushed = -1  # the count last written (-1: never written)
+
+
+class Recorder:
+    """Counts hits in memory and writes them to this process's data file."""
+
+    def __init__(self) -> None:
+        self._lock = ForkSafeLock(reentrant=True)
+        self._write_lock = ForkSafeLock(reentrant=True)
+        self.enabled = False
+        self.data_file = ""
+        self.root = ""
+        self.context = ""
+        self._records: dict[tuple[Any, ...], _Record] = {}
+        self._files: dict[str, str] = {}  # code filename -> the name stored (see _relative)
+        # (alias, id(code), line) -> the instruction that counts for that line;
+        # (id(code), instruction) -> the path that counts for that instruction.
+        self._lines: dict[object, object] = _cells.register({})
+        self._instructions: dict[object, tuple[str, bool]] = _cells.register({})
+        self._file: DataFile | None = None
+        self._last_flush = 0.0
+        self._failed = False
+        #: When this run started (the process, or a forked child): the data file records it.
+        self.started = time.time()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self, data_file: str | None, root: str) -> None:
+        """Count hits from now on; write them to per-process files next to ``data_file``.
+
+        With no ``data_file`` (telemetry off) hits are only counted in memory, for the pytest
+        summary: nothing is written.
+        """
+        with self._lock:
+            if (data_file or "", root) != (self.data_file, self.root):
+                self._forget()  # another project: another data file, counts from zero
+            self.enabled = True
+            self.data_file = data_file or ""
+            self.root = root
+            self._failed = False
+        if data_file:
+            global _flushing
+            from . import flushing as _flushing  # exit and fork hooks: only when writing
+
+            _flushing.hook_process_exit()
+
+    def stop(self) -> None:
+        """Write what is pending, then stop recording (uninstall).
+
+        The counts and the data file are kept: installing again in this process (for the same
+        project) goes on counting into the same run, in the same file.
+        """
+        if _flushing is not None:
+            _flushing.stop_flusher()
+        self.flush(final=True)
+        with self._lock:
+            self.enabled = False
+            self._lines.clear()
+            self._instructions.clear()
+        if _flushing is not None:
+            _flushing.unhook_process_exit()
+
+    def _forget(self) -> None:
+        self._records = {}
+        self._files = {}
+        self._lines.clear()
+        self._instructions.clear()
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+
+    def after_fork_in_child(self) -> None:
+        """The child is a new run: it never writes the counts it inherited."""
+        with self._lock:
+            self.started = time.time()
+            self._records = {}
+            self._lines.clear()
+            self._instructions.clear()
+            if self._file is not None:
+                self._file.abandon()  # the parent's connection must not be used or closed here
+            self._file = None
+        _cells.clear()
+
+    # -- counting -----------------------------------------------------------------------------
+
+    def cell(
+        self, alias: Alias, path: str, site: FrameType, *, importing: bool = False
+    ) -> itertools.count[int]:
+        """The counter that a use of ``path`` at ``site`` increments (:data:`DISCARD` if the
+        use does not count, or telemetry is off). ``importing``: the use is an import."""
+        if not self.enabled:
+            return DISCARD
+        code = site.f_code
+        line = site.f_lineno or 0
+        instruction = (id(code), instruction_offset(code, site.f_lasti))
+        with self._lock:
+            line_key = (alias.legacy, id(code), line)
+            first = self._lines.get(line_key)
+            if first is None:
+                first = self._lines[line_key] = instruction
+                _cells.track(code, self._lines, line_key)
+            if first != instruction:
+                return DISCARD
+            seen = self._instructions.get(instruction)
+            if seen is None:
+                seen = self._instructions[instruction] = (path, importing)
+                _cells.track(code, self._instructions, instruction)
+            # One instruction, one hit: the first path it touched (``import a.b`` then checks
+            # ``a``), and an import is not counted again by the name read that follows it in
+            # the same call (``pickle.loads`` imports the module, then reads the class).
+            first_path, first_was_import = seen
+            if first_path != path or (first_was_import and not importing):
+                return DISCARD
+            module = site.f_globals.get("__name__")
+            module = module if isinstance(module, str) else ""
+            key = (alias.legacy, path, self._relative(code.co_filename), line, module, self.context)
+            record = self._records.get(key)
+            new = record is None
+            if record is None:
+                record = self._records[key] = _Record(alias, key, time.time())
+        if self.data_file:  # (so start() imported the process hooks)
+            if new and _flushing.pool_checked_in != os.getpid():
+                _flushing.check_pool_worker()
+            _flushing.start_flusher()  # also after a fork stopped it
+            if new and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
+                self.flush()
+        return record.counter
+
+    def _relative(self, filename: str) -> str:
+        # Cached: one string per file, shared by all the records of its sites.
+        relative = self._files.get(filename)
+        if relative is None:
+            root = self.root
+            relative = filename
+            if root and filename.startswith(root + os.sep):
+                relative = filename[len(root) + 1 :]
+            self._files[filename] = relative
+        return relative
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _pending(self) -> list[tuple[_Record, int, float]]:
+        # Every record whose count changed, with that count and its last-seen time (under the
+        # recorder's lock); the caller marks it flushed once the write succeeded.
+        now = time.time()
+        pending = []
+        for record in list(self._records.values()):
+            count = _value(record.counter)
+            if count != record.flushed:
+                if record.flushed >= 0:
+                    record.last_seen = now
+                pending.append((record, count, record.last_seen))
+        return pending
+
+    def flush(self, *, final: bool = False) -> None:
+        """Write every count that changed since the last flush. Never raises."""
+        # Rows are collected under the recorder's lock, written under the writer's lock only:
+        # counting in other threads never waits for the disk.
+        with self._write_lock:
+            with self._lock:
+                if not self.enabled or self._failed or not self.data_file:
+                    return
+                self._last_flush = time.monotonic()
+                pending = self._pending()
+            try:
+                if pending:
+                    from .store import Hit
+
+                    self._data_file().write(
+                        Hit(_stored(r.alias), r.key[1], r.key[2:5], r.key[5], n, r.first_seen, last)
+                        for r, n, last in pending
+                    )
+                for record, count, _ in pending:
+                    record.flushed = count
+                if final and self._file is not None:
+                    self._file.end(time.time())
+                    self._file.close()  # reopened if hits still come (from other exit hooks)
+            except Exception as exc:  # noqa: BLE001 - never break the program for telemetry
+                from .sqlitefiles import transient
+
+                if transient(exc) and not final:
+                    return  # a report is combining right now: these counts go out next time
+                with self._lock:
+                    self._failed = True
+                reason = str(exc).removeprefix(f"{self._file_path()}: ")
+                _diagnostics.report_once(
+                    getattr(exc, "slug", "telemetry-write"),
+                    f"cannot write telemetry to {self._file_path()}: {reason}; recording stops "
+                    "for this process, the program goes on",
+                )
+
+    @property
+    def own_file(self) -> str:
+        """The data file this process writes (``""`` before its first write)."""
+        return self._file.path if self._file is not None else ""
+
+    def _file_path(self) -> str:
+        return self._file.path if self._file is not None else self.data_file
+
+    def _data_file(self) -> DataFile:
+        if self._file is None:
+            from .writer import DataFile
+
+            self._file = DataFile.for_process(self.data_file, self.root, self.started)
+        return self._file
+
+    def summary(self) -> list[tuple[str, str, str, int]]:
+        """This process's hits so far, per alias and site: ``(legacy, canonical, "file:line",
+        hits)``, every context together."""
+        totals: dict[tuple[str, str, str], int] = {}
+        with self._lock:
+            records = list(self._records.values())
+        for record in records:
+            hits = _value(record.counter)
+            if hits:
+                _, _, file, line, _, _ = record.key
+                key = (record.alias.legacy, record.alias.canonical, f"{file}:{line}")
+                totals[key] = totals.get(key, 0) + hits
+        return [(*key, hits) for key, hits in sorted(totals.items())]
+
+    def set_context(self, context: str) -> None:
+        """Attribute the hits from now on to ``context`` (``""`` for none)."""
+        with self._lock:
+            if context == self.context:
+                return
+            self.context = context
+            self._lines.clear()
+            self._instructions.clear()
+        _cells.clear()
+
+
+recorder = Recorder()
+# Uninstalling writes what is pending and stops recording (the counts are kept: see stop()).
+resets.on_uninstall(recorder.stop)
+# The process hooks (``flushing``), imported once counts are written to a file.
+_flushing: Any = None
+
+
+def flush() -> None:
+    """Write the telemetry counted so far in this process (a server may call it periodically)."""
+    recorder.flush()
+
+
+def set_context(context: str) -> None:
+    """Attribute the hits from now on to ``context`` (a pytest node id, a request route...)."""
+    recorder.set_context(context)
