@@ -122,3 +122,22 @@ def test_dir_and_attribute_access_agree(project: Project) -> None:
     assert value["unreadable"] == []
     assert value["file"] is True  # __file__ of a legacy module is the canonical file
     assert value["lazy"] is True
+
+
+def test_a_module_level_dunder_is_read_from_the_canonical_module(project: Project) -> None:
+    """PEP 562's ``__dir__`` defined by the canonical module is what the legacy path reads.
+
+    ``LegacyModule`` defines ``__dir__`` too; reading the attribute must still give the module's
+    own function (as on the canonical module), while ``dir()`` keeps working on both.
+    """
+    project.write({"lazy.py": LAZY}).config(CONFIG)
+    result = project.run(
+        "import compatshim, _probe\n"
+        "compatshim.install()\n"
+        "import lazy, cs_lazy, cs_json, json\n"
+        "_probe.emit({'same': cs_lazy.__dir__ is lazy.__dir__,\n"
+        "             'getattr': cs_lazy.__getattr__ is lazy.__getattr__,\n"
+        "             'plain': sorted(cs_json.__dir__()) == dir(cs_json),\n"
+        "             'listed': 'computed' in dir(cs_lazy)})\n"
+    )
+    assert result.value == {"same": True, "getattr": True, "plain": True, "listed": True}

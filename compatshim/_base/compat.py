@@ -72,6 +72,35 @@ def metadata() -> Any:
     return importlib_metadata
 
 
+def packages_distributions() -> dict[str, list[str]]:
+    """Top-level import names mapped to the distributions that install them.
+
+    Python 3.10's ``packages_distributions`` reads only ``top_level.txt``, which wheels built by
+    most modern back-ends (flit, hatchling, poetry) do not ship; 3.11 also infers the names from
+    each distribution's file list, and so does the backport used on 3.9. Delete with 3.10.
+    """
+    found: dict[str, list[str]] = dict(metadata().packages_distributions())
+    if sys.version_info[:2] == (3, 10):  # pragma: no cover - delete with 3.10
+        for dist in metadata().distributions():
+            if dist.read_text("top_level.txt") is not None:
+                continue  # already counted by the standard library
+            for name in _top_level_names(dist.files or ()):
+                found.setdefault(name, []).append(dist.metadata["Name"])
+    return found
+
+
+def _top_level_names(files: Any) -> set[str]:  # pragma: no cover - delete with 3.10
+    names = set()
+    for file in files:
+        parts = file.parts
+        if len(parts) > 1 and not parts[0].endswith((".dist-info", ".egg-info", ".data")):
+            if parts[0] != "..":
+                names.add(parts[0])
+        elif len(parts) == 1 and parts[0].endswith(".py"):
+            names.add(parts[0][:-3])
+    return {name for name in names if name.isidentifier()}
+
+
 def blake2b(data: bytes) -> str:
     """The hex BLAKE2b-256 digest of ``data``.
 

@@ -92,7 +92,7 @@ def _distributions_for(top_level: str) -> list[str]:
     global _top_level_dists
     if _top_level_dists is None:
         try:
-            found = dict(_compat.metadata().packages_distributions())
+            found = _compat.packages_distributions()
         except Exception:  # noqa: BLE001 - broken metadata on disk must not break the program
             found = {}
         with _lock:

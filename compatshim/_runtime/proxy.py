@@ -228,6 +228,8 @@ _BASE_SPECIAL = dict.fromkeys(
     _LOCAL,
 )
 _BASE_SPECIAL["__dict__"] = _DICT
+# What the legacy module's type defines and a canonical module's own namespace may override.
+_TYPE_ATTRS = tuple(sorted(set(_BASE_SPECIAL) - _SET_LOCALLY - {"__dict__", "_compatshim_state"}))
 
 
 def new_module(
@@ -310,6 +312,13 @@ def _follow(st: _State, target: types.ModuleType) -> None:
     st.target = target
     # A module subclass may define properties or __getattribute__: read it through getattr().
     st.namespace = target.__dict__ if type(target) is _ModuleType else {}
+    # A module may define a name that the module type also has (PEP 562's ``__dir__``): read on
+    # the canonical module it is the module's own function, so it is on the legacy path too.
+    for name in _TYPE_ATTRS:
+        if name in target.__dict__:
+            st.special.pop(name, None)
+        else:
+            st.special[name] = _LOCAL
 
 
 def _special(self: LegacyModule, st: _State, name: str, kind: int) -> Any:
