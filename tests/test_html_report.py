@@ -1,0 +1,129 @@
+"""The HTML report's markup: data only ever as escaped text, charts from the history, a page
+that loads nothing and runs only its own script."""
+
+from __future__ import annotations
+
+import html.parser
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from compatshim._base import paths
+from compatshim._telemetry.history import AliasSummary
+from compatshim._telemetry.history import Snapshot
+from compatshim._telemetry.htmlassets import SCRIPT
+from compatshim._telemetry.htmlpage import render_html
+from compatshim._telemetry.render import plain
+from compatshim._telemetry.report import AliasUsage
+from compatshim._telemetry.report import Site
+from compatshim._telemetry.report import TelemetryReport
+
+
+def make_report(aliases: dict[str, list[tuple[str, int, str, int]]]) -> TelemetryReport:
+    """A report of ``legacy -> [(file, line, module, hits)]``, each alias's canonical path
+    ``new.<n>``."""
+    data = TelemetryReport()
+    data.runs.add("run")
+    for index, (legacy, sites) in enumerate(aliases.items()):
+        usage = data.aliases[legacy] = AliasUsage(legacy, f"new.m{index}", None, None, None)
+        for file, line, module, hits in sites:
+            site = usage.sites[(file, line, module)] = Site(file, line, module)
+            site.hits, site.first_seen, site.last_seen = hits, 1.0, 2.0
+    return data
+
+
+class Page(html.parser.HTMLParser):
+    """What a browser would see: elements, attributes, text, the content of scripts."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+names = st.text(
+    st.characters(exclude_categories=["Cs"]) | st.sampled_from("<>&\"'`/\\\x00\x1b\u202e"),
+    min_size=1,
+    max_size=40,
+) | st.sampled_from(
+    [
+        "<script>window.pwned=1</script>",
+        '"><img src=x onerror=alert(1)>',
+        "</code></td></tr></tbody></table><script>x()</script>",
+        "javascript:alert(1)",
+        "<!--",
+        "]]><svg onload=alert(1)>",
+        "\udc80bad.py",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(legacy=names, file=names, module=names, line=st.integers(0, 10**6))
+def test_names_are_text_never_markup(legacy: str, file: str, module: str, line: int) -> None:
+    """Whatever a data file names, the page has exactly its own elements and one script, and
+    each name appears as text (escaped for the terminal first)."""
+    page_text = render_html(make_report({legacy: [(file, line, module, 3)]}), root=None, now=0.0)
+    page = Page(page_text)
+    assert page.scripts == [SCRIPT]
+    assert {tag for tag, _ in page.tags} <= {
+        "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p",
+        "section", "table", "thead", "tbody", "tr", "th", "td", "a", "code", "svg", "line",
+        "text", "polyline", "circle", "script",
+    }  # fmt: skip
+    for _, attrs in page.tags:
+        assert not any(name.startswith("on") for name in attrs)
+        href = attrs.get("href")
+        assert href is None or href.startswith(("#alias-", "file://"))
+    text = "".join(page.text)
+    for name in (paths.dotted(legacy), f"{file}:{line}", module):
+        assert plain(name) in text
+    page_text.encode("utf-8")  # no lone surrogate reaches the page
+
+
+def test_source_lines_links_and_charts(tmp_path: Path) -> None:
+    """A site shows its source line (escaped) and links to its file; the total chart and each
+    alias's chart have one point per snapshot; an alias due for removal is overdue."""
+    (tmp_path / "app.py").write_text('import os\nx = "<script>window.pwned=1</script>"\n')
+    data = make_report(
+        {"old": [("app.py", 2, "app", 5), ("/abs/lib.py", 1, "lib", 1)], "gone": [("app.py", 1, "app", 1)]}
+    )  # fmt: skip
+    data.aliases["gone"].status = "due"
+    data.aliases["gone"].removed_in = "2.0"
+    snaps = [
+        Snapshot(str(i), 1_700_000_000.0 + i * 86400, 1, {"old": AliasSummary("new", 9 - i, 3 - i, 1)})
+        for i in range(3)
+    ]  # fmt: skip
+    page = Page(render_html(data, snaps, root=str(tmp_path), now=0.0))
+    text = "".join(page.text)
+    assert 'x = "<script>window.pwned=1</script>"' in text
+    links = [a.get("href") or "" for tag, a in page.tags if tag == "a"]
+    assert (tmp_path / "app.py").as_uri() in links and "file:///abs/lib.py" in links
+    charts = [i for i, (tag, _) in enumerate(page.tags) if tag == "svg"]
+    assert len(charts) == 3
+    points = [a for tag, a in page.tags if tag == "circle"]
+    assert len(points) == 9
+    assert [p["data-sites"] for p in points[:3]] == ["3", "2", "1"]
+    assert [p["data-sites"] for p in points[3:6]] == ["3", "2", "1"]  # old: the busiest alias
+    assert [p["data-sites"] for p in points[6:]] == ["0", "0", "0"]  # gone: not in the history
+    assert "overdue" in text
+    csp = next(a for tag, a in page.tags if tag == "meta" and a.get("http-equiv"))
+    assert "default-src 'none'" in (csp["content"] or "")
+    empty = Page(render_html(data, [], root=None, now=0.0))
+    assert "No history yet" in "".join(empty.text)
