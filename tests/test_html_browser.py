@@ -116,3 +116,37 @@ def test_planted_scripts_show_as_text_and_never_run(report_page) -> None:  # typ
     assert PLANTED_FILE + ":1" in text
     assert PLANTED_LINE in text
     assert page.get_attribute("#alias-0 a[href$='app.py']", "href").startswith("file:///")
+
+
+def test_rows_beyond_a_page_are_shown_on_demand_sorted_and_filtered(
+    tmp_path: Path, browser
+) -> None:  # type: ignore[no-untyped-def]
+    """Past ``shown`` rows a table keeps the rest in a template: without the script a note
+    says so; with it, "Show more" adds them, and sorting and filtering reach them too."""
+    from test_html_report import make_report
+
+    from compatshim._telemetry.htmlpage import render_html
+
+    sites = [(f"f{i}.py", 1, "m", 100 - i) for i in range(7)]
+    (tmp_path / "index.html").write_text(render_html(make_report({"old": sites}), shown=3))
+    page = browser.new_page()
+    page.goto((tmp_path / "index.html").as_uri())
+    assert page.is_hidden("#alias-0 .more-note")
+    assert _column(page, "#alias-0 table", 1) == ["f0.py:1", "f1.py:1", "f2.py:1"]
+    sync_api.expect(page.locator("#alias-0 .count")).to_have_text("the first 3 shown")
+    page.click("#alias-0 th:nth-child(1) button")  # Hits, busiest first: as it was
+    page.click("#alias-0 th:nth-child(1) button")  # then fewest first: from the template
+    assert _column(page, "#alias-0 table", 1) == ["f6.py:1", "f5.py:1", "f4.py:1"]
+    page.click("#alias-0 button.more")
+    assert len(_column(page, "#alias-0 table", 1)) == 6
+    page.fill("#alias-0 input.filter", "f0")
+    sync_api.expect(page.locator("#alias-0 .count")).to_have_text("1 of 7 rows")
+    assert _column(page, "#alias-0 table", 1) == ["f0.py:1"]
+    page.close()
+    no_script = browser.new_page(java_script_enabled=False)
+    no_script.goto((tmp_path / "index.html").as_uri())
+    assert no_script.is_visible("#alias-0 .more-note")
+    assert "4 more sites" in no_script.inner_text("#alias-0 .more-note")
+    assert no_script.locator("#alias-0 table tbody tr").count() == 3
+    assert no_script.locator("svg.chart, p.nochart").count() == 2
+    no_script.close()

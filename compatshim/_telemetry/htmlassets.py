@@ -2,7 +2,9 @@
 
 The page works without the script (every table and chart is in the markup); the script adds
 sorting (a button in each column head) and a filter box above each table. It reads only the
-page's own cells, never evaluates or inserts markup: data stays text. The Content Security
+page's own cells, never evaluates or inserts markup: data stays text. A table shows 500 rows
+at a time (the rest wait in a ``<template>``, parsed but never laid out), so that a report of
+100,000 sites loads, sorts and filters in a fraction of a second. The Content Security
 Policy of the page admits exactly these two blocks, by their hash, and nothing remote.
 """
 
@@ -39,7 +41,7 @@ svg.chart .axis { stroke: var(--muted); stroke-width: 1; }
 svg.chart .line { fill: none; stroke: var(--accent); stroke-width: 2; }
 svg.chart .pt { fill: var(--accent); }
 svg.chart text { fill: currentColor; font-size: 11px; }
-tbody tr { content-visibility: auto; contain-intrinsic-size: auto 1.6em; }
+button.more { font: inherit; margin: 0 0 1em; }
 """
 
 SCRIPT = """
@@ -52,8 +54,41 @@ SCRIPT = """
   function enhance(table) {
     var body = table.tBodies[0];
     var heads = table.tHead.rows[0].cells;
-    var rows = Array.prototype.slice.call(body.rows);
+    var all = Array.prototype.slice.call(body.rows);
+    var next = table.nextElementSibling;
+    if (next && next.classList.contains("more-note")) {
+      next.hidden = true;
+      next = next.nextElementSibling;
+    }
+    if (next && next.tagName === "TEMPLATE") {
+      all = all.concat(Array.prototype.slice.call(next.content.children));
+    }
+    var order = all;  // sorted
+    var shown = all;  // sorted and filtered
+    var PAGE = Number(table.getAttribute("data-page")) || 500;
+    var limit = PAGE;
     var texts = null;
+    var status = document.createElement("p");
+    status.className = "count";
+    var more = document.createElement("button");
+    more.type = "button";
+    more.className = "more";
+    more.addEventListener("click", function () { limit += PAGE; draw(); });
+    table.parentNode.insertBefore(more, table.nextSibling);
+    table.parentNode.insertBefore(status, table.nextSibling);
+    function draw() {
+      var fragment = document.createDocumentFragment();
+      var end = Math.min(limit, shown.length);
+      for (var i = 0; i < end; i += 1) { fragment.appendChild(shown[i]); }
+      body.textContent = "";
+      body.appendChild(fragment);
+      var left = shown.length - end;
+      more.hidden = left <= 0;
+      more.textContent = "Show " + Math.min(left, PAGE) + " more";
+      var filtered = shown.length < all.length;
+      status.textContent = (filtered ? shown.length + " of " + all.length + " rows" : "") +
+        (left > 0 ? (filtered ? ", " : "") + "the first " + end + " shown" : "");
+    }
     Array.prototype.forEach.call(heads, function (th, col) {
       var button = document.createElement("button");
       button.type = "button";
@@ -64,18 +99,16 @@ SCRIPT = """
         // Numbers sort busiest first on the first click, text A to Z.
         var first = th.classList.contains("n") ? "descending" : "ascending";
         var now = th.getAttribute("aria-sort");
-        var order = now ? (now === "ascending" ? "descending" : "ascending") : first;
-        var dir = order === "ascending" ? 1 : -1;
+        var sort = now ? (now === "ascending" ? "descending" : "ascending") : first;
+        var dir = sort === "ascending" ? 1 : -1;
         Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", order);
-        var keyed = rows.map(function (r, i) { return [key(r.cells[col]), i, r]; });
+        th.setAttribute("aria-sort", sort);
+        var keyed = order.map(function (r, i) { return [key(r.cells[col]), i, r]; });
         keyed.sort(function (a, b) {
           return a[0] < b[0] ? -dir : a[0] > b[0] ? dir : a[1] - b[1];
         });
-        rows = keyed.map(function (k) { return k[2]; });
-        var fragment = document.createDocumentFragment();
-        rows.forEach(function (r) { fragment.appendChild(r); });
-        body.appendChild(fragment);
+        order = keyed.map(function (k) { return k[2]; });
+        filter();
       });
     });
     var input = document.createElement("input");
@@ -83,29 +116,24 @@ SCRIPT = """
     input.className = "filter";
     input.placeholder = "Filter rows";
     input.setAttribute("aria-label", "Filter rows");
-    var count = document.createElement("span");
-    count.className = "count";
     table.parentNode.insertBefore(input, table);
-    table.parentNode.insertBefore(count, table);
-    var timer = 0;
-    function apply() {
+    function filter() {
       var query = input.value.trim().toLowerCase();
-      if (texts === null) {
+      if (query && texts === null) {
         texts = new Map();
-        rows.forEach(function (r) { texts.set(r, r.textContent.toLowerCase()); });
+        all.forEach(function (r) { texts.set(r, r.textContent.toLowerCase()); });
       }
-      var shown = 0;
-      rows.forEach(function (r) {
-        var hide = query !== "" && texts.get(r).indexOf(query) < 0;
-        if (r.hidden !== hide) { r.hidden = hide; }
-        if (!hide) { shown += 1; }
-      });
-      count.textContent = query ? shown + " of " + rows.length + " rows" : "";
+      shown = query ? order.filter(function (r) { return texts.get(r).indexOf(query) >= 0; })
+                    : order;
+      limit = PAGE;
+      draw();
     }
+    var timer = 0;
     input.addEventListener("input", function () {
       clearTimeout(timer);
-      timer = setTimeout(apply, rows.length > 5000 ? 150 : 0);
+      timer = setTimeout(filter, all.length > 5000 ? 150 : 0);
     });
+    draw();
   }
   Array.prototype.forEach.call(document.querySelectorAll("table.data"), enhance);
   document.documentElement.setAttribute("data-enhanced", "");

@@ -61,6 +61,23 @@ class _Sources:
     def __init__(self, root: str | None) -> None:
         self.root = root
         self.files: dict[str, list[str] | None] = {}
+        #: Per file: its link (escaped, or "") and its name as escaped text; per module its name.
+        self.names: dict[str, tuple[str, str]] = {}
+        self.modules: dict[str, str] = {}
+
+    def name(self, file: str) -> tuple[str, str]:
+        """The escaped link to ``file`` (``""`` without one) and its escaped name."""
+        known = self.names.get(file)
+        if known is None:
+            url = self.url(file)
+            known = self.names[file] = (html.escape(url, quote=True) if url else "", _t(file))
+        return known
+
+    def module(self, module: str) -> str:
+        known = self.modules.get(module)
+        if known is None:
+            known = self.modules[module] = _t(module)
+        return known
 
     def path(self, file: str) -> str | None:
         if file.startswith("<") or not file:
@@ -198,25 +215,31 @@ def _overview(aliases: list[AliasUsage]) -> list[str]:
 
 
 def _site_row(site: Site, sources: _Sources) -> str:
-    url = sources.url(site.file)
-    where = _t(f"{site.file}:{site.line}")
-    link = f'<a href="{html.escape(url, quote=True)}">{where}</a>' if url else where
+    url, name = sources.name(site.file)
+    where = f"{name}:{site.line}"
+    link = f'<a href="{url}">{where}</a>' if url else where
     outside = ' class="outside"' if site.third_party else ""
     return (
         f"<tr{outside}>{_num(site.hits)}<td><code>{link}</code></td>"
-        f"<td><code>{_t(site.module)}</code></td>"
+        f"<td><code>{sources.module(site.module)}</code></td>"
         f'<td class="src">{_t(sources.line(site.file, site.line))}</td>'
         f"<td>{'outside' if site.third_party else 'project'}</td></tr>"
     )
 
 
 def _alias_section(
-    index: int, usage: AliasUsage, snapshots: Sequence[Snapshot], sources: _Sources
+    index: int,
+    usage: AliasUsage,
+    snapshots: Sequence[Snapshot],
+    sources: _Sources,
+    shown: int,
 ) -> list[str]:
     legacy, canonical = paths.dotted(usage.legacy), paths.dotted(usage.canonical)
     when, status = _removal(usage)
     removal = f"removal {when} ({status})" if when != "-" else "no removal scheduled"
-    return [
+    ranked = usage.ranked()
+    rows = [_site_row(site, sources) for site in ranked]
+    out = [
         f'<section class="alias" id="alias-{index}">',
         f"<h2><code>{_t(legacy)}</code> &rarr; <code>{_t(canonical)}</code></h2>",
         (
@@ -225,12 +248,26 @@ def _alias_section(
         ),
         chart(snapshots, usage.legacy, f"Sites left using {legacy}"),
         (
-            '<table class="data sites"><thead><tr><th class="n">Hits</th><th>Site</th>'
+            f'<table class="data sites" data-page="{shown}"><thead><tr><th class="n">Hits</th><th>Site</th>'
             "<th>Module</th><th>Source line</th><th>Where</th></tr></thead><tbody>"
         ),
-        *(_site_row(site, sources) for site in usage.ranked()),
-        "</tbody></table></section>",
+        *rows[:shown],
+        "</tbody></table>",
     ]
+    if len(rows) > shown:
+        # The rest is parsed but neither laid out nor painted (a page of 100,000 rows would
+        # take the browser half a minute); the script shows them page by page.
+        out += [
+            (
+                f'<p class="more-note">... and {len(rows) - shown:,} more sites, shown with '
+                "JavaScript (every site is in <code>report --format json</code>).</p>"
+            ),
+            "<template>",
+            *rows[shown:],
+            "</template>",
+        ]
+    out.append("</section>")
+    return out
 
 
 def render_html(
@@ -238,9 +275,12 @@ def render_html(
     snapshots: Sequence[Snapshot] = (),
     root: str | None = None,
     now: float | None = None,
+    shown: int = 500,
 ) -> str:
     """The page: ``data`` with the burn-down of ``snapshots`` (oldest first); relative file
-    names are read and linked from ``root`` (no source lines or links without it)."""
+    names are read and linked from ``root`` (no source lines or links without it). Each
+    alias's ``shown`` busiest sites are in its table; the rest, in a ``<template>``, are shown
+    by the page's script, ``shown`` at a time."""
     import time
 
     aliases = data.ranked()
@@ -267,6 +307,6 @@ def render_html(
         "</section>",
     ]
     for index, usage in enumerate(aliases):
-        body += _alias_section(index, usage, snapshots, sources)
+        body += _alias_section(index, usage, snapshots, sources, shown)
     body.append(f"<script>{SCRIPT}</script></body></html>")
     return "\n".join(body) + "\n"
