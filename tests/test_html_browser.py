@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import data_file
@@ -119,8 +120,8 @@ def test_planted_scripts_show_as_text_and_never_run(report_page) -> None:  # typ
 
 
 def test_rows_beyond_a_page_are_shown_on_demand_sorted_and_filtered(
-    tmp_path: Path, browser
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, browser: Any
+) -> None:
     """Past ``shown`` rows a table keeps the rest in a template: without the script a note
     says so; with it, "Show more" adds them, and sorting and filtering reach them too."""
     from test_html_report import make_report
