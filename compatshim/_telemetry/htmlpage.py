@@ -25,6 +25,7 @@ from .._base.safeio import read_regular
 from .htmlassets import SCRIPT
 from .htmlassets import STYLE
 from .htmlassets import csp
+from .render import _count
 from .render import plain
 
 
@@ -115,7 +116,7 @@ class _Sources:
 
 # -- charts ----------------------------------------------------------------------------------
 
-_W, _H, _PAD = 720, 200, 44
+_W, _H, _PAD = 720, 150, 44
 
 
 def chart(snapshots: Sequence[Snapshot], legacy: str | None, label: str) -> str:
@@ -158,6 +159,7 @@ def chart(snapshots: Sequence[Snapshot], legacy: str | None, label: str) -> str:
         f'<line class="axis" x1="{_PAD}" y1="{_PAD / 2}" x2="{_PAD}" y2="{_H - _PAD / 2}"/>',
         f'<text x="{_PAD - 6}" y="{_PAD / 2 + 4}" text-anchor="end">{top:,}</text>',
         f'<text x="{_PAD - 6}" y="{_H - _PAD / 2}" text-anchor="end">0</text>',
+        f'<text x="{_PAD - 6}" y="{_PAD / 2 - 10}" text-anchor="end">sites</text>',
         f'<text x="{_PAD}" y="{_H - 4}">{_when(first, "%Y-%m-%d")}</text>',
         (
             f'<text x="{_W - _PAD / 2}" y="{_H - 4}" text-anchor="end">'
@@ -243,8 +245,8 @@ def _alias_section(
         f'<section class="alias" id="alias-{index}">',
         f"<h2><code>{_t(legacy)}</code> &rarr; <code>{_t(canonical)}</code></h2>",
         (
-            f"<p>{usage.hits:,} hits at {len(usage.sites):,} sites in {usage.files:,} files; "
-            f"{_t(removal)}.</p>"
+            f"<p>{_count(usage.hits, 'hit')} at {_count(len(usage.sites), 'site')} in "
+            f"{_count(usage.files, 'file')}; {_t(removal)}.</p>"
         ),
         chart(snapshots, usage.legacy, f"Sites left using {legacy}"),
         (
@@ -297,8 +299,9 @@ def render_html(
         f"<title>compatshim report</title><style>{STYLE}</style></head><body>",
         "<header><h1>compatshim report</h1>",
         (
-            f'<p id="summary">{len(aliases):,} legacy paths used, {hits:,} hits at {sites:,} '
-            f"sites ({len(data.runs):,} runs). Generated {generated} UTC.</p></header>"
+            f'<p id="summary">{_count(len(aliases), "legacy path")} used, {_count(hits, "hit")} '
+            f"at {_count(sites, 'site')} ({_count(len(data.runs), 'run')}). "
+            f"Generated {generated} UTC.</p></header>"
         ),
         '<section id="overview"><h2>Legacy paths</h2>',
         *_overview(aliases),
