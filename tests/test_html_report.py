@@ -127,3 +127,28 @@ def test_source_lines_links_and_charts(tmp_path: Path) -> None:
     assert "default-src 'none'" in (csp["content"] or "")
     empty = Page(render_html(data, [], root=None, now=0.0))
     assert "No history yet" in "".join(empty.text)
+
+
+def test_source_lines_come_only_from_python_files_inside_the_project(tmp_path: Path) -> None:
+    """A data file can name any file: only Python sources inside the project are read, so a
+    shared page never shows the environment, a key, or a file a link leads to."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "secret.py").write_text("TOKEN = 'outside-secret'\n")
+    (tmp_path / "id_rsa").write_text("outside-key\n")
+    (project / "key.txt").write_text("inside-not-python\n")
+    (project / "link.py").symlink_to(tmp_path / "secret.py")
+    (project / "ok.py").write_text("import old  # inside\n")
+    sites = [
+        ("/proc/self/environ", 1, "m", 1),
+        (str(tmp_path / "secret.py"), 1, "m", 1),
+        (str(tmp_path / "id_rsa"), 1, "m", 1),
+        ("../secret.py", 1, "m", 1),
+        ("link.py", 1, "m", 1),
+        ("key.txt", 1, "m", 1),
+        ("ok.py", 1, "m", 1),
+    ]
+    text = "".join(Page(render_html(make_report({"old": sites}), root=str(project))).text)
+    assert "import old  # inside" in text
+    for secret in ("outside-secret", "outside-key", "inside-not-python", "PATH="):
+        assert secret not in text

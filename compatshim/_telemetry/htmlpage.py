@@ -57,7 +57,8 @@ def _when(timestamp: float, layout: str = "%Y-%m-%d %H:%M") -> str:
 
 
 class _Sources:
-    """The source lines of the sites, read once per file, never following into a device."""
+    """The source lines of the sites, read once per file: only Python files inside the project
+    (never a device, never a file a link leads out of it)."""
 
     def __init__(self, root: str | None) -> None:
         self.root = root
@@ -97,12 +98,19 @@ class _Sources:
         return text if len(text) <= _MAX_LINE else text[: _MAX_LINE - 1] + "…"
 
     def _read(self, file: str) -> list[str] | None:
+        # Only Python sources inside the project, links resolved: a data file from elsewhere
+        # could name /proc/self/environ or ~/.ssh/id_rsa, and the page is meant to be shared.
         where = self.path(file)
-        try:
-            raw = read_regular(where, limit=_MAX_SOURCE) if where else None
-        except (OSError, ValueError):  # missing, a device, too large, a NUL in the name
+        if where is None or self.root is None or not where.endswith((".py", ".pyw")):
             return None
-        return raw.decode("utf-8", "replace").splitlines() if raw is not None else None
+        try:
+            real, root = os.path.realpath(where), os.path.realpath(self.root)
+            if os.path.commonpath([real, root]) != root:
+                return None
+            raw = read_regular(real, limit=_MAX_SOURCE)
+        except (OSError, ValueError):  # missing, a device, too large, a NUL, another drive
+            return None
+        return raw.decode("utf-8", "replace").splitlines()
 
     def url(self, file: str) -> str | None:
         where = self.path(file)
