@@ -6,10 +6,13 @@ from __future__ import annotations
 import html.parser
 from pathlib import Path
 
+import pytest
+from helpers import data_file
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from compatshim import cli
 from compatshim._base import paths
 from compatshim._telemetry.history import AliasSummary
 from compatshim._telemetry.history import Snapshot
@@ -152,3 +155,25 @@ def test_source_lines_come_only_from_python_files_inside_the_project(tmp_path: P
     assert "import old  # inside" in text
     for secret in ("outside-secret", "outside-key", "inside-not-python", "PATH="):
         assert secret not in text
+
+
+def test_report_writes_the_page_whole_and_never_through_a_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-o DIR`` creates the folder and replaces a link at ``index.html`` with the page (its
+    target untouched); a file where the folder should be is one line (``report-output``)."""
+    data = str(data_file(tmp_path / "d.db", [("a.py", 2)]))
+    out = tmp_path / "out"
+    out.mkdir()
+    target = tmp_path / "target.html"
+    target.write_text("mine")
+    (out / "index.html").symlink_to(target)
+    assert cli.main(["report", "--data", data, "--format", "html", "-o", str(out)]) == 0
+    assert target.read_text() == "mine"
+    assert not (out / "index.html").is_symlink()
+    assert "<!DOCTYPE html>" in (out / "index.html").read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+    assert cli.main(["report", "--data", data, "--format", "html", "-o", str(target)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()[-1:]
+    assert line.startswith("compatshim: error: cannot write") and line.endswith("#report-output)")
+    assert target.read_text() == "mine"
