@@ -4,6 +4,7 @@ that loads nothing and runs only its own script."""
 from __future__ import annotations
 
 import html.parser
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -77,12 +78,22 @@ names = st.text(
 )
 
 
+_lines = (names | st.text(max_size=400)).map(lambda t: t.replace("\r", " ").replace("\n", " "))
+
+
 @settings(max_examples=200, deadline=None)
-@given(legacy=names, file=names, module=names, line=st.integers(0, 10**6))
-def test_names_are_text_never_markup(legacy: str, file: str, module: str, line: int) -> None:
-    """Whatever a data file names, the page has exactly its own elements and one script, and
-    each name appears as text (escaped for the terminal first)."""
-    page_text = render_html(make_report({legacy: [(file, line, module, 3)]}), root=None, now=0.0)
+@given(legacy=names, file=names, module=names, line=st.integers(0, 10**6), source=_lines)
+def test_names_are_text_never_markup(
+    legacy: str, file: str, module: str, line: int, source: str
+) -> None:
+    """Whatever a data file names, and whatever a source line holds, the page has exactly its
+    own elements and one script, and each name and line appears as text (escaped for the
+    terminal first)."""
+    with tempfile.TemporaryDirectory() as root:
+        raw = f"{source}\n".encode("utf-8", "surrogateescape")  # \udc80: a byte not UTF-8
+        Path(root, "src.py").write_bytes(raw)
+        data = make_report({legacy: [(file, line, module, 3), ("src.py", 1, "src", 1)]})
+        page_text = render_html(data, root=root, now=0.0)
     page = Page(page_text)
     assert page.scripts == [SCRIPT]
     assert {tag for tag, _ in page.tags} <= {
@@ -97,6 +108,8 @@ def test_names_are_text_never_markup(legacy: str, file: str, module: str, line: 
     text = "".join(page.text)
     for name in (paths.dotted(legacy), f"{file}:{line}", module):
         assert plain(name) in text
+    shown = raw.decode("utf-8", "replace").strip()
+    assert plain(shown if len(shown) <= 300 else shown[:299] + "…") in text
     page_text.encode("utf-8")  # no lone surrogate reaches the page
 
 

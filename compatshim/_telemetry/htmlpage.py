@@ -110,7 +110,10 @@ class _Sources:
             raw = read_regular(real, limit=_MAX_SOURCE)
         except (OSError, ValueError):  # missing, a device, too large, a NUL, another drive
             return None
-        return raw.decode("utf-8", "replace").splitlines()
+        # Lines as Python numbers them: not str.splitlines(), which also breaks at \x0c, \x1c,
+        # \x85, \u2028 and others.
+        text = raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+        return text.split("\n")
 
     def url(self, file: str) -> str | None:
         where = self.path(file)
