@@ -51,12 +51,13 @@ def _report(args: argparse.Namespace) -> int:
     since = history.parse_date(args.since) if args.since else None
     root, where = history.locate(args.config, args.history)
     snapshots: list[history.Snapshot] = []
-    if where is not None and (args.snapshot or args.format == "html" or args.since or args.last):
+    wanted = args.format == "html" or args.since or args.last
+    if args.snapshot or (wanted and where is not None):
         try:
             if args.snapshot:
-                snapshots = history.append(where, history.summarize(report))
+                snapshots = history.append(history.required(where), history.summarize(report))
             else:
-                snapshots = history.read(where)
+                snapshots = history.read(history.required(where))
         except history.HistoryError as exc:  # the report goes on without its history
             sys.stderr.write(f"compatshim: history skipped: {plain(str(exc))} [{exc.slug}]\n")
     snapshots = history.select(snapshots, since, args.last)
@@ -106,12 +107,7 @@ def _snapshot(args: argparse.Namespace) -> int:
     from compatshim._telemetry.render import plain
 
     _, where = history.locate(args.config, args.history)
-    if where is None:
-        raise history.HistoryError(
-            "no history file: give --history FILE, or run where a configuration names the data "
-            "folder",
-            slug="history-write",
-        )
+    where = history.required(where)
     existing = history.read(where)  # an unreadable history is never overwritten
     if args.import_:
         found: list[history.Snapshot] = []

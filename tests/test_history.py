@@ -183,7 +183,7 @@ def test_snapshot_report_trend_and_import(
 
 
 def test_a_bad_history_is_one_line_and_the_report_goes_on(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = data_file(tmp_path / "1.db", [("a.py", 4)])
     bad = tmp_path / "h.json"
@@ -202,6 +202,9 @@ def test_a_bad_history_is_one_line_and_the_report_goes_on(
     assert bad.read_text() == "<script>"  # never overwritten
     assert cli.main(["snapshot", "--data", str(data), "--history", str(bad)]) == 2
     assert "history-invalid" in capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)  # no configuration here: --snapshot has nowhere to go
+    assert cli.main(["report", "--data", str(data), "--snapshot"]) == 0
+    assert "history skipped: no history file" in capsys.readouterr().err
     assert cli.main(["report", "--data", str(data), "--since", "last week"]) == 2
     assert "history-bad-date" in capsys.readouterr().err
     assert (

@@ -304,3 +304,17 @@ def locate(pyproject: str | None, explicit: str | None = None) -> tuple[str | No
     if config.path is None:
         return config.root, None
     return config.root, default_path(config.data_file)
+
+
+def required(where: str | None) -> str:
+    """``where``, the history file :func:`locate` found.
+
+    :raises HistoryError: (``history-write``) if there is none.
+    """
+    if where is None:
+        raise HistoryError(
+            "no history file: give --history FILE, or run where a configuration names the data "
+            "folder",
+            slug="history-write",
+        )
+    return where
