@@ -143,6 +143,7 @@ def test_source_lines_links_and_charts(tmp_path: Path) -> None:
     assert "default-src 'none'" in (csp["content"] or "")
     empty = Page(render_html(data, [], root=None, now=0.0))
     assert "No history yet" in "".join(empty.text)
+    assert Page(data.render("html")).scripts == [SCRIPT]  # the API's format, without history
 
 
 def test_source_lines_come_only_from_python_files_inside_the_project(tmp_path: Path) -> None:

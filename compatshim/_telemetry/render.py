@@ -32,7 +32,8 @@ __all__ = ["FORMATS", "FORMAT_VERSION", "plain", "render", "session_lines", "to_
 #: Version of the JSON written by ``compatshim report --format json``. It only grows new keys
 #: within a version; bump it, and log it here, when a key changes meaning or goes away.
 #: 1: first version ({"format", "aliases": [{"legacy", "canonical", "hits", "sites": [...]}]}).
-#:    Keys added since: ``third_party_hits`` (alias) and ``third_party`` (site).
+#:    Keys added since: ``third_party_hits`` (alias) and ``third_party`` (site); ``history``
+#:    (with ``--since`` or ``--last``: the snapshots, see ``trend.trend_json``).
 FORMAT_VERSION = 1
 #: Every :data:`ReportFormat` (the choices of ``--format``).
 FORMATS: tuple[ReportFormat, ...] = ("text", "markdown", "json", "html")
