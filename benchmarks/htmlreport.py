@@ -115,7 +115,7 @@ _FILTER = """async (query) => {
 def browse(page_path: Path, rounds: int) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("COMPATSHIM_CHROMIUM") or shutil.which("chromium") or ""
+    chromium = os.environ.get("COMPATSHIM_TEST_CHROMIUM") or shutil.which("chromium") or ""
     results: dict[str, list[float]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium)

@@ -64,7 +64,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("COMPATSHIM_CHROMIUM") or shutil.which("chromium") or ""
+    chromium = os.environ.get("COMPATSHIM_TEST_CHROMIUM") or shutil.which("chromium") or ""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium)
         page = browser.new_page(viewport={"width": 1000, "height": 1250})

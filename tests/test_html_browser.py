@@ -16,14 +16,16 @@ from compatshim import cli
 from compatshim._telemetry import history
 
 
-CHROMIUM = os.environ.get("COMPATSHIM_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = (
+    os.environ.get("COMPATSHIM_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+)
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the browser tests need playwright (pip install playwright)"
 )
 if not os.path.exists(CHROMIUM):
     pytest.skip(
-        "the browser tests need chromium (apt-get install chromium, or COMPATSHIM_CHROMIUM)",
+        "the browser tests need chromium (apt-get install chromium, or COMPATSHIM_TEST_CHROMIUM)",
         allow_module_level=True,
     )
 
