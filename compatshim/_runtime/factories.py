@@ -53,7 +53,14 @@ if TYPE_CHECKING:
     from .._model.factory import FactoryRule
     from .._model.factory import FactoryTable
 
-__all__ = ["add_rules", "guard_imported", "inside", "module_executed", "unguard_all"]
+__all__ = [
+    "add_rules",
+    "guard_imported",
+    "guarded",
+    "inside",
+    "module_executed",
+    "unguard_all",
+]
 
 _getframe = sys._getframe
 _MISSING = object()
@@ -98,6 +105,11 @@ def module_executed(module: ModuleType) -> None:
         rules = factories.modules.get(getattr(module, "__name__", ""))
         if rules:
             _guard(rules, module.__name__)
+
+
+def guarded(cls: str) -> bool:
+    """Whether constructing the class at ``cls`` is checked in this process."""
+    return cls in _classes
 
 
 def inside(cls: str) -> bool:
