@@ -18,7 +18,7 @@ from _common import folder
 from _common import python
 
 
-_CLASSES = '''
+_CLASSES = """
 import collections, contextvars, logging, threading
 
 class Context:
@@ -65,9 +65,9 @@ def _hand(cls):
 
 _hand(LightHand)
 _hand(HeavyHand)
-'''
+"""
 
-_FACTORY = '''
+_FACTORY = """
 from bench_fx.classes import Context, Heavy, HeavyHand, HeavyPlain, Light, LightHand, LightPlain
 from bench_fx.classes import _reset, _set
 
@@ -100,7 +100,7 @@ def _handed(factory):
 
 make_light_hand = _handed(_make_light_hand)
 make_heavy_hand = _handed(_make_heavy_hand)
-'''
+"""
 
 _CONFIG = """
 [tool.compatshim]
