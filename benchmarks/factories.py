@@ -7,13 +7,22 @@
   with plain functions (for reference: what wrapt's wrappers cost on top). Also per object: a
   direct construction outside the factory at a line seen before (counted, warned once).
   Contenders are interleaved in short rounds; minima are quoted.
+* ``factory_instructions``: the same contenders counted in CPU instructions per object by
+  valgrind (``callgrind``), where timings on a shared machine are too noisy: each contender runs
+  in its own interpreter twice, making 0 and N objects, and the difference is divided by N.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 from _common import Result
+from _common import env
 from _common import folder
 from _common import python
 
@@ -139,13 +148,7 @@ print(json.dumps(best))
 
 def bench_factory(quick: bool) -> Result:
     """ns per object made through a factory, with and without a rule (and guarded by hand)."""
-    where = folder()
-    package = where / "bench_fx"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "classes.py").write_text(_CLASSES)
-    (package / "factory.py").write_text(_FACTORY)
-    (where / "pyproject.toml").write_text(_CONFIG)
+    where = _project()
     script = _SCRIPT.format(rounds=5 if quick else 40, number=2000 if quick else 20000)
     best = json.loads(python(script, where))
     light, heavy = best["light, no rule (baseline)"], best["heavy, no rule (baseline)"]
@@ -166,4 +169,75 @@ def bench_factory(quick: bool) -> Result:
     }
 
 
-BENCHMARKS = {"factory": bench_factory}
+def _project() -> Path:
+    where = folder()
+    package = where / "bench_fx"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "classes.py").write_text(_CLASSES)
+    (package / "factory.py").write_text(_FACTORY)
+    (where / "pyproject.toml").write_text(_CONFIG)
+    return where
+
+
+_COUNTED = """
+import sys, warnings
+import compatshim
+compatshim.install("pyproject.toml")
+from bench_fx import factory as f
+from bench_fx.classes import Context, Heavy
+ctx = Context("u", "shop")
+warnings.simplefilter("ignore")
+exec(compile(f"for _ in range({int(sys.argv[2])}):\\n    {sys.argv[1]}", "<bench>", "exec"))
+"""
+_CONTENDERS = {
+    "light, no rule (baseline)": "f.make_light_plain('a', 'u')",
+    "light, compatshim rule": "f.make_light('a', 'u')",
+    "light, guard by hand (reference)": "f.make_light_hand('a', 'u')",
+    "heavy, no rule": "f.make_heavy_plain('a', 'u')",
+    "heavy, compatshim rule": "f.make_heavy('a', 'u')",
+    "heavy, guard by hand (reference)": "f.make_heavy_hand('a', 'u')",
+    "heavy, direct construction outside the factory (counted)": "Heavy('a', ctx)",
+}
+
+
+def _instructions(where: Path, stmt: str, count: int) -> int:
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+         "counted.py", stmt, str(count)],
+        cwd=where, env=env(), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    assert found is not None, proc.stderr[-2000:]
+    return int(found.group(1))
+
+
+def bench_factory_instructions(quick: bool) -> Result:
+    """CPU instructions per object made through a factory (valgrind), with and without a rule."""
+    if shutil.which("valgrind") is None:
+        return {"unit": "instructions per object", "values": {}, "note": "valgrind not found"}
+    where = _project()
+    (where / "counted.py").write_text(_COUNTED)
+    count = 2000 if quick else 20000
+    values = {}
+    for label, stmt in _CONTENDERS.items():
+        empty = _instructions(where, stmt, 0)
+        values[label] = round((_instructions(where, stmt, count) - empty) / count)
+    light, heavy = values["light, no rule (baseline)"], values["heavy, no rule"]
+    return {
+        "unit": "instructions per object",
+        "values": values,
+        "ratio": {
+            "light": round(values["light, compatshim rule"] / light, 2),
+            "heavy": round(values["heavy, compatshim rule"] / heavy, 2),
+            "light by hand": round(values["light, guard by hand (reference)"] / light, 2),
+            "heavy by hand": round(values["heavy, guard by hand (reference)"] / heavy, 2),
+        },
+        "per_object": {
+            "light": values["light, compatshim rule"] - light,
+            "heavy": values["heavy, compatshim rule"] - heavy,
+        },
+    }
+
+
+BENCHMARKS = {"factory": bench_factory, "factory_instructions": bench_factory_instructions}
