@@ -7,6 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from compatshim import ConfigError
 from compatshim._model.config import load_config
@@ -98,3 +101,32 @@ def test_a_class_declared_twice_differently_conflicts() -> None:
     assert isinstance(one, FactoryTable)
     assert one.modules == {"a.b": tuple(one), "a.f": tuple(one)}
     assert one.roots == {"a"}
+
+
+_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.integers(),
+    st.booleans(),
+    st.dictionaries(
+        st.sampled_from(["factory", "policy", "since", "removed_in", "protocol", "bogus"]),
+        st.one_of(st.text(max_size=20), st.integers(), st.lists(st.text(max_size=3))),
+        max_size=4,
+    ),
+)
+
+
+@given(st.dictionaries(st.one_of(st.text(max_size=30), st.integers()), _VALUES, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_any_table_is_a_factory_table_or_one_config_error(factories: dict[object, object]) -> None:
+    """Whatever the table holds, it validates or fails with one ConfigError line, never a crash."""
+    error: ConfigError | None = None
+    try:
+        config = _parse(factories)
+    except ConfigError as exc:
+        error = exc
+    if error is not None:
+        assert "\n" not in str(error)
+        assert error.slug.startswith(("alias-", "config-"))
+        return
+    for rule in config.factories or ():  # type: ignore[attr-defined]
+        assert rule.alias.legacy == rule.cls + "()"
