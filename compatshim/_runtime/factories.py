@@ -57,7 +57,6 @@ __all__ = [
     "add_rules",
     "guard_imported",
     "guarded",
-    "inside",
     "module_executed",
     "unguard_all",
 ]
@@ -110,12 +109,6 @@ def module_executed(module: ModuleType) -> None:
 def guarded(cls: str) -> bool:
     """Whether constructing the class at ``cls`` is checked in this process."""
     return cls in _classes
-
-
-def inside(cls: str) -> bool:
-    """Whether the code running now is inside the factory of the class at ``cls``."""
-    var = _outside.get(cls)
-    return var is not None and not var.get()
 
 
 def _resolve(path: str, ready: str) -> Any:
