@@ -163,7 +163,7 @@ def test_a_coroutine_factory_is_inside_while_it_runs(chat: Project) -> None:
 def test_error_and_removal_raise_a_type_error_naming_the_factory(chat: Project) -> None:
     """policy "error" (or COMPATSHIM_POLICY) and a reached removed_in refuse the construction."""
     script = """
-        import _probe, compatshim
+        import _probe, compatshim, pickle
         compatshim.install()
         from chat.factory import create_manager
         from chat.manager import Manager
@@ -174,6 +174,8 @@ def test_error_and_removal_raise_a_type_error_naming_the_factory(chat: Project) 
             except TypeError as e:
                 out.append([type(e).__name__, str(e).split(" (at ")[0], e.factory,
                             isinstance(e, compatshim.DirectConstructionError), e.slug])
+                copied = pickle.loads(pickle.dumps(e))
+                assert type(copied) is type(e) and str(copied) == str(e)
         _probe.emit(out)
     """
     expected_error = [

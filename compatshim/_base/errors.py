@@ -109,7 +109,8 @@ class DirectConstructionError(CompatshimError, TypeError):
 
     slug = "direct-construction-error"
 
-    def __init__(self, message: str, *, cls: str, factory: str) -> None:
+    def __init__(self, message: str, *, cls: str = "", factory: str = "") -> None:
+        # (Defaults: an unpickled copy, as a worker process sends it back, has only the message.)
         super().__init__(message)
         #: The class that was constructed, ``"package.module:Class"``.
         self.cls = cls
