@@ -427,3 +427,31 @@ def test_pytest_strict_fails_a_test_that_constructs_directly(chat: Project) -> N
     assert result.returncode == 1, result.stdout
     assert "1 failed, 1 passed" in result.stdout
     assert "DirectConstructionError" in result.stdout
+
+
+def test_a_rule_that_cannot_apply_is_reported_once_and_the_program_goes_on(
+    project: Project,
+) -> None:
+    """A class missing from its module: one factory-unusable message, nothing raised."""
+    project.write(CHAT).config(
+        """
+        [tool.compatshim.factories]
+        "chat.manager:Gone" = "chat.factory:create_manager"
+        "chat.manager:Manager" = "chat.factory:create_manager"
+        """
+    )
+    result = project.run(
+        """
+        import _probe, compatshim
+        compatshim.install()
+        from chat.factory import create_manager
+        from chat.manager import Manager
+        with _probe.record() as seen:
+            made = create_manager("a")
+            Manager("b")
+        _probe.emit([made.user, len(seen.simple())])
+        """
+    )
+    assert result.value == ["a", 1]
+    assert result.stderr.count("[factory-unusable]") == 1
+    assert "'chat.manager:Gone'" in result.stderr
