@@ -455,3 +455,52 @@ def test_a_rule_that_cannot_apply_is_reported_once_and_the_program_goes_on(
     assert result.value == ["a", 1]
     assert result.stderr.count("[factory-unusable]") == 1
     assert "'chat.manager:Gone'" in result.stderr
+
+
+def test_a_classmethod_or_staticmethod_factory(project: Project) -> None:
+    """``"pkg.mod:Class.create"``: the method stays a classmethod (or staticmethod) of the class,
+    and constructing inside it is silent."""
+    project.write(
+        {
+            "pool/__init__.py": "",
+            "pool/db.py": """
+                class Pool:
+                    def __init__(self, size):
+                        self.size = size
+
+                    @classmethod
+                    def create(cls, size=4):
+                        return cls(size)
+
+                class Conn:
+                    @staticmethod
+                    def open():
+                        return Conn()
+            """,
+        }
+    ).config(
+        """
+        [tool.compatshim.factories]
+        "pool.db:Pool" = "pool.db:Pool.create"
+        "pool.db:Conn" = "pool.db:Conn.open"
+        """
+    )
+    result = project.run(
+        """
+        import _probe, inspect, compatshim
+        compatshim.install()
+        from pool.db import Conn, Pool
+        with _probe.record() as seen:
+            made = [Pool.create().size, Pool.create(8).size, type(Conn.open()).__name__]
+            Pool(1)
+        kinds = [type(vars(Pool)["create"]).__name__, type(vars(Conn)["open"]).__name__]
+        _probe.emit([made, kinds, str(inspect.signature(Pool.create)),
+                     [(w["file"], w["line"]) for w in seen.simple()]])
+        """
+    )
+    assert result.value == [
+        [4, 8, "Conn"],
+        ["classmethod", "staticmethod"],
+        "(size=4)",
+        [["main.py", 6]],
+    ]
