@@ -51,18 +51,26 @@ def rules_of(factories: object) -> tuple[Rule, ...]:
     )
 
 
+# The pattern of the last table asked about (a worker reads every file with one table).
+_compiled: list[tuple[StaticTable, re.Pattern[str]]] = []
+
+
 def _needles(static: StaticTable) -> re.Pattern[str] | None:
     # The names a construction of a rule's class can be spelled with: the class's own name,
     # and the last component of every legacy path whose chain ends at the class.
     rules = static.factories
     if not rules:
         return None
+    if _compiled and _compiled[0][0] is static:
+        return _compiled[0][1]
     classes = {cls for cls, _, _, _ in rules}
     words = {cls.rpartition(".")[2] for cls in classes}
     for legacy, canonical in static.canonical.items():
         if paths.dotted(canonical) in classes:
             words.add(paths.parts(legacy)[-1])
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
+    _compiled[:] = [(static, pattern)]
+    return pattern
 
 
 def find_constructions(
