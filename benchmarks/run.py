@@ -12,6 +12,7 @@ The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, 
 
 * ``runtime``: per-access cost, first import, first warning at a new line, the finder's miss cost
   as the alias table grows, a fresh interpreter importing ~100 modules, start-up;
+* ``factories``: objects made through a factory, with a factory rule and without;
 * ``memory``: resident size added by aliases and by recorded sites;
 * ``telemetry``: hits per second, flush time, ``report`` over 1,000,000 hits;
 * ``static``: ``scan`` against ruff's TID251, ``migrate`` against libcst's RenameCommand, and
@@ -34,6 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import factories
 import memory
 import plot
 import runtime
@@ -46,6 +48,7 @@ from _common import env
 
 BENCHMARKS = {
     **runtime.BENCHMARKS,
+    **factories.BENCHMARKS,
     **memory.BENCHMARKS,
     **telemetry.BENCHMARKS,
     **static.BENCHMARKS,
@@ -63,6 +66,7 @@ _NOTES = (
     "tree",
     "whole_tree",
     "files",
+    "per_object",
 )
 
 

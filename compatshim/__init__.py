@@ -12,6 +12,8 @@ from __future__ import annotations
 from ._base.errors import CompatshimDeprecationWarning
 from ._base.errors import CompatshimError
 from ._base.errors import ConfigError
+from ._base.errors import DirectConstructionError
+from ._base.errors import DirectConstructionRemoved
 from ._base.errors import LegacyPathError
 from ._base.errors import LegacyPathRemoved
 from ._base.errors import NoDataError
@@ -56,6 +58,8 @@ __all__ = [
     "CompatshimError",
     "Config",
     "ConfigError",
+    "DirectConstructionError",
+    "DirectConstructionRemoved",
     "Finding",
     "Installation",
     "LegacyModule",

@@ -378,7 +378,7 @@ def test_every_option_has_type_default_and_docs() -> None:
     assert len(keys) == len(set(keys))
     for option in OPTIONS:
         assert option.type in ("string", "boolean", "date", "table")
-        assert option.scope in ("top", "alias", "both")
+        assert option.scope in ("top", "alias", "both", "factory")
         assert option.doc.endswith(".") and option.example
 
 

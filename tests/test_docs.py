@@ -25,6 +25,7 @@ _SCOPES = {
     "top": "in `[tool.compatshim]`",
     "alias": "in an alias's inline table",
     "both": "in `[tool.compatshim]` (the default for every alias) and in an alias's inline table",
+    "factory": "in a factory rule's inline table",
 }
 
 

@@ -37,6 +37,9 @@ def test_legacy_example_application_runs_unchanged() -> None:
         if ": FutureWarning: " in line
     }
     assert {"notifications.py:3", "notifications.py:4", "orders.py:3"} <= warned
+    # orders.py still constructs the manager directly; the dashboard uses the factory.
+    assert "orders.py:6" in warned
+    assert "made by the factory: dashboard | constructed directly: unknown" in out
     assert "dashboard.py" not in proc.stderr  # the migrated module is silent
     report = subprocess.run(
         [
@@ -58,3 +61,6 @@ def test_legacy_example_application_runs_unchanged() -> None:
     assert {"shopapp.ws", "shopapp.sockets", "shopapp.utils:WSManager"} <= set(by_legacy)
     files = {s["file"] for s in by_legacy["shopapp.ws"]["sites"]}
     assert {"shopapp/notifications.py", "run.py"} <= files
+    built = by_legacy["shopapp.core.realtime:WebSocketManager()"]
+    assert built["canonical"] == "shopapp.core.factory:create_manager()"
+    assert [(s["file"], s["line"]) for s in built["sites"]] == [("shopapp/orders.py", 6)]

@@ -12,6 +12,8 @@ __all__ = [
     "CompatshimDeprecationWarning",
     "CompatshimError",
     "ConfigError",
+    "DirectConstructionError",
+    "DirectConstructionRemoved",
     "HistoryError",
     "LegacyPathError",
     "LegacyPathRemoved",
@@ -99,6 +101,31 @@ class LegacyPathRemoved(LegacyPathError):
     slug = "legacy-path-removed"
 
 
+class DirectConstructionError(CompatshimError, TypeError):
+    """A class with a factory rule was constructed outside its factory under ``policy = "error"``.
+
+    It is a :class:`TypeError`, as calling something the wrong way is, and its message names the
+    factory to call instead.
+    """
+
+    slug = "direct-construction-error"
+
+    def __init__(self, message: str, *, cls: str = "", factory: str = "") -> None:
+        # (Defaults: an unpickled copy, as a worker process sends it back, has only the message.)
+        super().__init__(message)
+        #: The class that was constructed, ``"package.module:Class"``.
+        self.cls = cls
+        #: Its factory, ``"package.module:function"``.
+        self.factory = factory
+
+
+class DirectConstructionRemoved(DirectConstructionError):
+    """A class was constructed outside its factory after the rule's removal (``removed_in``
+    reached or ``remove_after`` past)."""
+
+    slug = "direct-construction-removed"
+
+
 class NoDataError(CompatshimError):
     """There is no telemetry data to report, or none of it can be read."""
 
@@ -149,6 +176,8 @@ for _cls in (
     ConfigError,
     LegacyPathError,
     LegacyPathRemoved,
+    DirectConstructionError,
+    DirectConstructionRemoved,
     NoDataError,
     CompatshimDeprecationWarning,
 ):

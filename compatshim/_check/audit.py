@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from .._model.alias import Alias
 
-__all__ = ["KINDS", "audit"]
+__all__ = ["KINDS", "audit", "category_problems"]
 
 #: Every kind of problem, and what it means (``docs/cli.md`` lists them).
 KINDS = {
@@ -141,7 +141,8 @@ def _identity(alias: Alias, target: Any) -> list[tuple[str, str]]:
     return []
 
 
-def _category(alias: Alias) -> list[tuple[str, str]]:
+def category_problems(alias: Alias) -> list[tuple[str, str]]:
+    """The problem of the alias's warning category, if it cannot be used."""
     # At run time an unusable category falls back to the default with one diagnostic, so
     # nothing but check tells that the configured one never applies.
     if alias.category is None:
@@ -160,7 +161,7 @@ def audit(alias: Alias) -> list[tuple[str, str]]:
     removed = _policy.removal(alias)
     if removed is not None:
         problems.append(("overdue", f"{paths.dotted(alias.legacy)} {removed}: delete the alias"))
-    problems.extend(_category(alias))
+    problems.extend(category_problems(alias))
     if alias.kind == "module":
         file = shadowed_file(alias.legacy)
         if file is not None:

@@ -97,13 +97,11 @@ class CheckReport:
         return "\n".join(lines) + "\n"
 
 
-def _audited(
-    alias: Alias, audit: Callable[[Alias], list[tuple[str, str]]]
-) -> list[tuple[str, str]]:
+def _audited(item: Any, audit: Callable[[Any], list[tuple[str, str]]]) -> list[tuple[str, str]]:
     # Whatever goes wrong while one alias is checked is that alias's problem, never a traceback
     # that hides the verdict on every other alias (KeyboardInterrupt still stops the check).
     try:
-        return audit(alias)
+        return audit(item)
     except (Exception, SystemExit) as exc:  # noqa: BLE001
         where = ""
         tb = exc.__traceback__
@@ -117,7 +115,9 @@ def _audited(
 def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
     """Audit every configured alias: the canonical path imports, the legacy path yields the
     identical object, no second implementation or stale module file remains, the removal is not
-    overdue, and the canonical object satisfies the alias's ``protocol``.
+    overdue, and the canonical object satisfies the alias's ``protocol``; and every factory
+    rule: its class and factory exist, the factory's return annotation admits the class, and
+    the class satisfies the rule's ``protocol``.
 
     This installs compatshim with that configuration in the current process, imports the
     project's modules (with the configuration's directory on ``sys.path``) and silences the
@@ -142,6 +142,13 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
         with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
             warnings.simplefilter("ignore")
             results = [AliasCheck(alias, _audited(alias, audit)) for alias in config.table]
+            if config.factories:
+                from .factories import audit_factory
+
+                results += [
+                    AliasCheck(rule.alias, _audited(rule, audit_factory))
+                    for rule in config.factories
+                ]
     finally:
         _policy.set_override(previous)
     _add_stub_problems(config, results)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .alias import Policy
     from .alias import Strategy
     from .cache import Payload
+    from .factory import FactoryTable
 
 __all__ = ["Config", "configured", "empty_config", "load_config", "parse_table"]
 
@@ -57,6 +58,7 @@ class Config:
         table: AliasTable,
         *,
         root: str | None = None,
+        factories: FactoryTable | None = None,
     ) -> None:
         #: The ``pyproject.toml`` read (``None`` when no file has a ``[tool.compatshim]`` table).
         self.path = path
@@ -66,7 +68,9 @@ class Config:
         self.table = table
         #: The aliases in file order, with their chains resolved.
         self.aliases = tuple(table)
-        self._settings = {k: v for k, v in settings.items() if k != "aliases"}
+        #: The factory rules (``[tool.compatshim.factories]``), validated; ``None`` for none.
+        self.factories = factories or None
+        self._settings = {k: v for k, v in settings.items() if k not in ("aliases", "factories")}
         self.policy: Policy = settings["policy"]
         self.category: str | None = settings["category"]
         self.message: str | None = settings["message"]
@@ -117,12 +121,18 @@ def parse_table(
         check_data_file(settings, root, path, where)
     project = data.get("project")
     version = project.get("version") if isinstance(project, dict) else None
-    make = alias_maker(settings, version if isinstance(version, str) else None)
+    version = version if isinstance(version, str) else None
+    make = alias_maker(settings, version)
     aliases = tuple(
         make(legacy, value, where(legacy) if isinstance(legacy, str) else where.path or "")
         for legacy, value in settings["aliases"].items()
     )
-    return Config(path, settings, AliasTable(aliases), root=root)
+    factories = None
+    if settings["factories"]:
+        from .factory import factory_rules
+
+        factories = factory_rules(settings["factories"], where, settings, version)
+    return Config(path, settings, AliasTable(aliases), root=root, factories=factories)
 
 
 def _to_payload(config: Config, version: str | None) -> Payload:
@@ -228,7 +238,8 @@ def _load_file(path: str, raw: bytes, *, required: bool, store: bool = True) -> 
             raise ConfigError(f"{path}: has no [tool.compatshim] table", slug="config-no-table")
         return None
     config = parse_table(data, path, text)
-    if store and config.telemetry and not _environ.telemetry_off():
+    # The cache holds flat columns of aliases: a configuration with factory rules is parsed.
+    if store and config.telemetry and not _environ.telemetry_off() and not config.factories:
         project = data.get("project")
         version = project.get("version") if isinstance(project, dict) else None
         _cache.store(path, key, _to_payload(config, version if isinstance(version, str) else None))

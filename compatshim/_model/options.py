@@ -58,8 +58,9 @@ def _check_object_path(value: str) -> str | None:
 
 
 #: Every key of ``[tool.compatshim]`` and of an alias's inline table. ``scope`` says where a key
-#: may appear: ``"top"`` (the table itself), ``"alias"`` (an alias) or ``"both"`` (a default at the
-#: top, overridden per alias). ``docs/config.md`` is generated from this table.
+#: may appear: ``"top"`` (the table itself), ``"alias"`` (an alias), ``"both"`` (a default at the
+#: top, overridden per alias) or ``"factory"`` (only a factory rule; ``_model.factory`` lists
+#: the alias keys a rule takes too). ``docs/config.md`` is generated from this table.
 OPTIONS: tuple[Option, ...] = (
     Option(
         "target",
@@ -196,5 +197,29 @@ OPTIONS: tuple[Option, ...] = (
         "value a target string or an inline table of the alias keys.",
         scope="top",
         example='{ "old.pkg" = "new.pkg" }',
+    ),
+    Option(
+        "factories",
+        "table",
+        {},
+        "Classes that must be constructed through their factory (see docs/factories.md): each "
+        'key is a canonical class (`"package.module:Class"`), each value its factory '
+        '(`"package.module:function"`) or an inline table of `factory` and the alias keys '
+        "`protocol`, `policy`, `category`, `message`, `since`, `removed_in`, `remove_after` and "
+        "`package`. Constructing the class anywhere but inside its factory warns at the user's "
+        "line, is counted, and under `error` or after removal raises "
+        "`compatshim.DirectConstructionError` (a `TypeError`).",
+        scope="top",
+        example='{ "chat.ws:Manager" = "chat.factory:create_manager" }',
+    ),
+    Option(
+        "factory",
+        "string",
+        REQUIRED,
+        'The function that makes a factory rule\'s class, as `"package.module:function"` (a '
+        'classmethod or staticmethod as `"package.module:Class.method"`). Writing the factory '
+        "as the rule's whole value is the short form of an inline table with only `factory`.",
+        scope="factory",
+        example='"chat.factory:create_manager"',
     ),
 )

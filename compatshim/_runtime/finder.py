@@ -20,6 +20,7 @@ from _thread import _local
 from .._base import compat as _compat
 from .._base import diagnostics as _diagnostics
 from .._base.errors import ConfigError
+from . import factories as _factories
 from . import frames as _frames
 from . import hooks as _hooks
 from . import proxy as _proxy
@@ -78,11 +79,14 @@ class AliasFinder:
         hit = table.resolve_module(fullname)
         if hit is not None:
             return self._alias_spec(table, fullname, *hit)
-        if not table.needs_hook(fullname):
-            return None
+        needs_hook = table.needs_hook(fullname)
+        if not needs_hook:
+            factories = _state.factories
+            if not factories or fullname not in factories.modules:
+                return None
         spec = self._find_elsewhere(fullname, path, target)
         if spec is None:
-            return self._virtual_spec(table, fullname)
+            return self._virtual_spec(table, fullname) if needs_hook else None
         namespace = spec.loader is None and spec.submodule_search_locations is not None
         if namespace:
             spec.loader = _compat.namespace_loader(spec)
@@ -284,7 +288,8 @@ class _CanonicalMissing(ModuleNotFoundError):
 
 
 class _HookingLoader:
-    """Chains the loader of a real module on a legacy path, then adds compatshim's hook."""
+    """Chains the loader of a real module on a legacy path, then adds compatshim's hook (and
+    guards the classes and factories of factory rules it defines: ``factories``)."""
 
     def __init__(self, loader: Any, namespace: bool) -> None:
         self.loader = loader
@@ -304,7 +309,9 @@ class _HookingLoader:
         self.loader.exec_module(module)
         if self._namespace and not hasattr(module, "__file__"):
             module.__file__ = None  # as the import system leaves a namespace package
-        _hooks.add_hook(module)
+        if _state.table.needs_hook(module.__name__):
+            _hooks.add_hook(module)
+        _factories.module_executed(module)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.loader, name)

@@ -16,6 +16,7 @@ from .._base.errors import ConfigError
 from .._model import policy as _policy
 from .._model.table import AliasTable
 from .._telemetry.recorder import recorder
+from . import factories as _factories
 from . import frames as _frames
 from . import hooks as _hooks
 from . import proxy as _proxy
@@ -160,12 +161,15 @@ def install(
             _put_finder_first()
             return state.installation
         _set_source(key, config.table)
+        if config.factories:
+            _factories.add_rules(config.factories)
         _policy.set_override(override)
         installation = state.installation = Installation(config)
     if telemetry:
         persist = config.path is not None and config.telemetry and not _environ.telemetry_off()
         recorder.start(config.data_file if persist else None, config.root)
     _hook_imported_modules()
+    _factories.guard_imported()  # imports wrapt: never under compatshim's lock
     return installation
 
 

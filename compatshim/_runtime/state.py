@@ -20,16 +20,26 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
 
+    from .._model.factory import FactoryTable
     from .finder import AliasFinder
     from .install import Installation
 
-__all__ = ["state", "use_table"]
+__all__ = ["state", "use_factories", "use_table"]
 
 
 class _State:
     """The state of this process's installation (one object: see the module docstring)."""
 
-    __slots__ = ("created", "finder", "installation", "lock", "roots", "sources", "table")
+    __slots__ = (
+        "created",
+        "factories",
+        "finder",
+        "installation",
+        "lock",
+        "roots",
+        "sources",
+        "table",
+    )
 
     def __init__(self) -> None:
         self.lock = ForkSafeLock(reentrant=True)
@@ -42,6 +52,8 @@ class _State:
         #: Legacy modules the finder created, by name, for uninstall().
         self.created: dict[str, ModuleType] = {}
         self.finder: AliasFinder | None = None
+        #: The factory rules of this process (``_runtime.factories``), ``None`` for none.
+        self.factories: FactoryTable | None = None
         self.installation: Installation | None = None
 
 
@@ -51,4 +63,11 @@ state = _State()
 def use_table(table: AliasTable) -> None:
     """Make ``table`` the one every reader sees (under ``state.lock``)."""
     state.table = table
-    state.roots = table.roots
+    state.roots = table.roots | state.factories.roots if state.factories else table.roots
+
+
+def use_factories(factories: FactoryTable | None) -> None:
+    """Make ``factories`` the factory rules every reader sees (under ``state.lock``): the finder
+    then also looks at the imports below their modules' first components."""
+    state.factories = factories
+    use_table(state.table)

@@ -50,6 +50,10 @@ CODES = {
             "one: it may be a legacy use"
         ),
     ),
+    "CS108": (
+        "construction",
+        "a class with a factory rule is constructed directly, outside its factory's module",
+    ),
 }
 
 
@@ -74,8 +78,8 @@ class Finding:
 
     @property
     def kind(self) -> str:
-        """``import``, ``moved-name``, ``attribute``, ``string``, ``star-import`` or
-        ``unresolved``."""
+        """``import``, ``moved-name``, ``attribute``, ``string``, ``star-import``,
+        ``unresolved`` or ``construction``."""
         return CODES[self.code][0]
 
     @property

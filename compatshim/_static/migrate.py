@@ -22,6 +22,7 @@ import time
 from .._base.errors import RewriteError
 from .._base.paths import shown
 from .analyze import analyze
+from .constructions import find_constructions
 from .findings import find
 from .pipeline import internal_error
 from .pipeline import prepare
@@ -128,6 +129,12 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
         return Outcome(path, error=internal_error(exc))
     source = Source(text)
     _placed(left, path, source)
+    # Direct constructions are never rewritten (the factory's signature is not the class's).
+    built = find_constructions(text, source, module, is_package, table)
+    _placed(built, path, source)
+    if built:
+        left.extend(built)
+        left.sort(key=lambda f: (f.line, f.column, f.code))
     if new == text:
         return Outcome(path, left=left)
     linked = _link_note(path, info)

@@ -118,7 +118,9 @@ def static_table(config: str | os.PathLike[str] | None) -> StaticTable:
             "pass --config PATH",
             slug="scan-no-config",
         )
-    return StaticTable(loaded.table)
+    from .constructions import rules_of
+
+    return StaticTable(loaded.table, rules_of(loaded.factories))
 
 
 def sources(paths: Sequence[str], exclude: Sequence[str]) -> tuple[Iterator[str], Iterator[int]]:

@@ -15,6 +15,7 @@ import time
 from typing import NamedTuple
 
 from .analyze import analyze
+from .constructions import find_constructions
 from .files import blank_block
 from .files import has_block
 from .findings import find
@@ -129,6 +130,7 @@ def _scan_one(path: str) -> FileScan | None:
         return FileScan(path, [], {}, internal_error(exc), True)
     try:
         found, canonical = find(analysis, static())
+        found += find_constructions(text, analysis.source, module, is_package, static())
         for finding in found:
             finding.file = path
             finding.line, finding.column = analysis.source.position(finding.column)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from .._model.table import AliasTable
+    from .constructions import Rule
 
 __all__ = ["Match", "Prefilter", "StaticTable"]
 
@@ -184,13 +185,16 @@ class StaticTable:
         "canonical",
         "canonical_modules",
         "canonical_names",
+        "factories",
         "modules",
         "names",
         "quoted_roots",
         "roots",
     )
 
-    def __init__(self, table: AliasTable) -> None:
+    def __init__(self, table: AliasTable, factories: tuple[Rule, ...] = ()) -> None:
+        #: The factory rules, as ``constructions`` reads them (class, factory, its module, key).
+        self.factories = factories
         #: legacy module -> declared target module, for module aliases.
         self.modules: dict[str, str] = {}
         #: legacy module -> {attribute: (target module, target attribute)}, for moved names.
@@ -223,6 +227,7 @@ class StaticTable:
         #: (``quoted_roots``: each one after a quote, for a quick search; ``None`` for large
         #: tables, where searching for each costs more than it saves.)
         self.all_roots = self.roots | frozenset(map(paths.root, self.canonical.values()))
+        self.all_roots |= frozenset(paths.root(rule[0]) for rule in factories)
         self.quoted_roots: tuple[str, ...] | None = None
         if len(self.all_roots) <= _LITERAL_LIMIT:
             self.quoted_roots = tuple(q + r for r in sorted(self.all_roots) for q in "\"'")

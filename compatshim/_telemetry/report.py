@@ -238,6 +238,9 @@ def _judge_removals(report: TelemetryReport, config: Any) -> None:
 
     for usage in report.aliases.values():
         alias = config.table.get(usage.legacy)
+        if alias is None and config.factories:  # a direct construction ("pkg.mod:Class()")
+            rule = config.factories.by_legacy(usage.legacy)
+            alias = rule.alias if rule is not None else None
         if alias is None:
             usage.status = "not configured"
         elif _policy.removal(alias) is not None:

@@ -1,5 +1,5 @@
 """The dashboard was migrated already: canonical imports only, and no warnings."""
 
-from shopapp.core.realtime import WebSocketManager
+from shopapp.core.factory import create_manager
 
-live = WebSocketManager("dashboard")
+live = create_manager("dashboard", owner="dashboard")

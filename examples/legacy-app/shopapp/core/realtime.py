@@ -8,9 +8,13 @@ class ConnectionClosed(Exception):
 
 
 class WebSocketManager:
-    """Keeps the open client connections and fans messages out to them."""
+    """Keeps the open client connections and fans messages out to them.
+
+    Make it with ``shopapp.core.factory.create_manager``, which gives it its owner.
+    """
 
     instances = 0
+    owner = "unknown"
 
     def __init__(self, name: str = "default") -> None:
         WebSocketManager.instances += 1

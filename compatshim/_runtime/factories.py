@@ -1,0 +1,340 @@
+"""Construction through the factory: a class with a factory rule, constructed anywhere else.
+
+Once the module that defines a rule's class has run (the finder chains its loader, or it ran
+before :func:`compatshim.install`), the class's ``__init__`` is wrapped in place with wrapt's
+``FunctionWrapper``: the class object stays the same (``is``, ``isinstance``, pickle, ``copy``,
+subclasses), and the wrapper keeps ``__init__``'s name, signature and ``__wrapped__``. The
+factory is wrapped the same way in its module (or class), and sets a ``contextvars`` variable of
+the rule while it runs: the class's wrapper is *enabled* (wrapt's ``enabled=`` argument, a C
+call of ``ContextVar.get``) only where that variable is unset. So inside the factory, in the
+functions it calls and in the asyncio tasks it starts (a task copies the context), constructing
+the class runs no Python code of compatshim's at all; anywhere else it is a *direct
+construction*, a use of the rule's alias (``"pkg.mod:Class()"``): warned once per line, counted,
+or refused with :class:`~compatshim.DirectConstructionError` (``uses.use`` decides, as for any
+legacy path).
+
+Only an instance of exactly the class is checked: a subclass's own construction (and its
+``super().__init__()``) is not a construction of the rule's class. A thread started inside the
+factory does not inherit its context (Python's rule for ``threading``), so constructing there is
+direct; ``contextvars.copy_context().run`` and ``asyncio.to_thread`` carry it over.
+
+wrapt is imported here, on the first rule whose module runs: a program without factory rules
+never loads it.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextvars import ContextVar
+
+from .._base import cells as _cells
+from .._base import diagnostics as _diagnostics
+from .._base import paths
+from .._base import resets
+from .._base.errors import DirectConstructionError
+from .._base.errors import DirectConstructionRemoved
+from .._base.errors import LegacyPathError
+from .._base.errors import LegacyPathRemoved
+from .._base.locks import ForkSafeLock
+from .._model import policy as _policy
+from . import uses as _sites
+from .state import state as _state
+from .state import use_factories
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import CodeType
+    from types import FrameType
+    from types import ModuleType
+    from typing import Any
+
+    from .._model.factory import FactoryRule
+    from .._model.factory import FactoryTable
+
+__all__ = [
+    "add_rules",
+    "guard_imported",
+    "guarded",
+    "module_executed",
+    "unguard_all",
+]
+
+_getframe = sys._getframe
+_MISSING = object()
+_lock = ForkSafeLock(reentrant=True)
+# class path -> the variable its factory sets (the class's wrapper is enabled while it is True).
+_outside: dict[str, ContextVar[bool]] = {}
+# class path -> (class, its own __init__ before or _MISSING, our wrapper), for uninstall.
+_classes: dict[str, tuple[type, object, object]] = {}
+# factory path -> (holder, attribute, raw attribute before, our wrapper), for uninstall.
+_factories: dict[str, tuple[Any, str, object, object]] = {}
+# class path -> the code objects of its factory: a factory function referenced before compatshim
+# wrapped it (``from pkg import create`` before install) is still found on the stack.
+_codes: dict[str, frozenset[CodeType]] = {}
+# Per site (uses.site_key): the counter of a direct construction there.
+_cells_by_rule: dict[str, dict[object, Any]] = {}
+
+
+def add_rules(factories: FactoryTable) -> None:
+    """Make ``factories`` part of this process's rules (under ``state.lock``); the classes of
+    modules imported already are guarded by :func:`guard_imported`, outside the lock.
+
+    :raises ConfigError: if a class is given different rules by two configurations.
+    """
+    current = _state.factories
+    use_factories(current.merged(factories) if current else factories)
+
+
+def guard_imported() -> None:
+    """Guard the rules whose modules are imported already."""
+    factories = _state.factories
+    if not factories:
+        return
+    for name, rules in factories.modules.items():
+        if name in sys.modules:
+            _guard(rules, "")
+
+
+def module_executed(module: ModuleType) -> None:
+    """Guard the rules of ``module``, which has just run (the finder's chained loader)."""
+    factories = _state.factories
+    if factories:
+        rules = factories.modules.get(getattr(module, "__name__", ""))
+        if rules:
+            _guard(rules, module.__name__)
+
+
+def guarded(cls: str) -> bool:
+    """Whether constructing the class at ``cls`` is checked in this process."""
+    return cls in _classes
+
+
+def _resolve(path: str, ready: str) -> Any:
+    """The object at ``path``, or ``_MISSING`` while its module is not imported, or still runs
+    (a circular import: its own hook comes later); ``ready`` is the module that has just run.
+
+    :raises AttributeError: if the module has run and has no such object.
+    """
+    module_name, attrs = paths.split(path)
+    obj = sys.modules.get(module_name)
+    if obj is None:
+        return _MISSING
+    if module_name != ready and getattr(getattr(obj, "__spec__", None), "_initializing", False):
+        return _MISSING
+    for attr in attrs.split(".") if attrs else ():
+        obj = getattr(obj, attr)
+    return obj
+
+
+def _guard(rules: tuple[FactoryRule, ...], ready: str) -> None:
+    for rule in rules:
+        try:
+            with _lock:
+                var = _outside.get(rule.cls)
+                if var is None:
+                    var = _outside[rule.cls] = ContextVar(f"compatshim:{rule.cls}", default=True)
+            if rule.factory not in _factories:
+                _wrap_factory(rule, ready)
+            if rule.cls not in _classes:
+                _wrap_class(rule, var, ready)
+        except Exception as exc:  # noqa: BLE001 - never break the import of the user's module
+            _diagnostics.report_once(
+                "factory-unusable",
+                f"factory rule {rule.cls!r} ({rule.origin}) cannot be applied: {exc}; "
+                "constructing the class is not checked in this process",
+                key=rule.cls,
+            )
+
+
+def _wrap_class(rule: FactoryRule, var: ContextVar[bool], ready: str) -> None:
+    cls = _resolve(rule.cls, ready)
+    if cls is _MISSING:
+        return  # its module has not run yet (this was the factory's module)
+    if not isinstance(cls, type):
+        raise TypeError(f"{rule.cls} is not a class but {type(cls).__name__}")
+    import wrapt
+
+    own = cls.__dict__.get("__init__", _MISSING)
+    init: Any = own if own is not _MISSING else _inherited_init(cls)
+    if init is object.__init__:
+        init = _object_init
+    cells = _cells_by_rule.setdefault(rule.cls, _cells.register({}))
+    wrapper = wrapt.FunctionWrapper(init, _checker(rule, cls, cells), enabled=var.get)
+    type.__setattr__(cls, "__init__", wrapper)
+    with _lock:
+        _classes[rule.cls] = (cls, own, wrapper)
+
+
+def _inherited_init(cls: type) -> object:
+    # The raw attribute (a function, not a bound method) the class inherits, as wrapt looks it up.
+    for base in cls.__mro__[1:]:
+        if "__init__" in base.__dict__:
+            return base.__dict__["__init__"]
+    return object.__init__  # pragma: no cover - every class has object in its MRO
+
+
+def _object_init(self: object, *args: Any, **kwargs: Any) -> None:
+    """``object.__init__`` for a class that does not define one: it accepts arguments only for a
+    class with its own ``__new__``, as ``object.__init__`` does for such a class."""
+    if (args or kwargs) and type(self).__new__ is object.__new__:
+        raise TypeError(f"{type(self).__name__}() takes no arguments")
+
+
+def _checker(rule: FactoryRule, cls: type, cells: dict[object, Any]) -> Callable[..., Any]:
+    # The wrapper of the class's __init__, run only outside the factory (see _wrap_class).
+    def direct_construction(
+        wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any
+    ) -> Any:
+        if type(instance) is cls:  # not a subclass's own construction
+            frame = _getframe(1)
+            counter = cells.get((id(frame.f_code), frame.f_lasti))  # uses.site_key
+            if counter is not None:
+                next(counter)
+            else:
+                _use(rule, frame, cells)
+        return wrapped(*args, **kwargs)
+
+    return direct_construction
+
+
+def _use(rule: FactoryRule, frame: FrameType, cells: dict[object, Any]) -> None:
+    codes = _codes.get(rule.cls)
+    if codes:
+        outer: FrameType | None = frame
+        while outer is not None:
+            if outer.f_code in codes:
+                return  # the factory itself, called through a reference taken before wrapping
+            outer = outer.f_back
+    alias = rule.alias
+    try:
+        _sites.use(alias, alias.legacy, alias.canonical, frame, cells=cells)
+    except LegacyPathError as exc:
+        where = f" (at {frame.f_code.co_filename}:{frame.f_lineno})"
+        called = f"call {paths.dotted(rule.factory)}() instead{where}"
+        cls = paths.dotted(rule.cls)
+        if isinstance(exc, LegacyPathRemoved):
+            raise DirectConstructionRemoved(
+                f"constructing {cls} directly {_policy.removal(alias)}; {called}",
+                cls=rule.cls,
+                factory=rule.factory,
+            ) from None
+        raise DirectConstructionError(
+            f"constructing {cls} directly is no longer allowed (compatshim policy 'error'); "
+            f"{called}",
+            cls=rule.cls,
+            factory=rule.factory,
+        ) from None
+
+
+def _wrap_factory(rule: FactoryRule, ready: str) -> None:
+    holder_path, attr = paths.parent(rule.factory)
+    holder = _resolve(holder_path, ready)
+    if holder is _MISSING:
+        return  # its module has not run yet (this was the class's module)
+    raw = holder.__dict__.get(attr, _MISSING) if isinstance(holder, type) else _MISSING
+    current: Any = getattr(holder, attr) if raw is _MISSING else raw
+    import inspect
+
+    function = getattr(current, "__func__", current)  # a classmethod or staticmethod
+    if not callable(function):
+        raise TypeError(f"the factory {rule.factory} is not callable")
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    with _lock:
+        variables = [_outside[r.cls] for r in _rules_of_factory(rule.factory)]
+        if code is not None:
+            for r in _rules_of_factory(rule.factory):
+                _codes[r.cls] = _codes.get(r.cls, frozenset()) | {code}
+    entering = _async_entering if inspect.iscoroutinefunction(function) else _entering
+    wrapper: Any = entering(function, variables)
+    if isinstance(current, (classmethod, staticmethod)):
+        wrapper = type(current)(wrapper)
+    setattr(holder, attr, wrapper)
+    with _lock:
+        _factories[rule.factory] = (holder, attr, current if raw is _MISSING else raw, wrapper)
+
+
+def _rules_of_factory(factory: str) -> list[FactoryRule]:
+    factories = _state.factories
+    rules = [rule for rule in factories or () if rule.factory == factory]
+    for rule in rules:
+        if rule.cls not in _outside:
+            _outside[rule.cls] = ContextVar(f"compatshim:{rule.cls}", default=True)
+    return rules
+
+
+# The factory's wrapper is a plain function, not wrapt's FunctionWrapper (as the class's __init__
+# is): it runs at every call of the factory, where a FunctionWrapper costs about 0.7 us more per
+# call on CPython 3.11 (benchmarks/factories.py); functools.wraps keeps the name, signature and
+# __wrapped__, and a classmethod or staticmethod is wrapped around it again.
+
+
+def _entering(function: Callable[..., Any], variables: list[ContextVar[bool]]) -> Any:
+    import functools
+
+    if len(variables) == 1:
+        (var,) = variables
+        set_, reset = var.set, var.reset
+
+        @functools.wraps(function)
+        def factory(*args: Any, **kwargs: Any) -> Any:
+            token = set_(False)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                reset(token)
+
+        return factory
+
+    @functools.wraps(function)
+    def factory_of_several(*args: Any, **kwargs: Any) -> Any:
+        tokens = [(var, var.set(False)) for var in variables]
+        try:
+            return function(*args, **kwargs)
+        finally:
+            for var, token in reversed(tokens):
+                var.reset(token)
+
+    return factory_of_several
+
+
+def _async_entering(function: Callable[..., Any], variables: list[ContextVar[bool]]) -> Any:
+    # A coroutine factory runs when awaited, in the awaiting task: set the variables then.
+    import functools
+
+    @functools.wraps(function)
+    async def factory(*args: Any, **kwargs: Any) -> Any:
+        tokens = [(var, var.set(False)) for var in variables]
+        try:
+            return await function(*args, **kwargs)
+        finally:
+            for var, token in reversed(tokens):
+                var.reset(token)
+
+    return factory
+
+
+@resets.on_uninstall
+def unguard_all() -> None:
+    """Give every guarded class and wrapped factory its own attribute back (uninstall)."""
+    with _lock:
+        classes = list(_classes.values())
+        factories = list(_factories.values())
+        _classes.clear()
+        _factories.clear()
+        _codes.clear()
+        _outside.clear()
+        _cells_by_rule.clear()
+    for cls, own, wrapper in classes:
+        if cls.__dict__.get("__init__") is wrapper:
+            if own is _MISSING:
+                type.__delattr__(cls, "__init__")
+            else:
+                type.__setattr__(cls, "__init__", own)
+    for holder, attr, raw, wrapper in factories:
+        current = holder.__dict__.get(attr) if isinstance(holder, type) else getattr(holder, attr)
+        if current is wrapper:
+            setattr(holder, attr, raw)
+    with _state.lock:
+        use_factories(None)
