@@ -165,6 +165,7 @@ def install(
     if telemetry:
         persist = config.path is not None and config.telemetry and not _environ.telemetry_off()
         recorder.start(config.data_file if persist else None, config.root)
+        recorder.otel = persist and _environ.otel(config.otel)
     _hook_imported_modules()
     return installation
 
