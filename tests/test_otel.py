@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -290,4 +291,50 @@ def test_otel_off_by_default_and_by_the_environment(tmp_path: Path, receiver: An
     assert _sums(receiver.requests)[0] == {
         ("old", "canon", "main.py:11"): 1,
         ("old", "canon", "main.py:13"): 2,
+    }
+
+
+FORKS = """
+import multiprocessing, os, sys, warnings
+warnings.simplefilter("ignore")
+import compatshim
+compatshim.install()
+import old.pkg
+
+def work(n):
+    for _ in range(n):
+        old.pkg.CONSTANT
+    return n
+
+if __name__ == "__main__":
+    work(2)
+    pid = os.fork()
+    if pid == 0:
+        work(3)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(work, [5, 7, 11])
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_forked_children_and_pool_workers_export_their_own_counts(
+    tmp_path: Path, receiver: Any
+) -> None:
+    """A child made by os.fork (ending with os._exit) and fork-pool workers (terminated by their
+    pool) export their own counts, never the parent's again: the sums are exact. The first fork
+    comes at once, while the flusher imports the SDK: it waits for the import (a child with
+    half-imported modules, or a fork stuck on logging's lock, was the bug)."""
+    project = Project(tmp_path).write(CANON).config(OTEL_CONFIG)
+    project.write({"main.py": FORKS})
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.server_port}"}
+    result = project.command(["main.py"], env=env)
+    assert result.returncode == 0, result.stderr
+    assert "[otel" not in result.stderr
+    assert "Exception ignored" not in result.stderr  # logging's fork hook: see hook_process_exit
+    totals, _ = _sums(receiver.requests)
+    assert totals == {
+        ("old", "canon", "main.py:5"): 1,
+        ("old", "canon", "main.py:9"): 2 + 3 + 5 + 7 + 11,
     }

@@ -164,8 +164,8 @@ def install(
         installation = state.installation = Installation(config)
     if telemetry:
         persist = config.path is not None and config.telemetry and not _environ.telemetry_off()
+        recorder.otel = persist and _environ.otel(config.otel)  # (read by start())
         recorder.start(config.data_file if persist else None, config.root)
-        recorder.otel = persist and _environ.otel(config.otel)
     _hook_imported_modules()
     return installation
 

@@ -206,6 +206,13 @@ def hook_process_exit() -> None:
     _hooked = True
     import atexit
 
+    if recorder.otel:
+        # The OpenTelemetry SDK is imported by the flusher thread, and a fork waits for it
+        # (_before_fork). logging's own fork hook holds logging's lock, which the importing
+        # thread needs: it must run after ours, so be registered before ours (hooks run in
+        # reverse order). Imported here, not by the flusher, it is.
+        import logging  # noqa: F401
+
     atexit.register(_at_exit)
     os._exit = _exit_flushing
     if hasattr(os, "register_at_fork"):

@@ -89,9 +89,12 @@ class Export:
         self._reset()
 
     def _reset(self) -> None:
+        import threading
+
         self._pipeline: _Pipeline | None = None
         self._broken = False  # no SDK, or it cannot start: nothing more is tried
-        self._ended = False  # the last export is done (exit)
+        self._ended = False  # the last export has begun (exit)
+        self._finished = threading.Event()  # ... and is over
         # What each (legacy, canonical, site) was published at; which sites have a name.
         self._sent: dict[tuple[str, str, str], int] = {}
         self._sites: dict[str, set[str]] = {}
@@ -112,7 +115,11 @@ class Export:
         :param totals: the process's counts per alias and site, as ``Recorder.summary()``
             gives them (the default).
         """
-        if self._broken or self._ended:
+        if self._broken:
+            return
+        if self._ended:
+            if final:  # two ways out at once (os._exit, a pool worker's SIGTERM): wait for it
+                self._finished.wait(EXIT_TIMEOUT)
             return
         try:
             pipeline = self._pipeline or self._start()
@@ -121,8 +128,15 @@ class Export:
             self.publish(recorder.summary() if totals is None else totals)
             now = time.monotonic()
             if final:
-                self._ended = True
-                _bounded(lambda: self._last(pipeline), EXIT_TIMEOUT)
+                with self._lock:
+                    last, self._ended = not self._ended, True
+                if last:
+                    try:
+                        _bounded(lambda: self._last(pipeline), EXIT_TIMEOUT)
+                    finally:
+                        self._finished.set()
+                else:
+                    self._finished.wait(EXIT_TIMEOUT)
             elif now - self._last_export >= self._interval:
                 self._last_export = now
                 pipeline.reader.collect()
