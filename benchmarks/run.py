@@ -14,6 +14,8 @@ The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, 
   as the alias table grows, a fresh interpreter importing ~100 modules, start-up;
 * ``memory``: resident size added by aliases and by recorded sites;
 * ``telemetry``: hits per second, flush time, ``report`` over 1,000,000 hits;
+* ``otel``: the per-read cost with the OpenTelemetry export on and off, and what it adds to a
+  flush (needs the ``otel`` extra);
 * ``static``: ``scan`` against ruff's TID251, ``migrate`` against libcst's RenameCommand, and
   ``scan`` writing 2,000,000 findings (time and peak memory: the output is streamed);
 * ``stubs``: ``compatshim stubs`` for 1,000 aliases against parsing the same sources.
@@ -35,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import memory
+import otel
 import plot
 import runtime
 import static
@@ -48,6 +51,7 @@ BENCHMARKS = {
     **runtime.BENCHMARKS,
     **memory.BENCHMARKS,
     **telemetry.BENCHMARKS,
+    **otel.BENCHMARKS,
     **static.BENCHMARKS,
     **stubs.BENCHMARKS,
 }

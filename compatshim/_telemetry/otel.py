@@ -155,7 +155,7 @@ class Export:
         if pipeline is None:
             return
         with self._lock:  # the flusher and an exit may deliver at once: each gain added once
-            gains = []
+            gains: dict[tuple[str, str, str], int] = {}  # per series: one add each
             for legacy, canonical, site, hits in totals:
                 key = (legacy, canonical, site)
                 sent = self._sent.get(key, 0)
@@ -163,18 +163,19 @@ class Export:
                     sent = 0  # counting started again (another project was installed)
                 if hits != sent:
                     self._sent[key] = hits
-                    gains.append((hits - sent, self._attributes(legacy, canonical, site)))
-        for gain, attributes in gains:
-            pipeline.counter.add(gain, attributes)
+                    series = (legacy, canonical, self._site(legacy, site))
+                    gains[series] = gains.get(series, 0) + hits - sent
+        for (legacy, canonical, site), gain in gains.items():
+            pipeline.counter.add(gain, {LEGACY: legacy, CANONICAL: canonical, SITE: site})
 
-    def _attributes(self, legacy: str, canonical: str, site: str) -> dict[str, str]:
+    def _site(self, legacy: str, site: str) -> str:
+        # The site's own name for the first SITE_LIMIT sites of an alias, OTHER_SITES after.
         sites = self._sites.setdefault(legacy, set())
         if site not in sites:
             if len(sites) >= SITE_LIMIT:
-                site = OTHER_SITES
-            else:
-                sites.add(site)
-        return {LEGACY: legacy, CANONICAL: canonical, SITE: site}
+                return OTHER_SITES
+            sites.add(site)
+        return site
 
     def _start(self) -> _Pipeline | None:
         try:
