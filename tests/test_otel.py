@@ -118,6 +118,9 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
         request = metrics_service.ExportMetricsServiceRequest()
         request.ParseFromString(body)
         self.server.requests.append((self.path, dict(self.headers), request))  # type: ignore[attr-defined]
+        marker = getattr(self.server, "marker", None)
+        if marker is not None:
+            marker.write_text(str(len(self.server.requests)))  # type: ignore[attr-defined]
         reply = metrics_service.ExportMetricsServiceResponse().SerializeToString()
         self.send_response(200)
         self.send_header("Content-Type", "application/x-protobuf")
@@ -337,4 +340,45 @@ def test_forked_children_and_pool_workers_export_their_own_counts(
     assert totals == {
         ("old", "canon", "main.py:5"): 1,
         ("old", "canon", "main.py:9"): 2 + 3 + 5 + 7 + 11,
+    }
+
+
+SERVER = """
+import os, sys, time, warnings
+warnings.simplefilter("ignore")
+from compatshim._telemetry import flushing
+flushing.PERIODIC_INTERVAL = 0.05  # the flusher's tick; OTEL_METRIC_EXPORT_INTERVAL is 100 ms
+import compatshim
+compatshim.install()
+import old.pkg
+for _ in range(4):
+    old.pkg.CONSTANT
+deadline = time.monotonic() + 120
+while not os.path.exists("exported") and time.monotonic() < deadline:
+    time.sleep(0.02)  # a server at work: the periodic export goes out meanwhile
+for _ in range(6):
+    old.pkg.CONSTANT
+"""
+
+
+def test_a_long_running_process_exports_periodically(tmp_path: Path, receiver: Any) -> None:
+    """A process that runs on exports from the flusher thread every OTEL_METRIC_EXPORT_INTERVAL,
+    before its exit; the counts of the periodic and the last export are exact."""
+    project = Project(tmp_path).write(CANON).config(OTEL_CONFIG)
+    project.write({"main.py": SERVER})
+    receiver.marker = tmp_path / "exported"
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.server_port}",
+        "OTEL_METRIC_EXPORT_INTERVAL": "100",
+    }
+    result = project.command(["main.py"], env=env)
+    assert result.returncode == 0, result.stderr
+    first, _ = _sums(receiver.requests[:1])
+    assert first == {("old", "canon", "main.py:7"): 1, ("old", "canon", "main.py:9"): 4}
+    totals, _ = _sums(receiver.requests)
+    assert len(receiver.requests) >= 2
+    assert totals == {
+        ("old", "canon", "main.py:7"): 1,
+        ("old", "canon", "main.py:9"): 4,
+        ("old", "canon", "main.py:14"): 6,
     }

@@ -247,6 +247,8 @@ def _make_pipeline(make_reader: Callable[[], MetricReader]) -> _Pipeline:
     import uuid
 
     from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.view import DropAggregation
+    from opentelemetry.sdk.metrics.view import View
     from opentelemetry.sdk.resources import OTELResourceDetector
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.version import __version__ as sdk_version
@@ -267,7 +269,11 @@ def _make_pipeline(make_reader: Callable[[], MetricReader]) -> _Pipeline:
             "service.instance.id": str(uuid.uuid4()),
         }
     ).merge(OTELResourceDetector().detect())
-    provider = MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
+    # Some SDK versions measure their own reader into the provider it reads: not ours to send.
+    own = View(instrument_name="*", meter_name="opentelemetry-sdk", aggregation=DropAggregation())
+    provider = MeterProvider(
+        resource=resource, metric_readers=[reader], shutdown_on_exit=False, views=[own]
+    )
     counter = provider.get_meter("compatshim", __version__).create_counter(
         METRIC, unit="{use}", description="Uses of legacy import paths, per alias and site"
     )
