@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 from _common import Result
+from _common import env
 from _common import folder
 from _common import python
 
@@ -107,4 +114,55 @@ def bench_otel(quick: bool) -> Result:
     }
 
 
-BENCHMARKS = {"otel": bench_otel}
+_READS = """
+import os, time, warnings
+import compatshim
+compatshim.install("pyproject.toml")
+warnings.simplefilter("ignore")
+import legacy_bench
+legacy_bench.X
+if os.environ.get("COMPATSHIM_OTEL") == "1":
+    from compatshim._telemetry import otel
+    while otel.exporter._pipeline is None:
+        time.sleep(0.01)
+for _ in range(int(os.environ["READS"])):
+    legacy_bench.X
+"""
+
+
+def _instructions(where: Path, extra: dict[str, str]) -> int:
+    # Instructions a whole run executes, every thread included (callgrind's total).
+    proc = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         sys.executable, "-c", textwrap.dedent(_READS)],
+        cwd=where, env=env({"PYTHONHASHSEED": "0", **extra}), capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    return int(re.search(r"Collected : (\d+)", proc.stderr).group(1))  # type: ignore[union-attr]
+
+
+def bench_otel_instructions(quick: bool) -> Result:
+    """Instructions per read through a legacy path (valgrind's callgrind: timings on a shared
+    machine are too noisy for a difference this small), the OpenTelemetry export off and on:
+    the difference between a run of 200,000 reads and one of none, divided by 200,000."""
+    if quick or shutil.which("valgrind") is None:
+        return {
+            "unit": "instructions per read",
+            "values": {},
+            "skipped": "quick run or no valgrind",
+        }
+    where = folder()
+    (where / "canon_bench.py").write_text("X = 1\n")
+    (where / "pyproject.toml").write_text(
+        '[tool.compatshim.aliases]\n"legacy_bench" = "canon_bench"\n'
+    )
+    reads = 200_000
+    values = {}
+    for label, flag in (("otel off (baseline)", "0"), ("otel on", "1")):
+        none = _instructions(where, {"COMPATSHIM_OTEL": flag, "READS": "0"})
+        many = _instructions(where, {"COMPATSHIM_OTEL": flag, "READS": str(reads)})
+        values[f"legacy module, {label}"] = (many - none) / reads
+    return {"unit": "instructions per read", "values": values}
+
+
+BENCHMARKS = {"otel": bench_otel, "otel_instructions": bench_otel_instructions}
