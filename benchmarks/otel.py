@@ -55,13 +55,14 @@ if os.environ.get("COMPATSHIM_OTEL") == "1":
     for function in functions:
         function(legacy_bench)
     _telemetry.flush()
-    otel.exporter.deliver()  # the pipeline made and the first counts published (the flusher)
+    otel.exporter.deliver()  # the pipeline made (as the flusher does)
+    otel.exporter.publish(_telemetry.recorder.summary())  # the first counts
     best = {{}}
     for _ in range(5):
         for function in functions:
             function(legacy_bench)
         start = time.perf_counter(); _telemetry.flush(); flushed = time.perf_counter()
-        otel.exporter.deliver(); published = time.perf_counter()
+        otel.exporter.publish(_telemetry.recorder.summary()); published = time.perf_counter()
         otel.exporter._pipeline.reader.collect(); exported = time.perf_counter()
         for key, value in (("file", flushed - start), ("publish", published - flushed),
                            ("export", exported - published)):
@@ -69,10 +70,11 @@ if os.environ.get("COMPATSHIM_OTEL") == "1":
     # As many series as sites: 100 aliases with 100 sites each (within the bound).
     wide = otel.Export()
     totals = [(f"old{{a}}", f"new{{a}}", f"app.py:{{s}}", 1) for a in range(100) for s in range(100)]
-    wide.deliver(totals=totals)
+    wide.deliver()
+    wide.publish(totals)
     for n in range(2, 7):
         totals = [(legacy, canonical, site, n) for legacy, canonical, site, _ in totals]
-        start = time.perf_counter(); wide.deliver(totals=totals); published = time.perf_counter()
+        start = time.perf_counter(); wide.publish(totals); published = time.perf_counter()
         wide._pipeline.reader.collect(); exported = time.perf_counter()
         best["wide_publish"] = min(best.get("wide_publish", 1e9), (published - start) * 1e3)
         best["wide_export"] = min(best.get("wide_export", 1e9), (exported - published) * 1e3)
@@ -115,7 +117,20 @@ def bench_otel(quick: bool) -> Result:
 
 
 _READS = """
-import os, time, warnings
+import http.server, os, threading, time, warnings
+
+class Collector(http.server.BaseHTTPRequestHandler):  # answers at once: one attempt at exit
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *args):
+        pass
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{server.server_port}"
+from compatshim._telemetry import flushing
+flushing.PERIODIC_INTERVAL = 1e9  # no background tick during the count: only the reads differ
 import compatshim
 compatshim.install("pyproject.toml")
 warnings.simplefilter("ignore")
@@ -125,6 +140,9 @@ if os.environ.get("COMPATSHIM_OTEL") == "1":
     from compatshim._telemetry import otel
     while otel.exporter._pipeline is None:
         time.sleep(0.01)
+elif os.environ.get("SDK"):  # the same modules loaded, and no export
+    from compatshim._telemetry import otel
+    otel._make_pipeline(otel._otlp_reader)
 for _ in range(int(os.environ["READS"])):
     legacy_bench.X
 """
@@ -144,7 +162,7 @@ def _instructions(where: Path, extra: dict[str, str]) -> int:
 def bench_otel_instructions(quick: bool) -> Result:
     """Instructions per read through a legacy path (valgrind's callgrind: timings on a shared
     machine are too noisy for a difference this small), the OpenTelemetry export off and on:
-    the difference between a run of 200,000 reads and one of none, divided by 200,000."""
+    the difference between a run of 500,000 reads and one of none, divided by 500,000."""
     if quick or shutil.which("valgrind") is None:
         return {
             "unit": "instructions per read",
@@ -156,11 +174,16 @@ def bench_otel_instructions(quick: bool) -> Result:
     (where / "pyproject.toml").write_text(
         '[tool.compatshim.aliases]\n"legacy_bench" = "canon_bench"\n'
     )
-    reads = 200_000
+    reads = 500_000
     values = {}
-    for label, flag in (("otel off (baseline)", "0"), ("otel on", "1")):
-        none = _instructions(where, {"COMPATSHIM_OTEL": flag, "READS": "0"})
-        many = _instructions(where, {"COMPATSHIM_OTEL": flag, "READS": str(reads)})
+    contenders = (
+        ("otel off (baseline)", {"COMPATSHIM_OTEL": "0"}),
+        ("otel off, the SDK imported and a pipeline made", {"COMPATSHIM_OTEL": "0", "SDK": "1"}),
+        ("otel on", {"COMPATSHIM_OTEL": "1"}),
+    )
+    for label, extra in contenders:
+        none = _instructions(where, {**extra, "READS": "0"})
+        many = _instructions(where, {**extra, "READS": str(reads)})
         values[f"legacy module, {label}"] = (many - none) / reads
     return {"unit": "instructions per read", "values": values}
 

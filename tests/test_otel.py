@@ -47,7 +47,7 @@ def _points(reader: Any) -> dict[Key, int]:
 
 def _export() -> tuple[otel.Export, Any]:
     reader = metrics_export.InMemoryMetricReader()
-    return otel.Export(make_reader=lambda: reader), reader
+    return otel.Export(make_reader=lambda: reader, interval=0.0), reader
 
 
 def test_deliveries_add_what_the_counts_gained() -> None:
@@ -382,3 +382,15 @@ def test_a_long_running_process_exports_periodically(tmp_path: Path, receiver: A
         ("old", "canon", "main.py:9"): 4,
         ("old", "canon", "main.py:14"): 6,
     }
+
+
+def test_counts_are_published_when_exported_and_all_of_them_at_the_end() -> None:
+    """Between two exports a delivery publishes nothing (Counter.add is the SDK's cost); the
+    last delivery publishes and exports everything."""
+    reader = metrics_export.InMemoryMetricReader()
+    export = otel.Export(make_reader=lambda: reader, interval=3600.0)
+    export.deliver(totals=[("old", "new", "app.py:3", 2)])
+    assert _points(reader) == {}
+    export.deliver(final=True, totals=[("old", "new", "app.py:3", 7)])
+    export.deliver(final=True, totals=[("old", "new", "app.py:3", 9)])  # over: nothing more
+    assert _points(reader) == {("old", "new", "app.py:3"): 7}
