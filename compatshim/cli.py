@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Sequence
 
+    from compatshim._telemetry.history import Snapshot
+    from compatshim._telemetry.report import TelemetryReport
+
 __all__ = ["main"]
 
 OK, FOUND, ERROR = 0, 1, 2
@@ -39,18 +42,105 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from compatshim._telemetry import history
     from compatshim._telemetry.render import plain
 
     report = compatshim.telemetry_report(args.config, args.data or ())
     for path, reason in report.skipped:  # names from the data folder: escaped for the terminal
         sys.stderr.write(f"compatshim: skipped {plain(path)}: {plain(reason)}\n")
+    since = history.parse_date(args.since) if args.since else None
+    root, where = history.locate(args.config, args.history)
+    snapshots: list[history.Snapshot] = []
+    wanted = args.format == "html" or args.since or args.last
+    if args.snapshot or (wanted and where is not None):
+        try:
+            if args.snapshot:
+                snapshots = history.append(history.required(where), history.summarize(report))
+            else:
+                snapshots = history.read(history.required(where))
+        except history.HistoryError as exc:  # the report goes on without its history
+            sys.stderr.write(f"compatshim: history skipped: {plain(str(exc))} [{exc.slug}]\n")
+    snapshots = history.select(snapshots, since, args.last)
+    if args.format == "html":
+        return _write_html(args.output or "compatshim-html", report, snapshots, root)
     width = shutil.get_terminal_size((100, 24)).columns
-    text = report.render(args.format, width)
+    trend = args.since is not None or args.last is not None
+    if args.format == "json" and trend:
+        from compatshim._telemetry.trend import trend_json
+
+        text = json.dumps({**report.to_json(), "history": trend_json(snapshots)}, indent=2) + "\n"
+    else:
+        text = report.render(args.format, width)
+        if trend:
+            from compatshim._telemetry.trend import render_trend
+
+            text += render_trend(snapshots, args.format)
     if args.output:
         _write_atomically(args.output, text)
     else:
         sys.stdout.write(text)
     return OK
+
+
+def _write_html(
+    folder: str, report: TelemetryReport, snapshots: list[Snapshot], root: str | None
+) -> int:
+    from compatshim._base.safeio import write_replace
+    from compatshim._telemetry.htmlpage import INDEX
+    from compatshim._telemetry.htmlpage import render_html
+
+    page = render_html(report, snapshots, root)
+    target = os.path.join(folder, INDEX)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        write_replace(target, page.encode("utf-8"))  # a link at index.html is replaced
+    except OSError as exc:
+        raise compatshim.CompatshimError(
+            f"cannot write {target}: {exc.strerror or exc}", slug="report-output"
+        ) from None
+    sys.stderr.write(f"compatshim report: wrote {target}\n")
+    return OK
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    from compatshim._telemetry import history
+    from compatshim._telemetry.render import plain
+
+    _, where = history.locate(args.config, args.history)
+    where = history.required(where)
+    existing = history.read(where)  # an unreadable history is never overwritten
+    if args.import_:
+        found: list[history.Snapshot] = []
+        for path in args.import_:
+            try:
+                found += history.read(path) if os.path.exists(path) else _missing(path)
+            except history.HistoryError as exc:
+                sys.stderr.write(f"compatshim: skipped {plain(str(exc))} [{exc.slug}]\n")
+        merged = history.merge(existing, found)
+        history.write(where, merged)
+        new = len(merged) - len(existing)
+        sys.stderr.write(
+            f"compatshim snapshot: {new} new snapshot(s) imported, {len(merged)} in "
+            f"{plain(where)}\n"
+        )
+        return OK
+    report = compatshim.telemetry_report(args.config, args.data or ())
+    for path, reason in report.skipped:
+        sys.stderr.write(f"compatshim: skipped {plain(path)}: {plain(reason)}\n")
+    snapshot = history.summarize(report)
+    merged = history.merge(existing, [snapshot])
+    history.write(where, merged)
+    sys.stderr.write(
+        f"compatshim snapshot: {len(snapshot.aliases)} legacy paths, {snapshot.hits:,} hits at "
+        f"{snapshot.sites:,} sites; {len(merged)} snapshot(s) in {plain(where)}\n"
+    )
+    return OK
+
+
+def _missing(path: str) -> list[Snapshot]:
+    from compatshim._telemetry.history import HistoryError
+
+    raise HistoryError(f"{path}: no such file")
 
 
 def _write_atomically(path: str, text: str) -> None:
@@ -145,6 +235,24 @@ def _config_option(
     parser.add_argument("--config", metavar="PATH", help=help)
 
 
+def _history_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--history",
+        metavar="FILE",
+        help="the history file (default: history.json beside the data file)",
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text!r}")
+    return value
+
+
 def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to read")
     _config_option(parser)
@@ -190,8 +298,47 @@ def _parser() -> argparse.ArgumentParser:
         "--data", metavar="PATH", nargs="+", help="read these data files as they are instead"
     )
     report.add_argument("--format", choices=REPORT_FORMATS, default="text")
-    report.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
+    report.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write the report to this file, not to stdout (html: to this folder, default "
+        "compatshim-html)",
+    )
+    report.add_argument(
+        "--snapshot", action="store_true", help="append this report's summary to the history"
+    )
+    report.add_argument(
+        "--since", metavar="DATE", help="show the trend since DATE (YYYY-MM-DD, UTC)"
+    )
+    report.add_argument(
+        "--last", metavar="N", type=_positive, help="show the trend over the last N snapshots"
+    )
+    _history_option(report)
     report.set_defaults(func=_report)
+
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="append a dated summary of the report to the history (or import histories)",
+        description="Append a dated summary of the report (per legacy path: hits, sites, "
+        "files) to the history beside the data file, for the trend of report --since/--last "
+        "and the HTML report's burn-down; or, with --import, merge history files gathered "
+        "elsewhere (CI artifacts) into it. Exit 0, or 2 when there is no data or the history "
+        "cannot be used.",
+    )
+    _config_option(snapshot, "the pyproject.toml whose data to read")
+    snapshot.add_argument(
+        "--data", metavar="PATH", nargs="+", help="read these data files as they are instead"
+    )
+    snapshot.add_argument(
+        "--import",
+        dest="import_",
+        metavar="FILE",
+        nargs="+",
+        help="merge these history files into the history instead (each snapshot once)",
+    )
+    _history_option(snapshot)
+    snapshot.set_defaults(func=_snapshot)
 
     scan = commands.add_parser(
         "scan",

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +195,20 @@ def snapshot(name: str, actual: str) -> None:
         path.parent.mkdir(exist_ok=True)
         path.write_text(actual, encoding="utf-8")
     assert actual == path.read_text(encoding="utf-8")
+
+
+def data_file(path: Path, sites: list[tuple[str, int]], legacy: str = "old") -> Path:
+    """A data file of one run of alias ``legacy`` (to ``canon``): at each ``(file, hits)`` site
+    (line 1, module ``m``), that many hits."""
+    from compatshim._telemetry.store import Hit
+    from compatshim._telemetry.writer import DataFile
+
+    run = {
+        "uuid": uuid.uuid4().hex, "host": "h", "pid": 1, "started": 1.0, "argv": "[]",
+        "python": "3", "compatshim": "0", "root": "/project",
+    }  # fmt: skip
+    data = DataFile(str(path), run)
+    key = (legacy, "canon", None, None, None)
+    data.write([Hit(key, legacy, (f, 1, "m"), "", n, 1.0, 2.0) for f, n in sites])
+    data.close()
+    return path

@@ -12,6 +12,7 @@ __all__ = [
     "CompatshimDeprecationWarning",
     "CompatshimError",
     "ConfigError",
+    "HistoryError",
     "LegacyPathError",
     "LegacyPathRemoved",
     "NoDataError",
@@ -112,6 +113,16 @@ class StoreError(CompatshimError):
     """
 
     slug = "data-file-invalid"
+
+
+class HistoryError(CompatshimError):
+    """The history (``history.json``) cannot be used: a link, not a history, a newer schema,
+    not writable; or a date given to ``--since`` is not one.
+
+    ``compatshim report`` says so in one line and goes on without it; ``snapshot`` exits 2.
+    """
+
+    slug = "history-invalid"
 
 
 class RewriteError(CompatshimError):

@@ -25,17 +25,18 @@ if TYPE_CHECKING:
     from .report import TelemetryReport
 
     #: The formats of ``compatshim report``.
-    ReportFormat = Literal["text", "markdown", "json"]
+    ReportFormat = Literal["text", "markdown", "json", "html"]
 
 __all__ = ["FORMATS", "FORMAT_VERSION", "plain", "render", "session_lines", "to_json"]
 
 #: Version of the JSON written by ``compatshim report --format json``. It only grows new keys
 #: within a version; bump it, and log it here, when a key changes meaning or goes away.
 #: 1: first version ({"format", "aliases": [{"legacy", "canonical", "hits", "sites": [...]}]}).
-#:    Keys added since: ``third_party_hits`` (alias) and ``third_party`` (site).
+#:    Keys added since: ``third_party_hits`` (alias) and ``third_party`` (site); ``history``
+#:    (with ``--since`` or ``--last``: the snapshots, see ``trend.trend_json``).
 FORMAT_VERSION = 1
 #: Every :data:`ReportFormat` (the choices of ``--format``).
-FORMATS: tuple[ReportFormat, ...] = ("text", "markdown", "json")
+FORMATS: tuple[ReportFormat, ...] = ("text", "markdown", "json", "html")
 
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _MARKDOWN_SYNTAX = {ord(c): "\\" + c for c in "\\`*_[]<>|&~"}
@@ -257,7 +258,12 @@ def render_markdown(data: TelemetryReport, max_sites: int = 10) -> str:
 
 
 def render(data: TelemetryReport, fmt: ReportFormat, width: int = 100) -> str:
-    """The report in ``fmt`` (``text``, ``markdown`` or ``json``)."""
+    """The report in ``fmt`` (``text``, ``markdown``, ``json`` or ``html``: a page without
+    history or source lines; ``htmlpage.render_html`` takes them)."""
+    if fmt == "html":
+        from .htmlpage import render_html
+
+        return render_html(data)
     if fmt == "json":
         return json.dumps(to_json(data), indent=2) + "\n"
     if fmt == "markdown":

@@ -160,7 +160,7 @@ class TelemetryReport:
         return sorted(self.aliases.values(), key=lambda a: (-a.hits, a.legacy))
 
     def render(self, fmt: ReportFormat = "text", width: int = 100) -> str:
-        """The report as ``text`` (sized to ``width``), ``markdown`` or ``json``."""
+        """The report as ``text`` (sized to ``width``), ``markdown``, ``json`` or ``html``."""
         from .render import render
 
         return render(self, fmt, width)
