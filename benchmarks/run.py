@@ -15,6 +15,8 @@ The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, 
 * ``factories``: objects made through a factory, with a factory rule and without;
 * ``memory``: resident size added by aliases and by recorded sites;
 * ``telemetry``: hits per second, flush time, ``report`` over 1,000,000 hits;
+* ``otel``: the per-read cost with the OpenTelemetry export on and off, and what it adds to a
+  flush (needs the ``otel`` extra);
 * ``static``: ``scan`` against ruff's TID251, ``migrate`` against libcst's RenameCommand, and
   ``scan`` writing 2,000,000 findings (time and peak memory: the output is streamed);
 * ``stubs``: ``compatshim stubs`` for 1,000 aliases against parsing the same sources.
@@ -37,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import factories
 import memory
+import otel
 import plot
 import runtime
 import static
@@ -51,6 +54,7 @@ BENCHMARKS = {
     **factories.BENCHMARKS,
     **memory.BENCHMARKS,
     **telemetry.BENCHMARKS,
+    **otel.BENCHMARKS,
     **static.BENCHMARKS,
     **stubs.BENCHMARKS,
 }

@@ -120,7 +120,7 @@ compatshim.flush()
 never = ["compatshim._static", "compatshim._stubs", "compatshim._check",
          "compatshim._telemetry.report", "compatshim._telemetry.render",
          "compatshim._telemetry.combine", "compatshim._telemetry.datafiles",
-         "argparse", "ast", "pytest"]
+         "argparse", "ast", "pytest", "opentelemetry"]
 writing = ["sqlite3", "compatshim._telemetry.store", "compatshim._telemetry.writer",
            "compatshim._telemetry.flushing"]
 from _probe import emit

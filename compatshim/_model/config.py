@@ -77,6 +77,8 @@ class Config:
         self.package: str | None = settings["package"]
         self.strategy: Strategy = settings["strategy"]
         self.telemetry: bool = settings["telemetry"]
+        #: Whether the counts are also published as OpenTelemetry metrics (``otel``).
+        self.otel: bool = settings["otel"]
         #: The telemetry data file (absolute).
         self.data_file = os.path.normpath(os.path.join(self.root, settings["data_file"]))
 

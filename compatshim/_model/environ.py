@@ -21,7 +21,16 @@ if TYPE_CHECKING:
     from .alias import Policy
 
 
-__all__ = ["VARIABLES", "Variable", "check", "config_path", "disabled", "policy", "telemetry_off"]
+__all__ = [
+    "VARIABLES",
+    "Variable",
+    "check",
+    "config_path",
+    "disabled",
+    "otel",
+    "policy",
+    "telemetry_off",
+]
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -53,6 +62,12 @@ VARIABLES = (
         _TRUE + _FALSE,
         "`0`: telemetry off, and compatshim writes nothing at all; `1` leaves it to the "
         "configuration.",
+    ),
+    Variable(
+        "COMPATSHIM_OTEL",
+        _TRUE + _FALSE,
+        "`1`: publish the counts as OpenTelemetry metrics too (as `otel = true`); `0`: never; "
+        "unset, the configuration decides.",
     ),
     Variable(
         "COMPATSHIM_RUN",
@@ -109,3 +124,10 @@ def disabled() -> bool:
 def telemetry_off() -> bool:
     """Whether ``COMPATSHIM_TELEMETRY`` switches telemetry (and every write) off."""
     return _get("COMPATSHIM_TELEMETRY") in _FALSE
+
+
+def otel(configured: bool) -> bool:
+    """Whether the counts are published as OpenTelemetry metrics: ``COMPATSHIM_OTEL`` if it is
+    set, else ``configured`` (the ``otel`` key)."""
+    value = _get("COMPATSHIM_OTEL")
+    return value in _TRUE if value else configured

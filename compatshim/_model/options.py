@@ -178,6 +178,17 @@ OPTIONS: tuple[Option, ...] = (
         example="false",
     ),
     Option(
+        "otel",
+        "boolean",
+        False,
+        "Also publish the counts as OpenTelemetry metrics over OTLP/HTTP (the counter "
+        "`compatshim.legacy_path.uses`), to the collector the standard `OTEL_*` variables name, "
+        "beside the local files. Needs the `compatshim[otel]` extra, and `telemetry` on. "
+        "`COMPATSHIM_OTEL` overrides it (see docs/telemetry.md).",
+        scope="top",
+        example="true",
+    ),
+    Option(
         "data_file",
         "string",
         ".compatshim/telemetry.db",

@@ -167,6 +167,7 @@ def install(
         installation = state.installation = Installation(config)
     if telemetry:
         persist = config.path is not None and config.telemetry and not _environ.telemetry_off()
+        recorder.otel = persist and _environ.otel(config.otel)  # (read by start())
         recorder.start(config.data_file if persist else None, config.root)
     _hook_imported_modules()
     _factories.guard_imported()  # imports wrapt: never under compatshim's lock

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PERIODIC_INTERVAL",
     "check_pool_worker",
+    "deliver",
     "hook_process_exit",
     "pool_checked_in",
     "start_flusher",
@@ -50,6 +51,7 @@ def _exit_flushing(status: int) -> NoReturn:
     """
     try:
         recorder.flush(final=True)
+        deliver(final=True)
     finally:
         _real_exit(status)
 
@@ -59,6 +61,7 @@ def _at_exit() -> None:
     _shutting_down = True  # no new flusher: threads cannot start during interpreter shutdown
     stop_flusher()
     recorder.flush(final=True)
+    deliver(final=True)
 
 
 # The background flusher: the pid of the process it runs in (a forked child has none until it
@@ -99,10 +102,12 @@ thread_started: Callable[[], object] | None = None
 def _flush_periodically(stop: Any) -> None:
     if thread_started is not None:
         thread_started()
+    deliver()  # the OpenTelemetry SDK, if on, is imported here: not on the program's threads
     while not stop.wait(PERIODIC_INTERVAL):
         if pool_checked_in != os.getpid():  # a spawned child's first uses were imports
             check_pool_worker()
         recorder.flush()  # never raises
+        deliver()
 
 
 def stop_flusher(*, join: bool = False) -> None:
@@ -137,6 +142,9 @@ def _after_fork_in_parent() -> None:
 def _after_fork_in_child() -> None:
     global thread_started
     recorder.after_fork_in_child()
+    otel = sys.modules.get(_OTEL)
+    if otel is not None:
+        otel.exporter.after_fork_in_child()
     poolworker = sys.modules.get(_POOLWORKER)
     if poolworker is not None:
         thread_started = None
@@ -148,6 +156,22 @@ pool_checked_in = 0
 # The pool worker's module, looked up only if imported (in a pool worker): a vendored copy of
 # compatshim has its own.
 _POOLWORKER = __name__.rpartition(".")[0] + ".poolworker"
+
+
+# The OpenTelemetry export (``otel``), imported by the first delivery with the ``otel`` key on.
+_OTEL = __name__.rpartition(".")[0] + ".otel"
+
+
+def deliver(*, final: bool = False) -> None:
+    """Hand the counts to the OpenTelemetry export, if the ``otel`` key is on.
+
+    The one place the export is fed: after the flushes that run off the program's threads (the
+    background thread, exit, ``os._exit``, a pool worker's end), with no lock held. Never raises.
+    """
+    if recorder.otel:
+        from . import otel as _otel
+
+        _otel.exporter.deliver(final=final)
 
 
 def check_pool_worker() -> None:
@@ -181,6 +205,13 @@ def hook_process_exit() -> None:
         return
     _hooked = True
     import atexit
+
+    if recorder.otel:
+        # The OpenTelemetry SDK is imported by the flusher thread, and a fork waits for it
+        # (_before_fork). logging's own fork hook holds logging's lock, which the importing
+        # thread needs: it must run after ours, so be registered before ours (hooks run in
+        # reverse order). Imported here, not by the flusher, it is.
+        import logging  # noqa: F401
 
     atexit.register(_at_exit)
     os._exit = _exit_flushing

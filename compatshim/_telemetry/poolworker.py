@@ -119,6 +119,7 @@ def _wait() -> None:
             signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
             continue
         recorder.flush(final=True)  # never raises
+        flushing.deliver(final=True)  # never raises
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGTERM)
         os.kill(os.getpid(), signal.SIGTERM)  # the default action: the worker ends
 

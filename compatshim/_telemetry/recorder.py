@@ -91,6 +91,9 @@ class Recorder:
         self._file: DataFile | None = None
         self._last_flush = 0.0
         self._failed = False
+        #: Whether the counts are also published as OpenTelemetry metrics (the ``otel`` key):
+        #: ``flushing.deliver`` hands them to ``otel``, off the program's threads.
+        self.otel = False
         #: When this run started (the process, or a forked child): the data file records it.
         self.started = time.time()
 
