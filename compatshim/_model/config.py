@@ -280,7 +280,9 @@ def read_config(pyproject: str | os.PathLike[str] | None, *, store: bool) -> Con
     explicit = pyproject if pyproject is not None else _environ.config_path()
     if explicit is not None:
         path = os.fspath(explicit)
-        path = os.path.realpath(path if os.path.isabs(path) else os.path.join(cwd(), path))
+        # Not realpath(): a pyproject.toml that is a link belongs to the folder it is in, and
+        # .compatshim goes there, never beside a target outside the project.
+        path = os.path.normpath(path if os.path.isabs(path) else os.path.join(cwd(), path))
         source = "COMPATSHIM_CONFIG" if pyproject is None else "pyproject"
         try:
             raw = read_regular(path)

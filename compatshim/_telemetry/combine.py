@@ -13,6 +13,8 @@ import os
 import sqlite3
 
 from .._base.errors import StoreError
+from .datafiles import COMBINED_LIMIT
+from .datafiles import MAX_COMBINED_HITS
 from .datafiles import guard
 from .datafiles import open_read
 from .datafiles import pages
@@ -64,8 +66,10 @@ DROP TABLE temp.new_runs
 """.split(";")
 
 
-def _open_target(target: str) -> sqlite3.Connection:
+def _open_target(target: str) -> tuple[sqlite3.Connection, int]:
+    # The connection, and the sum of the hits the combined file holds.
     db = None
+    total = 0
     try:
         identity = check_file(target, writing=True)
         if identity is None:
@@ -77,7 +81,7 @@ def _open_target(target: str) -> sqlite3.Connection:
             if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
                 create_schema(db)
             else:
-                validate(db, target, texts="names", exact=True)
+                total = validate(db, target, texts="names", exact=True, limit=COMBINED_LIMIT)
                 # A version 1 file only lacks what version 2 may store: it is version 2 now.
                 db.execute(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
@@ -90,10 +94,11 @@ def _open_target(target: str) -> sqlite3.Connection:
         else:
             why, slug = reason(exc), StoreError.slug
         raise StoreError(f"{target}: cannot combine into it ({why})", slug=slug) from None
-    return db
+    return db, total
 
 
-def _merge_one(db: sqlite3.Connection, target: str, source: str) -> None:
+def _merge_one(db: sqlite3.Connection, target: str, source: str, total: int) -> int:
+    # Merge ``source`` into the combined file holding ``total`` hits; the new total.
     # The source is checked by open_read (which also rolled back its hot journal, if any), and
     # then attached read-only: a link swapped in meanwhile is refused by attaching its identity.
     identity = check_file(source)
@@ -104,14 +109,22 @@ def _merge_one(db: sqlite3.Connection, target: str, source: str) -> None:
         if check_file(source) != identity:
             raise StoreError(f"{source}: replaced while being combined", slug="data-file-link")
         guard(db, pages(target) + pages(source))
-        validate(db, source, "src", texts="all")
+        hits = validate(db, source, "src", texts="all")
         # IMMEDIATE: of two reports combining at once, one merges and the other then finds
         # every run already present.
         with transaction(db, "BEGIN IMMEDIATE"):
+            if total + hits > MAX_COMBINED_HITS:
+                # SQLite's sum() fails past 2**63: the combined file must stay readable. (The
+                # total may miss what another report merges meanwhile: see COMBINED_LIMIT.)
+                raise StoreError(
+                    f"{source}: not combined: its {hits:,} hits would take the combined file "
+                    f"past {MAX_COMBINED_HITS:,} hits, more than any real program counts"
+                )
             for statement in _MERGE:
                 db.execute(statement)
     finally:
         db.execute("DETACH DATABASE src")
+    return int(total) + hits
 
 
 def combine(target: str, sources: Iterable[str]) -> tuple[list[str], list[tuple[str, StoreError]]]:
@@ -125,15 +138,17 @@ def combine(target: str, sources: Iterable[str]) -> tuple[list[str], list[tuple[
     """
     merged: list[str] = []
     skipped: list[tuple[str, StoreError]] = []
-    db = _open_target(target)
+    db, total = _open_target(target)
     try:
         for source in sources:
             if not os.path.lexists(source):
                 continue
             try:
                 open_read(source).close()
-                _merge_one(db, target, source)
+                total = _merge_one(db, target, source, total)
             except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
+                if not os.path.lexists(source):
+                    continue  # another report combined (and deleted) it meanwhile
                 if not isinstance(exc, StoreError):
                     exc = StoreError(f"{source}: cannot combine it ({reason(exc)})")
                 skipped.append((source, exc))

@@ -1,0 +1,264 @@
+"""The data side under attack: links around the data folder, a linked pyproject.toml, reports
+racing each other and many writers, hostile counts, read-only folders, leftovers of killed
+writes, files from other hosts, and a process whose working folder was deleted."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import CANON
+from helpers import Project
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+from test_data_files import make_data
+from test_data_files import run_report
+
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and signals")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (links as their target), for "nothing changed" checks."""
+    found: dict[str, bytes] = {}
+    for path in sorted(folder.rglob("*")):
+        key = str(path.relative_to(folder))
+        if path.is_symlink():
+            found[key] = b"-> " + os.fsencode(os.readlink(path))
+        elif path.is_file():
+            found[key] = path.read_bytes()
+    return found
+
+
+def total_hits(out: str) -> int:
+    return sum(alias["hits"] for alias in json.loads(out)["aliases"])
+
+
+# -- 1. links in and at the data folder -------------------------------------------------------
+
+
+@posix_only
+def test_report_never_writes_through_a_linked_data_folder(
+    canon_project: Project, tmp_path: Path
+) -> None:
+    """.compatshim itself a link to a folder elsewhere: report refuses it with one line and
+    exits 2; nothing there is created, combined or deleted."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    make_data(elsewhere / "telemetry.db.elsewhere.1.aaaaaaaa")
+    (canon_project.root / ".compatshim").symlink_to(elsewhere)
+    before = tree(elsewhere)
+    for _ in range(2):
+        code, out, err = run_report(canon_project, "--format", "json")
+        assert code == 2, (out, err)
+        assert "data-file-link" in err, err
+        assert len(err.strip().splitlines()) == 1, err
+        assert "Traceback" not in err
+    assert tree(elsewhere) == before
+
+
+@posix_only
+def test_a_program_never_writes_through_a_linked_data_folder(
+    canon_project: Project, tmp_path: Path
+) -> None:
+    """The program with .compatshim a link: one line, the program goes on, nothing written."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (canon_project.root / ".compatshim").symlink_to(elsewhere)
+    result = canon_project.run(
+        "import warnings, compatshim\ncompatshim.install()\nwarnings.simplefilter('ignore')\n"
+        "import old.pkg\ncompatshim.flush()\nprint('RESULT', old.pkg.CONSTANT)\n"
+    )
+    assert "RESULT 42" in result.stdout
+    assert "link-refused" in result.stderr and "Traceback" not in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+@posix_only
+@pytest.mark.parametrize("planted", ["combined-journal", "process-journal", "gitignore"])
+def test_report_never_writes_through_links_inside_the_data_folder(
+    canon_project: Project, tmp_path: Path, planted: str
+) -> None:
+    """A link at the combined file's journal, at a per-process file's journal or at the
+    .gitignore: nothing is written through it; one line for a refused file, the rest reported."""
+    folder = canon_project.root / ".compatshim"
+    folder.mkdir()
+    make_data(folder / "telemetry.db.elsewhere.1.aaaaaaaa", hits=5)
+    victim = tmp_path / "victim"
+    name = {
+        "combined-journal": "telemetry.db-journal",
+        "process-journal": "telemetry.db.elsewhere.1.aaaaaaaa-journal",
+        "gitignore": ".gitignore",
+    }[planted]
+    (folder / name).symlink_to(victim)
+    for _ in range(2):
+        code, out, err = run_report(canon_project, "--format", "json")
+        assert "Traceback" not in err
+        if planted == "combined-journal":
+            assert code == 0 and total_hits(out) == 6, err
+            assert err.count("[data-file-link]") == 1, err
+        elif planted == "process-journal":  # the file refused; the combined file is empty
+            assert code == 0 and total_hits(out) == 0, err
+            assert err.count("[data-file-link]") == 1, err
+        else:
+            assert code == 0 and total_hits(out) == 6, err
+    assert not victim.exists()
+    assert (folder / name).is_symlink()
+
+
+# -- 2. a linked pyproject.toml ----------------------------------------------------------------
+
+
+@posix_only
+@pytest.mark.parametrize("how", ["found", "--config", "COMPATSHIM_CONFIG"])
+def test_a_linked_pyproject_keeps_the_data_in_the_project(tmp_path: Path, how: str) -> None:
+    """pyproject.toml a link to a file outside the project: .compatshim is made beside the
+    link, in the project; nothing is written beside the link's target."""
+    outside = tmp_path / "shared"
+    outside.mkdir()
+    (outside / "pyproject.toml").write_text('[tool.compatshim.aliases]\n"old" = "canon"\n')
+    project = Project(tmp_path / "project").write(CANON)
+    (project.root / "pyproject.toml").symlink_to(outside / "pyproject.toml")
+    env = {"COMPATSHIM_CONFIG": "pyproject.toml"} if how == "COMPATSHIM_CONFIG" else {}
+    install = (
+        "compatshim.install('pyproject.toml')" if how == "--config" else "compatshim.install()"
+    )
+    project.run(
+        f"import warnings, compatshim\n{install}\nwarnings.simplefilter('ignore')\n"
+        "import old.pkg\nold.pkg.CONSTANT\n",
+        env=env,
+    )
+    args = ["--config", "pyproject.toml"] if how == "--config" else []
+    result = project.command(["-m", "compatshim", "report", "--format", "json", *args], env=env)
+    assert result.returncode == 0, result.stderr
+    assert total_hits(result.stdout) == 2
+    assert sorted(p.name for p in outside.iterdir()) == ["pyproject.toml"]
+    assert (project.root / ".compatshim" / "telemetry.db").is_file()
+
+
+# -- 3. reports racing each other and the writers ---------------------------------------------
+
+
+WRITER = """
+import sys, warnings, compatshim
+compatshim.install()
+warnings.simplefilter("ignore")
+import old.pkg
+for _ in range(int(sys.argv[1])):
+    old.pkg.CONSTANT
+"""
+
+REPORTS = """
+import json, subprocess, sys
+def report():
+    return subprocess.Popen(
+        [sys.executable, "-m", "compatshim", "report", "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+writers = [subprocess.Popen([sys.executable, "writer.py", "100"]) for _ in range(6)]
+reports = [report() for _ in range(4)]
+writers += [subprocess.Popen([sys.executable, "writer.py", "100"]) for _ in range(6)]
+reports += [report() for _ in range(4)]
+assert all(w.wait() == 0 for w in writers)
+results = []
+for r in reports:
+    out, err = r.communicate()
+    results.append([r.returncode, err])
+print("RESULT " + json.dumps(results))
+"""
+
+
+@posix_only
+def test_concurrent_reports_and_writers_never_crash_and_count_once(canon_project: Project) -> None:
+    """Eight reports at once, while twelve programs write and end: no traceback, no file
+    merged twice; once all is done, the totals are exact."""
+    folder = canon_project.root / ".compatshim"
+    folder.mkdir()
+    for i in range(150):  # files of finished runs, for the reports to fight over
+        make_data(folder / f"telemetry.db.elsewhere.{i + 1}.{i:08x}", hits=1)
+    canon_project.write({"writer.py": WRITER})
+    results = canon_project.run(REPORTS).value
+    for code, err in results:
+        assert "Traceback" not in err, err
+        assert code in (0, 2), err
+        assert "locked" not in err and "no such data file" not in err, err
+    code, out, err = run_report(canon_project, "--format", "json")
+    assert code == 0 and not err, err
+    data = json.loads(out)
+    assert data["runs"] == 150 + 12
+    assert total_hits(out) == 150 * 2 + 12 * 101
+    again = run_report(canon_project, "--format", "json")[1]
+    assert json.loads(again) == data
+
+
+# -- 5. hostile counts --------------------------------------------------------------------------
+
+
+def hostile_file(path: Path, hits: Any) -> Path:
+    make_data(path, hits=1)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE usage SET hits = ? WHERE hits = 1 AND context_id = 1", (hits,))
+    db.close()
+    return path
+
+
+def test_files_whose_sums_overflow_never_spoil_the_combined_file(canon_project: Project) -> None:
+    """Files at the largest count a file may hold, many of them: combining refuses the one that
+    would overflow the combined sums, says so once, and every later report still works."""
+    folder = canon_project.root / ".compatshim"
+    folder.mkdir()
+    for i in range(3):
+        hostile_file(folder / f"telemetry.db.elsewhere.{i + 1}.{i:08x}", 2**53)
+    for i in range(3, 600):  # 512 of them reach the most the combined file takes
+        hostile_file(folder / f"telemetry.db.elsewhere.{i + 1}.{i:08x}", 2**53 - 2)
+    code, _, err = run_report(canon_project, "--format", "json")
+    assert code == 0, err
+    assert "Traceback" not in err
+    for _ in range(2):
+        code, _, err2 = run_report(canon_project, "--format", "json")
+        assert code == 0 and "telemetry.db:" not in err2, err2
+    make_data(folder / "telemetry.db.elsewhere.5000.ffffffff", hits=3)
+    code, _out, err = run_report(canon_project, "--format", "json")
+    assert code == 0 and "telemetry.db:" not in err, err
+
+
+HOSTILE = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.sampled_from([2**63 - 1, 2**62, 2**53, 2**53 + 1, -1, -(2**63)]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["NaN", "inf", "-1", "9223372036854775808", "1e400", "", "x"]),
+    st.binary(max_size=8),
+    st.none(),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(counts=st.lists(HOSTILE, min_size=1, max_size=6))
+def test_hostile_counts_never_spoil_the_combined_file(
+    tmp_path_factory: Any, counts: list[Any]
+) -> None:
+    """Whatever counts data files hold, combining them keeps telemetry.db healthy: every later
+    report, with good data added, works and counts the good data exactly."""
+    project = Project(tmp_path_factory.mktemp("p")).write(CANON).config()
+    folder = project.root / ".compatshim"
+    folder.mkdir()
+    for i, hits in enumerate(counts):
+        try:
+            hostile_file(folder / f"telemetry.db.elsewhere.{i + 1}.{i:08x}", hits)
+        except sqlite3.IntegrityError:  # NULL: NOT NULL refuses it
+            pass
+    code, out, err = run_report(project, "--format", "json")
+    assert code in (0, 2) and "Traceback" not in err
+    before = total_hits(out) if code == 0 else 0
+    make_data(folder / "telemetry.db.elsewhere.9999.ffffffff", hits=3)
+    for _ in range(2):
+        code, out, err = run_report(project, "--format", "json")
+        assert code == 0, err
+        assert "telemetry.db:" not in err, err
+        assert total_hits(out) == before + 4
