@@ -23,6 +23,7 @@ from .datafiles import validate
 from .sqlitefiles import check_file
 from .sqlitefiles import connect
 from .sqlitefiles import create_file
+from .sqlitefiles import same_file
 from .sqlitefiles import transaction
 from .sqlitefiles import uri
 from .store import SCHEMA_VERSION
@@ -38,14 +39,15 @@ if TYPE_CHECKING:
 __all__ = ["combine", "combine_all", "combine_finished", "finished", "writer_gone"]
 
 
-# Copy one source file's run into the combined file, remapping every id through natural keys.
-# ``new_runs`` holds the runs of the source that the combined file does not have yet.
-_MERGE = """
-CREATE TEMP TABLE new_runs AS
-    SELECT uuid FROM src.run WHERE uuid NOT IN (SELECT uuid FROM main.run);
+# Copy one source file's runs into the combined file, remapping every id through natural keys.
+# The runs the combined file does not have yet are inserted first (with consecutive ids, above
+# ``:before``); the rest copies only their rows.
+_NEW_RUNS = """
 INSERT INTO run (uuid, host, pid, started, ended, argv, python, compatshim, root)
     SELECT uuid, host, pid, started, ended, argv, python, compatshim, root FROM src.run
-    WHERE uuid IN (SELECT uuid FROM new_runs);
+    WHERE NOT EXISTS (SELECT 1 FROM main.run m WHERE m.uuid = src.run.uuid) ORDER BY id
+"""
+_MERGE = """
 INSERT OR IGNORE INTO alias (legacy, canonical, since, removed_in, remove_after)
     SELECT legacy, canonical, since, removed_in, remove_after FROM src.alias;
 INSERT OR IGNORE INTO site (file, line, module) SELECT file, line, module FROM src.site;
@@ -61,8 +63,7 @@ INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, first_seen
     JOIN main.site s ON s.file = ss.file AND s.line = ss.line AND s.module = ss.module
     JOIN src.context sc ON sc.id = u.context_id
     JOIN main.context c ON c.name = sc.name
-    WHERE sr.uuid IN (SELECT uuid FROM new_runs);
-DROP TABLE temp.new_runs
+    WHERE r.id > :before
 """.split(";")
 
 
@@ -97,19 +98,26 @@ def _open_target(target: str) -> tuple[sqlite3.Connection, int]:
     return db, total
 
 
-def _merge_one(db: sqlite3.Connection, target: str, source: str, total: int) -> int:
-    # Merge ``source`` into the combined file holding ``total`` hits; the new total.
-    # The source is checked by open_read (which also rolled back its hot journal, if any), and
-    # then attached read-only: a link swapped in meanwhile is refused by attaching its identity.
+def _merge_one(
+    db: sqlite3.Connection, target: str, source: str, total: int, judge: bool
+) -> int | None:
+    # Merge ``source`` into the combined file holding ``total`` hits: the new total, or None if
+    # ``judge`` and a process may still write it. The file is opened once: attached read-only
+    # (a link swapped in meanwhile is refused by its identity), checked row by row, merged.
     identity = check_file(source)
     if identity is None:
         raise StoreError(f"{source}: no such data file")
+    if os.path.lexists(source + "-journal"):
+        # Perhaps a hot journal: rolled back if its writer is gone, else the file is refused.
+        open_read(source, recover=writer_gone(source, target), usage=False).close()
     db.execute("ATTACH DATABASE ? AS src", (uri(source, "ro"),))
     try:
-        if check_file(source) != identity:
+        if not same_file(source, identity):
             raise StoreError(f"{source}: replaced while being combined", slug="data-file-link")
         guard(db, pages(target) + pages(source))
         hits = validate(db, source, "src", texts="all")
+        if judge and not finished(db.execute("SELECT host, pid, ended FROM src.run").fetchall()):
+            return None
         # IMMEDIATE: of two reports combining at once, one merges and the other then finds
         # every run already present.
         with transaction(db, "BEGIN IMMEDIATE"):
@@ -120,32 +128,41 @@ def _merge_one(db: sqlite3.Connection, target: str, source: str, total: int) -> 
                     f"{source}: not combined: its {hits:,} hits would take the combined file "
                     f"past {MAX_COMBINED_HITS:,} hits, more than any real program counts"
                 )
-            for statement in _MERGE:
-                db.execute(statement)
+            cursor = db.execute(_NEW_RUNS)
+            if cursor.rowcount > 0:  # else every run is there already: nothing to copy
+                before = {"before": (cursor.lastrowid or 0) - cursor.rowcount}
+                for statement in _MERGE:
+                    db.execute(statement, before if ":before" in statement else ())
     finally:
         db.execute("DETACH DATABASE src")
     return int(total) + hits
 
 
-def combine(target: str, sources: Iterable[str]) -> tuple[list[str], list[tuple[str, StoreError]]]:
+def combine(
+    target: str, sources: Iterable[str], *, judge: bool = True
+) -> tuple[list[str], list[tuple[str, StoreError]], list[str]]:
     """Merge per-process ``sources`` into ``target`` (created if needed), each run once.
 
-    Merged sources are deleted. A source that cannot be read is left in place and reported; one
-    that vanished meanwhile (another report combined it) is passed over.
+    With ``judge``, a source that a process may still write (:func:`finished`) is not merged
+    but returned, to be read as it is. Merged sources are deleted. A source that cannot be read
+    is left in place and reported; one that vanished meanwhile (another report combined it) is
+    passed over.
 
-    :returns: ``(merged sources, [(skipped source, reason)])``.
+    :returns: ``(merged sources, [(skipped source, reason)], sources still written)``.
     :raises StoreError: if ``target`` itself cannot be used.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     merged: list[str] = []
     skipped: list[tuple[str, StoreError]] = []
+    live: list[str] = []
     db, total = _open_target(target)
     try:
         for source in sources:
             if not os.path.lexists(source):
                 continue
             try:
-                open_read(source).close()
-                total = _merge_one(db, target, source, total)
+                after = _merge_one(db, target, source, total, judge)
             except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
                 if not os.path.lexists(source):
                     continue  # another report combined (and deleted) it meanwhile
@@ -153,16 +170,28 @@ def combine(target: str, sources: Iterable[str]) -> tuple[list[str], list[tuple[
                     exc = StoreError(f"{source}: cannot combine it ({reason(exc)})")
                 skipped.append((source, exc))
                 continue
+            if after is None:
+                live.append(source)
+                continue
+            total = after
             merged.append(source)
-            # With it, a journal that was never hot (its writer was killed as it created it).
-            for name in (source, source + "-journal"):
-                try:
-                    os.unlink(name)  # a link is removed, never followed
-                except OSError:
-                    pass
     finally:
         db.close()
-    return merged, skipped
+    # Deleting a file whose blocks are on disk can take a millisecond (a file system that
+    # discards freed blocks); a few threads do it many times faster. (After the merging: while
+    # it, they would hold the folder's lock against every file the merging opens.)
+    with ThreadPoolExecutor(8, thread_name_prefix="compatshim-combine") as deleting:
+        deleting.map(_delete, merged)
+    return merged, skipped, live
+
+
+def _delete(source: str) -> None:
+    # With it, a journal that was never hot (its writer was killed as it created it).
+    for name in (source, source + "-journal"):
+        try:
+            os.unlink(name)  # a link is removed, never followed
+        except OSError:
+            pass
 
 
 def combine_finished(data_file: str) -> tuple[list[str], list[tuple[str, StoreError]]]:
@@ -173,14 +202,14 @@ def combine_finished(data_file: str) -> tuple[list[str], list[tuple[str, StoreEr
         running; every per-process file instead, if the combined file cannot be used), and the
         files skipped, each with the reason. Nothing at all when there is no data file.
     """
-    sources, done = _sources(data_file)
+    sources = process_files(data_file)
     if not sources and not os.path.lexists(data_file):
         return [], []
-    live = [s for s in sources if s not in done]
     try:
-        return [data_file, *live], combine(data_file, done)[1]
+        _, skipped, live = combine(data_file, sources)
     except StoreError as exc:  # an unusable combined file: read the sources as they are
         return sources, [(data_file, exc)]
+    return [data_file, *live], skipped
 
 
 def combine_all(data_file: str, but: str) -> list[tuple[str, StoreError]]:
@@ -189,15 +218,7 @@ def combine_all(data_file: str, but: str) -> list[tuple[str, StoreError]]:
 
     :raises StoreError: if the combined file cannot be used.
     """
-    return combine(data_file, _sources(data_file, but)[1])[1]
-
-
-def _sources(data_file: str, but: str = "") -> tuple[list[str], list[str]]:
-    # The per-process files, and those no process will write again. A file whose writer is
-    # gone is recovered first (its hot journal rolled back), so that it is read and combined,
-    # not skipped.
-    sources = [f for f in process_files(data_file) if f != but]
-    return sources, [s for s in sources if finished(s, recover=writer_gone(s, data_file))]
+    return combine(data_file, [f for f in process_files(data_file) if f != but])[1]
 
 
 def writer_gone(path: str, data_file: str) -> bool:
@@ -209,26 +230,21 @@ def writer_gone(path: str, data_file: str) -> bool:
     return writer is not None and writer[0] == socket.gethostname() and not _alive(writer[1])
 
 
-def finished(path: str, *, recover: bool = False) -> bool:
-    """Whether no process will write ``path`` again, so that it may be combined (and deleted).
+def finished(runs: list[tuple[object, object, object]]) -> bool:
+    """Whether no process will write again the file of these ``runs`` (``host, pid, ended``
+    rows), so that it may be combined (and deleted).
 
     On this host: its writer no longer runs (even a run that ended may be continued, by a new
     ``install()`` in the same process). On another host, whose processes cannot be seen: its
-    run ended. A file that cannot be read counts as finished: combining reports why it is
-    skipped.
+    run ended.
     """
     import socket
 
-    try:
-        db = open_read(path, recover=recover)
-        try:
-            rows = db.execute("SELECT host, pid, ended FROM run").fetchall()
-        finally:
-            db.close()
-    except (StoreError, sqlite3.Error, UnicodeDecodeError):
-        return True
     host = socket.gethostname()
-    return all(not _alive(pid) if h == host else ended is not None for h, pid, ended in rows)
+    return all(
+        not _alive(pid) if h == host and isinstance(pid, int) else ended is not None
+        for h, pid, ended in runs
+    )
 
 
 def _alive(pid: int) -> bool:

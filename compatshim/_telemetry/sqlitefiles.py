@@ -113,6 +113,16 @@ def check_journal(path: str) -> None:
         raise _refuse(journal, "a journal that is a link or not a regular file")
 
 
+def same_file(path: str, identity: tuple[int, int]) -> bool:
+    """Whether ``path`` is still the file ``identity`` that :func:`check_file` checked, and no
+    link (one system call, for a check after SQLite opened it)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return not stat.S_ISLNK(info.st_mode) and (info.st_dev, info.st_ino) == identity
+
+
 def create_file(path: str) -> tuple[int, int]:
     """Create the empty file ``path`` exclusively, never through a link; its identity.
 
