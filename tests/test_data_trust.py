@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from test_data_files import make_data
 from test_data_files import run_report
+
+from compatshim._telemetry import store as _store
 
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and signals")
@@ -262,3 +266,91 @@ def test_hostile_counts_never_spoil_the_combined_file(
         assert code == 0, err
         assert "telemetry.db:" not in err, err
         assert total_hits(out) == before + 4
+
+
+# -- 4. files from other machines ---------------------------------------------------------------
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def foreign_file(path: Path, *, machine: str | None, boot: str | None, ended: bool) -> Path:
+    """A file named and recorded as written by this host name and a pid that is not running
+    here, on ``machine`` (``None``: the file does not say), its run ``ended`` or not."""
+    make_data(path, host=socket.gethostname(), pid=int(path.name.split(".")[-2]))
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM meta WHERE key IN ('machine', 'boot')")
+        for key, value in (("machine", machine), ("boot", boot)):
+            if value is not None:
+                db.execute("INSERT INTO meta VALUES (?, ?)", (key, value))
+        if not ended:
+            db.execute("UPDATE run SET ended = NULL")
+    db.close()
+    return path
+
+
+@posix_only
+@pytest.mark.skipif(not _store.machine(), reason="no machine id on this system")
+@pytest.mark.parametrize(
+    ("where", "combined"),
+    [
+        ("same machine, same boot", True),  # a dead local process: combined
+        ("same machine, earlier boot", True),  # every process of an earlier boot has ended
+        ("another machine, same host name", False),  # cannot be seen: only an ended run
+        ("written before machine ids", True),  # the host name decides, as it did
+    ],
+)
+def test_a_file_from_another_machine_with_the_same_host_name_is_never_taken_for_dead(
+    canon_project: Project, where: str, combined: bool
+) -> None:
+    """Host names are not unique: a file of an unfinished run written on another machine (a
+    shared folder, copied artifacts) is read as it is and never combined or deleted, nor its
+    hot journal rolled back; one of this machine's dead processes is combined."""
+    ours = dict(_store.machine())
+    machine, boot = {
+        "same machine, same boot": (ours["machine"], ours.get("boot")),
+        "same machine, earlier boot": (ours["machine"], "0" * 32),
+        "another machine, same host name": ("f" * 32, ours.get("boot")),
+        "written before machine ids": (None, None),
+    }[where]
+    folder = canon_project.root / ".compatshim"
+    folder.mkdir()
+    name = f"telemetry.db.{socket.gethostname()}.{dead_pid()}.abcdef12"
+    path = foreign_file(folder / name, machine=machine, boot=boot, ended=False)
+    code, out, err = run_report(canon_project, "--format", "json")
+    assert code == 0 and not err, err
+    assert total_hits(out) == 6
+    assert path.exists() != combined
+    code, out, err = run_report(canon_project, "--format", "json")
+    assert code == 0 and total_hits(out) == 6, err
+
+
+@posix_only
+@pytest.mark.skipif(not _store.machine(), reason="no machine id on this system")
+def test_a_hot_journal_from_another_machine_is_never_rolled_back(canon_project: Project) -> None:
+    """A hot journal beside a file written on another machine with this host name: its writer
+    may be in the middle of a write, so the file is skipped (data-file-unfinished) and both
+    files are left as they are."""
+    folder = canon_project.root / ".compatshim"
+    folder.mkdir()
+    name = f"telemetry.db.{socket.gethostname()}.{dead_pid()}.abcdef12"
+    path = foreign_file(folder / name, machine="f" * 32, boot=None, ended=False)
+    journal = Path(f"{path}-journal")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA cache_size = 1")  # the write spills into the file: the journal is hot
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("UPDATE usage SET hits = hits + 1000")
+    db.executemany("INSERT INTO context (name) VALUES (?)", [(f"x{i}" * 50,) for i in range(500)])
+    files = path.read_bytes(), journal.read_bytes()  # as a writer killed now leaves them
+    db.execute("ROLLBACK")
+    db.close()
+    path.write_bytes(files[0])
+    journal.write_bytes(files[1])
+    for _ in range(2):
+        code, _out, err = run_report(canon_project, "--format", "json")
+        assert code == 0 and "Traceback" not in err, err
+        assert err.count("[data-file-unfinished]") == 1, err
+    assert (path.read_bytes(), journal.read_bytes()) == files

@@ -28,6 +28,7 @@ from .sqlitefiles import transaction
 from .sqlitefiles import uri
 from .store import SCHEMA_VERSION
 from .store import create_schema
+from .store import machine
 from .store import process_files
 from .store import writer_of
 
@@ -36,7 +37,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["combine", "combine_all", "combine_finished", "finished", "writer_gone"]
+__all__ = ["combine", "combine_all", "combine_finished", "finished", "seen", "writer_gone"]
 
 
 # Copy one source file's runs into the combined file, remapping every id through natural keys.
@@ -116,7 +117,10 @@ def _merge_one(
             raise StoreError(f"{source}: replaced while being combined", slug="data-file-link")
         guard(db, pages(target) + pages(source))
         hits = validate(db, source, "src", texts="all")
-        if judge and not finished(db.execute("SELECT host, pid, ended FROM src.run").fetchall()):
+        if judge and not finished(
+            db.execute("SELECT host, pid, ended FROM src.run").fetchall(),
+            seen(db.execute("SELECT key, value FROM src.meta").fetchall()),
+        ):
             return None
         # IMMEDIATE: of two reports combining at once, one merges and the other then finds
         # every run already present.
@@ -223,26 +227,60 @@ def combine_all(data_file: str, but: str) -> list[tuple[str, StoreError]]:
 
 def writer_gone(path: str, data_file: str) -> bool:
     """Whether the process that wrote the per-process file ``path`` of ``data_file`` has ended
-    on this host (``store.writer_of``)."""
+    on this machine (``store.writer_of``; :func:`seen`), so that its hot journal, if any, may
+    be rolled back."""
     import socket
 
     writer = writer_of(path, data_file)
-    return writer is not None and writer[0] == socket.gethostname() and not _alive(writer[1])
+    if writer is None or writer[0] != socket.gethostname():
+        return False
+    where = "here"
+    try:  # the file as it is on disk, journal or not: its meta rows never change after creation
+        db = sqlite3.connect(uri(path, "ro") + "&immutable=1", uri=True, isolation_level=None)
+        try:
+            where = seen(db.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            db.close()
+    except (sqlite3.Error, UnicodeDecodeError):
+        pass  # unreadable (or written before machine ids): the host name decides
+    return where == "earlier" or (where == "here" and not _alive(writer[1]))
 
 
-def finished(runs: list[tuple[object, object, object]]) -> bool:
+def seen(meta: list[tuple[object, object]]) -> str:
+    """Where the writer of a per-process file ran, from its ``meta`` rows (``store.machine``):
+    ``"here"`` (this machine, this boot: or the file does not say, and the host name decides),
+    ``"earlier"`` (this machine, an earlier boot: its processes have all ended) or
+    ``"elsewhere"`` (another machine, perhaps with the same host name: its processes cannot be
+    seen)."""
+    theirs = {key: value for key, value in meta if key in ("machine", "boot")}
+    ours = dict(machine())
+    if "machine" not in theirs or "machine" not in ours:
+        return "here"
+    if theirs["machine"] != ours["machine"]:
+        return "elsewhere"
+    if "boot" in theirs and "boot" in ours and theirs["boot"] != ours["boot"]:
+        return "earlier"
+    return "here"
+
+
+def finished(runs: list[tuple[object, object, object]], where: str = "here") -> bool:
     """Whether no process will write again the file of these ``runs`` (``host, pid, ended``
-    rows), so that it may be combined (and deleted).
+    rows) written ``where`` (:func:`seen`), so that it may be combined (and deleted).
 
-    On this host: its writer no longer runs (even a run that ended may be continued, by a new
-    ``install()`` in the same process). On another host, whose processes cannot be seen: its
-    run ended.
+    On this machine (same host name, and same machine id where the file records one): its
+    writer no longer runs (even a run that ended may be continued, by a new ``install()`` in
+    the same process); after a reboot, it ended. On another machine, whose processes cannot
+    be seen: its run ended.
     """
     import socket
 
     host = socket.gethostname()
+    if where == "earlier":
+        return True
     return all(
-        not _alive(pid) if h == host and isinstance(pid, int) else ended is not None
+        not _alive(pid)
+        if h == host and where == "here" and isinstance(pid, int)
+        else ended is not None
         for h, pid, ended in runs
     )
 

@@ -15,6 +15,7 @@ from .sqlitefiles import connect
 from .sqlitefiles import create_file
 from .sqlitefiles import transaction
 from .store import create_schema
+from .store import machine
 from .store import process_file
 from .store import text
 
@@ -99,6 +100,7 @@ class DataFile:
             db.execute("PRAGMA synchronous = OFF")
             with transaction(db):
                 create_schema(db)
+                db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", machine())
                 run = dict(self._run, root=text(self._run["root"]), host=text(self._run["host"]))
                 cursor = db.execute(
                     "INSERT INTO run (uuid, host, pid, started, argv, python, compatshim, root) "
