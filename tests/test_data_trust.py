@@ -354,3 +354,163 @@ def test_a_hot_journal_from_another_machine_is_never_rolled_back(canon_project: 
         assert code == 0 and "Traceback" not in err, err
         assert err.count("[data-file-unfinished]") == 1, err
     assert (path.read_bytes(), journal.read_bytes()) == files
+
+
+# -- 6. a read-only project folder ---------------------------------------------------------------
+
+
+def read_only(project: Project, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``python <args>`` in ``project`` with the project folder read-only: by permissions
+    for an ordinary user; for root (whom permissions do not stop) by a read-only bind mount in
+    a mount namespace of its own (``unshare -m``), or the test is skipped."""
+    command = [sys.executable, *args]
+    if os.geteuid() != 0:
+        for folder in (project.root, project.root / ".compatshim"):
+            folder.chmod(0o555)
+    else:
+        root = str(project.root)
+        probe = subprocess.run(
+            ["unshare", "-m", "sh", "-c", f"mount --bind {root} {root}"],
+            capture_output=True, check=False,
+        )  # fmt: skip
+        if probe.returncode != 0:
+            pytest.skip("root, and no mount namespace to make a folder read-only in")
+        mount = f"mount --bind {root} {root} && mount -o remount,ro,bind {root} {root}"
+        command = ["unshare", "-m", "sh", "-c", f'{mount} && exec "$0" "$@"', *command]
+    try:
+        return subprocess.run(
+            command, cwd=project.root, env=project.env(), capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        if os.geteuid() != 0:
+            for folder in (project.root, project.root / ".compatshim"):
+                folder.chmod(0o755)
+
+
+@posix_only
+@pytest.mark.parametrize("combined", [False, True])
+def test_report_on_a_read_only_project_prints_what_it_can_read(
+    canon_project: Project, combined: bool
+) -> None:
+    """A read-only project (or file system): the report is printed from the files as they
+    are, with one line saying that nothing could be combined; no traceback, exit 0."""
+    folder = canon_project.root / ".compatshim"
+    folder.mkdir()
+    make_data(folder / "telemetry.db.elsewhere.1.aaaaaaaa", hits=5)
+    if combined:
+        assert run_report(canon_project, "--format", "json")[0] == 0
+        make_data(folder / "telemetry.db.elsewhere.2.bbbbbbbb", hits=10)
+    before = tree(folder)
+    result = read_only(canon_project, ["-m", "compatshim", "report", "--format", "json"])
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert total_hits(result.stdout) == (6 + 11 if combined else 6)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "read-only" in result.stderr.lower() or "cannot" in result.stderr, result.stderr
+    assert tree(folder) == before
+
+
+@posix_only
+def test_a_program_in_a_read_only_project_goes_on(canon_project: Project) -> None:
+    """The program itself, its project read-only: one line, every legacy path works."""
+    canon_project.write(
+        {
+            "main.py": "import compatshim\ncompatshim.install()\nimport old.pkg\nprint(old.pkg.CONSTANT)\n"
+        }
+    )
+    result = read_only(canon_project, ["-W", "ignore", "main.py"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "42"
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 1, result.stderr
+
+
+# -- 8. what a killed write leaves behind ---------------------------------------------------------
+
+
+@posix_only
+def test_leftovers_of_killed_writes_are_cleaned_and_never_counted(
+    canon_project: Project, tmp_path: Path
+) -> None:
+    """A temporary file of an interrupted cache write (our own unpredictable name pattern, an
+    hour old), and the empty data file of a process killed as it created it: the report removes
+    them silently. Anything else (a fresh temporary file, a link or a folder at such a name, a
+    name not ours) is left alone, and never followed or counted."""
+    folder = canon_project.root / ".compatshim"
+    folder.mkdir()
+    make_data(folder / "telemetry.db.elsewhere.1.aaaaaaaa", hits=5)
+    stale = folder / ".config.cache.0123456789abcdef.tmp"
+    stale.write_text("half a cache")
+    fresh = folder / ".config.cache.fedcba9876543210.tmp"
+    fresh.write_text("being written")
+    linked = folder / ".config.cache.00000000000000aa.tmp"
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    linked.symlink_to(victim)
+    foreign = folder / ".config.cache.not-ours.tmp"
+    foreign.write_text("someone's")
+    empty = folder / f"telemetry.db.{socket.gethostname()}.{dead_pid()}.abcdef12"
+    empty.write_bytes(b"")
+    hour_ago = os.stat(stale).st_mtime - 3600
+    for path in (stale, foreign):
+        os.utime(path, (hour_ago, hour_ago))
+    os.utime(linked, (hour_ago, hour_ago), follow_symlinks=False)
+    for _ in range(2):
+        code, out, err = run_report(canon_project, "--format", "json")
+        assert code == 0 and not err, err
+        assert total_hits(out) == 6
+    assert not stale.exists() and not empty.exists()
+    assert fresh.exists() and foreign.exists() and linked.is_symlink()
+    assert victim.read_text() == "precious"
+
+
+# -- 9. a deleted working folder, and host names ---------------------------------------------------
+
+
+@posix_only
+@pytest.mark.parametrize("case", ["after install", "before import"])
+def test_a_deleted_working_folder_and_odd_host_names_never_break_the_program(
+    canon_project: Project, case: str
+) -> None:
+    """Telemetry on, the working folder deleted under the program (after install(), or before
+    compatshim is even imported, the configuration named by COMPATSHIM_CONFIG: Python 3.13.0
+    cannot import socket then): the program goes on, every legacy path works, and its hits are
+    recorded."""
+    delete = "gone = tempfile.mkdtemp()\nos.chdir(gone)\nos.rmdir(gone)\n"
+    early = case == "before import"
+    result = canon_project.run(
+        "import os, sys, tempfile, types, warnings\n"
+        + (delete if early else "")
+        + "import compatshim\ncompatshim.install()\nwarnings.simplefilter('ignore')\n"
+        + ("" if early else delete)
+        + "import old.pkg\nfor _ in range(3):\n    old.pkg.CONSTANT\n"
+        "compatshim.flush()\nimport old.pkg.sub\nprint('RESULT', old.pkg.sub.X)\n",
+        env={"COMPATSHIM_CONFIG": str(canon_project.root / "pyproject.toml")},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "RESULT 1" in result.stdout
+    assert not result.stderr, result.stderr
+    report = canon_project.command(["-m", "compatshim", "report", "--format", "json"])
+    assert report.returncode == 0, report.stderr
+    assert total_hits(report.stdout) == 6
+
+
+@pytest.mark.parametrize(
+    ("nodename", "expected"), [("a/b\\c\0d", "a_b_c_d"), (OSError("none"), ""), ("vm", "vm")]
+)
+def test_a_host_name_is_always_a_file_name(
+    monkeypatch: pytest.MonkeyPatch, nodename: Any, expected: str
+) -> None:
+    """The host name goes into file names: a '/' (which a host name may hold) cannot make the
+    data file's name point into another folder, and a failed lookup is no host name."""
+    from compatshim._base import compat
+
+    def uname() -> Any:
+        if isinstance(nodename, Exception):
+            raise nodename
+        return type("U", (), {"nodename": nodename})()
+
+    monkeypatch.setattr(compat.os, "uname", uname, raising=False)
+    assert compat.hostname() == expected

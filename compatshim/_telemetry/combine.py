@@ -10,8 +10,10 @@ must hold exactly the tables compatshim creates: no file can spoil it.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 
+from .._base.compat import hostname
 from .._base.errors import StoreError
 from .datafiles import COMBINED_LIMIT
 from .datafiles import MAX_COMBINED_HITS
@@ -207,13 +209,76 @@ def combine_finished(data_file: str) -> tuple[list[str], list[tuple[str, StoreEr
         files skipped, each with the reason. Nothing at all when there is no data file.
     """
     sources = process_files(data_file)
-    if not sources and not os.path.lexists(data_file):
+    exists = os.path.lexists(data_file)
+    if not sources and not exists:
         return [], []
+    folder = os.path.dirname(data_file) or os.curdir
+    if not os.access(folder, os.W_OK):  # a read-only folder or file system: nothing to save
+        return [data_file] * exists + sources, [(folder, _read_only(folder))]
+    remove_leftovers(data_file)
     try:
         _, skipped, live = combine(data_file, sources)
     except StoreError as exc:  # an unusable combined file: read the sources as they are
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            return [data_file] * exists + sources, [(folder, _read_only(folder))]
         return sources, [(data_file, exc)]
     return [data_file, *live], skipped
+
+
+def _read_only(folder: str) -> StoreError:
+    return StoreError(
+        f"{folder}: cannot write here (read-only): the report shows the data files as they are, "
+        "and combines nothing",
+        slug="report-read-only",
+    )
+
+
+#: The temporary files compatshim writes in its folder (``safeio.write_replace``), by name.
+_TEMPORARY = re.compile(r"\.config\.cache\.[0-9a-f]{16}\.tmp")
+#: How old a temporary file must be to be taken for the leftover of a killed write.
+STALE_AFTER = 3600.0
+
+
+def remove_leftovers(data_file: str) -> None:
+    """Delete what killed writes left in the data folder: temporary files (only our own
+    unpredictable names, regular files owned by this user, an hour old: no write takes that
+    long) and empty per-process files whose writer is gone (killed as it created the file).
+    Links are never followed; nothing else is touched; a file that cannot go stays."""
+    import stat
+    import time
+
+    folder = os.path.dirname(data_file) or os.curdir
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        path = os.path.join(folder, name)
+        if _TEMPORARY.fullmatch(name):
+            empty = False
+        elif name.startswith(os.path.basename(data_file) + ".") and not name.endswith("-journal"):
+            empty = True
+        else:
+            continue
+        try:
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != _euid():
+                continue
+            if empty:
+                if info.st_size or os.path.lexists(path + "-journal"):
+                    continue
+                if not writer_gone(path, data_file):
+                    continue
+            elif now - info.st_mtime < STALE_AFTER:
+                continue
+            os.unlink(path)
+        except OSError:
+            continue
+
+
+def _euid() -> int:
+    return os.geteuid() if hasattr(os, "geteuid") else -1
 
 
 def combine_all(data_file: str, but: str) -> list[tuple[str, StoreError]]:
@@ -229,10 +294,8 @@ def writer_gone(path: str, data_file: str) -> bool:
     """Whether the process that wrote the per-process file ``path`` of ``data_file`` has ended
     on this machine (``store.writer_of``; :func:`seen`), so that its hot journal, if any, may
     be rolled back."""
-    import socket
-
     writer = writer_of(path, data_file)
-    if writer is None or writer[0] != socket.gethostname():
+    if writer is None or writer[0] != hostname():
         return False
     where = "here"
     try:  # the file as it is on disk, journal or not: its meta rows never change after creation
@@ -272,9 +335,7 @@ def finished(runs: list[tuple[object, object, object]], where: str = "here") -> 
     the same process); after a reboot, it ended. On another machine, whose processes cannot
     be seen: its run ended.
     """
-    import socket
-
-    host = socket.gethostname()
+    host = hostname()
     if where == "earlier":
         return True
     return all(

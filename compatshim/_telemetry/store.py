@@ -18,6 +18,8 @@ from __future__ import annotations
 import glob
 import os
 
+from .._base.compat import hostname
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -146,10 +148,9 @@ def name(value: str | bytes) -> str:
 def process_file(data_file: str) -> str:
     """A new name for this process's own file next to ``data_file``:
     ``<data_file>.<host>.<pid>.<8 random hex digits>``."""
-    import socket
     import uuid
 
-    return f"{data_file}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    return f"{data_file}.{hostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
 
 
 def machine() -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ import contextlib
 import os
 import sqlite3  # only the writer and the report import the telemetry store, on first use
 
+from .._base.compat import hostname
 from .._base.errors import StoreError
 from .sqlitefiles import check_file
 from .sqlitefiles import connect
@@ -56,7 +57,6 @@ class DataFile:
         :raises OSError: if the folder cannot be made.
         """
         import json
-        import socket
         import sys
         import uuid
 
@@ -66,7 +66,7 @@ class DataFile:
         ensure_folder(os.path.dirname(data_file), root)
         run = {
             "uuid": uuid.uuid4().hex,
-            "host": socket.gethostname(),
+            "host": hostname(),
             "pid": os.getpid(),
             "started": started,
             "argv": json.dumps(sys.argv),
