@@ -512,5 +512,5 @@ def test_a_host_name_is_always_a_file_name(
             raise nodename
         return type("U", (), {"nodename": nodename})()
 
-    monkeypatch.setattr(compat.os, "uname", uname, raising=False)
+    monkeypatch.setattr(os, "uname", uname, raising=False)
     assert compat.hostname() == expected
