@@ -53,6 +53,18 @@ def _report(args: argparse.Namespace) -> int:
     return OK
 
 
+def _combine(args: argparse.Namespace) -> int:
+    from compatshim._telemetry.combine import combine_data
+    from compatshim._telemetry.render import plain
+
+    merged, skipped = combine_data(args.config, args.paths)
+    for path, exc in skipped:  # names from elsewhere: escaped for the terminal
+        reason = f"{str(exc).removeprefix(f'{path}: ')} [{exc.slug}]"
+        sys.stderr.write(f"compatshim: skipped {plain(path)}: {plain(reason)}\n")
+    sys.stdout.write(f"compatshim: combined {merged} data file{'s' * (merged != 1)}\n")
+    return ERROR if skipped and not merged else OK
+
+
 def _write_atomically(path: str, text: str) -> None:
     # A report is either written whole or not at all: never a half-written file. A symbolic
     # link is written through (its target is replaced); a device or pipe is written to as is.
@@ -192,6 +204,20 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=REPORT_FORMATS, default="text")
     report.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     report.set_defaults(func=_report)
+
+    combine = commands.add_parser(
+        "combine",
+        help="merge telemetry data files gathered from other hosts into the project's",
+        description="Merge the data files PATHS (files, or folders whose files are all taken: "
+        "CI artifacts, other hosts) into the project's combined data file, each run once: "
+        "combining the same files again, or in another order, changes nothing. "
+        "[tool.compatshim.paths] maps file names recorded elsewhere onto one. Without PATHS, "
+        "the project's own per-process files are combined. Exit 0, or 2 when nothing could be "
+        "combined and files were skipped, or on a configuration error.",
+    )
+    _config_option(combine, "the pyproject.toml whose data file to combine into")
+    combine.add_argument("paths", nargs="*", metavar="PATHS", help="data files or folders")
+    combine.set_defaults(func=_combine)
 
     scan = commands.add_parser(
         "scan",

@@ -73,6 +73,8 @@ class Config:
         self.package: str | None = settings["package"]
         self.strategy: Strategy = settings["strategy"]
         self.telemetry: bool = settings["telemetry"]
+        #: ``[tool.compatshim.paths]``: file names mapped onto one when combining (or ``{}``).
+        self.paths: dict[str, list[str]] = settings.get("paths") or {}
         #: The telemetry data file (absolute).
         self.data_file = os.path.normpath(os.path.join(self.root, settings["data_file"]))
 
@@ -126,7 +128,12 @@ def parse_table(
 
 
 def _to_payload(config: Config, version: str | None) -> Payload:
-    settings = {key: value for key, value in config._settings.items() if value is not None}
+    # Never the paths table: a configuration with one is never cached (_load_file).
+    settings = {
+        key: value
+        for key, value in config._settings.items()
+        if value is not None and key != "paths"
+    }
     rows = [alias.fields() for alias in config.table]
     columns: dict[str, list[Any]] = {
         name: [row[index] for row in rows] for name, index in _COLUMNS.items()
@@ -228,7 +235,9 @@ def _load_file(path: str, raw: bytes, *, required: bool, store: bool = True) -> 
             raise ConfigError(f"{path}: has no [tool.compatshim] table", slug="config-no-table")
         return None
     config = parse_table(data, path, text)
-    if store and config.telemetry and not _environ.telemetry_off():
+    # A cache holds no [tool.compatshim.paths] table (only combining reads it): a file with
+    # one is never cached, and the cache is keyed by the file's content.
+    if store and config.telemetry and not config.paths and not _environ.telemetry_off():
         project = data.get("project")
         version = project.get("version") if isinstance(project, dict) else None
         _cache.store(path, key, _to_payload(config, version if isinstance(version, str) else None))

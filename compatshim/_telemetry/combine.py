@@ -10,10 +10,8 @@ must hold exactly the tables compatshim creates: no file can spoil it.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 
-from .._base.compat import hostname
 from .._base.errors import StoreError
 from .datafiles import COMBINED_LIMIT
 from .datafiles import MAX_COMBINED_HITS
@@ -22,6 +20,10 @@ from .datafiles import open_read
 from .datafiles import pages
 from .datafiles import reason
 from .datafiles import validate
+from .liveness import finished
+from .liveness import remove_leftovers
+from .liveness import seen
+from .liveness import writer_gone
 from .sqlitefiles import check_file
 from .sqlitefiles import connect
 from .sqlitefiles import create_file
@@ -30,16 +32,21 @@ from .sqlitefiles import transaction
 from .sqlitefiles import uri
 from .store import SCHEMA_VERSION
 from .store import create_schema
-from .store import machine
 from .store import process_files
-from .store import writer_of
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterable
 
-__all__ = ["combine", "combine_all", "combine_finished", "finished", "seen", "writer_gone"]
+__all__ = [
+    "combine",
+    "combine_all",
+    "combine_data",
+    "combine_finished",
+    "refuse_linked_folder",
+]
 
 
 # Copy one source file's runs into the combined file, remapping every id through natural keys.
@@ -53,7 +60,7 @@ INSERT INTO run (uuid, host, pid, started, ended, argv, python, compatshim, root
 _MERGE = """
 INSERT OR IGNORE INTO alias (legacy, canonical, since, removed_in, remove_after)
     SELECT legacy, canonical, since, removed_in, remove_after FROM src.alias;
-INSERT OR IGNORE INTO site (file, line, module) SELECT file, line, module FROM src.site;
+INSERT OR IGNORE INTO site (file, line, module) SELECT {file}, line, module FROM src.site;
 INSERT OR IGNORE INTO context (name) SELECT name FROM src.context;
 INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, first_seen, last_seen)
     SELECT r.id, a.id, u.path, s.id, c.id, u.hits, u.first_seen, u.last_seen
@@ -63,11 +70,20 @@ INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, first_seen
     JOIN src.alias sa ON sa.id = u.alias_id
     JOIN main.alias a ON a.legacy = sa.legacy
     JOIN src.site ss ON ss.id = u.site_id
-    JOIN main.site s ON s.file = ss.file AND s.line = ss.line AND s.module = ss.module
+    JOIN main.site s ON s.file = {ss_file} AND s.line = ss.line AND s.module = ss.module
     JOIN src.context sc ON sc.id = u.context_id
     JOIN main.context c ON c.name = sc.name
     WHERE r.id > :before
-""".split(";")
+    ON CONFLICT (alias_id, site_id, run_id, path, context_id) DO UPDATE SET
+        hits = hits + excluded.hits, first_seen = min(first_seen, excluded.first_seen),
+        last_seen = max(last_seen, excluded.last_seen)
+"""
+# Without a paths table, file names are copied as they are; with one, through compatshim_path
+# (``remap.PathMap``), which may make two sites of a file one (their hits are added up).
+_MERGE_AS_IS = _MERGE.format(file="file", ss_file="ss.file").split(";")
+_MERGE_REMAPPED = _MERGE.format(
+    file="compatshim_path(file)", ss_file="compatshim_path(ss.file)"
+).split(";")
 
 
 def _open_target(target: str) -> tuple[sqlite3.Connection, int]:
@@ -102,7 +118,7 @@ def _open_target(target: str) -> tuple[sqlite3.Connection, int]:
 
 
 def _merge_one(
-    db: sqlite3.Connection, target: str, source: str, total: int, judge: bool
+    db: sqlite3.Connection, target: str, source: str, total: int, judge: str, remapped: bool
 ) -> int | None:
     # Merge ``source`` into the combined file holding ``total`` hits: the new total, or None if
     # ``judge`` and a process may still write it. The file is opened once: attached read-only
@@ -119,11 +135,13 @@ def _merge_one(
             raise StoreError(f"{source}: replaced while being combined", slug="data-file-link")
         guard(db, pages(target) + pages(source))
         hits = validate(db, source, "src", texts="all")
-        if judge and not finished(
-            db.execute("SELECT host, pid, ended FROM src.run").fetchall(),
-            seen(db.execute("SELECT key, value FROM src.meta").fetchall()),
-        ):
-            return None
+        if judge != "none":
+            where = seen(db.execute("SELECT key, value FROM src.meta").fetchall())
+            runs = db.execute("SELECT host, pid, ended FROM src.run").fetchall()
+            if judge == "running" and where != "here":
+                runs = [(host, pid, 0.0) for host, pid, _ in runs]  # gathered: take as ended
+            if not finished(runs, where):
+                return None
         # IMMEDIATE: of two reports combining at once, one merges and the other then finds
         # every run already present.
         with transaction(db, "BEGIN IMMEDIATE"):
@@ -137,7 +155,8 @@ def _merge_one(
             cursor = db.execute(_NEW_RUNS)
             if cursor.rowcount > 0:  # else every run is there already: nothing to copy
                 before = {"before": (cursor.lastrowid or 0) - cursor.rowcount}
-                for statement in _MERGE:
+                merge = _MERGE_REMAPPED if remapped else _MERGE_AS_IS
+                for statement in merge:
                     db.execute(statement, before if ":before" in statement else ())
     finally:
         db.execute("DETACH DATABASE src")
@@ -145,14 +164,21 @@ def _merge_one(
 
 
 def combine(
-    target: str, sources: Iterable[str], *, judge: bool = True
+    target: str,
+    sources: Iterable[str],
+    *,
+    judge: str = "finished",
+    remap: Callable[[str | bytes], str | bytes] | None = None,
+    keep: bool = False,
 ) -> tuple[list[str], list[tuple[str, StoreError]], list[str]]:
     """Merge per-process ``sources`` into ``target`` (created if needed), each run once.
 
-    With ``judge``, a source that a process may still write (:func:`finished`) is not merged
-    but returned, to be read as it is. Merged sources are deleted. A source that cannot be read
-    is left in place and reported; one that vanished meanwhile (another report combined it) is
-    passed over.
+    ``judge``: ``"finished"``, a source that a process may still write (:func:`finished`) is
+    not merged but returned, to be read as it is; ``"running"``, only a source of a process
+    still running on this machine is (files gathered from elsewhere are taken as they are);
+    ``"none"``, every source is merged. ``remap`` maps recorded file names (``remap.PathMap``).
+    Merged sources are deleted, unless ``keep``. A source that cannot be read is left in place
+    and reported; one that vanished meanwhile (another report combined it) is passed over.
 
     :returns: ``(merged sources, [(skipped source, reason)], sources still written)``.
     :raises StoreError: if ``target`` itself cannot be used.
@@ -163,12 +189,15 @@ def combine(
     skipped: list[tuple[str, StoreError]] = []
     live: list[str] = []
     db, total = _open_target(target)
+    remapped = bool(remap)
+    if remapped:
+        db.create_function("compatshim_path", 1, remap, deterministic=True)
     try:
         for source in sources:
             if not os.path.lexists(source):
                 continue
             try:
-                after = _merge_one(db, target, source, total, judge)
+                after = _merge_one(db, target, source, total, judge, remapped)
             except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
                 if not os.path.lexists(source):
                     continue  # another report combined (and deleted) it meanwhile
@@ -186,8 +215,9 @@ def combine(
     # Deleting a file whose blocks are on disk can take a millisecond (a file system that
     # discards freed blocks); a few threads do it many times faster. (After the merging: while
     # it, they would hold the folder's lock against every file the merging opens.)
-    with ThreadPoolExecutor(8, thread_name_prefix="compatshim-combine") as deleting:
-        deleting.map(_delete, merged)
+    if not keep:
+        with ThreadPoolExecutor(8, thread_name_prefix="compatshim-combine") as deleting:
+            deleting.map(_delete, merged)
     return merged, skipped, live
 
 
@@ -200,7 +230,9 @@ def _delete(source: str) -> None:
             pass
 
 
-def combine_finished(data_file: str) -> tuple[list[str], list[tuple[str, StoreError]]]:
+def combine_finished(
+    data_file: str, remap: Callable[[str | bytes], str | bytes] | None = None
+) -> tuple[list[str], list[tuple[str, StoreError]]]:
     """Combine the per-process files next to ``data_file`` that no process will write again into
     it (a report does this first).
 
@@ -217,7 +249,7 @@ def combine_finished(data_file: str) -> tuple[list[str], list[tuple[str, StoreEr
         return [data_file] * exists + sources, [(folder, _read_only(folder))]
     remove_leftovers(data_file)
     try:
-        _, skipped, live = combine(data_file, sources)
+        _, skipped, live = combine(data_file, sources, remap=remap)
     except StoreError as exc:  # an unusable combined file: read the sources as they are
         if "readonly" in str(exc) or "read-only" in str(exc):
             return [data_file] * exists + sources, [(folder, _read_only(folder))]
@@ -233,54 +265,6 @@ def _read_only(folder: str) -> StoreError:
     )
 
 
-#: The temporary files compatshim writes in its folder (``safeio.write_replace``), by name.
-_TEMPORARY = re.compile(r"\.config\.cache\.[0-9a-f]{16}\.tmp")
-#: How old a temporary file must be to be taken for the leftover of a killed write.
-STALE_AFTER = 3600.0
-
-
-def remove_leftovers(data_file: str) -> None:
-    """Delete what killed writes left in the data folder: temporary files (only our own
-    unpredictable names, regular files owned by this user, an hour old: no write takes that
-    long) and empty per-process files whose writer is gone (killed as it created the file).
-    Links are never followed; nothing else is touched; a file that cannot go stays."""
-    import stat
-    import time
-
-    folder = os.path.dirname(data_file) or os.curdir
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    now = time.time()
-    for name in names:
-        path = os.path.join(folder, name)
-        if _TEMPORARY.fullmatch(name):
-            empty = False
-        elif name.startswith(os.path.basename(data_file) + ".") and not name.endswith("-journal"):
-            empty = True
-        else:
-            continue
-        try:
-            info = os.lstat(path)
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != _euid():
-                continue
-            if empty:
-                if info.st_size or os.path.lexists(path + "-journal"):
-                    continue
-                if not writer_gone(path, data_file):
-                    continue
-            elif now - info.st_mtime < STALE_AFTER:
-                continue
-            os.unlink(path)
-        except OSError:
-            continue
-
-
-def _euid() -> int:
-    return os.geteuid() if hasattr(os, "geteuid") else -1
-
-
 def combine_all(data_file: str, but: str) -> list[tuple[str, StoreError]]:
     """Combine every per-process file next to ``data_file`` that no process will write again
     into it, all but ``but`` (the file this process still writes); return what was skipped.
@@ -290,69 +274,84 @@ def combine_all(data_file: str, but: str) -> list[tuple[str, StoreError]]:
     return combine(data_file, [f for f in process_files(data_file) if f != but])[1]
 
 
-def writer_gone(path: str, data_file: str) -> bool:
-    """Whether the process that wrote the per-process file ``path`` of ``data_file`` has ended
-    on this machine (``store.writer_of``; :func:`seen`), so that its hot journal, if any, may
-    be rolled back."""
-    writer = writer_of(path, data_file)
-    if writer is None or writer[0] != hostname():
-        return False
-    where = "here"
-    try:  # the file as it is on disk, journal or not: its meta rows never change after creation
-        db = sqlite3.connect(uri(path, "ro") + "&immutable=1", uri=True, isolation_level=None)
-        try:
-            where = seen(db.execute("SELECT key, value FROM meta").fetchall())
-        finally:
-            db.close()
-    except (sqlite3.Error, UnicodeDecodeError):
-        pass  # unreadable (or written before machine ids): the host name decides
-    return where == "earlier" or (where == "here" and not _alive(writer[1]))
+def refuse_linked_folder(data_file: str, root: str | None) -> None:
+    """Refuse the data folder of ``data_file`` if a folder between ``root`` (the project) and
+    it is a link compatshim did not create.
 
-
-def seen(meta: list[tuple[object, object]]) -> str:
-    """Where the writer of a per-process file ran, from its ``meta`` rows (``store.machine``):
-    ``"here"`` (this machine, this boot: or the file does not say, and the host name decides),
-    ``"earlier"`` (this machine, an earlier boot: its processes have all ended) or
-    ``"elsewhere"`` (another machine, perhaps with the same host name: its processes cannot be
-    seen)."""
-    theirs = {key: value for key, value in meta if key in ("machine", "boot")}
-    ours = dict(machine())
-    if "machine" not in theirs or "machine" not in ours:
-        return "here"
-    if theirs["machine"] != ours["machine"]:
-        return "elsewhere"
-    if "boot" in theirs and "boot" in ours and theirs["boot"] != ours["boot"]:
-        return "earlier"
-    return "here"
-
-
-def finished(runs: list[tuple[object, object, object]], where: str = "here") -> bool:
-    """Whether no process will write again the file of these ``runs`` (``host, pid, ended``
-    rows) written ``where`` (:func:`seen`), so that it may be combined (and deleted).
-
-    On this machine (same host name, and same machine id where the file records one): its
-    writer no longer runs (even a run that ended may be continued, by a new ``install()`` in
-    the same process); after a reboot, it ended. On another machine, whose processes cannot
-    be seen: its run ended.
+    :raises StoreError: (``data-file-link``) saying which.
     """
-    host = hostname()
-    if where == "earlier":
-        return True
-    return all(
-        not _alive(pid)
-        if h == host and where == "here" and isinstance(pid, int)
-        else ended is not None
-        for h, pid, ended in runs
-    )
+    from .._model.state import linked_folder
+
+    link = linked_folder(os.path.dirname(data_file), root)
+    if link is not None:
+        raise StoreError(
+            f"{link} is a symbolic link that compatshim did not create: it reads and writes "
+            "nothing through it. Remove the link to let compatshim create its own folder",
+            slug="data-file-link",
+        )
 
 
-def _alive(pid: int) -> bool:
-    if not 0 < pid < 2**31:
-        return False  # not a process id (os.kill would signal a group, or overflow)
+def combine_data(
+    pyproject: str | os.PathLike[str] | None = None, paths: Iterable[str] = ()
+) -> tuple[int, list[tuple[str, StoreError]]]:
+    """``compatshim combine``: merge data files gathered from elsewhere (``paths``: files, or
+    folders whose files are all taken) into the project's combined file, or, with no
+    ``paths``, the project's own per-process files that no process will write again.
+
+    Idempotent: a run already in the combined file is never merged again, so the same files
+    combined twice, or in any order, give the same totals. Files named here are left in place
+    (the project's own per-process files are deleted once combined); a file of a process still
+    running on this machine is left for later. ``[tool.compatshim.paths]`` maps file names
+    recorded elsewhere onto one (``remap``).
+
+    :returns: the number of files merged, and ``[(skipped file, reason)]``.
+    :raises ConfigError: if the configuration is invalid.
+    :raises StoreError: if the combined file or its folder cannot be used.
+    """
+    from .._model.config import load_config
+    from .._model.state import ensure_folder
+    from .remap import PathMap
+    from .store import process_files
+
+    config = load_config(pyproject)
+    data_file = config.data_file
+    refuse_linked_folder(data_file, config.root)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, but belongs to someone else
-        return True
-    return True
+        ensure_folder(os.path.dirname(data_file), config.root)
+    except OSError as exc:
+        raise StoreError(
+            f"{os.path.dirname(data_file)}: cannot create the data folder ({exc})",
+            slug="data-file-link" if "symbolic link" in str(exc) else StoreError.slug,
+        ) from None
+    remap = PathMap(config.paths) or None
+    if paths:
+        files = _gathered([os.fspath(p) for p in paths])
+        merged, skipped, _ = combine(data_file, files, judge="running", remap=remap, keep=True)
+    else:
+        remove_leftovers(data_file)
+        merged, skipped, _ = combine(data_file, process_files(data_file), remap=remap)
+    return len(merged), skipped
+
+
+def _gathered(paths: list[str]) -> list[str]:
+    # The files named, and every file in the folders named (not their subfolders), sorted.
+    import stat
+
+    files = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            files.append(path)  # combining says what is wrong with it
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            files.extend(
+                os.path.join(path, name)
+                for name in sorted(os.listdir(path))
+                if not name.endswith(("-journal", "-wal", "-shm", ".tmp"))
+                and not name.startswith(".")
+                and not os.path.isdir(os.path.join(path, name))
+            )
+        else:
+            files.append(path)
+    return files

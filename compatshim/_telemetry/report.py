@@ -15,6 +15,7 @@ from .._base.errors import NoDataError
 from .._base.errors import StoreError
 from .combine import combine_all
 from .combine import combine_finished
+from .combine import refuse_linked_folder
 from .datafiles import read_sites
 
 
@@ -178,13 +179,17 @@ def _skip(path: str, exc: StoreError) -> tuple[str, str]:
 
 
 def load(
-    data_file: str | None, explicit: Iterable[str] = (), root: str | None = None
+    data_file: str | None,
+    explicit: Iterable[str] = (),
+    root: str | None = None,
+    remapping: dict[str, list[str]] | None = None,
 ) -> TelemetryReport:
     """Read the telemetry: combine ``data_file``'s per-process files into it and read it, or
     read the ``explicit`` files as they are (nothing is combined or deleted then).
 
     ``root``: the project folder; no folder between it and ``data_file`` may be a link
-    compatshim did not create (``_model.state.linked_folder``).
+    compatshim did not create (``_model.state.linked_folder``). ``remapping``: the
+    ``[tool.compatshim.paths]`` table, applied to the files combined (``remap``).
 
     :raises NoDataError: if there is nothing readable to report.
     :raises StoreError: (``data-file-link``) if the data folder is reached through a link.
@@ -192,17 +197,11 @@ def load(
     data = TelemetryReport()
     paths = list(explicit)
     if not paths and data_file is not None:
-        from .._model.state import linked_folder
-
-        link = linked_folder(os.path.dirname(data_file), root)
-        if link is not None:
-            raise StoreError(
-                f"{link} is a symbolic link that compatshim did not create: it reads and writes "
-                "nothing through it. Remove the link to let compatshim create its own folder",
-                slug="data-file-link",
-            )
+        refuse_linked_folder(data_file, root)
         # A process still running keeps writing its file: it is read as it is, combined later.
-        paths, skipped = combine_finished(data_file)
+        from .remap import PathMap
+
+        paths, skipped = combine_finished(data_file, PathMap(remapping) or None)
         data.skipped.extend(_skip(path, exc) for path, exc in skipped)
     vanished = False
     for path in paths:
@@ -254,6 +253,7 @@ def telemetry_report(
         None if paths or config is None else config.data_file,
         paths,
         None if config is None else config.root,
+        None if config is None else config.paths,
     )
     if config is not None and config.path is not None:
         _judge_removals(report, config)
