@@ -514,3 +514,54 @@ def test_a_host_name_is_always_a_file_name(
 
     monkeypatch.setattr(os, "uname", uname, raising=False)
     assert compat.hostname() == expected
+
+
+# -- 10. promises of docs/security.md and docs/telemetry.md ----------------------------------------
+
+
+@posix_only
+@pytest.mark.parametrize("where", ["combined", "per-process", "--data"])
+def test_a_fifo_is_never_read_as_a_data_file(canon_project: Project, where: str) -> None:
+    """A FIFO where a data file should be (opening one blocks until a writer comes): never
+    opened blocking; refused with one line (data-file-link; at data_file itself, a
+    configuration error); the rest reported."""
+    folder = canon_project.root / ".compatshim"
+    folder.mkdir()
+    make_data(folder / "telemetry.db.elsewhere.1.aaaaaaaa", hits=5)
+    fifo = {
+        "combined": folder / "telemetry.db",
+        "per-process": folder / "telemetry.db.elsewhere.2.bbbbbbbb",
+        "--data": canon_project.root / "fifo.db",
+    }[where]
+    os.mkfifo(fifo)
+    args = ["--data", str(fifo), str(folder / "telemetry.db.elsewhere.1.aaaaaaaa")] * (
+        where == "--data"
+    )
+    code, out, err = run_report(canon_project, "--format", "json", *args)
+    if where == "combined":  # data_file itself: a configuration error, one line
+        assert code == 2 and "not a regular file" in err and "config-bad-value" in err, err
+        return
+    assert code == 0, err
+    assert total_hits(out) == 6
+    assert err.count("[data-file-link]") == 1 and "not a regular file" in err, err
+
+
+@posix_only
+def test_a_combined_file_with_another_hard_link_is_never_written(
+    canon_project: Project, tmp_path: Path
+) -> None:
+    """telemetry.db hard-linked to a file elsewhere (writing it would change that file too):
+    refused with one line (data-file-link); the per-process files are read as they are and the
+    other file is left unchanged."""
+    folder = canon_project.root / ".compatshim"
+    folder.mkdir()
+    make_data(folder / "telemetry.db.elsewhere.1.aaaaaaaa", hits=5)
+    elsewhere = make_data(tmp_path / "elsewhere.db", hits=100)
+    os.link(elsewhere, folder / "telemetry.db")
+    before = elsewhere.read_bytes()
+    code, out, err = run_report(canon_project, "--format", "json")
+    assert code == 0, err
+    assert "other hard links" in err and err.count("[data-file-link]") == 1, err
+    assert total_hits(out) == 6
+    assert elsewhere.read_bytes() == before
+    assert (folder / "telemetry.db.elsewhere.1.aaaaaaaa").exists()
