@@ -13,6 +13,7 @@ report. A file that fails is skipped with a reason and a slug.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sqlite3  # the report and combine import this module; the runtime never does
@@ -217,30 +218,14 @@ def validate(
     if int(version) < OLDEST_SCHEMA:
         raise StoreError(f"{path}: not a compatshim data file (schema {version})")
     try:
-        checks = {table: " AND ".join(checks) for table, checks in _VALID.items()}
-        if usage:
-            checks["usage"] = USAGE_VALID
-        # One statement for every check (a combine checks thousands of files).
-        counts = ", ".join(
-            f"(SELECT count(*) FROM {schema}.{table} WHERE NOT coalesce({condition}, 0))"
-            for table, condition in checks.items()
-        )
-        # No sum of hits can overflow (SQLite's sum() fails on it): no real program counts
-        # anywhere near 2**53 hits.
-        hits = f"(SELECT total(hits) FROM {schema}.usage)" if usage else "0.0"
-        *bad, total = db.execute(f"SELECT {counts}, {hits}").fetchone()
-        for table, count in zip(checks, bad):
+        counts, every_text = _row_checks(schema, usage, texts == "all")
+        *bad, total = db.execute(counts).fetchone()
+        for table, count in zip((*_VALID, "usage"), bad):
             if count:
                 raise StoreError(
                     f"{path}: not a compatshim data file ({count:,} rows of {table} hold values "
                     "of the wrong type or out of range)"
                 )
-        every_text = " UNION ALL ".join(
-            f"SELECT {column} FROM {schema}.{table}"
-            for table, columns in _TEXTS.items()
-            if table != "usage" or texts == "all"
-            for column in columns
-        )
         for _ in db.execute(every_text):
             pass  # each text is decoded: one that is not UTF-8 raises
     except UnicodeDecodeError:
@@ -250,6 +235,29 @@ def validate(
     if total > limit:
         raise StoreError(f"{path}: not a compatshim data file ({total:.3g} hits in all)")
     return int(total)
+
+
+@functools.cache
+def _row_checks(schema: str, usage: bool, all_texts: bool) -> tuple[str, str]:
+    # One statement counting the rows that fail every check, and the total of hits; and one
+    # reading every text (a combine checks thousands of files: few statements, built once).
+    checks = {table: " AND ".join(checks) for table, checks in _VALID.items()}
+    if usage:
+        checks["usage"] = USAGE_VALID
+    counts = ", ".join(
+        f"(SELECT count(*) FROM {schema}.{table} WHERE NOT coalesce({condition}, 0))"
+        for table, condition in checks.items()
+    )
+    # No sum of hits can overflow (SQLite's sum() fails on it): no real program counts
+    # anywhere near 2**53 hits.
+    hits = f"(SELECT total(hits) FROM {schema}.usage)" if usage else "0.0"
+    every_text = " UNION ALL ".join(
+        f"SELECT {column} FROM {schema}.{table}"
+        for table, columns in _TEXTS.items()
+        if table != "usage" or all_texts
+        for column in columns
+    )
+    return f"SELECT {counts}, {hits}", every_text
 
 
 def _roll_back(path: str, identity: tuple[int, int]) -> None:
