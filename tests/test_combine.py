@@ -199,3 +199,19 @@ def test_a_configuration_with_a_paths_table_is_never_read_from_the_cache(
         assert cli(canon_project, "combine", str(gathered))[0] == 0
         assert not (canon_project.root / ".compatshim" / "config.cache").exists()
     assert sites(canon_project) == {"shop/ws.py:3": 60, "/opt/other/lib.py:3": 4}
+
+
+def test_combine_names_a_missing_file_and_never_merges_the_combined_file_into_itself(
+    canon_project: Project, gathered: Path
+) -> None:
+    assert cli(canon_project, "combine", str(gathered))[0] == 0
+    code, out, err = cli(
+        canon_project,
+        "combine",
+        str(gathered / "nowhere.db"),
+        str(canon_project.root / ".compatshim"),
+    )
+    assert code == 2, (out, err)
+    assert "nowhere.db: no such data file [data-file-invalid]" in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert sites(canon_project) == {"shop/ws.py:3": 60, "/opt/other/lib.py:3": 4}

@@ -326,7 +326,11 @@ def combine_data(
     remap = PathMap(config.paths) or None
     if paths:
         files = _gathered([os.fspath(p) for p in paths])
+        missing = [f for f in files if not os.path.lexists(f)]
+        target = os.path.abspath(data_file)  # the combined file itself, in a folder named
+        files = [f for f in files if f not in missing and os.path.abspath(f) != target]
         merged, skipped, _ = combine(data_file, files, judge="running", remap=remap, keep=True)
+        skipped[:0] = [(f, StoreError(f"{f}: no such data file")) for f in missing]
     else:
         remove_leftovers(data_file)
         merged, skipped, _ = combine(data_file, process_files(data_file), remap=remap)
@@ -350,6 +354,7 @@ def _gathered(paths: list[str]) -> list[str]:
                 for name in sorted(os.listdir(path))
                 if not name.endswith(("-journal", "-wal", "-shm", ".tmp"))
                 and not name.startswith(".")
+                and name != "config.cache"  # a .compatshim folder's other file
                 and not os.path.isdir(os.path.join(path, name))
             )
         else:
