@@ -565,3 +565,22 @@ def test_a_combined_file_with_another_hard_link_is_never_written(
     assert total_hits(out) == 6
     assert elsewhere.read_bytes() == before
     assert (folder / "telemetry.db.elsewhere.1.aaaaaaaa").exists()
+
+
+@posix_only
+def test_the_pytest_session_never_combines_through_a_linked_data_folder(
+    canon_project: Project, tmp_path: Path
+) -> None:
+    """The pytest plugin's combining at the end of a session (combine_all): refused for a
+    .compatshim that is a link; nothing created or deleted behind it."""
+    from compatshim._base.errors import StoreError
+    from compatshim._telemetry.combine import combine_all
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    make_data(elsewhere / "telemetry.db.elsewhere.1.aaaaaaaa")
+    (canon_project.root / ".compatshim").symlink_to(elsewhere)
+    before = tree(elsewhere)
+    with pytest.raises(StoreError, match="symbolic link"):
+        combine_all(str(canon_project.root / ".compatshim" / "telemetry.db"), "")
+    assert tree(elsewhere) == before

@@ -269,8 +269,10 @@ def combine_all(data_file: str, but: str) -> list[tuple[str, StoreError]]:
     """Combine every per-process file next to ``data_file`` that no process will write again
     into it, all but ``but`` (the file this process still writes); return what was skipped.
 
-    :raises StoreError: if the combined file cannot be used.
+    :raises StoreError: if the combined file cannot be used, or the data folder (named
+        ``.compatshim``) is a link.
     """
+    refuse_linked_folder(data_file, None)
     return combine(data_file, [f for f in process_files(data_file) if f != but])[1]
 
 
