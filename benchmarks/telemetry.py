@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 from _common import ROOT
@@ -108,6 +109,93 @@ def bench_report(quick: bool) -> Result:
     return {"unit": "ms for report over 1,000,000 hits", "values": results}
 
 
+def make_process_files(data_file: str, count: int, hits: int = 7) -> None:
+    """``count`` per-process files of finished runs (of another host) next to ``data_file``,
+    each a copy of one file with its own run UUID: what a busy CI leaves behind."""
+    import shutil
+    import sqlite3
+    import sys
+    import uuid
+
+    sys.path.insert(0, str(ROOT))
+    from compatshim._telemetry.store import Hit
+    from compatshim._telemetry.writer import DataFile
+
+    template = data_file + ".template"
+    run = {
+        "uuid": "x", "host": "elsewhere", "pid": 1, "started": 1.0, "argv": "[]",
+        "python": "3", "compatshim": "0", "root": "/project",
+    }  # fmt: skip
+    data = DataFile(template, run)
+    alias = ("legacy0", "canonical0", None, None, None)
+    data.write(
+        Hit(alias, "legacy0", (f"pkg/mod{i}.py", 1, "pkg"), "", hits, 1.0, 2.0) for i in range(5)
+    )
+    data.end(3.0)
+    data.close()
+    for i in range(count):
+        name = f"{data_file}.elsewhere.{i + 1}.{i:08x}"
+        shutil.copyfile(template, name)
+        db = sqlite3.connect(name)
+        db.execute("UPDATE run SET uuid = ?", (uuid.uuid4().hex,))
+        db.commit()
+        db.close()
+    os.unlink(template)
+
+
+_LOAD = """
+import json, sys, time
+from compatshim._telemetry import report
+wall, cpu = time.perf_counter(), time.process_time()
+data = report.load(sys.argv[1])
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+assert sum(a.hits for a in data.aliases.values()) == int(sys.argv[2]), "counted wrong"
+print(json.dumps({"wall": wall, "cpu": cpu}))
+"""
+
+
+def bench_report_files(quick: bool) -> Result:
+    """s for ``compatshim report`` (``report.load`` in a fresh interpreter) combining 10,000
+    per-process files (1,000 with --quick): this checkout against a baseline checkout
+    (``COMPATSHIM_BASELINE``, a folder holding the ``compatshim`` package of the version to
+    compare with), in turns, minima of 3 rounds; wall time and CPU time."""
+    import subprocess
+    import sys
+
+    count = 1_000 if quick else 10_000
+    template = folder() / ".compatshim"
+    template.mkdir()
+    make_process_files(str(template / "telemetry.db"), count)
+    contenders = {"this checkout": str(ROOT)}
+    if os.environ.get("COMPATSHIM_BASELINE"):
+        contenders = {"baseline": os.environ["COMPATSHIM_BASELINE"], **contenders}
+    best: dict[str, dict[str, float]] = {}
+    for _ in range(1 if quick else 3):
+        for label, path in contenders.items():
+            import shutil
+
+            where = folder() / ".compatshim"
+            shutil.copytree(template, where)
+            os.sync()  # the files on disk, as a report finds them (deleting costs more then)
+            data_file = str(where / "telemetry.db")
+            out = subprocess.run(
+                [sys.executable, "-c", _LOAD, data_file, str(count * 35)],
+                env={**os.environ, "PYTHONPATH": path},
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            result = json.loads(out)
+            assert os.listdir(where) == ["telemetry.db"], "not every file combined"
+            for key, value in result.items():
+                mine = best.setdefault(label, {})
+                mine[key] = min(mine.get(key, float("inf")), value)
+            shutil.rmtree(where.parent)
+    values = {}
+    for label, figures in best.items():
+        values[f"{label}: report combining {count:,} files, wall"] = figures["wall"]
+        values[f"{label}: the same, CPU"] = figures["cpu"]
+    return {"unit": "s", "values": values}
+
+
 _POOL = """
 import json, multiprocessing, signal, sys, time, timeit, warnings
 import compatshim
@@ -157,4 +245,9 @@ def bench_pool(quick: bool) -> Result:
     }
 
 
-BENCHMARKS = {"telemetry": bench_telemetry, "report": bench_report, "pool": bench_pool}
+BENCHMARKS = {
+    "telemetry": bench_telemetry,
+    "report": bench_report,
+    "report-files": bench_report_files,
+    "pool": bench_pool,
+}

@@ -141,6 +141,16 @@ def _missing(path: str) -> list[Snapshot]:
     from compatshim._telemetry.history import HistoryError
 
     raise HistoryError(f"{path}: no such file")
+def _combine(args: argparse.Namespace) -> int:
+    from compatshim._telemetry.combine import combine_data
+    from compatshim._telemetry.render import plain
+
+    merged, skipped = combine_data(args.config, args.paths)
+    for path, exc in skipped:  # names from elsewhere: escaped for the terminal
+        reason = f"{str(exc).removeprefix(f'{path}: ')} [{exc.slug}]"
+        sys.stderr.write(f"compatshim: skipped {plain(path)}: {plain(reason)}\n")
+    sys.stdout.write(f"compatshim: combined {merged} data file{'s' * (merged != 1)}\n")
+    return ERROR if skipped and not merged else OK
 
 
 def _write_atomically(path: str, text: str) -> None:
@@ -339,6 +349,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     _history_option(snapshot)
     snapshot.set_defaults(func=_snapshot)
+    combine = commands.add_parser(
+        "combine",
+        help="merge telemetry data files gathered from other hosts into the project's",
+        description="Merge the data files PATHS (files, or folders whose files are all taken: "
+        "CI artifacts, other hosts) into the project's combined data file, each run once: "
+        "combining the same files again, or in another order, changes nothing. "
+        "[tool.compatshim.paths] maps file names recorded elsewhere onto one. Without PATHS, "
+        "the project's own per-process files are combined. Exit 0, or 2 when nothing could be "
+        "combined and files were skipped, or on a configuration error.",
+    )
+    _config_option(combine, "the pyproject.toml whose data file to combine into")
+    combine.add_argument("paths", nargs="*", metavar="PATHS", help="data files or folders")
+    combine.set_defaults(func=_combine)
 
     scan = commands.add_parser(
         "scan",

@@ -82,9 +82,9 @@ def test_combining_twice_counts_each_run_once(tmp_path: Path) -> None:
     first = write(tmp_path / "telemetry.db.elsewhere.1.aaaa", {("a.py", 1): 2})
     copy = tmp_path / "copy.db"
     copy.write_bytes(Path(first).read_bytes())
-    merged, skipped = combine.combine(target, [first])
+    merged, skipped, _ = combine.combine(target, [first])
     assert merged == [first] and skipped == [] and not os.path.exists(first)
-    merged, skipped = combine.combine(target, [str(copy)])  # the same run again
+    merged, skipped, _ = combine.combine(target, [str(copy)])  # the same run again
     assert merged == [str(copy)] and skipped == []
     runs, rows = read_sites(target)
     assert len(runs) == 1 and [r.hits for r in rows] == [2]

@@ -154,3 +154,23 @@ def namespace_loader(spec: ModuleSpec) -> Any:
         spec.submodule_search_locations,  # type: ignore[arg-type]
         _bootstrap_external.PathFinder._get_spec,  # type: ignore[attr-defined]
     )
+
+
+def hostname() -> str:
+    """This machine's host name, as data file names and runs record it ('/', '\\' and NUL,
+    which no file name may hold, as '_'; '' if there is none).
+
+    ``os.uname()`` where there is one: Python 3.13.0 cannot import ``socket`` while the current
+    folder is deleted (a ``SystemError``), and a program may delete its folder before its
+    first telemetry write. Elsewhere (Windows) ``socket.gethostname()``.
+    """
+    try:
+        if hasattr(os, "uname"):
+            name = os.uname().nodename
+        else:  # pragma: no cover - Windows
+            import socket
+
+            name = socket.gethostname()
+    except Exception:  # noqa: BLE001 - no host name is no reason to lose the counts
+        name = ""
+    return name.replace("/", "_").replace("\\", "_").replace("\0", "_")

@@ -79,6 +79,8 @@ class Config:
         self.telemetry: bool = settings["telemetry"]
         #: Whether the counts are also published as OpenTelemetry metrics (``otel``).
         self.otel: bool = settings["otel"]
+        #: ``[tool.compatshim.paths]``: file names mapped onto one when combining (or ``{}``).
+        self.paths: dict[str, list[str]] = settings.get("paths") or {}
         #: The telemetry data file (absolute).
         self.data_file = os.path.normpath(os.path.join(self.root, settings["data_file"]))
 
@@ -138,7 +140,12 @@ def parse_table(
 
 
 def _to_payload(config: Config, version: str | None) -> Payload:
-    settings = {key: value for key, value in config._settings.items() if value is not None}
+    # Never the paths table: a configuration with one is never cached (_load_file).
+    settings = {
+        key: value
+        for key, value in config._settings.items()
+        if value is not None and key != "paths"
+    }
     rows = [alias.fields() for alias in config.table]
     columns: dict[str, list[Any]] = {
         name: [row[index] for row in rows] for name, index in _COLUMNS.items()
@@ -240,8 +247,10 @@ def _load_file(path: str, raw: bytes, *, required: bool, store: bool = True) -> 
             raise ConfigError(f"{path}: has no [tool.compatshim] table", slug="config-no-table")
         return None
     config = parse_table(data, path, text)
-    # The cache holds flat columns of aliases: a configuration with factory rules is parsed.
-    if store and config.telemetry and not _environ.telemetry_off() and not config.factories:
+    # The cache holds flat columns of aliases: a configuration with factory rules, or with a
+    # [tool.compatshim.paths] table (only combining reads it), is parsed at each start.
+    uncached = config.factories or config.paths
+    if store and config.telemetry and not uncached and not _environ.telemetry_off():
         project = data.get("project")
         version = project.get("version") if isinstance(project, dict) else None
         _cache.store(path, key, _to_payload(config, version if isinstance(version, str) else None))
@@ -293,7 +302,9 @@ def read_config(pyproject: str | os.PathLike[str] | None, *, store: bool) -> Con
     explicit = pyproject if pyproject is not None else _environ.config_path()
     if explicit is not None:
         path = os.fspath(explicit)
-        path = os.path.realpath(path if os.path.isabs(path) else os.path.join(cwd(), path))
+        # Not realpath(): a pyproject.toml that is a link belongs to the folder it is in, and
+        # .compatshim goes there, never beside a target outside the project.
+        path = os.path.normpath(path if os.path.isabs(path) else os.path.join(cwd(), path))
         source = "COMPATSHIM_CONFIG" if pyproject is None else "pyproject"
         try:
             raw = read_regular(path)

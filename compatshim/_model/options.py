@@ -57,6 +57,19 @@ def _check_object_path(value: str) -> str | None:
     return paths.problem(value, what="protocol", allow_attr=True)
 
 
+def _check_paths(value: dict[Any, Any]) -> str | None:
+    # [tool.compatshim.paths]: name = ["canonical prefix", "pattern", ...] (see _telemetry/remap)
+    for name, entries in value.items():
+        if not isinstance(entries, list) or len(entries) < 2:
+            return f"{name!r} must be a list of at least two strings: the canonical prefix first"
+        for entry in entries:
+            if not isinstance(entry, str) or not entry.strip() or not entry.isprintable():
+                return f"{name!r} holds {entry!r}: not a printable, non-empty string"
+            if len(entry) > 4096:
+                return f"{name!r} holds a path longer than 4096 characters"
+    return None
+
+
 #: Every key of ``[tool.compatshim]`` and of an alias's inline table. ``scope`` says where a key
 #: may appear: ``"top"`` (the table itself), ``"alias"`` (an alias), ``"both"`` (a default at the
 #: top, overridden per alias) or ``"factory"`` (only a factory rule; ``_model.factory`` lists
@@ -199,6 +212,20 @@ OPTIONS: tuple[Option, ...] = (
         "`<data_file>`. Only compatshim's own `.compatshim` folder gets a `.gitignore`.",
         scope="top",
         example='"build/compatshim.db"',
+    ),
+    Option(
+        "paths",
+        "table",
+        None,
+        "File names recorded on other machines, mapped onto one when data is combined "
+        "(`compatshim combine`, `compatshim report`), as coverage.py's `[paths]`: each entry is "
+        "a list whose first value is the canonical prefix and the others patterns (`*`, `?`; "
+        "`/` and `\\` match either separator; Windows patterns match in any case). A recorded "
+        "file name that starts with a pattern gets that start replaced, so that one line counts "
+        "as one site on every host. Only combining reads it.",
+        scope="top",
+        example='{ shop = ["shop/", "/srv/app/shop/", "/home/ci/*/shop/", \'C:\\build\\shop\\\' ] }',
+        check=_check_paths,
     ),
     Option(
         "aliases",

@@ -23,7 +23,7 @@ from .._base.safeio import create_exclusive
 from .._base.safeio import read_regular
 
 
-__all__ = ["FOLDER", "data_file_problem", "ensure_folder"]
+__all__ = ["FOLDER", "data_file_problem", "ensure_folder", "linked_folder"]
 
 #: The folder (beside pyproject.toml) that holds compatshim's local state.
 FOLDER = ".compatshim"
@@ -47,6 +47,23 @@ def ensure_folder(folder: str, root: str | None = None) -> None:
         _real_folder(step)
     if os.path.basename(folder) == FOLDER:
         _ensure_gitignore(folder)
+
+
+def linked_folder(folder: str, root: str | None) -> str | None:
+    """The first folder on the way to ``folder`` that :func:`ensure_folder` would refuse as a
+    link compatshim did not create, or ``None``; creates nothing (for commands that only read
+    and combine)."""
+    if root:
+        try:
+            parts = os.path.relpath(folder, root).split(os.sep)
+        except ValueError:  # another drive
+            parts = [os.pardir]
+        if parts[0] != os.pardir:
+            steps = [os.path.join(root, *parts[: i + 1]) for i in range(len(parts))]
+            return next(
+                (step for step in steps if parts != [os.curdir] and os.path.islink(step)), None
+            )
+    return folder if os.path.basename(folder) == FOLDER and os.path.islink(folder) else None
 
 
 def _steps(folder: str, root: str | None) -> list[str]:

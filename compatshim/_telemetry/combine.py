@@ -13,40 +13,54 @@ import os
 import sqlite3
 
 from .._base.errors import StoreError
+from .datafiles import COMBINED_LIMIT
+from .datafiles import MAX_COMBINED_HITS
 from .datafiles import guard
 from .datafiles import open_read
 from .datafiles import pages
 from .datafiles import reason
 from .datafiles import validate
+from .liveness import finished
+from .liveness import remove_leftovers
+from .liveness import seen
+from .liveness import writer_gone
 from .sqlitefiles import check_file
 from .sqlitefiles import connect
 from .sqlitefiles import create_file
+from .sqlitefiles import same_file
 from .sqlitefiles import transaction
 from .sqlitefiles import uri
 from .store import SCHEMA_VERSION
 from .store import create_schema
 from .store import process_files
-from .store import writer_of
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterable
 
-__all__ = ["combine", "combine_all", "combine_finished", "finished", "writer_gone"]
+__all__ = [
+    "combine",
+    "combine_all",
+    "combine_data",
+    "combine_finished",
+    "refuse_linked_folder",
+]
 
 
-# Copy one source file's run into the combined file, remapping every id through natural keys.
-# ``new_runs`` holds the runs of the source that the combined file does not have yet.
-_MERGE = """
-CREATE TEMP TABLE new_runs AS
-    SELECT uuid FROM src.run WHERE uuid NOT IN (SELECT uuid FROM main.run);
+# Copy one source file's runs into the combined file, remapping every id through natural keys.
+# The runs the combined file does not have yet are inserted first (with consecutive ids, above
+# ``:before``); the rest copies only their rows.
+_NEW_RUNS = """
 INSERT INTO run (uuid, host, pid, started, ended, argv, python, compatshim, root)
     SELECT uuid, host, pid, started, ended, argv, python, compatshim, root FROM src.run
-    WHERE uuid IN (SELECT uuid FROM new_runs);
+    WHERE NOT EXISTS (SELECT 1 FROM main.run m WHERE m.uuid = src.run.uuid) ORDER BY id
+"""
+_MERGE = """
 INSERT OR IGNORE INTO alias (legacy, canonical, since, removed_in, remove_after)
     SELECT legacy, canonical, since, removed_in, remove_after FROM src.alias;
-INSERT OR IGNORE INTO site (file, line, module) SELECT file, line, module FROM src.site;
+INSERT OR IGNORE INTO site (file, line, module) SELECT {file}, line, module FROM src.site;
 INSERT OR IGNORE INTO context (name) SELECT name FROM src.context;
 INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, first_seen, last_seen)
     SELECT r.id, a.id, u.path, s.id, c.id, u.hits, u.first_seen, u.last_seen
@@ -56,16 +70,26 @@ INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, first_seen
     JOIN src.alias sa ON sa.id = u.alias_id
     JOIN main.alias a ON a.legacy = sa.legacy
     JOIN src.site ss ON ss.id = u.site_id
-    JOIN main.site s ON s.file = ss.file AND s.line = ss.line AND s.module = ss.module
+    JOIN main.site s ON s.file = {ss_file} AND s.line = ss.line AND s.module = ss.module
     JOIN src.context sc ON sc.id = u.context_id
     JOIN main.context c ON c.name = sc.name
-    WHERE sr.uuid IN (SELECT uuid FROM new_runs);
-DROP TABLE temp.new_runs
-""".split(";")
+    WHERE r.id > :before
+    ON CONFLICT (alias_id, site_id, run_id, path, context_id) DO UPDATE SET
+        hits = hits + excluded.hits, first_seen = min(first_seen, excluded.first_seen),
+        last_seen = max(last_seen, excluded.last_seen)
+"""
+# Without a paths table, file names are copied as they are; with one, through compatshim_path
+# (``remap.PathMap``), which may make two sites of a file one (their hits are added up).
+_MERGE_AS_IS = _MERGE.format(file="file", ss_file="ss.file").split(";")
+_MERGE_REMAPPED = _MERGE.format(
+    file="compatshim_path(file)", ss_file="compatshim_path(ss.file)"
+).split(";")
 
 
-def _open_target(target: str) -> sqlite3.Connection:
+def _open_target(target: str) -> tuple[sqlite3.Connection, int]:
+    # The connection, and the sum of the hits the combined file holds.
     db = None
+    total = 0
     try:
         identity = check_file(target, writing=True)
         if identity is None:
@@ -77,7 +101,7 @@ def _open_target(target: str) -> sqlite3.Connection:
             if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
                 create_schema(db)
             else:
-                validate(db, target, texts="names", exact=True)
+                total = validate(db, target, texts="names", exact=True, limit=COMBINED_LIMIT)
                 # A version 1 file only lacks what version 2 may store: it is version 2 now.
                 db.execute(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
@@ -90,67 +114,125 @@ def _open_target(target: str) -> sqlite3.Connection:
         else:
             why, slug = reason(exc), StoreError.slug
         raise StoreError(f"{target}: cannot combine into it ({why})", slug=slug) from None
-    return db
+    return db, total
 
 
-def _merge_one(db: sqlite3.Connection, target: str, source: str) -> None:
-    # The source is checked by open_read (which also rolled back its hot journal, if any), and
-    # then attached read-only: a link swapped in meanwhile is refused by attaching its identity.
+def _merge_one(
+    db: sqlite3.Connection, target: str, source: str, total: int, judge: str, remapped: bool
+) -> int | None:
+    # Merge ``source`` into the combined file holding ``total`` hits: the new total, or None if
+    # ``judge`` and a process may still write it. The file is opened once: attached read-only
+    # (a link swapped in meanwhile is refused by its identity), checked row by row, merged.
     identity = check_file(source)
     if identity is None:
         raise StoreError(f"{source}: no such data file")
+    if os.path.lexists(source + "-journal"):
+        # Perhaps a hot journal: rolled back if its writer is gone, else the file is refused.
+        open_read(source, recover=writer_gone(source, target), usage=False).close()
     db.execute("ATTACH DATABASE ? AS src", (uri(source, "ro"),))
     try:
-        if check_file(source) != identity:
+        if not same_file(source, identity):
             raise StoreError(f"{source}: replaced while being combined", slug="data-file-link")
         guard(db, pages(target) + pages(source))
-        validate(db, source, "src", texts="all")
+        hits = validate(db, source, "src", texts="all")
+        if judge != "none":
+            where = seen(db.execute("SELECT key, value FROM src.meta").fetchall())
+            runs = db.execute("SELECT host, pid, ended FROM src.run").fetchall()
+            if judge == "running" and where != "here":
+                runs = [(host, pid, 0.0) for host, pid, _ in runs]  # gathered: take as ended
+            if not finished(runs, where):
+                return None
         # IMMEDIATE: of two reports combining at once, one merges and the other then finds
         # every run already present.
         with transaction(db, "BEGIN IMMEDIATE"):
-            for statement in _MERGE:
-                db.execute(statement)
+            if total + hits > MAX_COMBINED_HITS:
+                # SQLite's sum() fails past 2**63: the combined file must stay readable. (The
+                # total may miss what another report merges meanwhile: see COMBINED_LIMIT.)
+                raise StoreError(
+                    f"{source}: not combined: its {hits:,} hits would take the combined file "
+                    f"past {MAX_COMBINED_HITS:,} hits, more than any real program counts"
+                )
+            cursor = db.execute(_NEW_RUNS)
+            if cursor.rowcount > 0:  # else every run is there already: nothing to copy
+                before = {"before": (cursor.lastrowid or 0) - cursor.rowcount}
+                merge = _MERGE_REMAPPED if remapped else _MERGE_AS_IS
+                for statement in merge:
+                    db.execute(statement, before if ":before" in statement else ())
     finally:
         db.execute("DETACH DATABASE src")
+    return int(total) + hits
 
 
-def combine(target: str, sources: Iterable[str]) -> tuple[list[str], list[tuple[str, StoreError]]]:
+def combine(
+    target: str,
+    sources: Iterable[str],
+    *,
+    judge: str = "finished",
+    remap: Callable[[str | bytes], str | bytes] | None = None,
+    keep: bool = False,
+) -> tuple[list[str], list[tuple[str, StoreError]], list[str]]:
     """Merge per-process ``sources`` into ``target`` (created if needed), each run once.
 
-    Merged sources are deleted. A source that cannot be read is left in place and reported; one
-    that vanished meanwhile (another report combined it) is passed over.
+    ``judge``: ``"finished"``, a source that a process may still write (:func:`finished`) is
+    not merged but returned, to be read as it is; ``"running"``, only a source of a process
+    still running on this machine is (files gathered from elsewhere are taken as they are);
+    ``"none"``, every source is merged. ``remap`` maps recorded file names (``remap.PathMap``).
+    Merged sources are deleted, unless ``keep``. A source that cannot be read is left in place
+    and reported; one that vanished meanwhile (another report combined it) is passed over.
 
-    :returns: ``(merged sources, [(skipped source, reason)])``.
+    :returns: ``(merged sources, [(skipped source, reason)], sources still written)``.
     :raises StoreError: if ``target`` itself cannot be used.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     merged: list[str] = []
     skipped: list[tuple[str, StoreError]] = []
-    db = _open_target(target)
+    live: list[str] = []
+    db, total = _open_target(target)
+    remapped = bool(remap)
+    if remapped:
+        db.create_function("compatshim_path", 1, remap, deterministic=True)
     try:
         for source in sources:
             if not os.path.lexists(source):
                 continue
             try:
-                open_read(source).close()
-                _merge_one(db, target, source)
+                after = _merge_one(db, target, source, total, judge, remapped)
             except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
+                if not os.path.lexists(source):
+                    continue  # another report combined (and deleted) it meanwhile
                 if not isinstance(exc, StoreError):
                     exc = StoreError(f"{source}: cannot combine it ({reason(exc)})")
                 skipped.append((source, exc))
                 continue
+            if after is None:
+                live.append(source)
+                continue
+            total = after
             merged.append(source)
-            # With it, a journal that was never hot (its writer was killed as it created it).
-            for name in (source, source + "-journal"):
-                try:
-                    os.unlink(name)  # a link is removed, never followed
-                except OSError:
-                    pass
     finally:
         db.close()
-    return merged, skipped
+    # Deleting a file whose blocks are on disk can take a millisecond (a file system that
+    # discards freed blocks); a few threads do it many times faster. (After the merging: while
+    # it, they would hold the folder's lock against every file the merging opens.)
+    if not keep:
+        with ThreadPoolExecutor(8, thread_name_prefix="compatshim-combine") as deleting:
+            deleting.map(_delete, merged)
+    return merged, skipped, live
 
 
-def combine_finished(data_file: str) -> tuple[list[str], list[tuple[str, StoreError]]]:
+def _delete(source: str) -> None:
+    # With it, a journal that was never hot (its writer was killed as it created it).
+    for name in (source, source + "-journal"):
+        try:
+            os.unlink(name)  # a link is removed, never followed
+        except OSError:
+            pass
+
+
+def combine_finished(
+    data_file: str, remap: Callable[[str | bytes], str | bytes] | None = None
+) -> tuple[list[str], list[tuple[str, StoreError]]]:
     """Combine the per-process files next to ``data_file`` that no process will write again into
     it (a report does this first).
 
@@ -158,71 +240,125 @@ def combine_finished(data_file: str) -> tuple[list[str], list[tuple[str, StoreEr
         running; every per-process file instead, if the combined file cannot be used), and the
         files skipped, each with the reason. Nothing at all when there is no data file.
     """
-    sources, done = _sources(data_file)
-    if not sources and not os.path.lexists(data_file):
+    sources = process_files(data_file)
+    exists = os.path.lexists(data_file)
+    if not sources and not exists:
         return [], []
-    live = [s for s in sources if s not in done]
+    folder = os.path.dirname(data_file) or os.curdir
+    if not os.access(folder, os.W_OK):  # a read-only folder or file system: nothing to save
+        return [data_file] * exists + sources, [(folder, _read_only(folder))]
+    remove_leftovers(data_file)
     try:
-        return [data_file, *live], combine(data_file, done)[1]
+        _, skipped, live = combine(data_file, sources, remap=remap)
     except StoreError as exc:  # an unusable combined file: read the sources as they are
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            return [data_file] * exists + sources, [(folder, _read_only(folder))]
         return sources, [(data_file, exc)]
+    return [data_file, *live], skipped
+
+
+def _read_only(folder: str) -> StoreError:
+    return StoreError(
+        f"{folder}: cannot write here (read-only): the report shows the data files as they are, "
+        "and combines nothing",
+        slug="report-read-only",
+    )
 
 
 def combine_all(data_file: str, but: str) -> list[tuple[str, StoreError]]:
     """Combine every per-process file next to ``data_file`` that no process will write again
     into it, all but ``but`` (the file this process still writes); return what was skipped.
 
-    :raises StoreError: if the combined file cannot be used.
+    :raises StoreError: if the combined file cannot be used, or the data folder (named
+        ``.compatshim``) is a link.
     """
-    return combine(data_file, _sources(data_file, but)[1])[1]
+    refuse_linked_folder(data_file, None)
+    return combine(data_file, [f for f in process_files(data_file) if f != but])[1]
 
 
-def _sources(data_file: str, but: str = "") -> tuple[list[str], list[str]]:
-    # The per-process files, and those no process will write again. A file whose writer is
-    # gone is recovered first (its hot journal rolled back), so that it is read and combined,
-    # not skipped.
-    sources = [f for f in process_files(data_file) if f != but]
-    return sources, [s for s in sources if finished(s, recover=writer_gone(s, data_file))]
+def refuse_linked_folder(data_file: str, root: str | None) -> None:
+    """Refuse the data folder of ``data_file`` if a folder between ``root`` (the project) and
+    it is a link compatshim did not create.
 
-
-def writer_gone(path: str, data_file: str) -> bool:
-    """Whether the process that wrote the per-process file ``path`` of ``data_file`` has ended
-    on this host (``store.writer_of``)."""
-    import socket
-
-    writer = writer_of(path, data_file)
-    return writer is not None and writer[0] == socket.gethostname() and not _alive(writer[1])
-
-
-def finished(path: str, *, recover: bool = False) -> bool:
-    """Whether no process will write ``path`` again, so that it may be combined (and deleted).
-
-    On this host: its writer no longer runs (even a run that ended may be continued, by a new
-    ``install()`` in the same process). On another host, whose processes cannot be seen: its
-    run ended. A file that cannot be read counts as finished: combining reports why it is
-    skipped.
+    :raises StoreError: (``data-file-link``) saying which.
     """
-    import socket
+    from .._model.state import linked_folder
 
+    link = linked_folder(os.path.dirname(data_file), root)
+    if link is not None:
+        raise StoreError(
+            f"{link} is a symbolic link that compatshim did not create: it reads and writes "
+            "nothing through it. Remove the link to let compatshim create its own folder",
+            slug="data-file-link",
+        )
+
+
+def combine_data(
+    pyproject: str | os.PathLike[str] | None = None, paths: Iterable[str] = ()
+) -> tuple[int, list[tuple[str, StoreError]]]:
+    """``compatshim combine``: merge data files gathered from elsewhere (``paths``: files, or
+    folders whose files are all taken) into the project's combined file, or, with no
+    ``paths``, the project's own per-process files that no process will write again.
+
+    Idempotent: a run already in the combined file is never merged again, so the same files
+    combined twice, or in any order, give the same totals. Files named here are left in place
+    (the project's own per-process files are deleted once combined); a file of a process still
+    running on this machine is left for later. ``[tool.compatshim.paths]`` maps file names
+    recorded elsewhere onto one (``remap``).
+
+    :returns: the number of files merged, and ``[(skipped file, reason)]``.
+    :raises ConfigError: if the configuration is invalid.
+    :raises StoreError: if the combined file or its folder cannot be used.
+    """
+    from .._model.config import load_config
+    from .._model.state import ensure_folder
+    from .remap import PathMap
+    from .store import process_files
+
+    config = load_config(pyproject)
+    data_file = config.data_file
+    refuse_linked_folder(data_file, config.root)
     try:
-        db = open_read(path, recover=recover)
+        ensure_folder(os.path.dirname(data_file), config.root)
+    except OSError as exc:
+        raise StoreError(
+            f"{os.path.dirname(data_file)}: cannot create the data folder ({exc})",
+            slug="data-file-link" if "symbolic link" in str(exc) else StoreError.slug,
+        ) from None
+    remap = PathMap(config.paths) or None
+    if paths:
+        files = _gathered([os.fspath(p) for p in paths])
+        missing = [f for f in files if not os.path.lexists(f)]
+        target = os.path.abspath(data_file)  # the combined file itself, in a folder named
+        files = [f for f in files if f not in missing and os.path.abspath(f) != target]
+        merged, skipped, _ = combine(data_file, files, judge="running", remap=remap, keep=True)
+        skipped[:0] = [(f, StoreError(f"{f}: no such data file")) for f in missing]
+    else:
+        remove_leftovers(data_file)
+        merged, skipped, _ = combine(data_file, process_files(data_file), remap=remap)
+    return len(merged), skipped
+
+
+def _gathered(paths: list[str]) -> list[str]:
+    # The files named, and every file in the folders named (not their subfolders), sorted.
+    import stat
+
+    files = []
+    for path in paths:
         try:
-            rows = db.execute("SELECT host, pid, ended FROM run").fetchall()
-        finally:
-            db.close()
-    except (StoreError, sqlite3.Error, UnicodeDecodeError):
-        return True
-    host = socket.gethostname()
-    return all(not _alive(pid) if h == host else ended is not None for h, pid, ended in rows)
-
-
-def _alive(pid: int) -> bool:
-    if not 0 < pid < 2**31:
-        return False  # not a process id (os.kill would signal a group, or overflow)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, but belongs to someone else
-        return True
-    return True
+            info = os.stat(path)
+        except OSError:
+            files.append(path)  # combining says what is wrong with it
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            files.extend(
+                os.path.join(path, name)
+                for name in sorted(os.listdir(path))
+                if not name.endswith(("-journal", "-wal", "-shm", ".tmp"))
+                and not name.startswith(".")
+                and name != "config.cache"  # a .compatshim folder's other file
+                and not os.path.isdir(os.path.join(path, name))
+            )
+        else:
+            files.append(path)
+    return files

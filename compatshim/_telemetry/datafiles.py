@@ -13,6 +13,7 @@ report. A file that fails is skipped with a reason and a slug.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sqlite3  # the report and combine import this module; the runtime never does
@@ -57,7 +58,8 @@ _OPTIONAL = "typeof({0}) IN ('text', 'null')"
 _VALID = {
     "meta": [_TEXT.format("key"), _TEXT.format("value")],
     "run": [
-        _ID.format("id"), _TEXT.format("uuid"), _NAME.format("host"), _ID.format("pid"),
+        # Below 2**62: combining relies on new runs getting consecutive ids (see combine).
+        _ID.format("id"), "id BETWEEN 1 AND 4611686018427387904", _TEXT.format("uuid"), _NAME.format("host"), _ID.format("pid"),
         _TIME.format("started"), f"(ended IS NULL OR {_TIME.format('ended')})",
         _TEXT.format("argv"), _TEXT.format("python"), _TEXT.format("compatshim"),
         _NAME.format("root"),
@@ -94,15 +96,28 @@ _DDL = {
 }
 # The text columns, whose values Python decodes as UTF-8.
 _TEXTS = {
-    "meta": "key, value",
-    "run": "uuid, host, argv, python, compatshim, root",
-    "alias": "legacy, canonical, since, removed_in, remove_after",
-    "site": "file, module",
-    "context": "name",
-    "usage": "DISTINCT path",
+    "meta": ("key", "value"),
+    "run": ("uuid", "host", "argv", "python", "compatshim", "root"),
+    "alias": ("legacy", "canonical", "since", "removed_in", "remove_after"),
+    "site": ("file", "module"),
+    "context": ("name",),
+    "usage": ("DISTINCT path",),
 }
+# Every column of our tables, in one statement.
+_COLUMNS = (
+    "SELECT m.name, p.name, p.hidden FROM {schema}.sqlite_master AS m, "
+    "pragma_table_xinfo(m.name, '{schema}') AS p WHERE m.type = 'table' AND m.name IN ("
+    + ", ".join(f"'{table}'" for table in _TABLES)
+    + ")"
+)
 #: More hits than any file can hold (the sum of all of them must not overflow when combined).
 MAX_HITS = 2**53
+#: More hits than combining puts into the combined file (SQLite's sum() fails past 2**63): a
+#: file that would take it further is not combined. A report that misses what another merges at
+#: the same time may pass it (by MAX_HITS per report), so the combined file is read up to
+#: COMBINED_LIMIT.
+MAX_COMBINED_HITS = 2**62
+COMBINED_LIMIT = 2**62 + 2**61
 #: SQLite virtual-machine steps allowed per 512 bytes of the files a connection reads (a
 #: generous multiple of what the report's queries need), counted every CHECK_EVERY steps.
 STEPS_PER_PAGE = 200_000
@@ -145,7 +160,8 @@ def validate(
     texts: str = "",
     exact: bool = False,
     usage: bool = True,
-) -> None:
+    limit: int = MAX_HITS,
+) -> int:
     """Refuse ``path`` (attached as ``schema``) unless it holds our tables, as plain tables
     with our columns, no trigger, a schema version we read, and valid values in every row.
 
@@ -154,19 +170,25 @@ def validate(
     make the combined file unreadable. ``exact``: the file is written into, and must hold our
     tables exactly as compatshim creates them, and nothing else. ``usage``: check the usage
     rows too (the report checks them as it aggregates them instead: one scan, not two).
+    ``limit``: the most hits the file may hold in all.
 
+    :returns: the sum of the file's hits (0 without ``usage``).
     :raises StoreError: saying what is wrong.
     """
     try:
         entries = db.execute(f"SELECT type, name, sql FROM {schema}.sqlite_master").fetchall()
         kinds = {name: (kind, sql) for kind, name, sql in entries if kind in ("table", "view")}
-        for table, columns in _TABLES.items():
+        for table in _TABLES:
             kind, sql = kinds.get(table, (None, ""))
             if kind != "table" or str(sql).lstrip().upper().startswith("CREATE VIRTUAL"):
                 what = f"a {kind}" if kind else "missing"
                 raise StoreError(f"{path}: not a compatshim data file (table {table}: {what})")
-            info = db.execute(f"PRAGMA {schema}.table_xinfo({table})").fetchall()
-            if sorted(row[1] for row in info) != sorted(columns) or any(row[6] for row in info):
+        found: dict[str, list[tuple[str, int]]] = {table: [] for table in _TABLES}
+        for table, column, hidden in db.execute(_COLUMNS.format(schema=schema)):
+            found[table].append((column, hidden))
+        for table, columns in _TABLES.items():
+            info = found[table]
+            if sorted(c for c, _ in info) != sorted(columns) or any(h for _, h in info):
                 raise StoreError(f"{path}: not a compatshim data file (columns of {table})")
         if any(kind == "trigger" for kind, _, _ in entries):
             raise StoreError(f"{path}: not a compatshim data file (it has triggers)")
@@ -196,33 +218,46 @@ def validate(
     if int(version) < OLDEST_SCHEMA:
         raise StoreError(f"{path}: not a compatshim data file (schema {version})")
     try:
-        checks = {table: " AND ".join(checks) for table, checks in _VALID.items()}
-        if usage:
-            checks["usage"] = USAGE_VALID
-        for table, condition in checks.items():
-            (bad,) = db.execute(
-                f"SELECT count(*) FROM {schema}.{table} WHERE NOT coalesce({condition}, 0)"
-            ).fetchone()
-            if bad:
+        counts, every_text = _row_checks(schema, usage, texts == "all")
+        *bad, total = db.execute(counts).fetchone()
+        for table, count in zip((*_VALID, "usage"), bad):
+            if count:
                 raise StoreError(
-                    f"{path}: not a compatshim data file ({bad:,} rows of {table} hold values "
+                    f"{path}: not a compatshim data file ({count:,} rows of {table} hold values "
                     "of the wrong type or out of range)"
                 )
-        # No sum of hits can overflow (SQLite's sum() fails on it): no real program counts
-        # anywhere near 2**53 hits.
-        total = 0.0
-        if usage:
-            (total,) = db.execute(f"SELECT total(hits) FROM {schema}.usage").fetchone()
-        for table, texts_of in _TEXTS.items():
-            if table != "usage" or texts == "all":
-                for _ in db.execute(f"SELECT {texts_of} FROM {schema}.{table}"):
-                    pass  # each text is decoded: one that is not UTF-8 raises
+        for _ in db.execute(every_text):
+            pass  # each text is decoded: one that is not UTF-8 raises
     except UnicodeDecodeError:
         raise StoreError(f"{path}: not a compatshim data file (text that is not UTF-8)") from None
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot read ({reason(exc)})") from None
-    if total > MAX_HITS:
+    if total > limit:
         raise StoreError(f"{path}: not a compatshim data file ({total:.3g} hits in all)")
+    return int(total)
+
+
+@functools.cache
+def _row_checks(schema: str, usage: bool, all_texts: bool) -> tuple[str, str]:
+    # One statement counting the rows that fail every check, and the total of hits; and one
+    # reading every text (a combine checks thousands of files: few statements, built once).
+    checks = {table: " AND ".join(checks) for table, checks in _VALID.items()}
+    if usage:
+        checks["usage"] = USAGE_VALID
+    counts = ", ".join(
+        f"(SELECT count(*) FROM {schema}.{table} WHERE NOT coalesce({condition}, 0))"
+        for table, condition in checks.items()
+    )
+    # No sum of hits can overflow (SQLite's sum() fails on it): no real program counts
+    # anywhere near 2**53 hits.
+    hits = f"(SELECT total(hits) FROM {schema}.usage)" if usage else "0.0"
+    every_text = " UNION ALL ".join(
+        f"SELECT {column} FROM {schema}.{table}"
+        for table, columns in _TEXTS.items()
+        if table != "usage" or all_texts
+        for column in columns
+    )
+    return f"SELECT {counts}, {hits}", every_text
 
 
 def _roll_back(path: str, identity: tuple[int, int]) -> None:

@@ -15,6 +15,7 @@ from .._base.errors import NoDataError
 from .._base.errors import StoreError
 from .combine import combine_all
 from .combine import combine_finished
+from .combine import refuse_linked_folder
 from .datafiles import read_sites
 
 
@@ -177,23 +178,45 @@ def _skip(path: str, exc: StoreError) -> tuple[str, str]:
     return (path, f"{str(exc).removeprefix(f'{path}: ')} [{exc.slug}]")
 
 
-def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport:
+def load(
+    data_file: str | None,
+    explicit: Iterable[str] = (),
+    root: str | None = None,
+    remapping: dict[str, list[str]] | None = None,
+) -> TelemetryReport:
     """Read the telemetry: combine ``data_file``'s per-process files into it and read it, or
     read the ``explicit`` files as they are (nothing is combined or deleted then).
 
+    ``root``: the project folder; no folder between it and ``data_file`` may be a link
+    compatshim did not create (``_model.state.linked_folder``). ``remapping``: the
+    ``[tool.compatshim.paths]`` table, applied to the files combined (``remap``).
+
     :raises NoDataError: if there is nothing readable to report.
+    :raises StoreError: (``data-file-link``) if the data folder is reached through a link.
     """
     data = TelemetryReport()
     paths = list(explicit)
     if not paths and data_file is not None:
+        refuse_linked_folder(data_file, root)
         # A process still running keeps writing its file: it is read as it is, combined later.
-        paths, skipped = combine_finished(data_file)
+        from .remap import PathMap
+
+        paths, skipped = combine_finished(data_file, PathMap(remapping) or None)
         data.skipped.extend(_skip(path, exc) for path, exc in skipped)
+    vanished = False
     for path in paths:
         try:
             data.add_file(path)
         except StoreError as exc:
+            if data_file is not None and path != data_file and not os.path.lexists(path):
+                vanished = True  # another report combined it meanwhile: into data_file
+                continue
             data.skipped.append(_skip(path, exc))
+    if vanished and data_file not in {path for path, _ in data.skipped}:
+        try:  # only the runs not read yet (each run is read once, by its UUID)
+            data.add_file(data_file)  # type: ignore[arg-type]
+        except StoreError as exc:
+            data.skipped.append(_skip(data_file, exc))  # type: ignore[arg-type]
     if not data.read:
         from .render import plain
 
@@ -226,7 +249,12 @@ def telemetry_report(
         if not paths:
             raise
         config = None  # explicit data files can be reported without a valid configuration
-    report = load(None if paths or config is None else config.data_file, paths)
+    report = load(
+        None if paths or config is None else config.data_file,
+        paths,
+        None if config is None else config.root,
+        None if config is None else config.paths,
+    )
     if config is not None and config.path is not None:
         _judge_removals(report, config)
     return report

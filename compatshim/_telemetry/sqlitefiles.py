@@ -22,7 +22,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["check_file", "connect", "create_file", "transaction", "transient", "uri"]
+__all__ = [
+    "check_file",
+    "check_journal",
+    "connect",
+    "create_file",
+    "transaction",
+    "transient",
+    "uri",
+]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -84,24 +92,44 @@ def check_file(path: str, *, writing: bool = False) -> tuple[int, int] | None:
     if header and header[18:20] != b"\1\1":
         # Our files use a rollback journal; a write-ahead log would make SQLite open more files.
         raise StoreError(f"{path}: not a compatshim data file (a write-ahead-log database)")
+    check_journal(path)
+    return identity
+
+
+def check_journal(path: str) -> None:
+    """Refuse the data file ``path`` if its ``-journal`` is there and is not a regular file
+    (SQLite would write through a link there, or refuse it without saying why).
+
+    :raises StoreError: with the slug ``data-file-link``.
+    """
     journal = path + "-journal"
     try:
         journal_info = os.lstat(journal)
     except FileNotFoundError:
-        pass
+        return
     except OSError as exc:
         raise StoreError(f"{journal}: cannot read ({exc.strerror})") from None
-    else:
-        if not stat.S_ISREG(journal_info.st_mode):
-            raise _refuse(journal, "a journal that is a link or not a regular file")
-    return identity
+    if not stat.S_ISREG(journal_info.st_mode):
+        raise _refuse(journal, "a journal that is a link or not a regular file")
+
+
+def same_file(path: str, identity: tuple[int, int]) -> bool:
+    """Whether ``path`` is still the file ``identity`` that :func:`check_file` checked, and no
+    link (one system call, for a check after SQLite opened it)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return not stat.S_ISLNK(info.st_mode) and (info.st_dev, info.st_ino) == identity
 
 
 def create_file(path: str) -> tuple[int, int]:
     """Create the empty file ``path`` exclusively, never through a link; its identity.
 
-    :raises StoreError: if anything exists there (``data-file-link``) or it cannot be created.
+    :raises StoreError: if anything exists there, or at its journal's name, that is not a
+        regular file (``data-file-link``), or it cannot be created.
     """
+    check_journal(path)
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o666)
     except FileExistsError:
@@ -128,7 +156,10 @@ def connect(path: str, identity: tuple[int, int], mode: str, timeout: float) -> 
         uri(path, mode), uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
     )
     try:
-        info = os.lstat(path)
+        try:
+            info = os.lstat(path)
+        except OSError as exc:  # removed meanwhile (another report combined it)
+            raise StoreError(f"{path}: cannot read ({exc.strerror})") from None
         if stat.S_ISLNK(info.st_mode) or (info.st_dev, info.st_ino) != identity:
             raise _refuse(path, "replaced while being opened")
         # Nothing stored in a data file runs code: not its views, triggers or defaults.

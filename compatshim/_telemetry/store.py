@@ -18,6 +18,8 @@ from __future__ import annotations
 import glob
 import os
 
+from .._base.compat import hostname
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Hit",
     "create_schema",
+    "machine",
     "name",
     "process_file",
     "process_files",
@@ -145,10 +148,32 @@ def name(value: str | bytes) -> str:
 def process_file(data_file: str) -> str:
     """A new name for this process's own file next to ``data_file``:
     ``<data_file>.<host>.<pid>.<8 random hex digits>``."""
-    import socket
     import uuid
 
-    return f"{data_file}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    return f"{data_file}.{hostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+
+
+def machine() -> list[tuple[str, str]]:
+    """This machine's identity, as ``meta`` rows of a per-process file: ``machine`` (the
+    systemd/D-Bus machine id) and ``boot`` (the kernel's boot id), where the system has them
+    (Linux). Host names are not unique (containers, CI runners, copied artifacts), so a report
+    judges whether a file's writer can be seen by these, and by the host name only without."""
+    if _machine:
+        return _machine[0]
+    rows = []
+    for key, path in (("machine", "/etc/machine-id"), ("boot", "/proc/sys/kernel/random/boot_id")):
+        try:
+            with open(path, "rb") as file:
+                value = file.read(64).strip().decode("ascii")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if value:
+            rows.append((key, value))
+    _machine.append(rows)
+    return rows
+
+
+_machine: list[list[tuple[str, str]]] = []  # machine()'s answer, once known
 
 
 def process_files(data_file: str) -> list[str]:

@@ -9,12 +9,14 @@ import contextlib
 import os
 import sqlite3  # only the writer and the report import the telemetry store, on first use
 
+from .._base.compat import hostname
 from .._base.errors import StoreError
 from .sqlitefiles import check_file
 from .sqlitefiles import connect
 from .sqlitefiles import create_file
 from .sqlitefiles import transaction
 from .store import create_schema
+from .store import machine
 from .store import process_file
 from .store import text
 
@@ -55,7 +57,6 @@ class DataFile:
         :raises OSError: if the folder cannot be made.
         """
         import json
-        import socket
         import sys
         import uuid
 
@@ -65,7 +66,7 @@ class DataFile:
         ensure_folder(os.path.dirname(data_file), root)
         run = {
             "uuid": uuid.uuid4().hex,
-            "host": socket.gethostname(),
+            "host": hostname(),
             "pid": os.getpid(),
             "started": started,
             "argv": json.dumps(sys.argv),
@@ -99,6 +100,7 @@ class DataFile:
             db.execute("PRAGMA synchronous = OFF")
             with transaction(db):
                 create_schema(db)
+                db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", machine())
                 run = dict(self._run, root=text(self._run["root"]), host=text(self._run["host"]))
                 cursor = db.execute(
                     "INSERT INTO run (uuid, host, pid, started, argv, python, compatshim, root) "
