@@ -141,6 +141,8 @@ def _missing(path: str) -> list[Snapshot]:
     from compatshim._telemetry.history import HistoryError
 
     raise HistoryError(f"{path}: no such file")
+
+
 def _combine(args: argparse.Namespace) -> int:
     from compatshim._telemetry.combine import combine_data
     from compatshim._telemetry.render import plain
