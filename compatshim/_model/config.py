@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .alias import Policy
     from .alias import Strategy
     from .cache import Payload
+    from .options import StrictScope
 
 __all__ = ["Config", "configured", "empty_config", "load_config", "parse_table"]
 
@@ -73,6 +74,8 @@ class Config:
         self.package: str | None = settings["package"]
         self.strategy: Strategy = settings["strategy"]
         self.telemetry: bool = settings["telemetry"]
+        #: Where the ``error`` policy raises: ``"project"`` (its own files) or ``"all"``.
+        self.strict_scope: StrictScope = settings["strict_scope"]
         #: The telemetry data file (absolute).
         self.data_file = os.path.normpath(os.path.join(self.root, settings["data_file"]))
 

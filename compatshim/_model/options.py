@@ -11,12 +11,20 @@ from .alias import POLICIES
 from .alias import STRATEGIES
 
 
+#: Every value of ``strict_scope``, the default first.
+STRICT_SCOPES: tuple[StrictScope, ...] = ("project", "all")
+
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
+    from typing import Literal
 
-__all__ = ["OPTIONS", "REQUIRED", "Option"]
+    #: Where the ``error`` policy raises (the ``strict_scope`` key).
+    StrictScope = Literal["project", "all"]
+
+__all__ = ["OPTIONS", "REQUIRED", "STRICT_SCOPES", "Option"]
 
 #: The default of a key that must be given.
 REQUIRED = object()
@@ -165,6 +173,21 @@ OPTIONS: tuple[Option, ...] = (
         scope="alias",
         example='"myapp.protocols:SocketManager"',
         check=_check_object_path,
+    ),
+    Option(
+        "strict_scope",
+        "string",
+        "project",
+        "Where the `error` policy (and `COMPATSHIM_POLICY=error`, and pytest's "
+        "`--compatshim-strict`) raises. `project`: only for uses in the project's own files "
+        "(under the folder of this `pyproject.toml`, outside `site-packages` and the virtual "
+        "environment) and in code with no file (`python -c`, doctests); a use in an installed "
+        "package, the standard library or elsewhere warns instead and is still counted, since "
+        "only its authors can fix it. `all`: every use raises. A removed path raises "
+        "everywhere either way. See docs/pytest.md.",
+        scope="top",
+        example='"all"',
+        choices=STRICT_SCOPES,
     ),
     Option(
         "telemetry",

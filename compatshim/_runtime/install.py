@@ -19,6 +19,7 @@ from .._telemetry.recorder import recorder
 from . import frames as _frames
 from . import hooks as _hooks
 from . import proxy as _proxy
+from . import scope as _scope
 from . import uses as _sites
 from .finder import AliasFinder
 from .state import state
@@ -161,6 +162,7 @@ def install(
             return state.installation
         _set_source(key, config.table)
         _policy.set_override(override)
+        _scope.set_scope(config.strict_scope, config.root)
         installation = state.installation = Installation(config)
     if telemetry:
         persist = config.path is not None and config.telemetry and not _environ.telemetry_off()
