@@ -40,11 +40,12 @@ __all__ = ["FOLDER", "ensure_folder", "load", "make_key", "store"]
 #: 3: flat text: settings, version and alias columns, validated at each start like the file;
 #:    a BLAKE2b digest of the file's content, both versions and the body, instead of a key of
 #:    path, size and CRC-32.
-CACHE_VERSION = 3
+#: 4: a setting may be a list of strings (``include``), typed ``l``.
+CACHE_VERSION = 4
 _FILE = "config.cache"
 _MAGIC = f"compatshim config cache {CACHE_VERSION}"
-# Record and field separators: control characters, which validated values never contain.
-_RS, _US = "\x1e", "\x1f"
+# Record, field and item separators: control characters, which validated values never contain.
+_RS, _US, _GS = "\x1e", "\x1f", "\x1d"
 
 
 def make_key(path: str, raw: bytes) -> str:
@@ -110,11 +111,12 @@ def _digest(key: str, body: bytes) -> str:
 
 # The body: records split by RS, fields by US. First the settings (name, typed value, ...), then
 # the version (typed, or empty for none), then one record per column: its name, then its values
-# ("" for None: no configured string is empty). Typed values: "s" + text, "t", "f".
+# ("" for None: no configured string is empty). Typed values: "s" + text, "t", "f", and "l" +
+# the strings of a list, split by GS.
 
 
 def _text(text: str) -> str:
-    if _RS in text or _US in text:
+    if _RS in text or _US in text or _GS in text:
         raise ValueError("a separator in a value")
     return text
 
@@ -124,6 +126,8 @@ def _typed(value: object) -> str:
         return "t" if value else "f"
     if isinstance(value, str):
         return "s" + _text(value)
+    if isinstance(value, list) and all(isinstance(item, str) and item for item in value):
+        return "l" + _GS.join(map(_text, value))
     raise ValueError(f"cannot cache a {type(value).__name__}")
 
 
@@ -140,9 +144,11 @@ def _encode(payload: Payload) -> str:
     return _RS.join(records)
 
 
-def _untyped(field: str) -> str | bool:
+def _untyped(field: str) -> str | bool | list[str]:
     if field[:1] == "s":
         return field[1:]
+    if field[:1] == "l":
+        return field[1:].split(_GS) if field[1:] else []
     if field in ("t", "f"):
         return field == "t"
     raise ValueError(f"unknown value {field[:20]!r}")

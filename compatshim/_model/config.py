@@ -76,6 +76,10 @@ class Config:
         self.telemetry: bool = settings["telemetry"]
         #: Where the ``error`` policy raises: ``"project"`` (its own files) or ``"all"``.
         self.strict_scope: StrictScope = settings["strict_scope"]
+        #: The distributions whose shipped alias tables this project uses too.
+        self.include: tuple[str, ...] = tuple(settings["include"])
+        #: The package a library ships its table in (``compatshim stubs --write``), if any.
+        self.ship: str | None = settings["ship"]
         #: The telemetry data file (absolute).
         self.data_file = os.path.normpath(os.path.join(self.root, settings["data_file"]))
 

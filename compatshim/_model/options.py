@@ -65,6 +65,33 @@ def _check_object_path(value: str) -> str | None:
     return paths.problem(value, what="protocol", allow_attr=True)
 
 
+# The characters of a distribution name (PEP 508), which starts and ends with a letter or digit.
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+def _check_distributions(value: list[Any]) -> str | None:
+    for item in value:
+        if not (
+            isinstance(item, str)
+            and item
+            and set(item) <= _NAME_CHARS
+            and item[0].isalnum()
+            and item[-1].isalnum()
+        ):
+            from .._base.errors import shown
+
+            return f"{shown(item)} is not a distribution name"
+    return None
+
+
+def _check_package(value: str) -> str | None:
+    from .._base import paths
+
+    if paths.kind(value) == "name":
+        return f"{value!r} must name a package, as 'mylib'"
+    return paths.problem(value, what="ship", allow_attr=False)
+
+
 #: Every key of ``[tool.compatshim]`` and of an alias's inline table. ``scope`` says where a key
 #: may appear: ``"top"`` (the table itself), ``"alias"`` (an alias) or ``"both"`` (a default at the
 #: top, overridden per alias). ``docs/config.md`` is generated from this table.
@@ -210,6 +237,32 @@ OPTIONS: tuple[Option, ...] = (
         "`<data_file>`. Only compatshim's own `.compatshim` folder gets a `.gitignore`.",
         scope="top",
         example='"build/compatshim.db"',
+    ),
+    Option(
+        "include",
+        "array",
+        [],
+        "Installed distributions whose shipped alias tables this project uses too, by their "
+        "distribution names: `scan`, `migrate`, `stubs` and `report` read them without importing "
+        "the libraries, and `install()` activates their aliases. Each must ship a table (see "
+        "docs/libraries.md); their aliases join this table's, and a legacy path declared "
+        "differently in two places is an error. `--from NAME` adds one for a single command.",
+        scope="top",
+        example='["mylib"]',
+        check=_check_distributions,
+    ),
+    Option(
+        "ship",
+        "string",
+        None,
+        "For a library: the package (its import name) that ships this table to downstream "
+        "projects. `compatshim stubs --write` writes the aliases into `compatshim.toml` in that "
+        "package's folder, and `stubs --check` (and `compatshim check`) reports it stale; the "
+        'library declares the entry point `[project.entry-points."compatshim.aliases"]` '
+        '`mylib = "mylib"` naming the same package. See docs/libraries.md.',
+        scope="top",
+        example='"mylib"',
+        check=_check_package,
     ),
     Option(
         "aliases",

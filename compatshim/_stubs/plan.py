@@ -32,6 +32,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._model.alias import Alias
     from .._model.config import Config
+    from .._model.table import AliasTable
 
 __all__ = ["Planned", "plan"]
 
@@ -65,9 +66,11 @@ def _message(alias: Alias, legacy: str, canonical: str) -> str | None:
 
 
 class _Planner:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, table: AliasTable | None = None) -> None:
         self.config = config
-        self.table = config.table
+        self.table = config.table if table is None else table
+        # The project's own legacy paths: the others come from included distributions.
+        self.own = {alias.legacy for alias in config.table}
         self.root = config.root
         # The project's source folders: its own, src/, and those of its editable installs.
         roots = [self.root, os.path.join(self.root, "src"), *filter(self._ours, sys.path)]
@@ -246,6 +249,14 @@ class _Planner:
             keys = {a.legacy for a in module.names.values()}
             if module.mirror is not None:
                 keys.add(module.mirror[0].legacy)
+            if self._outside(legacy) and not keys & self.own:
+                top = legacy.partition(".")[0]
+                message = (
+                    f"{top}: its legacy paths come from an included distribution's table, "
+                    "in a package installed outside the project: their stubs ship with it"
+                )
+                self.note(message, slug="stubs-included")
+                continue
             if self._outside(legacy):
                 message = f"{legacy} is in a package installed outside the project"
                 self.refuse(message, keys, slug="stubs-outside-project")
@@ -315,9 +326,13 @@ def _block(body: list[str]) -> list[str]:
 
 
 def plan(
-    config: Config,
+    config: Config, table: AliasTable | None = None
 ) -> tuple[list[Planned], list[tuple[str, str]], list[tuple[str, str, set[str]]]]:
-    """The files to generate for ``config``, the notes to show, and what cannot be generated."""
+    """The files to generate for ``config``, the notes to show, and what cannot be generated.
+
+    :param table: the table with the aliases of included distributions (default: the
+        configuration's own); their legacy paths in installed packages get no stubs here.
+    """
     import gc
 
     # Syntax trees hold no reference cycles, yet building them sets off the cycle collector
@@ -325,10 +340,25 @@ def plan(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        planner = _Planner(config)
+        planner = _Planner(config, table)
         planner.collect()
         files = planner.files()
+        if config.ship is not None:
+            _ship(planner, files)
     finally:
         if enabled:
             gc.enable()
     return files, planner.notes, planner.refused
+
+
+def _ship(planner: _Planner, files: list[Planned]) -> None:
+    # The table a library ships, in the package of the project that ``ship`` names.
+    from .ship import shipped_file
+
+    config = planner.config
+    located = planner.project.find(str(config.ship))
+    if located is None or not located.folders:
+        message = f"ship names {config.ship}, which is not a package of this project"
+        planner.refuse(message, {a.legacy for a in config.table}, slug="ship-not-found")
+        return
+    files.append(shipped_file(config, located.folders[0]))

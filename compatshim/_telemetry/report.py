@@ -206,13 +206,18 @@ def load(data_file: str | None, explicit: Iterable[str] = ()) -> TelemetryReport
 
 
 def telemetry_report(
-    pyproject: str | os.PathLike[str] | None = None, data: Iterable[str] = ()
+    pyproject: str | os.PathLike[str] | None = None,
+    data: Iterable[str] = (),
+    *,
+    include: Iterable[str] = (),
 ) -> TelemetryReport:
     """Aggregate the telemetry recorded for a project.
 
     :param pyproject: the configuration whose ``data_file`` to read (the nearest by default);
         its per-process files are combined into it first.
     :param data: data files to read as they are instead (nothing is combined or deleted).
+    :param include: distributions whose shipped alias tables count as configured too (on top of
+        the configuration's ``include``): their removals are judged like the project's.
     :raises NoDataError: if there is nothing readable to report.
     :raises ConfigError: if the configuration is invalid.
     """
@@ -227,17 +232,20 @@ def telemetry_report(
             raise
         config = None  # explicit data files can be reported without a valid configuration
     report = load(None if paths or config is None else config.data_file, paths)
-    if config is not None and config.path is not None:
-        _judge_removals(report, config)
+    include = list(include)
+    if config is not None and (config.path is not None or include):
+        from .._model.shipped import full_table
+
+        _judge_removals(report, full_table(config, include))
     return report
 
 
-def _judge_removals(report: TelemetryReport, config: Any) -> None:
+def _judge_removals(report: TelemetryReport, table: Any) -> None:
     # Against the configuration and the installed versions of today, not of the recording.
     from .._model import policy as _policy
 
     for usage in report.aliases.values():
-        alias = config.table.get(usage.legacy)
+        alias = table.get(usage.legacy)
         if alias is None:
             usage.status = "not configured"
         elif _policy.removal(alias) is not None:
