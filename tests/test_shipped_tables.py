@@ -434,3 +434,35 @@ def test_the_shipped_file_reads_back_as_the_table_it_was_written_from(
     assert [meaning(a, default_package="lib") for a in config.table] == [
         meaning(a, default_package=None) for a in read
     ]
+
+
+def test_the_shipped_file_is_reported_stale_when_the_table_changes(tmp_path: Path) -> None:
+    library = Project(tmp_path).write(LIBRARY)
+    assert library.command(["-m", "compatshim", "stubs", "--write"]).returncode == 0
+    assert library.command(["-m", "compatshim", "stubs", "--check"]).returncode == 0
+    pyproject = library.root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text.replace('since = "2.0"', 'since = "2.1"'), encoding="utf-8")
+    stale = library.command(["-m", "compatshim", "stubs", "--check"])
+    assert stale.returncode == 1
+    assert "mylib/compatshim.toml: stale" in stale.stdout
+    check = library.command(["-m", "compatshim", "check"])
+    assert check.returncode == 1 and "compatshim.toml is stale" in check.stdout
+    # a hand-written file in its place is never overwritten
+    (library.root / "mylib" / "compatshim.toml").write_text("# mine\n", encoding="utf-8")
+    mine = library.command(["-m", "compatshim", "stubs", "--write"])
+    assert mine.returncode == 1 and "stubs-handwritten" in mine.stderr
+    assert (library.root / "mylib" / "compatshim.toml").read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_ship_must_name_a_package_of_the_project(tmp_path: Path) -> None:
+    library = Project(tmp_path).write(LIBRARY)
+    pyproject = library.root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text.replace('ship = "mylib"', 'ship = "yourlib"'), encoding="utf-8")
+    result = library.command(["-m", "compatshim", "stubs", "--write"])
+    assert result.returncode == 1 and "ship-not-found" in result.stderr
+    assert not (library.root / "mylib" / "compatshim.toml").exists()
+    pyproject.write_text(text.replace('ship = "mylib"', 'ship = "my lib"'), encoding="utf-8")
+    bad = library.command(["-m", "compatshim", "stubs"])
+    assert bad.returncode == 2 and "config-bad-value" in bad.stderr
