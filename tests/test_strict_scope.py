@@ -225,3 +225,22 @@ def test_pytest_strict_fails_only_for_the_suites_own_code(
         result.stdout.fnmatch_lines(
             ["*LegacyPathError: old.pkg is no longer allowed*thirdparty_pkg.py:1)*"]
         )
+
+
+def test_a_probe_that_loads_a_legacy_module_stays_strict(tmp_path: Path) -> None:
+    """find_spec("old.pkg") loads old from the standard library's frame, on the project's
+    behalf: under the error policy it raises, as it did before strict_scope."""
+    project = Project(tmp_path / "app").write(CANON).config(_config(None))
+    result = project.run(
+        """
+        import importlib.util, compatshim, _probe
+        compatshim.install()
+        try:
+            importlib.util.find_spec("old.pkg")
+            outcome = "loaded"
+        except ImportError as exc:
+            outcome = type(exc).__name__
+        _probe.emit(outcome)
+        """
+    )
+    assert result.value == "LegacyPathError"

@@ -120,8 +120,15 @@ def use(
         and requested.startswith(importing + ".")
     )
     action = _policy.action(alias)
-    if action == "error" and site is not None and not _scope.raises_here(site.f_code.co_filename):
-        action = "warn"  # strict_scope = "project": a dependency's use warns, and is counted
+    # strict_scope = "project": a dependency's use warns, and is counted. (A probe's frame is
+    # the introspection tool's, not the code it works for: it stays strict.)
+    if (
+        action == "error"
+        and not probe
+        and site is not None
+        and not _scope.raises_here(site.f_code.co_filename)
+    ):
+        action = "warn"
     if action == "error":
         where = f"{site.f_code.co_filename}:{site.f_lineno}" if site is not None else ""
         if parent_only and requested is not None:
