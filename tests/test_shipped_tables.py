@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,9 @@ def test_from_reads_the_table_for_a_project_with_no_configuration(
     project, env = _app(tmp_path / "app", installed, None)
     code, found = _scan(project, env, "--from", "mylib")
     assert (code, found) == (1, EXPECTED)
+    diff = project.command(["-m", "compatshim", "migrate", "--diff", "--from", "mylib"], env=env)
+    assert diff.returncode == 1, diff.stderr
+    assert "+import mylib.new" in diff.stdout and "+from mylib.new import Widget" in diff.stdout
     no_table = project.command(["-m", "compatshim", "scan"], env=env)
     assert no_table.returncode == 2 and "scan-no-config" in no_table.stderr
 
@@ -341,10 +345,12 @@ def test_where_a_shipped_table_is_found(
 
 def test_an_unknown_distribution_is_an_error_for_every_command(tmp_path: Path) -> None:
     project = Project(tmp_path).config('[tool.compatshim]\ninclude = ["no-such-dist"]\n')
-    for command in (["scan"], ["migrate", "--diff"], ["stubs"], ["check"]):
+    run = ["run", "--", sys.executable, "-c", "print('ran')"]
+    for command in (["scan"], ["migrate", "--diff"], ["stubs"], ["check"], run):
         result = project.command(["-m", "compatshim", *command])
         assert result.returncode == 2, (command, result.stderr)
         assert "include-not-installed" in result.stderr and "Traceback" not in result.stderr
+        assert "ran" not in result.stdout
     alone = Project(tmp_path / "other")
     result = alone.command(["-m", "compatshim", "scan", "--from", "no-such-dist"])
     assert result.returncode == 2 and "include-not-installed" in result.stderr
