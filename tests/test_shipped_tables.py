@@ -472,3 +472,56 @@ def test_ship_must_name_a_package_of_the_project(tmp_path: Path) -> None:
     pyproject.write_text(text.replace('ship = "mylib"', 'ship = "my lib"'), encoding="utf-8")
     bad = library.command(["-m", "compatshim", "stubs"])
     assert bad.returncode == 2 and "config-bad-value" in bad.stderr
+
+
+CACHED_START = """
+import sys, compatshim, _probe
+compatshim.install()
+_probe.emit({
+    "read": sorted({"importlib.metadata", "importlib_metadata", "tomllib", "tomli"} & set(sys.modules)),
+    "aliases": sorted(a.legacy for a in compatshim.installed().aliases),
+})
+"""
+
+
+def test_a_cached_start_reads_no_metadata_and_notices_a_new_table(
+    tmp_path: Path, installed: Path
+) -> None:
+    """include.cache spares reading metadata and TOML at each start; a changed table, another
+    copy first on sys.path and a damaged cache are all noticed."""
+    import shutil
+
+    site = tmp_path / "env" / "lib" / "site-packages"
+    shutil.copytree(installed, site)
+    project, env = _app(tmp_path / "app", site, INCLUDE)
+    first = project.run(CACHED_START, env=env).value
+    assert first["read"] != [] and first["aliases"] == ["mylib.old", "mylib.shapes:Widget"]
+    assert (project.root / ".compatshim" / "include.cache").is_file()
+    assert project.run(CACHED_START, env=env).value == {"read": [], "aliases": first["aliases"]}
+    # an upgrade rewrites the table
+    table = site / "mylib" / "compatshim.toml"
+    table.write_text(table.read_text(encoding="utf-8") + '"mylib.extra" = "mylib.new"\n')
+    upgraded = project.run(CACHED_START, env=env).value
+    assert upgraded["read"] != [] and "mylib.extra" in upgraded["aliases"]
+    assert project.run(CACHED_START, env=env).value["read"] == []
+    # another copy of the library, first on sys.path, with a table of its own
+    other = tmp_path / "other" / "site-packages"
+    shutil.copytree(installed, other)
+    (other / "mylib" / "compatshim.toml").write_text(
+        '[tool.compatshim.aliases]\n"mylib.older" = "mylib.new"\n', encoding="utf-8"
+    )
+    shadowed = {"PYTHONPATH": os.pathsep.join([str(project.root), str(other), str(site)])}
+    assert project.run(CACHED_START, env=shadowed).value["aliases"] == ["mylib.older"]
+    # a damaged cache is read around
+    cache = project.root / ".compatshim" / "include.cache"
+    cache.write_bytes(cache.read_bytes()[:-5] + b"xxxxx")
+    assert project.run(CACHED_START, env=env).value["aliases"] == upgraded["aliases"]
+
+
+def test_the_static_commands_write_no_cache_of_included_tables(
+    tmp_path: Path, installed: Path
+) -> None:
+    project, env = _app(tmp_path / "app", installed, INCLUDE)
+    for command in (["scan"], ["migrate", "--diff"], ["stubs"]):
+        project.command(["-m", "compatshim", *command], env=env)
+    assert not (project.root / ".compatshim" / "include.cache").exists()

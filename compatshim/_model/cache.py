@@ -57,17 +57,18 @@ def make_key(path: str, raw: bytes) -> str:
     return blake2b(head.encode("utf-8", "surrogateescape") + raw)
 
 
-def _cache_path(path: str) -> str:
-    return os.path.join(os.path.dirname(path), FOLDER, _FILE)
+def _cache_path(path: str, name: str = _FILE) -> str:
+    return os.path.join(os.path.dirname(path), FOLDER, name)
 
 
-def load(path: str, key: str, size: int) -> Payload | None:
+def load(path: str, key: str, size: int, *, name: str = _FILE) -> Payload | None:
     """The payload cached for ``key``, or ``None``: missing, stale, too large or malformed are all
     the same. It is not validated yet: the caller validates it as it would the file.
 
     :param size: the configuration file's size; a cache more than twice as large is not read.
+    :param name: the cache file in ``.compatshim`` (the included tables have their own).
     """
-    cache = _cache_path(path)
+    cache = _cache_path(path, name)
     try:
         if os.path.islink(os.path.dirname(cache)):  # a state folder we did not create
             return None
@@ -87,14 +88,14 @@ def load(path: str, key: str, size: int) -> Payload | None:
         return None
 
 
-def store(path: str, key: str, payload: Payload) -> None:
+def store(path: str, key: str, payload: Payload, *, name: str = _FILE) -> None:
     """Cache ``payload`` for ``key``; failures (read-only folder, full disk, a link in the way, a
     value the format cannot hold) only mean no cache."""
     try:
         body = _encode(payload)
     except ValueError:  # not what a validated configuration holds
         return
-    target = _cache_path(path)
+    target = _cache_path(path, name)
     try:
         data = body.encode("utf-8")
         ensure_folder(os.path.dirname(target), os.path.dirname(path))

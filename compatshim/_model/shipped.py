@@ -49,13 +49,15 @@ _LIMIT = 64 * 1024 * 1024
 class Shipped:
     """The alias table one installed distribution ships."""
 
-    __slots__ = ("files", "name", "table", "version")
+    __slots__ = ("files", "name", "packages", "table", "version")
 
-    def __init__(self, name: str, version: str, files: list[str], table: AliasTable) -> None:
+    def __init__(
+        self, name: str, version: str, files: list[str], table: AliasTable, packages: list[str]
+    ) -> None:
         #: The distribution's name, as its metadata spells it, and its version.
         self.name, self.version = name, version
-        #: The table files read (one per entry point).
-        self.files = files
+        #: The table files read (one per entry point), and the package each is in.
+        self.files, self.packages = files, packages
         self.table = table
 
     def __repr__(self) -> str:
@@ -92,8 +94,9 @@ def read_distribution(name: str) -> Shipped:
         )
     aliases = []
     files = []
-    for point in points:
-        path = _locate(dist, str(point.value), label)
+    packages = [str(point.value) for point in points]
+    for package in packages:
+        path = _locate(dist, package, label)
         files.append(path)
         try:
             aliases.extend(_read_table(path, meta_name))
@@ -103,7 +106,7 @@ def read_distribution(name: str) -> Shipped:
         table = AliasTable(aliases)
     except ConfigError as exc:
         raise ConfigError(f"{label}: {exc}", slug=exc.slug) from None
-    return Shipped(meta_name, version, files, table)
+    return Shipped(meta_name, version, files, table, packages)
 
 
 def read_beside(name: str, module_file: str) -> Shipped | None:
@@ -122,7 +125,7 @@ def read_beside(name: str, module_file: str) -> Shipped | None:
         table = AliasTable(_read_table(path, name))
     except ConfigError as exc:
         raise ConfigError(f"{name}: {exc}", slug=exc.slug) from None
-    return Shipped(name, "", [path], table)
+    return Shipped(name, "", [path], table, [])
 
 
 def _locate(dist: Any, package: str, label: str) -> str:
@@ -213,14 +216,103 @@ def _canonical_name(name: str) -> str:
     return "-".join(part for part in parts if part)
 
 
-def full_table(config: Config, extra: Iterable[str] = ()) -> AliasTable:
+def full_table(config: Config, extra: Iterable[str] = (), *, store: bool = False) -> AliasTable:
     """The aliases of ``config`` with those of the distributions it includes and ``extra``.
+
+    The aliases of ``config``'s own ``include`` are read from a cache beside its configuration
+    cache when it is current (see below), so that a process start need not read package
+    metadata; with ``store`` (``install()``), a cache is written when there is none.
 
     :raises ConfigError: for an included table that cannot be read or validated, or an alias
         declared differently in two of them (``alias-conflict``).
     """
+    extra = list(extra)
     names = [*config.include, *extra]
     if not names:
         return config.table
+    cached = _cached(config) if config.include and not extra else None
+    if cached is not None:
+        return AliasTable([*config.table, *cached])
     shipped = read_all(names)
+    if store and config.include and not extra:
+        _store(config, shipped)
     return AliasTable([*config.table, *(a for s in shipped for a in s.table)])
+
+
+# -- the cache of included tables ------------------------------------------------------------
+#
+# Reading an included table costs more than everything else a start does (importing
+# importlib.metadata alone), so its aliases are kept in ``.compatshim/include.cache``, in the
+# configuration cache's format, keyed by the configuration's path, its include list and both
+# versions. The cache is used only while each table file it was read from has the same size and
+# modification time, and is still the file of the package Python would import first (the path
+# finder is asked, which reads no metadata): an upgrade, an uninstall or another copy put first
+# on sys.path is noticed. Like every cache it is untrusted input: its aliases are validated
+# again, as the file's would be. Written only when the configuration cache would be.
+
+_CACHE = "include.cache"
+
+
+def _cache_key(config: Config) -> str:
+    from .cache import make_key
+
+    return make_key(f"{config.path}\0include", "\0".join(config.include).encode())
+
+
+def _stamp(path: str) -> str:
+    status = os.stat(path)
+    return f"{status.st_size}:{status.st_mtime_ns}"
+
+
+def _same(path: str, folder: str | None) -> bool:
+    return folder is not None and os.path.normcase(os.path.abspath(folder)) == os.path.normcase(
+        os.path.dirname(os.path.abspath(path))
+    )
+
+
+def _cached(config: Config) -> list[Any] | None:
+    from . import cache
+    from .config import aliases_from_columns
+
+    if config.path is None:
+        return None
+    payload = cache.load(config.path, _cache_key(config), _LIMIT // 2, name=_CACHE)
+    if payload is None:
+        return None
+    try:
+        stored, _, strings = payload
+        columns: dict[str, list[Any]] = dict(strings)
+        files, stamps, packages = stored["files"], stored["stamps"], stored["packages"]
+        if not all(isinstance(v, list) for v in (files, stamps, packages)):
+            return None
+        if not len(files) == len(stamps) == len(packages):
+            return None
+        for path, stamp, package in zip(files, stamps, packages):
+            if _stamp(path) != stamp or not _same(path, _package_folder(package.split("."))):
+                return None
+        origins = columns.pop("origin")
+        return list(aliases_from_columns(columns, origins, None, f"{_CACHE}: cached"))
+    except Exception:  # noqa: BLE001 - a cache that does not validate: read the tables
+        return None
+
+
+def _store(config: Config, shipped: list[Shipped]) -> None:
+    from . import cache
+    from . import environ
+    from .config import alias_columns
+
+    if config.path is None or not config.telemetry or environ.telemetry_off():
+        return
+    try:
+        if any(not s.packages for s in shipped):
+            return  # read beside a module, not through an entry point: nothing to stamp
+        files = [f for s in shipped for f in s.files]
+        packages = [p for s in shipped for p in s.packages]
+        stamps = [_stamp(f) for f in files]
+    except OSError:
+        return
+    aliases = [a for s in shipped for a in s.table]
+    columns = alias_columns(aliases)
+    columns["origin"] = [a.origin for a in aliases]
+    settings = {"files": files, "stamps": stamps, "packages": packages}
+    cache.store(config.path, _cache_key(config), (settings, None, columns), name=_CACHE)

@@ -166,7 +166,7 @@ def install(
     if config.include:
         from .._model.shipped import full_table
 
-        table = full_table(config)
+        table = full_table(config, store=True)
     with state.lock:
         _set_source(key, table)
         _policy.set_override(override)
