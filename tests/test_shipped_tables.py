@@ -525,3 +525,18 @@ def test_the_static_commands_write_no_cache_of_included_tables(
     for command in (["scan"], ["migrate", "--diff"], ["stubs"]):
         project.command(["-m", "compatshim", *command], env=env)
     assert not (project.root / ".compatshim" / "include.cache").exists()
+
+
+def test_ship_without_the_entry_point_is_reported(tmp_path: Path) -> None:
+    """Without the entry point, include and --from cannot find the table: stubs says so."""
+    library = Project(tmp_path).write(LIBRARY)
+    pyproject = library.root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(
+        text.replace('[project.entry-points."compatshim.aliases"]\nmylib = "mylib"\n', ""),
+        encoding="utf-8",
+    )
+    result = library.command(["-m", "compatshim", "stubs", "--write"])
+    assert result.returncode == 1 and "ship-no-entry-point" in result.stderr
+    assert (library.root / "mylib" / "compatshim.toml").is_file()  # written all the same
+    assert library.command(["-m", "compatshim", "check"]).returncode == 1

@@ -344,21 +344,10 @@ def plan(
         planner.collect()
         files = planner.files()
         if config.ship is not None:
-            _ship(planner, files)
+            from .ship import plan_ship  # it imports Planned from here
+
+            plan_ship(config, files, planner.refused)
     finally:
         if enabled:
             gc.enable()
     return files, planner.notes, planner.refused
-
-
-def _ship(planner: _Planner, files: list[Planned]) -> None:
-    # The table a library ships, in the package of the project that ``ship`` names.
-    from .ship import shipped_file
-
-    config = planner.config
-    located = planner.project.find(str(config.ship))
-    if located is None or not located.folders:
-        message = f"ship names {config.ship}, which is not a package of this project"
-        planner.refuse(message, {a.legacy for a in config.table}, slug="ship-not-found")
-        return
-    files.append(shipped_file(config, located.folders[0]))

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .._model.alias import Alias
     from .._model.config import Config
 
-__all__ = ["render", "shipped_file"]
+__all__ = ["plan_ship", "render"]
 
 
 def _string(text: str) -> str:
@@ -64,11 +64,51 @@ def render(config: Config, package: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def shipped_file(config: Config, folder: str) -> Planned:
-    """The shipped table to generate for ``config`` (which has ``ship``), in ``folder``: the
-    folder of the package ``ship`` names."""
+def plan_ship(
+    config: Config, files: list[Planned], refused: list[tuple[str, str, set[str]]]
+) -> None:
+    """Add the shipped table ``config`` needs (it has ``ship``) to ``files``, or say in
+    ``refused`` why it cannot be generated: the package is not the project's
+    (``ship-not-found``), or no entry point leads downstream projects to it
+    (``ship-no-entry-point``)."""
+    from .signatures import Locator
+
     package = str(config.ship)
     keys = {alias.legacy for alias in config.table}
-    return Planned(
-        os.path.join(folder, FILENAME), render(config, package), block=False, aliases=keys
+    located = Locator([config.root, os.path.join(config.root, "src")]).find(package)
+    if located is None or not located.folders:
+        slug = "ship-not-found"
+        refused.append(
+            (slug, f"ship names {package}, which is not a package of this project", keys)
+        )
+        return
+    path = os.path.join(located.folders[0], FILENAME)
+    files.append(Planned(path, render(config, package), block=False, aliases=keys))
+    problem = _entry_point_problem(config, package)
+    if problem is not None:
+        slug = "ship-no-entry-point"
+        refused.append((slug, problem, keys))
+
+
+def _entry_point_problem(config: Config, package: str) -> str | None:
+    # Without the entry point, include and --from cannot find the table: a release would ship
+    # it to no one. Entry points that the build computes (dynamic) cannot be checked here.
+    from .._model.toml import parse
+
+    try:
+        with open(str(config.path), "rb") as file:
+            data, _ = parse(str(config.path), file.read())
+    except Exception:  # noqa: BLE001 - the configuration was read a moment ago; nothing to add
+        return None
+    project = data.get("project")
+    if not isinstance(project, dict) or "entry-points" in project.get("dynamic", ()):
+        return None
+    points = project.get("entry-points", {})
+    group = points.get(GROUP) if isinstance(points, dict) else None
+    if isinstance(group, dict) and package in group.values():
+        return None
+    return (
+        f"no entry point leads downstream projects to the table: add "
+        f'[project.entry-points."{GROUP}"] with a line such as {package.partition(".")[0]} = '
+        f'"{package}" to {config.path}'
     )
