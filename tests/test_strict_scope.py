@@ -15,6 +15,7 @@ import pytest
 from helpers import CANON
 from helpers import Project
 from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from compatshim._runtime.scope import Layout
@@ -45,6 +46,7 @@ def _join(*parts: str) -> str:
     return "/".join(parts)
 
 
+@settings(deadline=None)  # pure, but the machine is shared: no timing
 @given(_parts)
 def test_files_under_the_project_root_are_the_project(parts: list[str]) -> None:
     assert classify(_join(ROOT, *parts), ROOT, LAYOUT) == "project"
@@ -52,6 +54,7 @@ def test_files_under_the_project_root_are_the_project(parts: list[str]) -> None:
     assert classify(_join(*parts), ROOT, LAYOUT) == "project"
 
 
+@settings(deadline=None)  # pure, but the machine is shared: no timing
 @given(_parts)
 def test_installed_packages_are_site_packages_wherever_they_are(parts: list[str]) -> None:
     assert classify(_join(ENV, "lib/python3.11/site-packages", *parts), ROOT, LAYOUT) == (
@@ -67,6 +70,7 @@ def test_installed_packages_are_site_packages_wherever_they_are(parts: list[str]
     )
 
 
+@settings(deadline=None)  # pure, but the machine is shared: no timing
 @given(_parts)
 def test_the_standard_library_and_the_environment_are_not_the_project(parts: list[str]) -> None:
     assert classify(_join("/usr/lib/python3.11", *parts), ROOT, LAYOUT) == "stdlib"
@@ -74,6 +78,7 @@ def test_the_standard_library_and_the_environment_are_not_the_project(parts: lis
     assert classify(_join(ROOT, ".venv", *parts), ROOT, LAYOUT) == "outside"
 
 
+@settings(deadline=None)  # pure, but the machine is shared: no timing
 @given(_parts)
 def test_files_elsewhere_are_outside(parts: list[str]) -> None:
     assert classify(_join("/elsewhere", *parts), ROOT, LAYOUT) == "outside"
@@ -81,6 +86,7 @@ def test_files_elsewhere_are_outside(parts: list[str]) -> None:
     assert classify(_join(ROOT + "2", *parts), ROOT, LAYOUT) == "outside"
 
 
+@settings(deadline=None)  # pure, but the machine is shared: no timing
 @given(st.text(min_size=0, max_size=20).filter(lambda t: ">" not in t))
 def test_pseudo_files_are_frozen_or_have_no_file(name: str) -> None:
     assert classify(f"<frozen {name}>", ROOT, LAYOUT) == "frozen"
