@@ -540,3 +540,20 @@ def test_ship_without_the_entry_point_is_reported(tmp_path: Path) -> None:
     assert result.returncode == 1 and "ship-no-entry-point" in result.stderr
     assert (library.root / "mylib" / "compatshim.toml").is_file()  # written all the same
     assert library.command(["-m", "compatshim", "check"]).returncode == 1
+
+
+def test_compatshim_disable_switches_a_librarys_table_off(tmp_path: Path, installed: Path) -> None:
+    project, env = _app(tmp_path / "app", installed, None)
+    result = project.run(
+        """
+        import _probe
+        try:
+            import mylib.old
+            outcome = "imported"
+        except ImportError as exc:
+            outcome = type(exc).__name__
+        _probe.emit(outcome)
+        """,
+        env={**env, "COMPATSHIM_DISABLE": "1"},
+    )
+    assert result.value == "ModuleNotFoundError"
