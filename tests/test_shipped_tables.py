@@ -557,3 +557,31 @@ def test_compatshim_disable_switches_a_librarys_table_off(tmp_path: Path, instal
         env={**env, "COMPATSHIM_DISABLE": "1"},
     )
     assert result.value == "ModuleNotFoundError"
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("policy", "fatal"), ("origin", "\x1b[2J:1"), ("legacy", "os.path"), ("message", "{x.y}")],
+)
+def test_a_forged_include_cache_is_read_around(
+    tmp_path: Path, installed: Path, column: str, value: str
+) -> None:
+    """The include cache is untrusted: a value no shipped table could hold (its digest is no
+    secret) means the tables are read again."""
+    from compatshim._model import cache
+    from compatshim._model.config import load_config
+    from compatshim._model.shipped import _CACHE
+    from compatshim._model.shipped import _cache_key
+
+    project, env = _app(tmp_path / "app", installed, INCLUDE)
+    first = project.run(CACHED_START, env=env).value
+    config = load_config(project.root / "pyproject.toml")
+    path, key = str(config.path), _cache_key(config)
+    payload = cache.load(path, key, 1 << 20, name=_CACHE)
+    assert payload is not None
+    settings, version, columns = payload
+    columns[column] = [value, *columns[column][1:]]
+    cache.store(path, key, (settings, version, columns), name=_CACHE)
+    assert cache.load(path, key, 1 << 20, name=_CACHE) == (settings, version, columns)
+    again = project.run(CACHED_START, env=env).value
+    assert again["read"] != [] and again["aliases"] == first["aliases"]

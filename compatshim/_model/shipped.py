@@ -291,7 +291,14 @@ def _cached(config: Config) -> list[Any] | None:
             if _stamp(path) != stamp or not _same(path, _package_folder(package.split("."))):
                 return None
         origins = columns.pop("origin")
-        return list(aliases_from_columns(columns, origins, None, f"{_CACHE}: cached"))
+        # Where each alias was declared, as messages show it: one of the files, and a line.
+        for origin in origins:
+            file, _, line = str(origin).rpartition(":")
+            if file not in files or not (line.isascii() and line.isdigit()):
+                return None
+        aliases = list(aliases_from_columns(columns, origins, None, f"{_CACHE}: cached"))
+        AliasTable(aliases)  # the names, checked as the shipped tables' were
+        return aliases
     except Exception:  # noqa: BLE001 - a cache that does not validate: read the tables
         return None
 

@@ -168,6 +168,9 @@ def install(
 
         table = full_table(config, store=True)
     with state.lock:
+        if key in state.sources and state.installation is not None:  # another thread was first
+            _put_finder_first()
+            return state.installation
         _set_source(key, table)
         _policy.set_override(override)
         _scope.set_scope(config.strict_scope, config.root)
