@@ -23,6 +23,7 @@ from ._model.table import AliasTable
 from ._runtime.install import Installation
 from ._runtime.install import alias
 from ._runtime.install import install
+from ._runtime.install import install_distribution
 from ._runtime.install import installed
 from ._runtime.install import uninstall
 from ._runtime.proxy import LegacyModule
@@ -75,6 +76,7 @@ __all__ = [
     "check",
     "flush",
     "install",
+    "install_distribution",
     "installed",
     "load_config",
     "migrate",

@@ -45,7 +45,7 @@ def _report(args: argparse.Namespace) -> int:
     from compatshim._telemetry import history
     from compatshim._telemetry.render import plain
 
-    report = compatshim.telemetry_report(args.config, args.data or ())
+    report = compatshim.telemetry_report(args.config, args.data or (), include=args.include or ())
     for path, reason in report.skipped:  # names from the data folder: escaped for the terminal
         sys.stderr.write(f"compatshim: skipped {plain(path)}: {plain(reason)}\n")
     since = history.parse_date(args.since) if args.since else None
@@ -192,7 +192,14 @@ def _scan(args: argparse.Namespace) -> int:
 
     result = compatshim.ScanResult()
     paths = args.paths or ["."]
-    found = stream(result, paths, args.config, exclude=args.exclude or (), progress=_progress())
+    found = stream(
+        result,
+        paths,
+        args.config,
+        exclude=args.exclude or (),
+        progress=_progress(),
+        include=args.include or (),
+    )
     write(result, found, args.format, sys.stdout.write)
     _report_errors(result.errors)
     return OK if result.ok or args.exit_zero else FOUND
@@ -207,6 +214,7 @@ def _migrate(args: argparse.Namespace) -> int:
         write=args.write,
         exclude=args.exclude or (),
         progress=_progress(),
+        include=args.include or (),
     )
     _report_errors(result.errors)
     if not args.write:
@@ -220,7 +228,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _stubs(args: argparse.Namespace) -> int:
-    result = compatshim.stubs(args.config, write=args.write)
+    result = compatshim.stubs(args.config, write=args.write, include=args.include or ())
     for line in result.messages():
         sys.stderr.write(f"compatshim stubs: {line}\n")
     if args.diff:
@@ -265,9 +273,21 @@ def _positive(text: str) -> int:
     return value
 
 
+def _from_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from",
+        dest="include",
+        metavar="DISTRIBUTION",
+        action="append",
+        help="also use the alias table this installed distribution ships (repeatable; added to "
+        "the configuration's include)",
+    )
+
+
 def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to read")
     _config_option(parser)
+    _from_option(parser)
     parser.add_argument(
         "--exclude",
         metavar="GLOB",
@@ -306,6 +326,7 @@ def _parser() -> argparse.ArgumentParser:
         "and the sites that use it, busiest first. Exit 0, or 2 when there is no data.",
     )
     _config_option(report, "the pyproject.toml whose data to read")
+    _from_option(report)
     report.add_argument(
         "--data", metavar="PATH", nargs="+", help="read these data files as they are instead"
     )
@@ -401,6 +422,7 @@ def _parser() -> argparse.ArgumentParser:
         "stale, or cannot be written, 2 on a configuration error.",
     )
     _config_option(stubs)
+    _from_option(stubs)
     stubs_mode = stubs.add_mutually_exclusive_group()
     stubs_mode.add_argument("--write", action="store_true", help="write the stubs")
     stubs_mode.add_argument("--diff", action="store_true", help="print a unified diff")

@@ -377,7 +377,7 @@ def test_every_option_has_type_default_and_docs() -> None:
     keys = [option.key for option in OPTIONS]
     assert len(keys) == len(set(keys))
     for option in OPTIONS:
-        assert option.type in ("string", "boolean", "date", "table")
+        assert option.type in ("string", "boolean", "date", "table", "array")
         assert option.scope in ("top", "alias", "both", "factory")
         assert option.doc.endswith(".") and option.example
 

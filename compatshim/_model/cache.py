@@ -40,11 +40,12 @@ __all__ = ["FOLDER", "ensure_folder", "load", "make_key", "store"]
 #: 3: flat text: settings, version and alias columns, validated at each start like the file;
 #:    a BLAKE2b digest of the file's content, both versions and the body, instead of a key of
 #:    path, size and CRC-32.
-CACHE_VERSION = 3
+#: 4: a setting may be a list of strings (``include``), typed ``l``.
+CACHE_VERSION = 4
 _FILE = "config.cache"
 _MAGIC = f"compatshim config cache {CACHE_VERSION}"
-# Record and field separators: control characters, which validated values never contain.
-_RS, _US = "\x1e", "\x1f"
+# Record, field and item separators: control characters, which validated values never contain.
+_RS, _US, _GS = "\x1e", "\x1f", "\x1d"
 
 
 def make_key(path: str, raw: bytes) -> str:
@@ -56,17 +57,18 @@ def make_key(path: str, raw: bytes) -> str:
     return blake2b(head.encode("utf-8", "surrogateescape") + raw)
 
 
-def _cache_path(path: str) -> str:
-    return os.path.join(os.path.dirname(path), FOLDER, _FILE)
+def _cache_path(path: str, name: str = _FILE) -> str:
+    return os.path.join(os.path.dirname(path), FOLDER, name)
 
 
-def load(path: str, key: str, size: int) -> Payload | None:
+def load(path: str, key: str, size: int, *, name: str = _FILE) -> Payload | None:
     """The payload cached for ``key``, or ``None``: missing, stale, too large or malformed are all
     the same. It is not validated yet: the caller validates it as it would the file.
 
     :param size: the configuration file's size; a cache more than twice as large is not read.
+    :param name: the cache file in ``.compatshim`` (the included tables have their own).
     """
-    cache = _cache_path(path)
+    cache = _cache_path(path, name)
     try:
         if os.path.islink(os.path.dirname(cache)):  # a state folder we did not create
             return None
@@ -86,14 +88,14 @@ def load(path: str, key: str, size: int) -> Payload | None:
         return None
 
 
-def store(path: str, key: str, payload: Payload) -> None:
+def store(path: str, key: str, payload: Payload, *, name: str = _FILE) -> None:
     """Cache ``payload`` for ``key``; failures (read-only folder, full disk, a link in the way, a
     value the format cannot hold) only mean no cache."""
     try:
         body = _encode(payload)
     except ValueError:  # not what a validated configuration holds
         return
-    target = _cache_path(path)
+    target = _cache_path(path, name)
     try:
         data = body.encode("utf-8")
         ensure_folder(os.path.dirname(target), os.path.dirname(path))
@@ -110,11 +112,12 @@ def _digest(key: str, body: bytes) -> str:
 
 # The body: records split by RS, fields by US. First the settings (name, typed value, ...), then
 # the version (typed, or empty for none), then one record per column: its name, then its values
-# ("" for None: no configured string is empty). Typed values: "s" + text, "t", "f".
+# ("" for None: no configured string is empty). Typed values: "s" + text, "t", "f", and "l" +
+# the strings of a list, split by GS.
 
 
 def _text(text: str) -> str:
-    if _RS in text or _US in text:
+    if _RS in text or _US in text or _GS in text:
         raise ValueError("a separator in a value")
     return text
 
@@ -124,6 +127,8 @@ def _typed(value: object) -> str:
         return "t" if value else "f"
     if isinstance(value, str):
         return "s" + _text(value)
+    if isinstance(value, list) and all(isinstance(item, str) and item for item in value):
+        return "l" + _GS.join(map(_text, value))
     raise ValueError(f"cannot cache a {type(value).__name__}")
 
 
@@ -140,9 +145,11 @@ def _encode(payload: Payload) -> str:
     return _RS.join(records)
 
 
-def _untyped(field: str) -> str | bool:
+def _untyped(field: str) -> str | bool | list[str]:
     if field[:1] == "s":
         return field[1:]
+    if field[:1] == "l":
+        return field[1:].split(_GS) if field[1:] else []
     if field in ("t", "f"):
         return field == "t"
     raise ValueError(f"unknown value {field[:20]!r}")

@@ -28,6 +28,8 @@ from .validate import settings as checked_settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Iterator
     from collections.abc import Mapping
     from typing import Any
 
@@ -35,10 +37,18 @@ if TYPE_CHECKING:
     from .alias import Strategy
     from .cache import Payload
     from .factory import FactoryTable
+    from .options import StrictScope
 
-__all__ = ["Config", "configured", "empty_config", "load_config", "parse_table"]
+__all__ = [
+    "Config",
+    "alias_columns",
+    "aliases_from_columns",
+    "configured",
+    "empty_config",
+    "load_config",
+    "parse_table",
+]
 
-_ORIGIN = FIELDS.index("origin")
 # What the cache stores of each alias: the fields the configuration sets, by their index.
 _COLUMNS = {
     f: i for i, f in enumerate(FIELDS) if f not in ("canonical", "origin", "project_version")
@@ -81,6 +91,12 @@ class Config:
         self.otel: bool = settings["otel"]
         #: ``[tool.compatshim.paths]``: file names mapped onto one when combining (or ``{}``).
         self.paths: dict[str, list[str]] = settings.get("paths") or {}
+        #: Where the ``error`` policy raises: ``"project"`` (its own files) or ``"all"``.
+        self.strict_scope: StrictScope = settings["strict_scope"]
+        #: The distributions whose shipped alias tables this project uses too.
+        self.include: tuple[str, ...] = tuple(settings["include"])
+        #: The package a library ships its table in (``compatshim stubs --write``), if any.
+        self.ship: str | None = settings["ship"]
         #: The telemetry data file (absolute).
         self.data_file = os.path.normpath(os.path.join(self.root, settings["data_file"]))
 
@@ -139,6 +155,18 @@ def parse_table(
     return Config(path, settings, AliasTable(aliases), root=root, factories=factories)
 
 
+def alias_columns(aliases: Iterable[Alias]) -> dict[str, list[Any]]:
+    """The fields the configuration sets of each alias, as columns (a cache's form of them)."""
+    rows = [alias.fields() for alias in aliases]
+    columns: dict[str, list[Any]] = {
+        name: [row[index] for row in rows] for name, index in _COLUMNS.items()
+    }
+    columns["remove_after"] = [
+        None if day is None else day.isoformat() for day in columns["remove_after"]
+    ]
+    return columns
+
+
 def _to_payload(config: Config, version: str | None) -> Payload:
     # Never the paths table: a configuration with one is never cached (_load_file).
     settings = {
@@ -146,16 +174,10 @@ def _to_payload(config: Config, version: str | None) -> Payload:
         for key, value in config._settings.items()
         if value is not None and key != "paths"
     }
-    rows = [alias.fields() for alias in config.table]
-    columns: dict[str, list[Any]] = {
-        name: [row[index] for row in rows] for name, index in _COLUMNS.items()
-    }
-    columns["remove_after"] = [
-        None if day is None else day.isoformat() for day in columns["remove_after"]
-    ]
+    columns = alias_columns(config.table)
     # The line of each alias in the file (its origin is "<path>:<line>", or the path).
     start = len(f"{config.path}:")
-    columns["line"] = [row[_ORIGIN][start:] or None for row in rows]
+    columns["line"] = [alias.origin[start:] or None for alias in config.table]
     return settings, version, columns
 
 
@@ -178,12 +200,27 @@ def _from_payload(path: str, text: str, payload: Payload) -> Config:
     settings["aliases"] = {}
     root = _root_of(path)
     check_data_file(settings, root, path, where)
-    legacy, target, lines = columns["legacy"], columns["target"], columns["line"]
-    if any(len(column) != len(legacy) for column in columns.values()):
-        raise ValueError("columns of different lengths")
+    lines = columns.pop("line")
     numbers = "".join(filter(None, lines))
     if numbers and not (numbers.isascii() and numbers.isdigit()):
         raise ValueError("a line that is not a number")
+    origins = [path if line is None else f"{path}:{line}" for line in lines]
+    aliases = aliases_from_columns(columns, origins, version, f"{path}: cached")
+    return Config(path, settings, AliasTable(aliases), root=root)
+
+
+def aliases_from_columns(
+    columns: dict[str, list[Any]], origins: list[str], version: str | None, label: str
+) -> Iterator[Alias]:
+    """The aliases :func:`alias_columns` made columns of, each value checked as in a file.
+
+    :raises Exception: anything at all, if the columns hold what no configuration could.
+    """
+    if set(columns) != set(_COLUMNS):
+        raise ValueError("not the columns of this version")
+    legacy, target = columns["legacy"], columns["target"]
+    if any(len(column) != len(legacy) for column in [*columns.values(), origins]):
+        raise ValueError("columns of different lengths")
     if any(day is not None for day in columns["remove_after"]):
         import datetime
 
@@ -196,24 +233,23 @@ def _from_payload(path: str, text: str, payload: Payload) -> Config:
             continue  # a name: validated by the table, as when it is written as a string
         for value in set(columns[name]):  # each distinct value once
             if value is not None:
-                check_value(option, value, f"{path}: cached {name}")
+                check_value(option, value, f"{label} {name}")
             elif option.default is not None:
                 raise ValueError(f"{name} must be set")
     if None in legacy or None in target:
         raise ValueError("an alias without a name")
-    aliases = map(
+    return map(
         Alias.from_fields,
         zip(
             legacy,
             target,
             target,
             *(columns[name] for name in _COLUMNS_BETWEEN),
-            [path if line is None else f"{path}:{line}" for line in lines],
+            origins,
             repeat(version),
             columns["protocol"],
         ),
     )
-    return Config(path, settings, AliasTable(aliases), root=root)
 
 
 def empty_config(root: str) -> Config:

@@ -11,12 +11,20 @@ from .alias import POLICIES
 from .alias import STRATEGIES
 
 
+#: Every value of ``strict_scope``, the default first.
+STRICT_SCOPES: tuple[StrictScope, ...] = ("project", "all")
+
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
+    from typing import Literal
 
-__all__ = ["OPTIONS", "REQUIRED", "Option"]
+    #: Where the ``error`` policy raises (the ``strict_scope`` key).
+    StrictScope = Literal["project", "all"]
+
+__all__ = ["OPTIONS", "REQUIRED", "STRICT_SCOPES", "Option"]
 
 #: The default of a key that must be given.
 REQUIRED = object()
@@ -68,6 +76,33 @@ def _check_paths(value: dict[Any, Any]) -> str | None:
             if len(entry) > 4096:
                 return f"{name!r} holds a path longer than 4096 characters"
     return None
+
+
+# The characters of a distribution name (PEP 508), which starts and ends with a letter or digit.
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+def _check_distributions(value: list[Any]) -> str | None:
+    for item in value:
+        if not (
+            isinstance(item, str)
+            and item
+            and set(item) <= _NAME_CHARS
+            and item[0].isalnum()
+            and item[-1].isalnum()
+        ):
+            from .._base.errors import shown
+
+            return f"{shown(item)} is not a distribution name"
+    return None
+
+
+def _check_package(value: str) -> str | None:
+    from .._base import paths
+
+    if paths.kind(value) == "name":
+        return f"{value!r} must name a package, as 'mylib'"
+    return paths.problem(value, what="ship", allow_attr=False)
 
 
 #: Every key of ``[tool.compatshim]`` and of an alias's inline table. ``scope`` says where a key
@@ -181,6 +216,21 @@ OPTIONS: tuple[Option, ...] = (
         check=_check_object_path,
     ),
     Option(
+        "strict_scope",
+        "string",
+        "project",
+        "Where the `error` policy (and `COMPATSHIM_POLICY=error`, and pytest's "
+        "`--compatshim-strict`) raises. `project`: only for uses in the project's own files "
+        "(under the folder of this `pyproject.toml`, outside `site-packages` and the virtual "
+        "environment) and in code with no file (`python -c`, doctests); a use in an installed "
+        "package, the standard library or elsewhere warns instead and is still counted, since "
+        "only its authors can fix it. `all`: every use raises. A removed path raises "
+        "everywhere either way. See docs/pytest.md.",
+        scope="top",
+        example='"all"',
+        choices=STRICT_SCOPES,
+    ),
+    Option(
         "telemetry",
         "boolean",
         True,
@@ -226,6 +276,32 @@ OPTIONS: tuple[Option, ...] = (
         scope="top",
         example='{ shop = ["shop/", "/srv/app/shop/", "/home/ci/*/shop/", \'C:\\build\\shop\\\' ] }',
         check=_check_paths,
+    ),
+    Option(
+        "include",
+        "array",
+        [],
+        "Installed distributions whose shipped alias tables this project uses too, by their "
+        "distribution names: `scan`, `migrate`, `stubs` and `report` read them without importing "
+        "the libraries, and `install()` activates their aliases. Each must ship a table (see "
+        "docs/libraries.md); their aliases join this table's, and a legacy path declared "
+        "differently in two places is an error. `--from NAME` adds one for a single command.",
+        scope="top",
+        example='["mylib"]',
+        check=_check_distributions,
+    ),
+    Option(
+        "ship",
+        "string",
+        None,
+        "For a library: the package (its import name) that ships this table to downstream "
+        "projects. `compatshim stubs --write` writes the aliases into `compatshim.toml` in that "
+        "package's folder, and `stubs --check` (and `compatshim check`) reports it stale; the "
+        'library declares the entry point `[project.entry-points."compatshim.aliases"]` '
+        '`mylib = "mylib"` naming the same package. See docs/libraries.md.',
+        scope="top",
+        example='"mylib"',
+        check=_check_package,
     ),
     Option(
         "aliases",

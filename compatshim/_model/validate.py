@@ -41,7 +41,7 @@ ALIAS_OPTIONS = {o.key: o for o in OPTIONS if o.scope in ("alias", "both")}
 _ALIAS_KEYS = frozenset(ALIAS_OPTIONS)
 _INDEX = {field: index for index, field in enumerate(FIELDS)}
 _ORIGIN = _INDEX["origin"]
-_PYTHON_TYPES: dict[str, type] = {"string": str, "boolean": bool, "table": dict}
+_PYTHON_TYPES: dict[str, type] = {"string": str, "boolean": bool, "table": dict, "array": list}
 
 
 def check_value(option: Option, value: Any, label: str) -> Any:

@@ -20,6 +20,7 @@ from . import factories as _factories
 from . import frames as _frames
 from . import hooks as _hooks
 from . import proxy as _proxy
+from . import scope as _scope
 from . import uses as _sites
 from .finder import AliasFinder
 from .state import state
@@ -38,6 +39,7 @@ __all__ = [
     "Installation",
     "alias",
     "install",
+    "install_distribution",
     "installed",
     "set_context",
     "set_policy_override",
@@ -160,10 +162,21 @@ def install(
         if key in state.sources and state.installation is not None:
             _put_finder_first()
             return state.installation
-        _set_source(key, config.table)
+    # The distributions the project includes: read (metadata, TOML) with no lock held.
+    table = config.table
+    if config.include:
+        from .._model.shipped import full_table
+
+        table = full_table(config, store=True)
+    with state.lock:
+        if key in state.sources and state.installation is not None:  # another thread was first
+            _put_finder_first()
+            return state.installation
+        _set_source(key, table)
         if config.factories:
             _factories.add_rules(config.factories)
         _policy.set_override(override)
+        _scope.set_scope(config.strict_scope, config.root)
         installation = state.installation = Installation(config)
     if telemetry:
         persist = config.path is not None and config.telemetry and not _environ.telemetry_off()
@@ -171,6 +184,49 @@ def install(
         recorder.start(config.data_file if persist else None, config.root)
     _hook_imported_modules()
     _factories.guard_imported()  # imports wrapt: never under compatshim's lock
+    return installation
+
+
+def install_distribution(name: str) -> Installation:
+    """Activate the alias table the installed distribution ``name`` ships.
+
+    A library that moved its own modules calls ``compatshim.install_distribution("mylib")`` in
+    its ``__init__``: every project that imports it gets its legacy paths, with no entry in its
+    own configuration. The table is found through the distribution's metadata (the
+    ``compatshim.aliases`` entry point, see docs/libraries.md), never by importing anything;
+    called from a module whose folder holds the table (``compatshim.toml``, as in the library's
+    own ``__init__``), that file is read directly, without the metadata.
+    Calling it again changes nothing. Like :func:`alias`, it does not start telemetry; a
+    project that calls :func:`install` records the uses. ``COMPATSHIM_DISABLE=1`` makes it do
+    nothing.
+
+    :returns: the installation (the one :func:`install` made, if it was called).
+    :raises ConfigError: if ``name`` is not installed or ships no table (``include-*``), or its
+        table is invalid (the slug of the problem, naming the distribution and the file).
+    """
+    from .._model import environ as _environ
+    from .._model.shipped import read_beside
+    from .._model.shipped import read_distribution
+
+    if _environ.disabled():
+        return Installation(None, disabled=True)
+    key = f"dist:{name}"
+    with state.lock:
+        if key in state.sources and state.installation is not None:
+            return state.installation
+    # Called from the library's own package, the table is beside the caller: reading the
+    # distribution's metadata would cost more than the rest (importing importlib.metadata).
+    frame = _frames.frame_at(1)
+    caller = frame.f_globals.get("__file__") if frame is not None else None
+    shipped = read_beside(name, caller) if isinstance(caller, str) else None
+    if shipped is None:
+        shipped = read_distribution(name)  # metadata and TOML: with no lock held
+    with state.lock:
+        _set_source(key, shipped.table)
+        if state.installation is None:
+            state.installation = Installation(None)
+        installation = state.installation
+    _hook_imported_modules()
     return installation
 
 

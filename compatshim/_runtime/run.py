@@ -47,6 +47,10 @@ def run(argv: Sequence[str], pyproject: str | None = None) -> int:
 
     check()  # a bad COMPATSHIM_* variable: fail here, once, rather than in every child
     config = load_config(pyproject)
+    if config.include:  # an included table that cannot be read: fail here too, not per child
+        from .._model.shipped import full_table
+
+        full_table(config)
     env = environment(config.path)
     try:
         completed = subprocess.run(list(argv), env=env, check=False)

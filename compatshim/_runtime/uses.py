@@ -26,6 +26,7 @@ from .._base.locks import ForkSafeLock
 from .._model import policy as _policy
 from .._telemetry.recorder import recorder
 from . import frames as _frames
+from . import scope as _scope
 
 
 TYPE_CHECKING = False
@@ -119,6 +120,15 @@ def use(
         and requested.startswith(importing + ".")
     )
     action = _policy.action(alias)
+    # strict_scope = "project": a dependency's use warns, and is counted. (A probe's frame is
+    # the introspection tool's, not the code it works for: it stays strict.)
+    if (
+        action == "error"
+        and not probe
+        and site is not None
+        and not _scope.raises_here(site.f_code.co_filename)
+    ):
+        action = "warn"
     if action == "error":
         where = f"{site.f_code.co_filename}:{site.f_lineno}" if site is not None else ""
         if parent_only and requested is not None:

@@ -205,16 +205,18 @@ def migrate(
     exclude: Sequence[str] = (),
     jobs: int | None = None,
     progress: bool = False,
+    include: Sequence[str] = (),
 ) -> MigrateResult:
     """Rewrite every use of a configured legacy path under ``paths`` to its canonical path.
 
     Without ``write`` nothing is written: the result holds the diff of what would change.
+    ``include`` names distributions whose shipped alias tables are read too (``--from``).
 
     :raises ConfigError: if the configuration is invalid.
     :raises CompatshimError: if there is no configuration or a path does not exist.
     """
     started = time.perf_counter()
-    table = static_table(config)
+    table = static_table(config, include)
     files, counted = sources(paths, exclude)
     result = MigrateResult(write)
     work = functools.partial(_migrate_one, write=write)

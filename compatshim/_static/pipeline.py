@@ -106,21 +106,25 @@ def internal_error(exc: BaseException) -> str:
     return reason(f"{INTERNAL_ERROR}: {exc!r}", slug="internal-error")
 
 
-def static_table(config: str | os.PathLike[str] | None) -> StaticTable:
-    """The alias table of the configuration, for reading source.
+def static_table(config: str | os.PathLike[str] | None, include: Sequence[str] = ()) -> StaticTable:
+    """The alias table of the configuration, with the tables of the distributions it includes
+    and of ``include`` (shipped by libraries, read without importing them), for reading source.
 
-    :raises CompatshimError: when no ``[tool.compatshim]`` table is found.
+    :raises CompatshimError: when no ``[tool.compatshim]`` table is found and ``include`` names
+        no distribution.
     """
+    from .._model.shipped import full_table
+
     loaded = read_config(config, store=False)  # reading source must not write to the project
-    if loaded.path is None:
+    if loaded.path is None and not include:
         raise CompatshimError(
             "no [tool.compatshim] table found in a pyproject.toml here or above; "
-            "pass --config PATH",
+            "pass --config PATH (or --from DISTRIBUTION)",
             slug="scan-no-config",
         )
     from .constructions import rules_of
 
-    return StaticTable(loaded.table, rules_of(loaded.factories))
+    return StaticTable(full_table(loaded, include), rules_of(loaded.factories))
 
 
 def sources(paths: Sequence[str], exclude: Sequence[str]) -> tuple[Iterator[str], Iterator[int]]:

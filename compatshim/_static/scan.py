@@ -151,17 +151,20 @@ def scan(
     exclude: Sequence[str] = (),
     jobs: int | None = None,
     progress: bool = False,
+    include: Sequence[str] = (),
 ) -> ScanResult:
     """Find every use of a configured legacy path in the source files under ``paths``.
 
     :param exclude: glob patterns of files and folders to skip, on top of the default excludes.
     :param jobs: worker processes for large trees (default: one per core).
+    :param include: distributions whose shipped alias tables are read too (``--from``), on top
+        of the configuration's ``include``.
     :raises ConfigError: if the configuration is invalid.
     :raises CompatshimError: if there is no configuration or a path does not exist.
     """
     result = ScanResult()
     result.findings.extend(stream(result, paths, config, exclude=exclude, jobs=jobs,
-                                  progress=progress))  # fmt: skip
+                                  progress=progress, include=include))  # fmt: skip
     return result
 
 
@@ -173,6 +176,7 @@ def stream(
     exclude: Sequence[str] = (),
     jobs: int | None = None,
     progress: bool = False,
+    include: Sequence[str] = (),
 ) -> Iterator[Finding]:
     """:func:`scan`, one finding at a time, in file order, without keeping them: ``result``
     gets everything else (skipped files, adoption, counts) once the iterator is exhausted.
@@ -180,7 +184,7 @@ def stream(
     The configuration and paths are checked before the first finding is asked for.
     """
     started = time.perf_counter()
-    table = static_table(config)
+    table = static_table(config, include)
     files, counted = sources(paths, exclude)
     return _stream(result, table, files, counted, started, jobs, progress)
 

@@ -20,6 +20,8 @@ from .plan import plan
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .._model.config import Config
     from .plan import Planned
 
@@ -225,18 +227,28 @@ def _load(config: str | os.PathLike[str] | Config | None) -> Config:
 
 
 def stubs(
-    config: str | os.PathLike[str] | Config | None = None, *, write: bool = False
+    config: str | os.PathLike[str] | Config | None = None,
+    *,
+    write: bool = False,
+    include: Sequence[str] = (),
 ) -> StubsResult:
     """Compare the stubs the alias table needs with the disk; with ``write``, bring them in step.
 
     Reads the canonical modules' source and never imports them. Writes only files it generated
-    (a ``.pyi`` whose first line is its header, or its block in a real module).
+    (a ``.pyi`` whose first line is its header, or its block in a real module, or the table a
+    library ships, ``ship``). Aliases of included distributions (the configuration's
+    ``include``, and ``include``) resolve chains; their own legacy paths get no stubs here.
 
     :raises ConfigError: if the configuration is invalid.
     :raises CompatshimError: if there is no configuration, or a write fails.
     """
     loaded = _load(config)
-    planned, notes, refused = plan(loaded)
+    table = None
+    if loaded.include or include:
+        from .._model.shipped import full_table
+
+        table = full_table(loaded, include)
+    planned, notes, refused = plan(loaded, table)
     result = StubsResult(loaded.path)
     result.notes, result.refused = notes, refused
     _compare(loaded, planned, result)

@@ -32,6 +32,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .._model.alias import Alias
     from .._model.config import Config
+    from .._model.table import AliasTable
 
 __all__ = ["Planned", "plan"]
 
@@ -65,9 +66,11 @@ def _message(alias: Alias, legacy: str, canonical: str) -> str | None:
 
 
 class _Planner:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, table: AliasTable | None = None) -> None:
         self.config = config
-        self.table = config.table
+        self.table = config.table if table is None else table
+        # The project's own legacy paths: the others come from included distributions.
+        self.own = {alias.legacy for alias in config.table}
         self.root = config.root
         # The project's source folders: its own, src/, and those of its editable installs.
         roots = [self.root, os.path.join(self.root, "src"), *filter(self._ours, sys.path)]
@@ -246,6 +249,14 @@ class _Planner:
             keys = {a.legacy for a in module.names.values()}
             if module.mirror is not None:
                 keys.add(module.mirror[0].legacy)
+            if self._outside(legacy) and not keys & self.own:
+                top = legacy.partition(".")[0]
+                message = (
+                    f"{top}: its legacy paths come from an included distribution's table, "
+                    "in a package installed outside the project: their stubs ship with it"
+                )
+                self.note(message, slug="stubs-included")
+                continue
             if self._outside(legacy):
                 message = f"{legacy} is in a package installed outside the project"
                 self.refuse(message, keys, slug="stubs-outside-project")
@@ -315,9 +326,13 @@ def _block(body: list[str]) -> list[str]:
 
 
 def plan(
-    config: Config,
+    config: Config, table: AliasTable | None = None
 ) -> tuple[list[Planned], list[tuple[str, str]], list[tuple[str, str, set[str]]]]:
-    """The files to generate for ``config``, the notes to show, and what cannot be generated."""
+    """The files to generate for ``config``, the notes to show, and what cannot be generated.
+
+    :param table: the table with the aliases of included distributions (default: the
+        configuration's own); their legacy paths in installed packages get no stubs here.
+    """
     import gc
 
     # Syntax trees hold no reference cycles, yet building them sets off the cycle collector
@@ -325,9 +340,13 @@ def plan(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        planner = _Planner(config)
+        planner = _Planner(config, table)
         planner.collect()
         files = planner.files()
+        if config.ship is not None:
+            from .ship import plan_ship  # it imports Planned from here
+
+            plan_ship(config, files, planner.refused)
     finally:
         if enabled:
             gc.enable()

@@ -229,13 +229,18 @@ def load(
 
 
 def telemetry_report(
-    pyproject: str | os.PathLike[str] | None = None, data: Iterable[str] = ()
+    pyproject: str | os.PathLike[str] | None = None,
+    data: Iterable[str] = (),
+    *,
+    include: Iterable[str] = (),
 ) -> TelemetryReport:
     """Aggregate the telemetry recorded for a project.
 
     :param pyproject: the configuration whose ``data_file`` to read (the nearest by default);
         its per-process files are combined into it first.
     :param data: data files to read as they are instead (nothing is combined or deleted).
+    :param include: distributions whose shipped alias tables count as configured too (on top of
+        the configuration's ``include``): their removals are judged like the project's.
     :raises NoDataError: if there is nothing readable to report.
     :raises ConfigError: if the configuration is invalid.
     """
@@ -255,19 +260,22 @@ def telemetry_report(
         None if config is None else config.root,
         None if config is None else config.paths,
     )
-    if config is not None and config.path is not None:
-        _judge_removals(report, config)
+    include = list(include)
+    if config is not None and (config.path is not None or include):
+        from .._model.shipped import full_table
+
+        _judge_removals(report, full_table(config, include), config.factories)
     return report
 
 
-def _judge_removals(report: TelemetryReport, config: Any) -> None:
+def _judge_removals(report: TelemetryReport, table: Any, factories: Any) -> None:
     # Against the configuration and the installed versions of today, not of the recording.
     from .._model import policy as _policy
 
     for usage in report.aliases.values():
-        alias = config.table.get(usage.legacy)
-        if alias is None and config.factories:  # a direct construction ("pkg.mod:Class()")
-            rule = config.factories.by_legacy(usage.legacy)
+        alias = table.get(usage.legacy)
+        if alias is None and factories:  # a direct construction ("pkg.mod:Class()")
+            rule = factories.by_legacy(usage.legacy)
             alias = rule.alias if rule is not None else None
         if alias is None:
             usage.status = "not configured"
