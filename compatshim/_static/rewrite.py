@@ -450,14 +450,15 @@ class _Planner:
         source = self.analysis.source
         for index, statements in self.after.items():
             stmt = self.plans[index].stmt
-            self.edits.append(
-                _importedit.append_statements(source, stmt.start, stmt.end, statements)
-            )
+            unique = list(dict.fromkeys(statements))  # two names may need one module
+            self.edits.append(_importedit.append_statements(source, stmt.start, stmt.end, unique))
         return _apply(self.text, self.edits)
 
 
 def _apply(text: str, edits: list[Edit]) -> str:
-    edits = sorted(set(edits), key=lambda e: (e[0], e[1]))
+    # Insertions at one offset keep the order they were planned in (an as-name, then the
+    # statements that follow): dict.fromkeys drops repeats and keeps the order, sorted is stable.
+    edits = sorted(dict.fromkeys(edits), key=lambda e: (e[0], e[1]))
     pieces: list[str] = []
     position = 0
     for start, end, replacement in edits:
