@@ -239,19 +239,14 @@ def programs(draw: st.DrawFn) -> str:
     )
     body: list[str] = []
     for statement, expressions in chosen:
+        if layout == "function" and statement.endswith("import *"):
+            continue
         body.append(statement)
         uses = draw(st.lists(st.sampled_from(expressions), min_size=1, max_size=2))
         body.extend(f"print(describe({expression}))" for expression in uses)
-    text = "\n".join(body) + "\n"
-    if layout == "function":
-        star = [line for line in body if line.endswith("import *")]  # not allowed in a function
-        inner = "\n".join(line for line in body if line not in star) + "\n"
-        return (
-            "".join(f"{s}\n" for s in star)
-            + "def main():\n"
-            + textwrap.indent(inner, "    ")
-            + "\nmain()\n"
-        )
+    text = "\n".join(body or ["pass"]) + "\n"
+    if layout == "function":  # (a star import is not allowed in a function)
+        return "def main():\n" + textwrap.indent(text, "    ") + "\nmain()\n"
     if layout == "if":
         return "if True:\n" + textwrap.indent(text, "    ")
     return text

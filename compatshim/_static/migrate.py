@@ -87,6 +87,19 @@ def _placed(findings: list[Finding], path: str, source: Source, note: str = "") 
             finding.note = note
 
 
+def _follow(left: list[Finding], again: list[Finding]) -> None:
+    # Give each use left the position of the same use in the rewritten text (the n-th use of a
+    # legacy path by one code is the n-th there too: the rewrite only removes uses).
+    positions: dict[tuple[str, str], list[Finding]] = {}
+    for finding in again:
+        positions.setdefault((finding.code, finding.legacy), []).append(finding)
+    for finding in left:
+        same = positions.get((finding.code, finding.legacy))
+        if same:
+            moved = same.pop(0)
+            finding.line, finding.column = moved.line, moved.column
+
+
 def _link_note(path: str, info: os.stat_result) -> str | None:
     # Why a file is never rewritten in place: replacing a link would cut it from what it shares.
     if os.path.islink(path):
@@ -140,10 +153,14 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
         return outcome
     # Anything the rewrite neither changed nor explained is reported too, never silently kept.
     again, _ = find(analyze(new, module, is_package, table), table)
+    _placed(again, path, Source(new))
+    if write:  # what is left is listed where it now is, in the file as written
+        _follow(left, again)
     if len(again) > len(left):
         explained = {(f.code, f.legacy) for f in left}
         unexplained = [f for f in again if (f.code, f.legacy) not in explained]
-        _placed(unexplained, path, Source(new), "not rewritten automatically")
+        for finding in unexplained:
+            finding.note = "not rewritten automatically"
         left.extend(unexplained)
     name = shown(path)
     diff = "".join(
