@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck
@@ -73,7 +74,7 @@ print(json.dumps({"out": out.getvalue(), "names": names, "deprecated": deprecate
 """
 
 
-def run(tree: Path, module: str) -> dict[str, object]:
+def run(tree: Path, module: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, str(tree / "driver.py"), str(tree), module],
         cwd=tree,
@@ -82,7 +83,7 @@ def run(tree: Path, module: str) -> dict[str, object]:
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         check=True,
     )
-    result: dict[str, object] = json.loads(proc.stdout.splitlines()[-1])
+    result: dict[str, Any] = json.loads(proc.stdout.splitlines()[-1])
     return result
 
 
