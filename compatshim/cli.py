@@ -39,7 +39,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from compatshim._telemetry.render import plain
+    from compatshim._base.terminal import plain
 
     report = compatshim.telemetry_report(args.config, args.data or ())
     for path, reason in report.skipped:  # names from the data folder: escaped for the terminal
@@ -78,9 +78,10 @@ def _progress() -> bool:
 
 def _report_errors(errors: list[tuple[str, str]]) -> None:
     from compatshim._base.paths import shown
+    from compatshim._base.terminal import plain
 
-    for path, message in errors:
-        sys.stderr.write(f"compatshim: skipped {shown(path)}: {message}\n")
+    for path, message in errors:  # names and source text from disk: escaped for the terminal
+        sys.stderr.write(f"compatshim: skipped {plain(shown(path))}: {plain(message)}\n")
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -98,6 +99,8 @@ def _scan(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     from compatshim._base.paths import shown
+    from compatshim._base.terminal import plain
+    from compatshim._base.terminal import plain_lines
 
     result = compatshim.migrate(
         args.paths or ["."],
@@ -108,9 +111,10 @@ def _migrate(args: argparse.Namespace) -> int:
     )
     _report_errors(result.errors)
     if not args.write:
-        sys.stdout.write(result.diff())
+        sys.stdout.write(plain_lines(result.diff()))  # for people: see docs/cli.md
     for f in result.left:
-        sys.stderr.write(f"{shown(f.file)}:{f.line}:{f.column}: {f.code} {f.message}\n")
+        where = plain(shown(f.file))
+        sys.stderr.write(f"{where}:{f.line}:{f.column}: {f.code} {plain(f.message)}\n")
     verb = "rewritten" if args.write else "would be rewritten"
     left = f", {len(result.left)} uses left for you (above)" if result.left else ""
     sys.stderr.write(f"compatshim migrate: {len(result.changed)} files {verb}{left}.\n")
