@@ -228,6 +228,9 @@ FORMS = [
     ("from pkg import virt", ["virt.Name", "virt.Other"]),
     ("from pkg.old import *", ["Other"]),
     ("import pkg.new", ["pkg.new.Other"]),
+    ("import pkg.old as m3\nm4 = m3", ["m4.Name", "m4.Other"]),
+    ("import pkg.old\nm5 = pkg.old", ["m5.Name", "m5.f"]),
+    ("import pkg\nimport pkg.virt\np, q = pkg, 1", ["p.virt.Name", "p.old.Other"]),
     ("import pkg", ["pkg.__name__"]),
 ]
 

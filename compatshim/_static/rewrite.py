@@ -186,6 +186,13 @@ class _Planner:
             return
         if not plain and match.consumed <= len(parts):
             return  # the import that binds the name is rewritten instead (or stays)
+        legacy_module = ".".join(full)
+        if match.consumed == len(full) and self.static.serves_names(legacy_module):
+            # ``m = old.mod``, ``f(old.mod)``: the value's moved names may be read anywhere,
+            # and its canonical module lacks them.
+            self.blocked.add(symbol)
+            self.leave(offset, f"used as a value and {legacy_module} serves moved names")
+            return
         if not self.spelled(chain):
             self.blocked.add(symbol)
             self.leave(
