@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 __all__ = ["rewrite"]
 
 _SPLIT = "split"
+# What a legacy module answers itself, and its canonical module answers otherwise.
+_OWN = frozenset({"__name__", "__spec__", "__loader__", "__class__"})
 _REBIND = "rebind"
 _LITERAL = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
 
@@ -77,6 +79,7 @@ class _Planner:
         self.plans = [plan_import(stmt, static) for stmt in analysis.imports]
         self.index = {id(plan.stmt): i for i, plan in enumerate(self.plans)}
         self.blocked: set[Symbol] = set()  # variables with a legacy use that stays
+        self.why_blocked: dict[Symbol, str] = {}  # ... and why, where it says more
         # Module-level variables bound by ``import legacy``: the name is kept (``import new as
         # legacy``), so their uses need no rewrite unless they reach further legacy paths.
         self.kept: set[Symbol] = set()
@@ -168,6 +171,12 @@ class _Planner:
             if any(chain_match(chain, self.static, path) for path in symbol.paths):
                 self.blocked.add(symbol)
             return
+        own = self.own_attribute(chain, symbol.path)
+        if own is not None:
+            self.blocked.add(symbol)
+            self.why_blocked.setdefault(symbol, own)
+            self.leave(chain.start if chain.plain else chain.ends[1] - len(chain.attrs[0]), own)
+            return
         hit = chain_match(chain, self.static)
         if hit is None:
             return
@@ -220,6 +229,30 @@ class _Planner:
         )
         self.edits.append((chain.start, end, match.dotted))
         self.needed.setdefault(symbol, set()).add(match.module)
+
+    def own_attribute(self, chain: Chain, path: str) -> str | None:
+        """Why the chain reads what a legacy module answers itself (``old.mod.__name__``),
+        which its canonical module answers otherwise; ``None`` if it does not."""
+        if not _OWN.intersection(chain.attrs):
+            return None
+        bound = path.split(".")
+        full = [*bound, *chain.attrs]
+        for index, attr in enumerate(chain.attrs):
+            if attr not in _OWN:
+                continue
+            module = full[: len(bound) + index]
+            match = self.static.legacy(module)
+            if match is None or match.consumed != len(module):
+                continue
+            if match.module_len != len(match.replacement):
+                continue  # a moved name, not a module
+            moved = self.static.legacy(full[: len(module) + 1])
+            if moved is not None and moved.consumed > len(module):
+                continue  # the table moves this very name
+            return (
+                f"the legacy module's own {attr} differs from {match.dotted}'s: rewrite it by hand"
+            )
+        return None
 
     # -- import statements --------------------------------------------------------------------
 
@@ -296,7 +329,7 @@ class _Planner:
                 reason = (
                     symbol.why
                     if symbol.path is None
-                    else f"a use of '{binding}' cannot be rewritten"
+                    else self.why_blocked.get(symbol, f"a use of '{binding}' cannot be rewritten")
                 )
             elif pinned is not None:
                 reason = self.pinned_reason(binding, pinned)
