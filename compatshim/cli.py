@@ -46,7 +46,7 @@ def _report(args: argparse.Namespace) -> int:
         sys.stderr.write(f"compatshim: skipped {plain(path)}: {plain(reason)}\n")
     width = shutil.get_terminal_size((100, 24)).columns
     text = report.render(args.format, width)
-    if args.output:
+    if args.output and args.output != "-":
         _write_atomically(args.output, text)
     else:
         sys.stdout.write(text)
@@ -54,21 +54,24 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    # A report is either written whole or not at all: never a half-written file. A symbolic
-    # link is written through (its target is replaced); a device or pipe is written to as is.
-    from compatshim._base.safeio import write_replace
+    # A report is either written whole or not at all: never a half-written file. "-" and
+    # /dev/stdout are standard output; a device or pipe is written to as is; a symbolic link
+    # we did not create is refused (see safeio.write_output).
+    from compatshim._base.safeio import LinkRefused
+    from compatshim._base.safeio import write_output
+    from compatshim._base.terminal import plain
 
-    target = os.path.realpath(path)
+    # The text as a file opened for text would write it (newlines as the platform's).
+    data = text.replace("\n", os.linesep).encode("utf-8")
     try:
-        if os.path.exists(target) and not os.path.isfile(target):
-            with open(target, "w", encoding="utf-8") as file:
-                file.write(text)
-            return
-        # The text as a file opened for text would write it (newlines as the platform's).
-        write_replace(target, text.replace("\n", os.linesep).encode("utf-8"))
+        write_output(path, data)
+    except LinkRefused as exc:
+        raise compatshim.CompatshimError(
+            f"cannot write {plain(path)}: {exc.strerror}", slug="report-output-link"
+        ) from None
     except OSError as exc:
         raise compatshim.CompatshimError(
-            f"cannot write {path}: {exc.strerror}", slug="report-output"
+            f"cannot write {plain(path)}: {exc.strerror or exc}", slug="report-output"
         ) from None
 
 
