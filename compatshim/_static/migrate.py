@@ -28,6 +28,7 @@ from .pipeline import prepare
 from .pipeline import sources
 from .pipeline import static
 from .pipeline import static_table
+from .pipeline import unread_folder
 from .pipeline import wanted
 from .pool import ordered
 from .rewrite import rewrite
@@ -225,7 +226,8 @@ def migrate(
     """
     started = time.perf_counter()
     table = static_table(config)
-    files, counted = sources(paths, exclude)
+    problems: list[tuple[str, OSError]] = []
+    files, counted = sources(paths, exclude, problems)
     result = MigrateResult(write)
     work = functools.partial(_migrate_one, write=write)
     migrated: set[str] = set()
@@ -249,5 +251,6 @@ def migrate(
     # A link to a file migrated in this run is migrated with it: its uses are not left over.
     result.left.extend(f for o in links if o.target not in migrated for f in o.left)
     result.files = next(counted)
+    result.errors.extend((folder, unread_folder(exc)) for folder, exc in problems)
     result.seconds = time.perf_counter() - started
     return result
