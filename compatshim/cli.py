@@ -257,6 +257,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that a write in progress is finished or undone
+    (its temporary file removed) rather than cut short."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit code."""
     parser = _parser()
@@ -265,6 +274,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else ERROR
     run: Callable[[argparse.Namespace], int] = args.func
+    import signal
+
+    installed, previous = False, None
+    if run is not _run:  # (run's command gets the signals it gets without compatshim)
+        try:
+            previous = signal.signal(signal.SIGTERM, _terminate)
+            installed = True
+        except ValueError:  # not the main thread: signals are not ours to handle
+            pass
     try:
         cwd()  # every command resolves paths from the current folder: it must still exist
         check_environment()  # a bad COMPATSHIM_* variable stops every command, not only some
@@ -277,3 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # SIGINT. Writes in progress are atomic (each file is left old or new).
         sys.stderr.write("compatshim: interrupted\n")
         return 130
+    except _Terminated:  # the same for SIGTERM
+        sys.stderr.write("compatshim: terminated\n")
+        return 128 + signal.SIGTERM
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, previous)

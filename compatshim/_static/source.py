@@ -11,6 +11,7 @@ file is replaced only through a temporary file of our own, never through a link.
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import os
 import re
@@ -22,6 +23,10 @@ from operator import add
 
 from .._base.safeio import write_replace
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "FileChangedError",
@@ -124,8 +129,27 @@ def replace(path: str, data: bytes, expected: tuple[int, int, int, int]) -> None
         raise FileChangedError("changed since it was read")
     if info.st_nlink > 1:
         raise FileChangedError(f"has {info.st_nlink} hard links")
-    # A link put there meanwhile is replaced, not followed.
-    write_replace(path, data, mode=stat.S_IMODE(info.st_mode), suffix=".compatshim-tmp")
+    # A link put there meanwhile is replaced, not followed. Ctrl-C and SIGTERM wait until the
+    # temporary file is renamed into place or removed: never one left behind.
+    with _signals_held():
+        write_replace(path, data, mode=stat.S_IMODE(info.st_mode), suffix=".compatshim-tmp")
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    # SIGINT and SIGTERM are held (not lost) in this thread while the block runs; they arrive,
+    # and their handlers run, once it is over. Where signals cannot be held, a no-op.
+    import signal
+
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:  # pragma: no cover - Windows
+        yield
+        return
+    previous = block(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, previous)
 
 
 def decode(raw: bytes) -> tuple[str, str, bool]:
