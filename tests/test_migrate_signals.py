@@ -64,3 +64,34 @@ def test_a_signal_during_write_leaves_each_file_old_or_new(
     )
     assert again.returncode == 0, again.stderr
     assert {path.read_text() for path in tmp_path.glob("m*.py")} == {AFTER}
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
+def _signal_inside(reached: list[bool]) -> None:
+    from compatshim._static.source import _signals_held
+
+    with _signals_held():
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler would run at one of these instructions
+            time.sleep(0)
+        reached.append(True)
+
+
+def test_a_signal_is_held_until_the_file_is_in_place() -> None:
+    # Deterministic: the signal comes inside the block; its handler runs once the block is over.
+    previous = signal.signal(signal.SIGTERM, _stop)
+    reached: list[bool] = []
+    try:
+        with pytest.raises(_Stop):
+            _signal_inside(reached)
+        assert reached == [True]
+        assert signal.getsignal(signal.SIGTERM) is _stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -27,6 +27,7 @@ from .._base.safeio import write_replace
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from typing import Any
 
 __all__ = [
     "FileChangedError",
@@ -137,19 +138,35 @@ def replace(path: str, data: bytes, expected: tuple[int, int, int, int]) -> None
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    # SIGINT and SIGTERM are held (not lost) in this thread while the block runs; they arrive,
-    # and their handlers run, once it is over. Where signals cannot be held, a no-op.
+    # SIGINT and SIGTERM that come while the block runs are held, and delivered to the handlers
+    # they would have gone to once it is over. Handlers are swapped rather than the signals
+    # blocked: a signal the process already took, whose Python handler has not run yet, runs
+    # the handler in place when it does (only the main thread handles signals; elsewhere this
+    # holds nothing, and nothing is delivered there).
     import signal
 
-    block = getattr(signal, "pthread_sigmask", None)
-    if block is None:  # pragma: no cover - Windows
-        yield
-        return
-    previous = block(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    caught: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous: dict[int, Any] = {}
     try:
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                previous[signum] = signal.signal(signum, hold)
+        except ValueError:  # not the main thread
+            pass
         yield
     finally:
-        block(signal.SIG_SETMASK, previous)
+        for held, handler in previous.items():
+            signal.signal(held, handler)
+        for number in dict.fromkeys(caught):
+            handler = previous[number]
+            if callable(handler):
+                handler(number, None)  # Ctrl-C's KeyboardInterrupt, the command's SIGTERM
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(number)
 
 
 def decode(raw: bytes) -> tuple[str, str, bool]:
