@@ -276,3 +276,21 @@ def test_rewrite_is_idempotent_and_insertions_keep_their_order(tree: Path) -> No
     for _ in range(5):
         new, _ = rewrite(program, static, "pkg.prog")
         assert "from pkg import new as old\n    import pkg.other\n" in new, new
+
+
+def test_an_import_added_in_a_function_never_hides_a_name_it_reads_from_outside(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "import pkg.other" in main() would make pkg local to main: print(pkg...) would fail.
+    program = textwrap.dedent(
+        """\
+        import pkg
+        def main():
+            print(pkg.__name__)
+            from pkg import old
+            print(describe(old.Name))
+        main()
+        """
+    )
+    left = check_migration(tree, program, monkeypatch)
+    assert left and all("local" in note for note in left), left

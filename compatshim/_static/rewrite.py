@@ -21,6 +21,7 @@ The rules that keep a rewrite from changing what the program does:
 
 from __future__ import annotations
 
+import ast
 import re
 
 from .._base import paths
@@ -222,6 +223,15 @@ class _Planner:
             self.blocked.add(symbol)
             self.leave(offset, f"'{top}' already names something else in this file")
             return
+        if top != chain.root and self.hides_outer(symbol, top):
+            why = (
+                f"importing {match.module} in the function would make '{top}' local to it, "
+                "and it reads the outer one"
+            )
+            self.blocked.add(symbol)
+            self.why_blocked.setdefault(symbol, why)
+            self.leave(offset, why)
+            return
         if dry:
             return
         end = (
@@ -253,6 +263,26 @@ class _Planner:
                 f"the legacy module's own {attr} differs from {match.dotted}'s: rewrite it by hand"
             )
         return None
+
+    def hides_outer(self, symbol: Symbol, top: str) -> bool:
+        """Whether an import of ``top...`` added where ``symbol`` is bound (in functions only:
+        see add_needed_imports) would make ``top`` local to a function that reads an outer
+        ``top``."""
+        if any(stmt.toplevel for stmt in symbol.imports):
+            return False  # the import is added at module level
+        source = self.analysis.source
+        for node in {id(s.scope_node): s.scope_node for s in symbol.imports}.values():
+            if not isinstance(node, ast.stmt):
+                continue  # (the module itself: not a function)
+            start, end = source.start(node), source.end(node)
+            for chain in self.analysis.chains:
+                if (
+                    chain.root == top
+                    and start <= chain.start < end
+                    and not any(s.scope_node is node for s in chain.symbol.imports)
+                ):
+                    return True
+        return False
 
     # -- import statements --------------------------------------------------------------------
 
