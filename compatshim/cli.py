@@ -42,8 +42,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from compatshim._base.terminal import plain
     from compatshim._telemetry import history
-    from compatshim._telemetry.render import plain
 
     report = compatshim.telemetry_report(args.config, args.data or (), include=args.include or ())
     for path, reason in report.skipped:  # names from the data folder: escaped for the terminal
@@ -75,7 +75,7 @@ def _report(args: argparse.Namespace) -> int:
             from compatshim._telemetry.trend import render_trend
 
             text += render_trend(snapshots, args.format)
-    if args.output:
+    if args.output and args.output != "-":
         _write_atomically(args.output, text)
     else:
         sys.stdout.write(text)
@@ -103,8 +103,8 @@ def _write_html(
 
 
 def _snapshot(args: argparse.Namespace) -> int:
+    from compatshim._base.terminal import plain
     from compatshim._telemetry import history
-    from compatshim._telemetry.render import plain
 
     _, where = history.locate(args.config, args.history)
     where = history.required(where)
@@ -144,8 +144,8 @@ def _missing(path: str) -> list[Snapshot]:
 
 
 def _combine(args: argparse.Namespace) -> int:
+    from compatshim._base.terminal import plain
     from compatshim._telemetry.combine import combine_data
-    from compatshim._telemetry.render import plain
 
     merged, skipped = combine_data(args.config, args.paths)
     for path, exc in skipped:  # names from elsewhere: escaped for the terminal
@@ -156,21 +156,24 @@ def _combine(args: argparse.Namespace) -> int:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    # A report is either written whole or not at all: never a half-written file. A symbolic
-    # link is written through (its target is replaced); a device or pipe is written to as is.
-    from compatshim._base.safeio import write_replace
+    # A report is either written whole or not at all: never a half-written file. "-" and
+    # /dev/stdout are standard output; a device or pipe is written to as is; a symbolic link
+    # we did not create is refused (see safeio.write_output).
+    from compatshim._base.safeio import LinkRefused
+    from compatshim._base.safeio import write_output
+    from compatshim._base.terminal import plain
 
-    target = os.path.realpath(path)
+    # The text as a file opened for text would write it (newlines as the platform's).
+    data = text.replace("\n", os.linesep).encode("utf-8")
     try:
-        if os.path.exists(target) and not os.path.isfile(target):
-            with open(target, "w", encoding="utf-8") as file:
-                file.write(text)
-            return
-        # The text as a file opened for text would write it (newlines as the platform's).
-        write_replace(target, text.replace("\n", os.linesep).encode("utf-8"))
+        write_output(path, data)
+    except LinkRefused as exc:
+        raise compatshim.CompatshimError(
+            f"cannot write {plain(path)}: {exc.strerror}", slug="report-output-link"
+        ) from None
     except OSError as exc:
         raise compatshim.CompatshimError(
-            f"cannot write {path}: {exc.strerror}", slug="report-output"
+            f"cannot write {plain(path)}: {exc.strerror or exc}", slug="report-output"
         ) from None
 
 
@@ -180,9 +183,10 @@ def _progress() -> bool:
 
 def _report_errors(errors: list[tuple[str, str]]) -> None:
     from compatshim._base.paths import shown
+    from compatshim._base.terminal import plain
 
-    for path, message in errors:
-        sys.stderr.write(f"compatshim: skipped {shown(path)}: {message}\n")
+    for path, message in errors:  # names and source text from disk: escaped for the terminal
+        sys.stderr.write(f"compatshim: skipped {plain(shown(path))}: {plain(message)}\n")
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -207,6 +211,8 @@ def _scan(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     from compatshim._base.paths import shown
+    from compatshim._base.terminal import plain
+    from compatshim._base.terminal import plain_lines
 
     result = compatshim.migrate(
         args.paths or ["."],
@@ -218,9 +224,10 @@ def _migrate(args: argparse.Namespace) -> int:
     )
     _report_errors(result.errors)
     if not args.write:
-        sys.stdout.write(result.diff())
+        sys.stdout.write(plain_lines(result.diff()))  # for people: see docs/cli.md
     for f in result.left:
-        sys.stderr.write(f"{shown(f.file)}:{f.line}:{f.column}: {f.code} {f.message}\n")
+        where = plain(shown(f.file))
+        sys.stderr.write(f"{where}:{f.line}:{f.column}: {f.code} {plain(f.message)}\n")
     verb = "rewritten" if args.write else "would be rewritten"
     left = f", {len(result.left)} uses left for you (above)" if result.left else ""
     sys.stderr.write(f"compatshim migrate: {len(result.changed)} files {verb}{left}.\n")
@@ -444,6 +451,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that a write in progress is finished or undone
+    (its temporary file removed) rather than cut short."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit code."""
     parser = _parser()
@@ -452,6 +468,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else ERROR
     run: Callable[[argparse.Namespace], int] = args.func
+    import signal
+
+    installed, previous = False, None
+    if run is not _run:  # (run's command gets the signals it gets without compatshim)
+        try:
+            previous = signal.signal(signal.SIGTERM, _terminate)
+            installed = True
+        except ValueError:  # not the main thread: signals are not ours to handle
+            pass
     try:
         cwd()  # every command resolves paths from the current folder: it must still exist
         check_environment()  # a bad COMPATSHIM_* variable stops every command, not only some
@@ -464,3 +489,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # SIGINT. Writes in progress are atomic (each file is left old or new).
         sys.stderr.write("compatshim: interrupted\n")
         return 130
+    except _Terminated:  # the same for SIGTERM
+        sys.stderr.write("compatshim: terminated\n")
+        return 128 + signal.SIGTERM
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, previous)

@@ -155,15 +155,11 @@ def test_report_markdown_and_output_file(canon_project: Project) -> None:
     assert text.startswith("| Legacy path | Canonical path | Hits | Sites | Files |")
     assert "| `old` | `canon` | 4 | 2 | 1 |" in text
     assert "| 3 | `app.py:3` | `__main__` |" in text
-    # A symbolic link is written through; nothing else beside the file is touched.
-    real = canon_project.root / "real.md"
-    real.write_text("old")
-    link = canon_project.root / "link.md"
-    link.symlink_to(real)
-    (canon_project.root / "link.md.tmp").write_text("keep me")
-    canon_project.command(["-m", "compatshim", "report", "--output", str(link)], check=True)
-    assert link.is_symlink() and real.read_text().startswith("compatshim report")
-    assert (canon_project.root / "link.md.tmp").read_text() == "keep me"
+    # Replaced atomically; nothing else beside the file is touched (links: test_output_targets).
+    (canon_project.root / "report.md.tmp").write_text("keep me")
+    canon_project.command(["-m", "compatshim", "report", "--output", str(out)], check=True)
+    assert out.read_text().startswith("compatshim report")
+    assert (canon_project.root / "report.md.tmp").read_text() == "keep me"
 
 
 def test_report_json_schema(canon_project: Project) -> None:

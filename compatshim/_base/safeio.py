@@ -14,7 +14,14 @@ import os
 import stat
 
 
-__all__ = ["UnsafePath", "create_exclusive", "read_regular", "write_replace"]
+__all__ = [
+    "LinkRefused",
+    "UnsafePath",
+    "create_exclusive",
+    "read_regular",
+    "write_output",
+    "write_replace",
+]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 # A FIFO opened without O_NONBLOCK blocks until a writer comes; with it, open returns at once and
@@ -25,6 +32,10 @@ _COMMON = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 class UnsafePath(OSError):
     """A path compatshim will not use: a link it did not create, or not a regular file."""
+
+
+class LinkRefused(UnsafePath):
+    """An output path that is a symbolic link compatshim did not create: never written through."""
 
 
 def read_regular(
@@ -124,3 +135,67 @@ def _mode_of(path: str) -> int | None:
     except FileNotFoundError:
         return None
     return stat.S_IMODE(previous.st_mode) if stat.S_ISREG(previous.st_mode) else None
+
+
+# Output paths that name a stream of this process: written to directly.
+_STREAMS = {"-": 1, "/dev/stdout": 1, "/dev/stderr": 2}
+_FD_FOLDERS = ("/dev/fd/", "/proc/self/fd/")
+
+
+def _stream(path: str) -> int | None:
+    # The file descriptor an output path names (``-``, ``/dev/stdout``, ``/dev/fd/3``), if any.
+    if path in _STREAMS:
+        return _STREAMS[path]
+    for folder in _FD_FOLDERS:
+        if path.startswith(folder) and path[len(folder) :].isdigit():
+            return int(path[len(folder) :])
+    return None
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def write_output(path: str, data: bytes) -> None:
+    """Write a command's output to ``path``, whole or not at all where that can be promised.
+
+    ``-``, ``/dev/stdout``, ``/dev/stderr`` and ``/dev/fd/N`` are this process's own streams,
+    written to directly (a rename over the file a shell redirected them to would hide the
+    output). A FIFO, a device or a socket is written to directly; a FIFO nobody reads is an
+    error (``ENXIO``), not a hang. A symbolic link is refused (:class:`LinkRefused`). Anything
+    else is a regular file, new or replaced atomically (:func:`write_replace`), keeping its
+    mode.
+
+    :raises OSError: if it cannot be written.
+    """
+    descriptor = _stream(path)
+    if descriptor is not None:
+        import sys
+
+        for stream in (sys.stdout, sys.stderr):  # what they hold goes first
+            if stream is not None:
+                stream.flush()
+        _write_all(descriptor, data)
+        return
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        write_replace(path, data, suffix=".compatshim-tmp")
+        return
+    if stat.S_ISLNK(info.st_mode):
+        raise LinkRefused(errno.ELOOP, "a symbolic link, which compatshim never writes through")
+    if stat.S_ISREG(info.st_mode):
+        write_replace(path, data, suffix=".compatshim-tmp")
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "a folder")
+    flags = os.O_WRONLY | _NOFOLLOW | _NONBLOCK | _COMMON
+    descriptor = os.open(path, flags)  # a FIFO without a reader: ENXIO at once
+    try:
+        if _NONBLOCK:
+            os.set_blocking(descriptor, True)
+        _write_all(descriptor, data)
+    finally:
+        os.close(descriptor)

@@ -112,14 +112,16 @@ def _ignored_by_git(folder: str) -> bool:
     return result.returncode == 0
 
 
-def _walk(folder: str, excludes: _Excludes, prefix: str = "") -> Iterator[str]:
-    # Depth first, every level sorted so that the paths come out in string order ("a.py" before
-    # "a/b.py" before "a0.py"), as git lists them: output can then follow the listing. Links to
-    # folders are not followed.
+def _listing(
+    folder: str, prefix: str, problems: list[tuple[str, OSError]] | None
+) -> Iterator[tuple[str, str]]:
+    # One folder's entries, sorted: (name, with "/" after a folder's; name). Links to folders
+    # are left out. A folder that cannot be read (no permission, a path longer than the system
+    # allows) goes to ``problems``; one that is gone is no concern.
     directory = os.path.join(folder, prefix) if prefix else folder
+    entries = []
     try:
         with os.scandir(directory) as scanned:
-            entries = []
             for entry in scanned:
                 try:
                     is_dir = entry.is_dir()
@@ -128,9 +130,31 @@ def _walk(folder: str, excludes: _Excludes, prefix: str = "") -> Iterator[str]:
                     is_dir = linked = False
                 if not linked:
                     entries.append((entry.name + "/" if is_dir else entry.name, entry.name))
-    except OSError:
-        return  # unreadable or gone: os.walk skipped these too
-    for key, name in sorted(entries):
+    except FileNotFoundError:
+        return iter(())
+    except OSError as exc:
+        if problems is not None:
+            problems.append((directory, exc))
+        return iter(())
+    return iter(sorted(entries))
+
+
+def _walk(
+    folder: str, excludes: _Excludes, problems: list[tuple[str, OSError]] | None = None
+) -> Iterator[str]:
+    # Depth first, every level sorted so that the paths come out in string order ("a.py" before
+    # "a/b.py" before "a0.py"), as git lists them: output can then follow the listing. Links to
+    # folders are not followed. A stack, not recursion: folders nest as deep as paths allow.
+    pending = [_listing(folder, "", problems)]
+    prefixes = [""]
+    while pending:
+        entry = next(pending[-1], None)
+        if entry is None:
+            pending.pop()
+            prefixes.pop()
+            continue
+        key, name = entry
+        prefix = prefixes[-1]
         relative = prefix + name
         if key[-1] == "/":
             if (
@@ -138,7 +162,8 @@ def _walk(folder: str, excludes: _Excludes, prefix: str = "") -> Iterator[str]:
                 and not (prefix and excludes.path(relative))
                 and not os.path.exists(os.path.join(folder, relative, "pyvenv.cfg"))
             ):
-                yield from _walk(folder, excludes, relative + "/")
+                pending.append(_listing(folder, relative + "/", problems))
+                prefixes.append(relative + "/")
         elif name.endswith(SUFFIXES) and not excludes.name(name) and not excludes.path(relative):
             yield relative
 
@@ -161,9 +186,13 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> list[str]:
     return list(iter_discover(paths, exclude))
 
 
-def iter_discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str]:
+def iter_discover(
+    paths: Iterable[str],
+    exclude: Sequence[str] = (),
+    problems: list[tuple[str, OSError]] | None = None,
+) -> Iterator[str]:
     """:func:`discover`, one file at a time: work on the first files can start while a large
-    tree is still being walked."""
+    tree is still being walked. Folders that cannot be read go to ``problems``, if given."""
     excludes = _Excludes((*DEFAULT_EXCLUDES, *exclude))
     seen: set[str] = set()
     for path in paths:
@@ -175,7 +204,7 @@ def iter_discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator
         git_listed = _git_files(path)
         listed: Iterable[str]
         if git_listed is None:
-            listed = _walk(path, excludes)  # already filtered while walking
+            listed = _walk(path, excludes, problems)  # already filtered while walking
         else:
             venvs: dict[str, bool] = {}
             listed = (
@@ -209,16 +238,28 @@ def module_name(path: str, cache: dict[str, str | None]) -> tuple[str | None, bo
 
 
 def _package(folder: str, cache: dict[str, str | None]) -> str | None:
-    if folder in cache:
-        return cache[folder]
-    name: str | None = None
-    if os.path.isfile(os.path.join(folder, "__init__.py")):
-        base = os.path.basename(folder)
-        if base.isidentifier():
-            parent = _package(os.path.dirname(folder), cache)
-            name = f"{parent}.{base}" if parent else base
-    cache[folder] = name
-    return name
+    # The package a folder is, from its parents up (a loop: packages nest as deep as paths do).
+    chain: list[str] = []  # folders, innermost first, down from the first one known or not one
+    current = folder
+    known: str | None = None
+    while True:
+        if current in cache:
+            known = cache[current]
+            break
+        base = os.path.basename(current)
+        if not (base.isidentifier() and os.path.isfile(os.path.join(current, "__init__.py"))):
+            cache[current] = None
+            break
+        chain.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for inner in reversed(chain):
+        base = os.path.basename(inner)
+        known = f"{known}.{base}" if known else base
+        cache[inner] = known
+    return cache[folder]
 
 
 # -- files compatshim stubs generated ----------------------------------------------------------

@@ -172,7 +172,7 @@ def rewrite_import(
     if stay[0] == "from" and stay[1] != original_module:
         edits.append((base + spans.module_span[0], base + spans.module_span[1], stay[1]))
     for item in groups[stay]:
-        if item.new == item.name:
+        if item.index in skip or item.new == item.name:  # (a name left alone keeps its name)
             continue
         name = spans.names[item.index]
         bound = item.asname or item.name

@@ -29,6 +29,7 @@ from .pipeline import prepare
 from .pipeline import sources
 from .pipeline import static
 from .pipeline import static_table
+from .pipeline import unread_folder
 from .pipeline import wanted
 from .pool import ordered
 from .rewrite import rewrite
@@ -86,6 +87,19 @@ def _placed(findings: list[Finding], path: str, source: Source, note: str = "") 
         finding.line, finding.column = source.position(finding.column)
         if note:
             finding.note = note
+
+
+def _follow(left: list[Finding], again: list[Finding]) -> None:
+    # Give each use left the position of the same use in the rewritten text (the n-th use of a
+    # legacy path by one code is the n-th there too: the rewrite only removes uses).
+    positions: dict[tuple[str, str], list[Finding]] = {}
+    for finding in again:
+        positions.setdefault((finding.code, finding.legacy), []).append(finding)
+    for finding in left:
+        same = positions.get((finding.code, finding.legacy))
+        if same:
+            moved = same.pop(0)
+            finding.line, finding.column = moved.line, moved.column
 
 
 def _link_note(path: str, info: os.stat_result) -> str | None:
@@ -147,10 +161,14 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
         return outcome
     # Anything the rewrite neither changed nor explained is reported too, never silently kept.
     again, _ = find(analyze(new, module, is_package, table), table)
+    _placed(again, path, Source(new))
+    if write:  # what is left is listed where it now is, in the file as written
+        _follow(left, again)
     if len(again) > len(left):
         explained = {(f.code, f.legacy) for f in left}
         unexplained = [f for f in again if (f.code, f.legacy) not in explained]
-        _placed(unexplained, path, Source(new), "not rewritten automatically")
+        for finding in unexplained:
+            finding.note = "not rewritten automatically"
         left.extend(unexplained)
     name = shown(path)
     diff = "".join(
@@ -217,7 +235,8 @@ def migrate(
     """
     started = time.perf_counter()
     table = static_table(config, include)
-    files, counted = sources(paths, exclude)
+    problems: list[tuple[str, OSError]] = []
+    files, counted = sources(paths, exclude, problems)
     result = MigrateResult(write)
     work = functools.partial(_migrate_one, write=write)
     migrated: set[str] = set()
@@ -241,5 +260,6 @@ def migrate(
     # A link to a file migrated in this run is migrated with it: its uses are not left over.
     result.left.extend(f for o in links if o.target not in migrated for f in o.left)
     result.files = next(counted)
+    result.errors.extend((folder, unread_folder(exc)) for folder, exc in problems)
     result.seconds = time.perf_counter() - started
     return result

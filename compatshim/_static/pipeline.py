@@ -14,6 +14,7 @@ import os
 from typing import NamedTuple
 
 from .._base.errors import CompatshimError
+from .._base.terminal import plain
 from .._model.config import read_config
 from .files import is_generated
 from .files import iter_discover
@@ -37,6 +38,7 @@ __all__ = [
     "sources",
     "static",
     "static_table",
+    "unread_folder",
     "wanted",
 ]
 
@@ -127,14 +129,32 @@ def static_table(config: str | os.PathLike[str] | None, include: Sequence[str] =
     return StaticTable(full_table(loaded, include), rules_of(loaded.factories))
 
 
-def sources(paths: Sequence[str], exclude: Sequence[str]) -> tuple[Iterator[str], Iterator[int]]:
+def sources(
+    paths: Sequence[str],
+    exclude: Sequence[str],
+    problems: list[tuple[str, OSError]] | None = None,
+) -> tuple[Iterator[str], Iterator[int]]:
     """The source files under ``paths``, listed lazily (the workers start on the first ones at
     once), and a counter whose next value, once they are all listed, is how many there were.
+    Folders that cannot be read go to ``problems`` (see :func:`unread_folder`).
 
-    :raises CompatshimError: if a path does not exist.
+    :raises CompatshimError: if a path does not exist or cannot be looked at.
     """
     for path in paths:
-        if not os.path.exists(path):
-            raise CompatshimError(f"{path}: no such file or folder", slug="scan-path")
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            raise CompatshimError(
+                f"{plain(path)}: no such file or folder", slug="scan-path"
+            ) from None
+        except (OSError, ValueError) as exc:  # a name too long, a loop of links, a NUL byte
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise CompatshimError(f"{plain(path)}: {why}", slug="scan-path") from None
     counted = itertools.count()
-    return (path for path, _ in zip(iter_discover(paths, exclude), counted)), counted
+    listed = iter_discover(paths, exclude, problems)
+    return (path for path, _ in zip(listed, counted)), counted
+
+
+def unread_folder(exc: OSError) -> str:
+    """Why a folder was not read (every file below it is skipped), ending with the slug."""
+    return reason(f"cannot read the folder: {exc.strerror or exc}", slug="source-unreadable")

@@ -11,6 +11,7 @@ import json
 import os
 
 from .._base.paths import shown
+from .._base.terminal import plain
 from .findings import CODES
 
 
@@ -40,13 +41,16 @@ FORMATS: tuple[ScanFormat, ...] = ("text", "json", "github", "sarif")
 _INFO_URI = "https://github.com/compatshim/compatshim/blob/main/docs/cli.md#compatshim-scan"
 
 
-def _grouped(findings: Iterable[Finding]) -> Iterator[tuple[str, Finding]]:
-    # Each finding with its file as shown; findings come grouped by file, so each file's path
-    # is worked out once (os.path.relpath costs more than the rest of a line).
+def _grouped(findings: Iterable[Finding], escape: bool = False) -> Iterator[tuple[str, Finding]]:
+    # Each finding with its file as shown (``escape``: for people, see _base.terminal);
+    # findings come grouped by file, so each file's path is worked out once
+    # (os.path.relpath costs more than the rest of a line).
     last, last_shown = None, ""
     for finding in findings:
         if finding.file != last:
             last, last_shown = finding.file, shown(finding.file)
+            if escape:
+                last_shown = plain(last_shown)
         yield last_shown, finding
 
 
@@ -63,9 +67,9 @@ def _ratio(adoption: Adoption) -> str:
 
 def _text(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
     any_found = False
-    for file, f in _grouped(findings):
+    for file, f in _grouped(findings, escape=True):
         any_found = True
-        write(f"{file}:{f.line}:{f.column}: {f.code} {f.message}\n")
+        write(f"{file}:{f.line}:{f.column}: {f.code} {plain(f.message)}\n")
     if result.adoption:
         if any_found:
             write("\n")
@@ -161,10 +165,11 @@ def _escape(text: str, *, property: bool = False) -> str:
 
 
 def _github(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
-    for file, f in _grouped(findings):
+    # Read by people in the log and the annotations: escaped as text output is.
+    for file, f in _grouped(findings, escape=True):
         where = f"file={_escape(file, property=True)},line={f.line},col={f.column}"
         title = _escape(f"compatshim {f.code}", property=True)
-        write(f"::warning {where},title={title}::{_escape(f.message)}\n")
+        write(f"::warning {where},title={title}::{_escape(plain(f.message))}\n")
 
 
 def _sarif(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:

@@ -21,6 +21,7 @@ The rules that keep a rewrite from changing what the program does:
 
 from __future__ import annotations
 
+import ast
 import re
 
 from .._base import paths
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 __all__ = ["rewrite"]
 
 _SPLIT = "split"
+# What a legacy module answers itself, and its canonical module answers otherwise.
+_OWN = frozenset({"__name__", "__spec__", "__loader__", "__class__"})
 _REBIND = "rebind"
 _LITERAL = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
 
@@ -77,6 +80,7 @@ class _Planner:
         self.plans = [plan_import(stmt, static) for stmt in analysis.imports]
         self.index = {id(plan.stmt): i for i, plan in enumerate(self.plans)}
         self.blocked: set[Symbol] = set()  # variables with a legacy use that stays
+        self.why_blocked: dict[Symbol, str] = {}  # ... and why, where it says more
         # Module-level variables bound by ``import legacy``: the name is kept (``import new as
         # legacy``), so their uses need no rewrite unless they reach further legacy paths.
         self.kept: set[Symbol] = set()
@@ -168,6 +172,12 @@ class _Planner:
             if any(chain_match(chain, self.static, path) for path in symbol.paths):
                 self.blocked.add(symbol)
             return
+        own = self.own_attribute(chain, symbol.path)
+        if own is not None:
+            self.blocked.add(symbol)
+            self.why_blocked.setdefault(symbol, own)
+            self.leave(chain.start if chain.plain else chain.ends[1] - len(chain.attrs[0]), own)
+            return
         hit = chain_match(chain, self.static)
         if hit is None:
             return
@@ -186,6 +196,13 @@ class _Planner:
             return
         if not plain and match.consumed <= len(parts):
             return  # the import that binds the name is rewritten instead (or stays)
+        legacy_module = ".".join(full)
+        if match.consumed == len(full) and self.static.serves_names(legacy_module):
+            # ``m = old.mod``, ``f(old.mod)``: the value's moved names may be read anywhere,
+            # and its canonical module lacks them.
+            self.blocked.add(symbol)
+            self.leave(offset, f"used as a value and {legacy_module} serves moved names")
+            return
         if not self.spelled(chain):
             self.blocked.add(symbol)
             self.leave(
@@ -206,6 +223,15 @@ class _Planner:
             self.blocked.add(symbol)
             self.leave(offset, f"'{top}' already names something else in this file")
             return
+        if top != chain.root and self.hides_outer(symbol, top):
+            why = (
+                f"importing {match.module} in the function would make '{top}' local to it, "
+                "and it reads the outer one"
+            )
+            self.blocked.add(symbol)
+            self.why_blocked.setdefault(symbol, why)
+            self.leave(offset, why)
+            return
         if dry:
             return
         end = (
@@ -213,6 +239,50 @@ class _Planner:
         )
         self.edits.append((chain.start, end, match.dotted))
         self.needed.setdefault(symbol, set()).add(match.module)
+
+    def own_attribute(self, chain: Chain, path: str) -> str | None:
+        """Why the chain reads what a legacy module answers itself (``old.mod.__name__``),
+        which its canonical module answers otherwise; ``None`` if it does not."""
+        if not _OWN.intersection(chain.attrs):
+            return None
+        bound = path.split(".")
+        full = [*bound, *chain.attrs]
+        for index, attr in enumerate(chain.attrs):
+            if attr not in _OWN:
+                continue
+            module = full[: len(bound) + index]
+            match = self.static.legacy(module)
+            if match is None or match.consumed != len(module):
+                continue
+            if match.module_len != len(match.replacement):
+                continue  # a moved name, not a module
+            moved = self.static.legacy(full[: len(module) + 1])
+            if moved is not None and moved.consumed > len(module):
+                continue  # the table moves this very name
+            return (
+                f"the legacy module's own {attr} differs from {match.dotted}'s: rewrite it by hand"
+            )
+        return None
+
+    def hides_outer(self, symbol: Symbol, top: str) -> bool:
+        """Whether an import of ``top...`` added where ``symbol`` is bound (in functions only:
+        see add_needed_imports) would make ``top`` local to a function that reads an outer
+        ``top``."""
+        if any(stmt.toplevel for stmt in symbol.imports):
+            return False  # the import is added at module level
+        source = self.analysis.source
+        for node in {id(s.scope_node): s.scope_node for s in symbol.imports}.values():
+            if not isinstance(node, ast.stmt):
+                continue  # (the module itself: not a function)
+            start, end = source.start(node), source.end(node)
+            for chain in self.analysis.chains:
+                if (
+                    chain.root == top
+                    and start <= chain.start < end
+                    and not any(s.scope_node is node for s in chain.symbol.imports)
+                ):
+                    return True
+        return False
 
     # -- import statements --------------------------------------------------------------------
 
@@ -289,7 +359,7 @@ class _Planner:
                 reason = (
                     symbol.why
                     if symbol.path is None
-                    else f"a use of '{binding}' cannot be rewritten"
+                    else self.why_blocked.get(symbol, f"a use of '{binding}' cannot be rewritten")
                 )
             elif pinned is not None:
                 reason = self.pinned_reason(binding, pinned)
@@ -450,14 +520,15 @@ class _Planner:
         source = self.analysis.source
         for index, statements in self.after.items():
             stmt = self.plans[index].stmt
-            self.edits.append(
-                _importedit.append_statements(source, stmt.start, stmt.end, statements)
-            )
+            unique = list(dict.fromkeys(statements))  # two names may need one module
+            self.edits.append(_importedit.append_statements(source, stmt.start, stmt.end, unique))
         return _apply(self.text, self.edits)
 
 
 def _apply(text: str, edits: list[Edit]) -> str:
-    edits = sorted(set(edits), key=lambda e: (e[0], e[1]))
+    # Insertions at one offset keep the order they were planned in (an as-name, then the
+    # statements that follow): dict.fromkeys drops repeats and keeps the order, sorted is stable.
+    edits = sorted(dict.fromkeys(edits), key=lambda e: (e[0], e[1]))
     pieces: list[str] = []
     position = 0
     for start, end, replacement in edits:

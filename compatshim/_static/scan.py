@@ -24,6 +24,7 @@ from .pipeline import prepare
 from .pipeline import sources
 from .pipeline import static
 from .pipeline import static_table
+from .pipeline import unread_folder
 from .pipeline import wanted
 from .pool import ordered
 from .source import decode
@@ -185,8 +186,9 @@ def stream(
     """
     started = time.perf_counter()
     table = static_table(config, include)
-    files, counted = sources(paths, exclude)
-    return _stream(result, table, files, counted, started, jobs, progress)
+    problems: list[tuple[str, OSError]] = []
+    files, counted = sources(paths, exclude, problems)
+    return _stream(result, table, files, counted, started, jobs, progress, problems)
 
 
 def _stream(
@@ -197,6 +199,7 @@ def _stream(
     started: float,
     jobs: int | None,
     progress: bool,
+    problems: list[tuple[str, OSError]],
 ) -> Iterator[Finding]:
     canonical: dict[str, int] = {}
     legacy: dict[str, int] = {}
@@ -214,6 +217,7 @@ def _stream(
         result.found_files += bool(found)
         yield from found
     result.files = next(counted)
+    result.errors.extend((folder, unread_folder(exc)) for folder, exc in problems)
     result.adoption = sorted(
         (
             Adoption(key, target, legacy.get(key, 0), canonical.get(key, 0))

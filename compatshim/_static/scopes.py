@@ -63,7 +63,8 @@ class Symbol:
         """Why its uses cannot be decided: ``'pkg' is also a parameter (line 4)``."""
         if self.other is not None:
             what, line = self.other
-            return f"'{self.name}' is also {what}" + (f" (line {line})" if line else "")
+            also = "" if what.startswith("assigned from") and not self.imports else " also"
+            return f"'{self.name}' is{also} {what}" + (f" (line {line})" if line else "")
         return f"'{self.name}' is imported from {' and from '.join(self.paths)}"
 
     def add_import(self, stmt: ImportStmt, path: str | None, plain: bool) -> None:

@@ -11,6 +11,7 @@ file is replaced only through a temporary file of our own, never through a link.
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import os
 import re
@@ -22,6 +23,11 @@ from operator import add
 
 from .._base.safeio import write_replace
 
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 __all__ = [
     "FileChangedError",
@@ -124,8 +130,43 @@ def replace(path: str, data: bytes, expected: tuple[int, int, int, int]) -> None
         raise FileChangedError("changed since it was read")
     if info.st_nlink > 1:
         raise FileChangedError(f"has {info.st_nlink} hard links")
-    # A link put there meanwhile is replaced, not followed.
-    write_replace(path, data, mode=stat.S_IMODE(info.st_mode), suffix=".compatshim-tmp")
+    # A link put there meanwhile is replaced, not followed. Ctrl-C and SIGTERM wait until the
+    # temporary file is renamed into place or removed: never one left behind.
+    with _signals_held():
+        write_replace(path, data, mode=stat.S_IMODE(info.st_mode), suffix=".compatshim-tmp")
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    # SIGINT and SIGTERM that come while the block runs are held, and delivered to the handlers
+    # they would have gone to once it is over. Handlers are swapped rather than the signals
+    # blocked: a signal the process already took, whose Python handler has not run yet, runs
+    # the handler in place when it does (only the main thread handles signals; elsewhere this
+    # holds nothing, and nothing is delivered there).
+    import signal
+
+    caught: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous: dict[int, Any] = {}
+    try:
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                previous[signum] = signal.signal(signum, hold)
+        except ValueError:  # not the main thread
+            pass
+        yield
+    finally:
+        for held, handler in previous.items():
+            signal.signal(held, handler)
+        for number in dict.fromkeys(caught):
+            handler = previous[number]
+            if callable(handler):
+                handler(number, None)  # Ctrl-C's KeyboardInterrupt, the command's SIGTERM
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(number)
 
 
 def decode(raw: bytes) -> tuple[str, str, bool]:

@@ -12,6 +12,10 @@ from __future__ import annotations
 import ast
 
 from .._base import paths
+from .copies import Copy
+from .copies import reachable
+from .copies import record
+from .copies import resolve
 from .scopes import CLASS
 from .scopes import COMPREHENSION
 from .scopes import FUNCTION
@@ -163,15 +167,38 @@ def _enter(
 
 
 def expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | None) -> None:
+    """Walk the expressions of ``tree``: its chains and string paths go to ``analysis``."""
+    # Only names some import binds, and their copies (``p = pkg``), can start a chain: no other
+    # name is ever looked up. Copies of copies are only known after a walk: then one more.
+    names = frozenset(
+        name for name, path in analysis.imported if roots is None or path.partition(".")[0] in roots
+    )
+    copies: list[Copy] = []
+    walked = _walk(analysis, tree, names, copies)
+    more = reachable(copies, names)
+    if more != names:
+        names, copies = more, []
+        walked = _walk(analysis, tree, names, copies)
+    module, scopes, by_node, calls, discarded = walked
+    _bind_imports(analysis, module, by_node)
+    for scope in scopes:
+        if scope.redirected:
+            scope.apply_redirected()
+    if copies:
+        resolve(copies)
+    _collect_chains(analysis, scopes, calls, roots, discarded, names)
+
+
+def _walk(
+    analysis: Analysis, tree: ast.Module, names: frozenset[str], copies: list[Copy]
+) -> tuple[Scope, list[Scope], dict[int, Scope], list[tuple[ast.Call, str]], set[int]]:
+    # The one walk: every scope with its loads and attributes, the calls that may name a path,
+    # and every copy of a name (``target = name.attr...``).
     source = analysis.source
     calls: list[tuple[ast.Call, str]] = []
     discarded: set[int] = set()  # calls whose result nothing reads
     typed: set[int] = set()  # string literals read as type expressions
     bind = analysis.bind
-    # Only names some import binds can start a chain: no other name is ever looked up.
-    names = frozenset(
-        name for name, path in analysis.imported if roots is None or path.partition(".")[0] in roots
-    )
     module = current = Scope(MODULE, None)
     scopes = [module]
     by_node: dict[int, Scope] = {}  # definition -> its scope, for the imports in its body
@@ -237,10 +264,16 @@ def expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | No
             bind(node.target.id, None)
             if node.target.id in names:
                 target.bind(node.target.id, "assigned", node.lineno)
+            record(copies, node.target, node.value, current, target)
             push(node.value)
             continue
+        elif kind is ast.Assign:
+            for assigned in node.targets:
+                record(copies, assigned, node.value, current, current)
         elif kind is ast.AnnAssign:
             extend(string_annotations(node.annotation, source, typed, names))
+            if node.value is not None:
+                record(copies, node.target, node.value, current, current)
         elif (kind is ast.ExceptHandler or kind in _MATCH_NAMES) and node.name:
             bind(node.name, None)
             if node.name in names:
@@ -255,11 +288,7 @@ def expressions(analysis: Analysis, tree: ast.Module, roots: frozenset[str] | No
                 extend(value)
             elif value is not None:
                 push(value)
-    _bind_imports(analysis, module, by_node)
-    for scope in scopes:
-        if scope.redirected:
-            scope.apply_redirected()
-    _collect_chains(analysis, scopes, calls, roots, discarded, names)
+    return module, scopes, by_node, calls, discarded
 
 
 def _bind_imports(analysis: Analysis, module: Scope, by_node: dict[int, Scope]) -> None:

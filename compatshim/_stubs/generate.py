@@ -111,7 +111,8 @@ class StubsResult:
         parts.append(f"{len(self.current)} current")
         if self.refused:
             parts.append(f"{len(self.refused)} not written")
-        text = "compatshim stubs: " + ", ".join(p for p in parts if not p.startswith("0 "))
+        said = ", ".join(p for p in parts if not p.startswith("0 ")) or "nothing to generate"
+        text = "compatshim stubs: " + said
         if self.changes and not self.written:
             text += "; run compatshim stubs --write"
         return text + ".\n"

@@ -22,11 +22,11 @@ import pathlib
 
 from .._base import paths
 from .._base.safeio import read_regular
+from .._base.terminal import plain
 from .htmlassets import SCRIPT
 from .htmlassets import STYLE
 from .htmlassets import csp
 from .render import _count
-from .render import plain
 
 
 TYPE_CHECKING = False

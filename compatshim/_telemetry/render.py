@@ -12,6 +12,7 @@ import datetime
 import json
 
 from .._base import paths
+from .._base.terminal import plain
 
 
 TYPE_CHECKING = False
@@ -38,33 +39,9 @@ FORMAT_VERSION = 1
 #: Every :data:`ReportFormat` (the choices of ``--format``).
 FORMATS: tuple[ReportFormat, ...] = ("text", "markdown", "json", "html")
 
-_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _MARKDOWN_SYNTAX = {ord(c): "\\" + c for c in "\\`*_[]<>|&~"}
 #: Where third-party sites come from, in words.
 OUTSIDE = "outside the project (site-packages, the standard library)"
-
-
-def plain(text: str) -> str:
-    """``text`` with every unprintable character escaped as Python would (``\\x1b``,
-    ``\\n``, ``\\u202e``); an undecodable file-name byte (U+DC80 to U+DCFF) as ``\\xNN``."""
-    if text.isprintable():
-        return text
-    out = []
-    for char in text:
-        code = ord(char)
-        if char.isprintable():
-            out.append(char)
-        elif char in _SHORT:
-            out.append(_SHORT[char])
-        elif 0xDC80 <= code <= 0xDCFF:
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    return "".join(out)
 
 
 def _code(text: str) -> str:

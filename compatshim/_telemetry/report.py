@@ -218,7 +218,7 @@ def load(
         except StoreError as exc:
             data.skipped.append(_skip(data_file, exc))  # type: ignore[arg-type]
     if not data.read:
-        from .render import plain
+        from .._base.terminal import plain
 
         where = ", ".join(paths) if paths else (data_file or "the configuration")
         reasons = "; ".join(f"{path}: {reason}" for path, reason in data.skipped)

@@ -8,9 +8,9 @@ the rest of the report does (``render.plain``), JSON keeps them exact.
 from __future__ import annotations
 
 from .._base import paths
+from .._base.terminal import plain
 from .history import when
 from .render import _markdown
-from .render import plain
 
 
 TYPE_CHECKING = False
