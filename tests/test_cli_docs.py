@@ -42,7 +42,7 @@ COMMANDS = sorted(_subparsers())
 
 
 def test_every_command_has_a_section() -> None:
-    assert COMMANDS == ["check", "migrate", "report", "run", "scan", "stubs"]
+    assert COMMANDS == ["check", "combine", "migrate", "report", "run", "scan", "snapshot", "stubs"]
     for command in COMMANDS:
         assert f"## `compatshim {command}`" in PAGE
 
