@@ -99,7 +99,7 @@ def test_a_corrupt_foreign_or_newer_file_is_skipped_and_the_rest_combined(
     (gathered / "corrupt.db").write_bytes(b"SQLite format 3\0" + b"\xff" * 200)
     (gathered / "notes.txt").write_text("not a data file")
     newer = host_file(gathered / "newer.db", "shop/ws.py", 1000)
-    with sqlite3.connect(newer) as db:
+    with contextlib.closing(sqlite3.connect(newer)) as db, db:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     db.close()
     code, out, err = cli(canon_project, "combine", str(gathered))

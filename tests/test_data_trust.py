@@ -4,6 +4,7 @@ writes, files from other hosts, and a process whose working folder was deleted."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -206,7 +207,7 @@ def test_concurrent_reports_and_writers_never_crash_and_count_once(canon_project
 
 def hostile_file(path: Path, hits: Any) -> Path:
     make_data(path, hits=1)
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute("UPDATE usage SET hits = ? WHERE hits = 1 AND context_id = 1", (hits,))
     db.close()
     return path
@@ -281,7 +282,7 @@ def foreign_file(path: Path, *, machine: str | None, boot: str | None, ended: bo
     """A file named and recorded as written by this host name and a pid that is not running
     here, on ``machine`` (``None``: the file does not say), its run ``ended`` or not."""
     make_data(path, host=socket.gethostname(), pid=int(path.name.split(".")[-2]))
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute("DELETE FROM meta WHERE key IN ('machine', 'boot')")
         for key, value in (("machine", machine), ("boot", boot)):
             if value is not None:
