@@ -12,6 +12,8 @@ The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, 
 
 * ``runtime``: per-access cost, first import, first warning at a new line, the finder's miss cost
   as the alias table grows, a fresh interpreter importing ~100 modules, start-up;
+* ``firstuse``: the first legacy import and read with telemetry on and off, the cost of each new
+  site (time, instructions, Python calls), a flush with nothing changed;
 * ``memory``: resident size added by aliases and by recorded sites;
 * ``telemetry``: hits per second, flush time, ``report`` over 1,000,000 hits;
 * ``static``: ``scan`` against ruff's TID251, ``migrate`` against libcst's RenameCommand, and
@@ -34,6 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import firstuse
 import memory
 import plot
 import runtime
@@ -46,6 +49,7 @@ from _common import env
 
 BENCHMARKS = {
     **runtime.BENCHMARKS,
+    **firstuse.BENCHMARKS,
     **memory.BENCHMARKS,
     **telemetry.BENCHMARKS,
     **static.BENCHMARKS,
@@ -63,6 +67,8 @@ _NOTES = (
     "tree",
     "whole_tree",
     "files",
+    "python_calls_per_site",
+    "instructions_per_site",
 )
 
 

@@ -114,6 +114,10 @@ class Recorder:
             from . import flushing as _flushing  # exit and fork hooks: only when writing
 
             _flushing.hook_process_exit()
+            # The flusher starts now, not at the first use: that use must not pay for a thread,
+            # SQLite or the data file, which the flusher sets up off the user's thread.
+            self._last_flush = time.monotonic()
+            _flushing.start_flusher()
 
     def stop(self) -> None:
         """Write what is pending, then stop recording (uninstall).
@@ -190,11 +194,15 @@ class Recorder:
             if record is None:
                 record = self._records[key] = _Record(alias, key, time.time())
         if self.data_file:  # (so start() imported the process hooks)
-            if new and _flushing.pool_checked_in != os.getpid():
-                _flushing.check_pool_worker()
-            _flushing.start_flusher()  # also after a fork stopped it
-            if new and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
-                self.flush()
+            if new:
+                if _flushing.pool_checked_in != os.getpid():
+                    _flushing.check_pool_worker()
+                now = time.monotonic()
+                if now - self._last_flush >= FLUSH_INTERVAL:
+                    self._last_flush = now  # one wake per interval: the flusher writes them
+                    _flushing.wake()
+            if _flushing._flusher_pid != os.getpid():
+                _flushing.start_flusher()  # a fork stopped it
         return record.counter
 
     def _relative(self, filename: str) -> str:
