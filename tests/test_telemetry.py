@@ -472,3 +472,32 @@ def test_counts_arrive_through_the_flusher_when_new_sites_appear(canon_project: 
     )
     assert result.returncode == -9
     assert hits_by_line(report(canon_project)) == {("main.py", 6): 1, ("main.py", 7): 1}
+
+
+def test_a_flush_with_nothing_changed_reads_no_record(canon_project: Project) -> None:
+    """A flush after which no hit and no site came looks at no record (one total says so);
+    the next hit is written by the next flush."""
+    result = canon_project.run(
+        """
+        import warnings, compatshim, _probe
+        from compatshim._telemetry import recorder as _telemetry
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old.pkg
+        def use():
+            return old.pkg.CONSTANT
+        for _ in range(3):
+            use()
+        compatshim.flush()
+        reads = []
+        value = _telemetry._value
+        _telemetry._value = lambda counter: reads.append(1) or value(counter)
+        compatshim.flush()
+        idle = len(reads)
+        use()
+        compatshim.flush()
+        _probe.emit([idle, len(reads) > 0])
+        """
+    )
+    assert result.value == [0, True]
+    assert hits_by_line(report(canon_project)) == {("main.py", 5): 1, ("main.py", 7): 4}

@@ -2,8 +2,10 @@
 
 Each use of a legacy path is a *hit* at a *site* (file, line, importing module), counted per
 alias, legacy path used, site and context (a pytest node id, say). Counting is an in-memory
-increment (``next()`` of an ``itertools.count``, atomic under the GIL); I/O happens off the hot
-path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
+increment, atomic under the GIL: ``next()`` of the record's ``enumerate`` over one
+``itertools.count`` that all records share, so that one call counts the record's hit and the
+process's total, and a flush finds that nothing changed by reading the total alone. I/O happens
+off the hot path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
 :data:`~compatshim._telemetry.flushing.PERIODIC_INTERVAL` seconds from a background thread while
 counts change, at exit, before ``os._exit``, and on :func:`flush` (``flushing`` watches the
 process for those moments). Each process writes its own data file (``store``, ``writer``).
@@ -29,6 +31,7 @@ from .._base.locks import ForkSafeLock
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from types import FrameType
     from typing import Any
 
@@ -43,9 +46,15 @@ FLUSH_INTERVAL = 2.0
 DISCARD = itertools.count()
 
 
-def _value(counter: itertools.count[int]) -> int:
+def _total(counter: itertools.count[int]) -> int:
     # itertools.count has no accessor; its repr is "count(<next value>)" on every Python.
     return int(repr(counter)[6:-1])
+
+
+def _value(counter: enumerate[int]) -> int:
+    # A record's hits: the index of its enumerate (how many times next() was called).
+    state: Any = counter.__reduce__()[1]
+    return int(state[1])
 
 
 def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]:
@@ -63,10 +72,12 @@ def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]
 class _Record:
     __slots__ = ("alias", "counter", "first_seen", "flushed", "key", "last_seen")
 
-    def __init__(self, alias: Alias, key: tuple[Any, ...], now: float) -> None:
+    def __init__(
+        self, alias: Alias, key: tuple[Any, ...], now: float, total: itertools.count[int]
+    ) -> None:
         self.alias = alias
         self.key = key  # (alias legacy, path, file, line, module, context)
-        self.counter = itertools.count()
+        self.counter = enumerate(total)
         self.first_seen = now
         self.last_seen = now
         self.flushed = -1  # the count last written (-1: never written)
@@ -83,6 +94,11 @@ class Recorder:
         self.root = ""
         self.context = ""
         self._records: dict[tuple[Any, ...], _Record] = {}
+        # Every hit of every record, and its value when the last flush succeeded: unchanged,
+        # with no record added since (_added), a flush has nothing to write.
+        self._hits = itertools.count()
+        self._flushed_hits = -1
+        self._added = False
         self._files: dict[str, str] = {}  # code filename -> the name stored (see _relative)
         # (alias, id(code), line) -> the instruction that counts for that line;
         # (id(code), instruction) -> the path that counts for that instruction.
@@ -160,7 +176,7 @@ class Recorder:
 
     def cell(
         self, alias: Alias, path: str, site: FrameType, *, importing: bool = False
-    ) -> itertools.count[int]:
+    ) -> Iterator[object]:
         """The counter that a use of ``path`` at ``site`` increments (:data:`DISCARD` if the
         use does not count, or telemetry is off). ``importing``: the use is an import."""
         if not self.enabled:
@@ -192,7 +208,8 @@ class Recorder:
             record = self._records.get(key)
             new = record is None
             if record is None:
-                record = self._records[key] = _Record(alias, key, time.time())
+                record = self._records[key] = _Record(alias, key, time.time(), self._hits)
+                self._added = True
         if self.data_file:  # (so start() imported the process hooks)
             if new:
                 if _flushing.pool_checked_in != os.getpid():
@@ -218,9 +235,14 @@ class Recorder:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _pending(self) -> list[tuple[_Record, int, float]]:
+    def _pending(self) -> tuple[int, list[tuple[_Record, int, float]]]:
         # Every record whose count changed, with that count and its last-seen time (under the
-        # recorder's lock); the caller marks it flushed once the write succeeded.
+        # recorder's lock), and the total of hits it saw; the caller marks them flushed once the
+        # write succeeded. With no hit and no record since the last flush: nothing to look at.
+        total = _total(self._hits)
+        if total == self._flushed_hits and not self._added:
+            return total, []
+        self._added = False
         now = time.time()
         pending = []
         for record in list(self._records.values()):
@@ -229,7 +251,7 @@ class Recorder:
                 if record.flushed >= 0:
                     record.last_seen = now
                 pending.append((record, count, record.last_seen))
-        return pending
+        return total, pending
 
     def flush(self, *, final: bool = False) -> None:
         """Write every count that changed since the last flush. Never raises."""
@@ -240,7 +262,7 @@ class Recorder:
                 if not self.enabled or self._failed or not self.data_file:
                     return
                 self._last_flush = time.monotonic()
-                pending = self._pending()
+                total, pending = self._pending()
             try:
                 if pending:
                     from .store import Hit
@@ -251,12 +273,15 @@ class Recorder:
                     )
                 for record, count, _ in pending:
                     record.flushed = count
+                self._flushed_hits = total
                 if final and self._file is not None:
                     self._file.end(time.time())
                     self._file.close()  # reopened if hits still come (from other exit hooks)
             except Exception as exc:  # noqa: BLE001 - never break the program for telemetry
                 from .sqlitefiles import transient
 
+                with self._lock:
+                    self._added = True  # these counts go out next time: look at them again
                 if transient(exc) and not final:
                     return  # a report is combining right now: these counts go out next time
                 with self._lock:
