@@ -82,6 +82,10 @@ def bench_first_use(quick: bool) -> Result:
 _NEW_SITES = """
 import sys, time, warnings
 import compatshim
+from compatshim._telemetry import flushing, recorder
+# Writes are not part of a site's cost (the flusher's thread does them; idle_flush and the
+# telemetry benchmarks measure them): none happens here, not even at exit (posix._exit).
+recorder.FLUSH_INTERVAL = flushing.PERIODIC_INTERVAL = 1e9
 compatshim.install("pyproject.toml")
 import canon_bench.mod
 warnings.simplefilter("default")
@@ -111,6 +115,8 @@ elif mode == "calls":
 elif mode == "run":
     for function in functions:
         function(module)
+import posix
+posix._exit(0)
 """
 
 

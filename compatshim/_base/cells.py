@@ -34,22 +34,22 @@ _caches: list[dict[Any, Any]] = []
 
 
 class _CodeRef(_weak_ref):  # type: ignore[type-arg]
-    # A weak reference to a code object that remembers the object's id (one small object per
-    # code object, where a closure per code object would cost three).
-    __slots__ = ("code_id",)
+    # A weak reference to a code object that remembers the object's id and the cache entries
+    # to drop when it is freed (one small object per code object, where a closure per code
+    # object would cost three): [cache, key, cache, key, ...].
+    __slots__ = ("code_id", "pairs")
     code_id: int
+    pairs: list[Any]
 
-    def __new__(cls, code: CodeType) -> Self:
+    def __new__(cls, code: CodeType, pairs: list[Any]) -> Self:
         self = _weak_ref.__new__(cls, code, _forget)
         self.code_id = id(code)
-        return self
-
-    def __init__(self, code: CodeType) -> None:
-        super().__init__(code, _forget)  # type: ignore[call-arg]
+        self.pairs = pairs
+        return self  # (weakref's own __init__ only checks the arguments)
 
 
-# id(code) -> (weak reference to the code object, [cache, key, cache, key, ...] for that id).
-_codes: dict[int, tuple[_CodeRef, list[Any]]] = {}
+# id(code) -> the weak reference to the code object, with the cache entries for that id.
+_codes: dict[int, _CodeRef] = {}
 
 
 def register(cache: _Cache) -> _Cache:
@@ -59,20 +59,26 @@ def register(cache: _Cache) -> _Cache:
     return cache
 
 
-def track(code: CodeType, cache: dict[Any, Any], key: object) -> None:
-    """Drop ``cache[key]`` when ``code`` is freed."""
+def track(code: CodeType, *pairs: Any) -> None:
+    """Drop ``cache[key]`` when ``code`` is freed, for each ``cache, key`` of ``pairs``."""
     with _lock:
         entry = _codes.get(id(code))
         if entry is None:
-            entry = _codes[id(code)] = (_CodeRef(code), [])
-        entry[1].extend((cache, key))
+            _codes[id(code)] = _CodeRef(code, list(pairs))
+        else:
+            entry.pairs.extend(pairs)
 
 
 def remember(cache: dict[Any, Any], frame: FrameType, key: object, value: object) -> None:
     """Cache ``value`` under ``key`` for the code ``frame`` runs."""
+    code = frame.f_code
     with _lock:
-        track(frame.f_code, cache, key)
         cache[key] = value
+        entry = _codes.get(id(code))
+        if entry is None:
+            _codes[id(code)] = _CodeRef(code, [cache, key])
+        else:
+            entry.pairs += (cache, key)
 
 
 def _forget(ref: _CodeRef) -> None:
@@ -80,10 +86,9 @@ def _forget(ref: _CodeRef) -> None:
     # bytecode, even one of ours: the lock is re-entrant and nothing here iterates what the
     # interrupted code may be changing.
     with _lock:
-        entry = _codes.get(ref.code_id)
-        if entry is not None and entry[0] is ref:
+        if _codes.get(ref.code_id) is ref:
             del _codes[ref.code_id]
-            pairs = entry[1]
+            pairs = ref.pairs
             for index in range(0, len(pairs), 2):
                 pairs[index].pop(pairs[index + 1], None)
 

@@ -32,15 +32,22 @@ if TYPE_CHECKING:
 SERVED_IMPORT_ERRORS_PROPAGATE = sys.version_info >= (3, 13)
 
 
+#: Whether ``frame.f_lasti`` can point into an instruction's inline cache (see
+#: :func:`instruction_offset`): 3.12 only.
+LASTI_IN_CACHE = sys.version_info[:2] == (3, 12)
+
+
 def instruction_offset(code: CodeType, lasti: int) -> int:
     """The offset of the instruction that ``frame.f_lasti`` (``lasti``) is in.
 
     Python 3.12 reports, while a specialised ``LOAD_ATTR`` runs an overridden
-    ``__getattribute__``, the offset of that instruction's last inline cache entry, where the
-    first (unspecialised) execution reported the instruction itself: both must name one site.
-    Inline caches exist from 3.11; delete with 3.12 (3.13 reports the instruction).
+    ``__getattribute__`` (``LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN``, new in 3.12), the offset of
+    that instruction's last inline cache entry, where the first (unspecialised) execution
+    reported the instruction itself: both must name one site. 3.11 has no such specialisation
+    and 3.13 reports the instruction, so callers skip this where :data:`LASTI_IN_CACHE` is
+    false (``co_code`` is a new copy of the bytecode at each read). Delete with 3.12.
     """
-    if sys.version_info >= (3, 11):
+    if LASTI_IN_CACHE:
         co_code = code.co_code
         while lasti > 0 and co_code[lasti] == 0:  # opcode 0 is CACHE
             lasti -= 2

@@ -24,6 +24,7 @@ from .._base import resets
 from .._base.errors import LegacyPathError
 from .._base.locks import ForkSafeLock
 from .._model import policy as _policy
+from .._model.alias import FIELDS
 from .._telemetry.recorder import recorder
 from . import frames as _frames
 
@@ -45,9 +46,16 @@ __all__ = [
     "use_name",
 ]
 
+_kind_of = _frames.kind_of
+_USER = _frames.USER
+_REMOVE_AFTER = FIELDS.index("remove_after")
+_REMOVED_IN = FIELDS.index("removed_in")
+_POLICY = FIELDS.index("policy")
+
 _lock = ForkSafeLock(reentrant=True)
-# (filename, line) -> the (alias, legacy path) pairs already warned about at that line.
-_warned: dict[tuple[str, int], list[tuple[Alias, str]]] = {}
+# (filename, line) -> the (alias, legacy path) pair already warned about at that line, or a
+# list of them when several were.
+_warned: dict[tuple[str, int], tuple[Alias, str] | list[tuple[Alias, str]]] = {}
 
 
 def _covered(done: list[tuple[Alias, str]], alias: Alias, path: str) -> bool:
@@ -103,12 +111,17 @@ def use(
         or a parent loaded on the way to the module the statement asked for).
     :raises LegacyPathError: if the alias is removed or its policy is ``error``.
     """
-    try:
-        found = _frames.walk(frame)
-    except Exception as exc:  # noqa: BLE001 - bookkeeping must never break the program
-        _diagnostics.report_once("internal-error", f"cannot attribute a use: {exc!r}")
-        return None
-    site, probe, requested = found.site, found.probe, found.requested
+    if frame is not None and _kind_of(frame.f_code.co_filename) == _USER:
+        # The common case, the user's own frame: nothing to walk.
+        site: FrameType | None = frame
+        probe, requested = False, None
+    else:
+        try:
+            found = _frames.walk(frame)
+        except Exception as exc:  # noqa: BLE001 - bookkeeping must never break the program
+            _diagnostics.report_once("internal-error", f"cannot attribute a use: {exc!r}")
+            return None
+        site, probe, requested = found.site, found.probe, found.requested
     if probe and not strict:
         return None
     # A module loaded only as the parent of the one the statement asked for is not the use.
@@ -118,7 +131,11 @@ def use(
         and requested != importing
         and requested.startswith(importing + ".")
     )
-    action = _policy.action(alias)
+    fields = alias.fields()
+    if fields[_REMOVE_AFTER] is None and fields[_REMOVED_IN] is None:
+        action = _policy.get_override() or fields[_POLICY]  # no schedule: _policy.action()
+    else:
+        action = _policy.action(alias)
     if action == "error":
         where = f"{site.f_code.co_filename}:{site.f_lineno}" if site is not None else ""
         if parent_only and requested is not None:
@@ -138,7 +155,10 @@ def use(
     if cells is not None and site is frame:
         # Only a use attributed to this very frame may be cached for its instruction: one that
         # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
-        _cells.remember(cells, frame, site_key(frame, what), counter)
+        # The key is site_key(frame, what).
+        lasti = frame.f_lasti
+        key = (id(frame.f_code), lasti) if what is None else (id(frame.f_code), lasti, what)
+        _cells.remember(cells, frame, key, counter)
     return site
 
 
@@ -169,33 +189,53 @@ def is_quiet(name: str) -> bool:
     return getattr(_quiet, "name", None) == name
 
 
+# (id(alias), legacy path, canonical path) -> (alias, warning text, category): each path says
+# the same at every site. The alias is kept to tell a new alias with a reused id.
+_said: dict[tuple[int, str, str], tuple[Alias, str, type[Warning]]] = {}
+
+
 def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType) -> None:
     filename, lineno = site.f_code.co_filename, site.f_lineno or 0
+    claim = (alias, legacy)
     with _lock:
-        done = _warned.setdefault((filename, lineno), [])
-        if _covered(done, alias, legacy):
-            return
-        claim = (alias, legacy)
-        done.append(claim)
+        done = _warned.get((filename, lineno))
+        if done is None:
+            # Most lines use one path: their claim is stored as it is, not in a list.
+            _warned[(filename, lineno)] = claim
+        else:
+            if type(done) is tuple:
+                done = _warned[(filename, lineno)] = [done]
+            if _covered(done, alias, legacy):  # type: ignore[arg-type]
+                return
+            done.append(claim)  # type: ignore[union-attr]
     try:
-        message = _policy.warning_message(alias, legacy, canonical)
-        category = _policy.warning_category(alias)
+        said = _said.get((id(alias), legacy, canonical))
+        if said is None or said[0] is not alias:
+            said = _said[(id(alias), legacy, canonical)] = (
+                alias,
+                _policy.warning_message(alias, legacy, canonical),
+                _policy.warning_category(alias),
+            )
         module_globals = site.f_globals
         module = module_globals.get("__name__")
         # The user's module, registry and line, never importlib's: warn_explicit gets them from
         # the frame we attributed the use to, so filters by module and "-W error" apply there.
         warnings.warn_explicit(
-            message,
-            category,
+            said[1],
+            said[2],
             filename,
             lineno,
-            module=module if isinstance(module, str) else "<string>",
-            registry=module_globals.setdefault("__warningregistry__", {}),
+            module if isinstance(module, str) else "<string>",  # module=, registry=:
+            module_globals.setdefault("__warningregistry__", {}),  # positional, parsed faster
         )
     except BaseException:
         # A filter turned the warning into an error: the next use at this line must raise again.
         with _lock:
-            done.remove(claim)
+            done = _warned.get((filename, lineno))
+            if done is claim:
+                del _warned[(filename, lineno)]
+            elif type(done) is list and claim in done:
+                done.remove(claim)
         raise
 
 
@@ -208,9 +248,10 @@ def reset_warnings() -> None:
 
 @resets.on_uninstall
 def forget_warnings() -> None:
-    """Forget every site warned about (uninstall)."""
+    """Forget every site warned about, and what each alias said (uninstall)."""
     with _lock:
         _warned.clear()
+        _said.clear()
 
 
 def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object]) -> object:

@@ -25,6 +25,7 @@ import time
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
 from .._base import resets
+from .._base.compat import LASTI_IN_CACHE
 from .._base.compat import instruction_offset
 from .._base.locks import ForkSafeLock
 
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from .writer import DataFile
 
 __all__ = ["DISCARD", "FLUSH_INTERVAL", "Recorder", "flush", "recorder", "set_context"]
+
+_getpid = os.getpid
+_monotonic = time.monotonic
 
 #: Seconds between two flushes triggered by new sites.
 FLUSH_INTERVAL = 2.0
@@ -70,17 +74,18 @@ def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]
 
 
 class _Record:
+    # One site's hits in one context; made by Recorder.cell, which sets every field.
     __slots__ = ("alias", "counter", "first_seen", "flushed", "key", "last_seen")
 
-    def __init__(
-        self, alias: Alias, key: tuple[Any, ...], now: float, total: itertools.count[int]
-    ) -> None:
-        self.alias = alias
-        self.key = key  # (alias legacy, path, file, line, module, context)
-        self.counter = enumerate(total)
-        self.first_seen = now
-        self.last_seen = now
-        self.flushed = -1  # the count last written (-1: never written)
+    alias: Alias
+    key: tuple[Any, ...]  # (alias legacy, path, file, line, module, context)
+    counter: enumerate[int]  # next() counts a hit (see the module docstring)
+    first_seen: float
+    last_seen: float
+    flushed: int  # the count last written (-1: never written)
+
+
+_new_record = object.__new__
 
 
 class Recorder:
@@ -183,42 +188,57 @@ class Recorder:
             return DISCARD
         code = site.f_code
         line = site.f_lineno or 0
-        instruction = (id(code), instruction_offset(code, site.f_lasti))
+        code_id = id(code)
+        lasti = site.f_lasti
+        if LASTI_IN_CACHE:
+            lasti = instruction_offset(code, lasti)
+        instruction = (code_id, lasti)
+        legacy = alias.legacy
+        line_key = (legacy, code_id, line)
         with self._lock:
-            line_key = (alias.legacy, id(code), line)
-            first = self._lines.get(line_key)
-            if first is None:
-                first = self._lines[line_key] = instruction
-                _cells.track(code, self._lines, line_key)
-            if first != instruction:
-                return DISCARD
-            seen = self._instructions.get(instruction)
-            if seen is None:
-                seen = self._instructions[instruction] = (path, importing)
+            first = self._lines.setdefault(line_key, instruction)
+            if first is not instruction and first != instruction:
+                return DISCARD  # not the first instruction of this line to use the alias
+            mine = (path, importing)
+            seen = self._instructions.setdefault(instruction, mine)
+            if first is instruction:  # both entries die with the code object
+                _cells.track(code, self._lines, line_key, self._instructions, instruction)
+            elif seen is mine:
                 _cells.track(code, self._instructions, instruction)
             # One instruction, one hit: the first path it touched (``import a.b`` then checks
             # ``a``), and an import is not counted again by the name read that follows it in
             # the same call (``pickle.loads`` imports the module, then reads the class).
-            first_path, first_was_import = seen
-            if first_path != path or (first_was_import and not importing):
+            if seen[0] != path or (seen[1] and not importing):
                 return DISCARD
             module = site.f_globals.get("__name__")
-            module = module if isinstance(module, str) else ""
-            key = (alias.legacy, path, self._relative(code.co_filename), line, module, self.context)
+            filename = code.co_filename
+            key = (
+                legacy,
+                path,
+                self._files.get(filename) or self._relative(filename),
+                line,
+                module if module.__class__ is str else "",
+                self.context,
+            )
             record = self._records.get(key)
             new = record is None
             if record is None:
-                record = self._records[key] = _Record(alias, key, time.time(), self._hits)
+                # (_Record's fields set here, not by an __init__: one Python call less per site)
+                record = self._records[key] = _new_record(_Record)
+                record.alias, record.key, record.counter = alias, key, enumerate(self._hits)
+                record.first_seen = record.last_seen = time.time()
+                record.flushed = -1
                 self._added = True
         if self.data_file:  # (so start() imported the process hooks)
+            pid = _getpid()
             if new:
-                if _flushing.pool_checked_in != os.getpid():
+                if _flushing.pool_checked_in != pid:
                     _flushing.check_pool_worker()
-                now = time.monotonic()
+                now = _monotonic()
                 if now - self._last_flush >= FLUSH_INTERVAL:
                     self._last_flush = now  # one wake per interval: the flusher writes them
                     _flushing.wake()
-            if _flushing._flusher_pid != os.getpid():
+            if _flushing._flusher_pid != pid:
                 _flushing.start_flusher()  # a fork stopped it
         return record.counter
 
