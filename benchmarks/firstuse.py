@@ -6,6 +6,8 @@
   PEP 562 ``__getattr__`` shim that warns: us per site (minima of interleaved runs), CPU
   instructions per site (valgrind's callgrind, when installed: repeatable on a busy machine)
   and Python-level calls per site (``sys.setprofile``).
+* ``reads``: ns per read at a site seen before, against the bare forwarder, in a tight loop and
+  from fresh frames.
 * ``idle_flush``: us per flush with 100,000 recorded sites, none changed since the last flush.
 
 Set ``COMPATSHIM_BENCH_BEFORE`` to another checkout's root to measure its code in the same run
@@ -201,7 +203,51 @@ def bench_idle_flush(quick: bool) -> Result:
     return {"unit": f"us per flush, {sites:,} sites, none changed", "values": values}
 
 
+_READS = """
+import json, sys, timeit, warnings
+import compatshim
+compatshim.install("pyproject.toml")
+warnings.simplefilter("ignore")
+import canon_bench.mod, bare_legacy.mod, cs_legacy.mod
+number, repeat = int(sys.argv[1]), int(sys.argv[2])
+def read(m):
+    return m.X
+contenders = {"bare": bare_legacy.mod, "compatshim": cs_legacy.mod, "canonical": canon_bench.mod}
+best = {f"{name}, {how}": float("inf") for name in contenders for how in ("loop", "frames")}
+for _ in range(repeat):  # interleaved short rounds
+    for name, module in contenders.items():
+        loop = timeit.timeit("m.X", globals={"m": module}, number=number)
+        frames = timeit.timeit("f(m)", globals={"m": module, "f": read}, number=number)
+        best[f"{name}, loop"] = min(best[f"{name}, loop"], loop / number * 1e9)
+        best[f"{name}, frames"] = min(best[f"{name}, frames"], frames / number * 1e9)
+print(json.dumps(best))
+"""
+
+
+def bench_reads(quick: bool) -> Result:
+    """ns per read through the legacy module at a site seen before, against the bare forwarder
+    (a PEP 562 ``__getattr__`` that forwards), in a tight loop and from fresh frames (the read
+    inside a called function, which must build a frame object for ``sys._getframe``)."""
+    import json
+
+    where = folder()
+    peers.write(where, peers.CONFIG.replace("telemetry = false\n", ""))
+    (where / "reads.py").write_text(_READS)
+    number, repeat = ("20000", "5") if quick else ("200000", "25")
+    values: dict[str, float] = {}
+    for label, code in _checkouts().items():
+        out = json.loads(_run([sys.executable, "reads.py", number, repeat], where, code))
+        if not values:
+            values["bare forwarder, loop (baseline)"] = out["bare, loop"]
+            values["bare forwarder, from fresh frames"] = out["bare, frames"]
+            values["canonical module, from fresh frames"] = out["canonical, frames"]
+        values[f"{label}compatshim, loop"] = out["compatshim, loop"]
+        values[f"{label}compatshim, from fresh frames"] = out["compatshim, frames"]
+    return {"unit": "ns per read (minimum)", "values": values}
+
+
 BENCHMARKS = {
+    "reads": bench_reads,
     "first_use": bench_first_use,
     "new_site": bench_new_site,
     "idle_flush": bench_idle_flush,

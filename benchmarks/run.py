@@ -59,6 +59,7 @@ _NOTES = (
     "ratio",
     "speedup",
     "bytes_per_site",
+    "bytes_per_site_shared_code",
     "computed_overhead",
     "hits_per_second",
     "findings",

@@ -36,16 +36,19 @@ _caches: list[dict[Any, Any]] = []
 class _CodeRef(_weak_ref):  # type: ignore[type-arg]
     # A weak reference to a code object that remembers the object's id and the cache entries
     # to drop when it is freed (one small object per code object, where a closure per code
-    # object would cost three): [cache, key, cache, key, ...].
+    # object would cost three): (cache, key, cache, key, ...). A tuple, made again for each
+    # entry added, while it is short (most code objects have a site or two, and a list would
+    # over-allocate as it grows); a list beyond that, so that growth stays linear.
     __slots__ = ("code_id", "pairs")
     code_id: int
-    pairs: list[Any]
+    pairs: tuple[Any, ...] | list[Any]
 
-    def __new__(cls, code: CodeType, pairs: list[Any]) -> Self:
+    def __new__(cls, code: CodeType, entry: tuple[int, tuple[Any, ...] | list[Any]]) -> Self:
+        # entry: (id(code), pairs), one argument: weakref's own __init__, which only checks
+        # the arguments, accepts two.
         self = _weak_ref.__new__(cls, code, _forget)
-        self.code_id = id(code)
-        self.pairs = pairs
-        return self  # (weakref's own __init__ only checks the arguments)
+        self.code_id, self.pairs = entry
+        return self
 
 
 # id(code) -> the weak reference to the code object, with the cache entries for that id.
@@ -59,26 +62,36 @@ def register(cache: _Cache) -> _Cache:
     return cache
 
 
-def track(code: CodeType, *pairs: Any) -> None:
-    """Drop ``cache[key]`` when ``code`` is freed, for each ``cache, key`` of ``pairs``."""
+def track(code: CodeType, code_id: int, *pairs: Any) -> None:
+    """Drop ``cache[key]`` when ``code`` is freed, for each ``cache, key`` of ``pairs``.
+
+    ``code_id`` is ``id(code)``: the caller's int object, kept rather than made again.
+    """
     with _lock:
-        entry = _codes.get(id(code))
+        entry = _codes.get(code_id)
         if entry is None:
-            _codes[id(code)] = _CodeRef(code, list(pairs))
-        else:
+            _codes[code_id] = _CodeRef(code, (code_id, pairs))
+        elif type(entry.pairs) is list:
             entry.pairs.extend(pairs)
+        else:
+            known = entry.pairs
+            entry.pairs = (*known, *pairs) if len(known) < 6 else [*known, *pairs]
 
 
-def remember(cache: dict[Any, Any], frame: FrameType, key: object, value: object) -> None:
-    """Cache ``value`` under ``key`` for the code ``frame`` runs."""
-    code = frame.f_code
+def remember(cache: dict[Any, Any], frame: FrameType, key: tuple[Any, ...], value: object) -> None:
+    """Cache ``value`` under ``key`` for the code ``frame`` runs; ``key[0]`` is
+    ``id(frame.f_code)`` (as in every site key)."""
+    code_id = key[0]
     with _lock:
         cache[key] = value
-        entry = _codes.get(id(code))
+        entry = _codes.get(code_id)
         if entry is None:
-            _codes[id(code)] = _CodeRef(code, [cache, key])
-        else:
+            _codes[code_id] = _CodeRef(frame.f_code, (code_id, (cache, key)))
+        elif type(entry.pairs) is list:
             entry.pairs += (cache, key)
+        else:
+            pairs = entry.pairs
+            entry.pairs = (*pairs, cache, key) if len(pairs) < 6 else [*pairs, cache, key]
 
 
 def _forget(ref: _CodeRef) -> None:

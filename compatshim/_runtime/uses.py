@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
     from .._model.alias import Alias
 
+    #: What a warned line keeps: (alias, legacy path, warning text, category) (see _said).
+    Claim = tuple[Alias, str, str, type[Warning]]
+
 __all__ = [
     "forget_warnings",
     "import_quietly",
@@ -53,13 +56,14 @@ _REMOVED_IN = FIELDS.index("removed_in")
 _POLICY = FIELDS.index("policy")
 
 _lock = ForkSafeLock(reentrant=True)
-# (filename, line) -> the (alias, legacy path) pair already warned about at that line, or a
-# list of them when several were.
-_warned: dict[tuple[str, int], tuple[Alias, str] | list[tuple[Alias, str]]] = {}
+# (filename, line) -> the claim already warned about at that line (a tuple whose first items
+# are the alias and the legacy path: see _said), or a list of them when several were.
+_warned: dict[tuple[str, int], Claim | list[Claim]] = {}
 
 
-def _covered(done: list[tuple[Alias, str]], alias: Alias, path: str) -> bool:
-    for other_alias, other in done:
+def _covered(done: list[Claim], alias: Alias, path: str) -> bool:
+    for claim in done:
+        other_alias, other = claim[0], claim[1]
         # The same path, or a parent of what was already reported here: the import system loads
         # parents on the way and reads them back when it serves ``import a.b.c``.
         if paths.within(other, path):
@@ -146,19 +150,30 @@ def use(
         return None
     if quiet:
         return site
+    line = site.f_lineno or 0
+    # Only a use attributed to this very frame may be cached for its instruction: one that
+    # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
+    # The key is site_key(frame, what); a read's key is also the recorder's instruction.
+    key: tuple[object, ...] | None = None
+    if cells is not None and site is frame:
+        key = (id(site.f_code), site.f_lasti)
+        if what is not None:
+            key = (*key, what)
     # One hit per use: the counter of the instruction (a shared one that nobody reads when the
     # use does not count, or telemetry is off).
-    counter = recorder.cell(alias, legacy, site, importing=importing is not None)
+    counter = recorder.cell(
+        alias,
+        legacy,
+        site,
+        line,
+        importing=importing is not None,
+        instruction=key if what is None else None,  # type: ignore[arg-type]
+    )
     next(counter)
     if action == "warn":
-        _warn(alias, legacy, canonical, site)
-    if cells is not None and site is frame:
-        # Only a use attributed to this very frame may be cached for its instruction: one that
-        # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
-        # The key is site_key(frame, what).
-        lasti = frame.f_lasti
-        key = (id(frame.f_code), lasti) if what is None else (id(frame.f_code), lasti, what)
-        _cells.remember(cells, frame, key, counter)
+        _warn(alias, legacy, canonical, site, line)
+    if key is not None and cells is not None:
+        _cells.remember(cells, site, key, counter)
     return site
 
 
@@ -189,14 +204,23 @@ def is_quiet(name: str) -> bool:
     return getattr(_quiet, "name", None) == name
 
 
-# (id(alias), legacy path, canonical path) -> (alias, warning text, category): each path says
-# the same at every site. The alias is kept to tell a new alias with a reused id.
-_said: dict[tuple[int, str, str], tuple[Alias, str, type[Warning]]] = {}
+# (id(alias), legacy path, canonical path) -> (alias, legacy path, warning text, category): each
+# path says the same at every site. The alias is kept to tell a new alias with a reused id, and
+# the tuple is the claim a warned line keeps (see _covered).
+_said: dict[tuple[int, str, str], tuple[Alias, str, str, type[Warning]]] = {}
 
 
-def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType) -> None:
-    filename, lineno = site.f_code.co_filename, site.f_lineno or 0
-    claim = (alias, legacy)
+def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: int) -> None:
+    said = _said.get((id(alias), legacy, canonical))
+    if said is None or said[0] is not alias:
+        said = _said[(id(alias), legacy, canonical)] = (
+            alias,
+            legacy,
+            _policy.warning_message(alias, legacy, canonical),
+            _policy.warning_category(alias),
+        )
+    filename = site.f_code.co_filename
+    claim = said
     with _lock:
         done = _warned.get((filename, lineno))
         if done is None:
@@ -209,20 +233,13 @@ def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType) -> None:
                 return
             done.append(claim)  # type: ignore[union-attr]
     try:
-        said = _said.get((id(alias), legacy, canonical))
-        if said is None or said[0] is not alias:
-            said = _said[(id(alias), legacy, canonical)] = (
-                alias,
-                _policy.warning_message(alias, legacy, canonical),
-                _policy.warning_category(alias),
-            )
         module_globals = site.f_globals
         module = module_globals.get("__name__")
         # The user's module, registry and line, never importlib's: warn_explicit gets them from
         # the frame we attributed the use to, so filters by module and "-W error" apply there.
         warnings.warn_explicit(
-            said[1],
             said[2],
+            said[3],
             filename,
             lineno,
             module if isinstance(module, str) else "<string>",  # module=, registry=:

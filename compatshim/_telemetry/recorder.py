@@ -106,9 +106,10 @@ class Recorder:
         self._added = False
         self._files: dict[str, str] = {}  # code filename -> the name stored (see _relative)
         # (alias, id(code), line) -> the instruction that counts for that line;
-        # (id(code), instruction) -> the path that counts for that instruction.
+        # (id(code), instruction) -> the path that counts for that instruction: the path
+        # itself for a read, (path, True) for an import.
         self._lines: dict[object, object] = _cells.register({})
-        self._instructions: dict[object, tuple[str, bool]] = _cells.register({})
+        self._instructions: dict[object, str | tuple[str, bool]] = _cells.register({})
         self._file: DataFile | None = None
         self._last_flush = 0.0
         self._failed = False
@@ -180,35 +181,47 @@ class Recorder:
     # -- counting -----------------------------------------------------------------------------
 
     def cell(
-        self, alias: Alias, path: str, site: FrameType, *, importing: bool = False
+        self,
+        alias: Alias,
+        path: str,
+        site: FrameType,
+        line: int,
+        *,
+        importing: bool = False,
+        instruction: tuple[int, int] | None = None,
     ) -> Iterator[object]:
-        """The counter that a use of ``path`` at ``site`` increments (:data:`DISCARD` if the
-        use does not count, or telemetry is off). ``importing``: the use is an import."""
+        """The counter that a use of ``path`` at ``site`` (on ``line``) increments
+        (:data:`DISCARD` if the use does not count, or telemetry is off). ``importing``: the
+        use is an import; ``instruction``: ``(id(site.f_code), site.f_lasti)`` if the caller
+        has that tuple already (it is kept, not built again)."""
         if not self.enabled:
             return DISCARD
         code = site.f_code
-        line = site.f_lineno or 0
-        code_id = id(code)
-        lasti = site.f_lasti
-        if LASTI_IN_CACHE:
-            lasti = instruction_offset(code, lasti)
-        instruction = (code_id, lasti)
+        if instruction is None or LASTI_IN_CACHE:
+            lasti = site.f_lasti
+            if LASTI_IN_CACHE:
+                lasti = instruction_offset(code, lasti)
+            instruction = (id(code), lasti)
+        code_id = instruction[0]
         legacy = alias.legacy
         line_key = (legacy, code_id, line)
         with self._lock:
             first = self._lines.setdefault(line_key, instruction)
             if first is not instruction and first != instruction:
                 return DISCARD  # not the first instruction of this line to use the alias
-            mine = (path, importing)
+            mine = (path, True) if importing else path  # most uses are reads: no tuple
             seen = self._instructions.setdefault(instruction, mine)
             if first is instruction:  # both entries die with the code object
-                _cells.track(code, self._lines, line_key, self._instructions, instruction)
+                _cells.track(code, code_id, self._lines, line_key, self._instructions, instruction)
             elif seen is mine:
-                _cells.track(code, self._instructions, instruction)
+                _cells.track(code, code_id, self._instructions, instruction)
             # One instruction, one hit: the first path it touched (``import a.b`` then checks
             # ``a``), and an import is not counted again by the name read that follows it in
             # the same call (``pickle.loads`` imports the module, then reads the class).
-            if seen[0] != path or (seen[1] and not importing):
+            if seen.__class__ is str:
+                if seen != path:
+                    return DISCARD
+            elif seen[0] != path or not importing:
                 return DISCARD
             module = site.f_globals.get("__name__")
             filename = code.co_filename
