@@ -56,29 +56,41 @@ def instruction_offset(code: CodeType, lasti: int) -> int:
 
 class DaemonThread:
     """A daemon thread started without :mod:`threading` (whose import costs about 2 ms: more
-    than installing compatshim). ``join`` waits until the thread's function returned."""
+    than installing compatshim). ``join`` waits until the thread's function returned.
+
+    Like ``threading.Thread.start``, the constructor returns once the thread runs: a thread
+    still starting while the interpreter shuts down can crash it (seen on 3.9).
+    """
 
     __slots__ = ("_done", "_handle", "ident")
 
     def __init__(self, function: Callable[[], object]) -> None:
+        started = _thread.allocate_lock()
+        started.acquire()
+
+        def run() -> None:
+            started.release()
+            function()
+
         start_joinable = getattr(_thread, "start_joinable_thread", None)
         if start_joinable is not None:
             # 3.13+: joined with pthread_join, so the thread is gone when a fork counts threads.
-            self._handle = start_joinable(function, daemon=True)
+            self._handle = start_joinable(run, daemon=True)
             self._done = None
             self.ident: int = self._handle.ident
-            return
-        self._handle = None  # delete with 3.12
-        done = self._done = _thread.allocate_lock()
-        done.acquire()
+        else:  # delete with 3.12
+            self._handle = None
+            done = self._done = _thread.allocate_lock()
+            done.acquire()
 
-        def run() -> None:
-            try:
-                function()
-            finally:
-                done.release()
+            def run_then_release() -> None:
+                try:
+                    run()
+                finally:
+                    done.release()
 
-        self.ident = _thread.start_new_thread(run, ())
+            self.ident = _thread.start_new_thread(run_then_release, ())
+        started.acquire()  # until the thread runs
 
     def join(self, timeout: float) -> None:
         """Wait (at most ``timeout`` seconds) until the thread ended."""

@@ -60,7 +60,9 @@ def _exit_flushing(status: int) -> NoReturn:
 def _at_exit() -> None:
     global _shutting_down
     _shutting_down = True  # no new flusher: threads cannot start during interpreter shutdown
-    stop_flusher()
+    # The flusher is told to stop, not woken: a thread waking while the interpreter shuts down
+    # can crash it; asleep, it ends with the process.
+    stop_flusher(wake=False)
     recorder.flush(final=True)
 
 
@@ -129,16 +131,18 @@ def _flush_periodically(wake_lock: Any) -> None:
         recorder.flush()  # never raises
 
 
-def stop_flusher(*, join: bool = False) -> None:
-    """Stop this process's flusher (and wait for it to end if ``join``)."""
+def stop_flusher(*, join: bool = False, wake: bool = True) -> None:
+    """Stop this process's flusher (and wait for it to end if ``join``). With ``wake`` false
+    it is not woken: it ends when it next wakes by itself, or with the process."""
     global _flusher_pid, _wake
     with _flusher_lock:
         if _flusher_pid == os.getpid() and _flusher is not None:
             stopped, _wake = _wake, _held_lock()
-            try:
-                stopped.release()
-            except RuntimeError:  # already woken
-                pass
+            if wake:
+                try:
+                    stopped.release()
+                except RuntimeError:  # already woken
+                    pass
             if join:
                 _flusher.join(5.0)
         _flusher_pid = 0
