@@ -58,14 +58,16 @@ class DaemonThread:
     """A daemon thread started without :mod:`threading` (whose import costs about 2 ms: more
     than installing compatshim). ``join`` waits until the thread's function returned.
 
-    Like ``threading.Thread.start``, the constructor returns once the thread runs: a thread
-    still starting while the interpreter shuts down can crash it (seen on 3.9).
+    A thread still starting while the interpreter shuts down can crash it (seen on 3.9):
+    whoever ends the process first waits for :meth:`wait_started`. Unlike
+    ``threading.Thread.start``, the constructor does not wait: on a busy machine the new
+    thread may not be scheduled for milliseconds.
     """
 
-    __slots__ = ("_done", "_handle", "ident")
+    __slots__ = ("_done", "_handle", "_started", "ident")
 
     def __init__(self, function: Callable[[], object]) -> None:
-        started = _thread.allocate_lock()
+        started = self._started = _thread.allocate_lock()
         started.acquire()
 
         def run() -> None:
@@ -90,7 +92,11 @@ class DaemonThread:
                     done.release()
 
             self.ident = _thread.start_new_thread(run_then_release, ())
-        started.acquire()  # until the thread runs
+
+    def wait_started(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) until the thread runs its function."""
+        if self._started.acquire(timeout=timeout):
+            self._started.release()
 
     def join(self, timeout: float) -> None:
         """Wait (at most ``timeout`` seconds) until the thread ended."""

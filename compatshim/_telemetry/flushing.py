@@ -60,8 +60,11 @@ def _exit_flushing(status: int) -> NoReturn:
 def _at_exit() -> None:
     global _shutting_down
     _shutting_down = True  # no new flusher: threads cannot start during interpreter shutdown
-    # The flusher is told to stop, not woken: a thread waking while the interpreter shuts down
-    # can crash it; asleep, it ends with the process.
+    # The flusher is told to stop, not woken: a thread waking, or still starting, while the
+    # interpreter shuts down can crash it; asleep, it ends with the process.
+    flusher = _flusher
+    if flusher is not None and _flusher_pid == os.getpid():
+        flusher.wait_started(5.0)
     stop_flusher(wake=False)
     recorder.flush(final=True)
 
