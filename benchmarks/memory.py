@@ -63,6 +63,11 @@ print(json.dumps({"rss": rss() - before}))
 )
 
 
+_ONE_FUNCTION_EACH = """exec(compile("".join(f"def f{i}(m):\\n    return m.X\\n" for i in range(sites)), "sites.py", "exec"), namespace)
+functions = [namespace[f"f{i}"] for i in range(sites)]"""
+_ONE_FUNCTION = """exec(compile("def f(m):\\n" + "".join("    m.X\\n" for i in range(sites)), "sites.py", "exec"), namespace)
+functions = [namespace["f"]]"""
+
 # The same per-site work under tracemalloc: the bytes compatshim's bookkeeping allocates for
 # each new site, exact where the resident size moves in whole pages and allocator arenas.
 _SITE_BYTES = _SITES.replace(
@@ -99,6 +104,13 @@ def bench_memory(quick: bool) -> Result:
         mode: json.loads(python(traced.replace("sys.argv[1]", repr(mode)), sites_where))["bytes"]
         for mode in ("legacy", "plain")
     }
+    # The same sites in one function: what a site costs when sites share a code object.
+    shared = traced.replace(_ONE_FUNCTION_EACH, _ONE_FUNCTION)
+    assert shared != traced
+    per_shared = {
+        mode: json.loads(python(shared.replace("sys.argv[1]", repr(mode)), sites_where))["bytes"]
+        for mode in ("legacy", "plain")
+    }
     values = {"no aliases (baseline)": aliases[0]}
     values.update({f"{c:,} aliases installed": aliases[c] - aliases[0] for c in counts[1:]})
     values.update({f"{c:,} recorded sites": sites[c] for c in site_counts[1:]})
@@ -108,6 +120,7 @@ def bench_memory(quick: bool) -> Result:
         "aliases_curve": {str(c): aliases[c] - aliases[0] for c in counts},
         "sites_curve": {str(c): sites[c] for c in site_counts},
         "bytes_per_site": round(per_site["legacy"] - per_site["plain"]),
+        "bytes_per_site_shared_code": round(per_shared["legacy"] - per_shared["plain"]),
     }
 
 

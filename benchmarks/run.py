@@ -13,6 +13,8 @@ The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, 
 * ``runtime``: per-access cost, first import, first warning at a new line, the finder's miss cost
   as the alias table grows, a fresh interpreter importing ~100 modules, start-up;
 * ``factories``: objects made through a factory, with a factory rule and without;
+* ``firstuse``: the first legacy import and read with telemetry on and off, the cost of each new
+  site (time, instructions, Python calls), a flush with nothing changed;
 * ``memory``: resident size added by aliases and by recorded sites;
 * ``telemetry``: hits per second, flush time, ``report`` over 1,000,000 hits;
 * ``otel``: the per-read cost with the OpenTelemetry export on and off, and what it adds to a
@@ -38,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import factories
+import firstuse
 import memory
 import otel
 import plot
@@ -52,6 +55,7 @@ from _common import env
 BENCHMARKS = {
     **runtime.BENCHMARKS,
     **factories.BENCHMARKS,
+    **firstuse.BENCHMARKS,
     **memory.BENCHMARKS,
     **telemetry.BENCHMARKS,
     **otel.BENCHMARKS,
@@ -62,6 +66,7 @@ _NOTES = (
     "ratio",
     "speedup",
     "bytes_per_site",
+    "bytes_per_site_shared_code",
     "computed_overhead",
     "hits_per_second",
     "findings",
@@ -71,6 +76,8 @@ _NOTES = (
     "whole_tree",
     "files",
     "per_object",
+    "python_calls_per_site",
+    "instructions_per_site",
 )
 
 

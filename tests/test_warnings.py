@@ -384,6 +384,10 @@ def test_throwaway_code_does_not_grow_memory(canon_project: Project) -> None:
         before = state()
         for _ in range(2000):
             eval("old.pkg.CONSTANT")
+        # Code objects with many sites each (their entries outgrow the short form).
+        many = "\\n".join(f"old.pkg.CONSTANT  # {i}" for i in range(12))
+        for _ in range(50):
+            exec(compile(many, "many.py", "exec"))
         _probe.emit(state() == before)
         """
     )

@@ -34,22 +34,25 @@ _caches: list[dict[Any, Any]] = []
 
 
 class _CodeRef(_weak_ref):  # type: ignore[type-arg]
-    # A weak reference to a code object that remembers the object's id (one small object per
-    # code object, where a closure per code object would cost three).
-    __slots__ = ("code_id",)
+    # A weak reference to a code object that remembers the object's id and the cache entries
+    # to drop when it is freed (one small object per code object, where a closure per code
+    # object would cost three): (cache, key, cache, key, ...). A tuple, made again for each
+    # entry added, while it is short (most code objects have a site or two, and a list would
+    # over-allocate as it grows); a list beyond that, so that growth stays linear.
+    __slots__ = ("code_id", "pairs")
     code_id: int
+    pairs: tuple[Any, ...] | list[Any]
 
-    def __new__(cls, code: CodeType) -> Self:
+    def __new__(cls, code: CodeType, entry: tuple[int, tuple[Any, ...] | list[Any]]) -> Self:
+        # entry: (id(code), pairs), one argument: weakref's own __init__, which only checks
+        # the arguments, accepts two.
         self = _weak_ref.__new__(cls, code, _forget)
-        self.code_id = id(code)
+        self.code_id, self.pairs = entry
         return self
 
-    def __init__(self, code: CodeType) -> None:
-        super().__init__(code, _forget)  # type: ignore[call-arg]
 
-
-# id(code) -> (weak reference to the code object, [cache, key, cache, key, ...] for that id).
-_codes: dict[int, tuple[_CodeRef, list[Any]]] = {}
+# id(code) -> the weak reference to the code object, with the cache entries for that id.
+_codes: dict[int, _CodeRef] = {}
 
 
 def register(cache: _Cache) -> _Cache:
@@ -59,20 +62,36 @@ def register(cache: _Cache) -> _Cache:
     return cache
 
 
-def track(code: CodeType, cache: dict[Any, Any], key: object) -> None:
-    """Drop ``cache[key]`` when ``code`` is freed."""
+def track(code: CodeType, code_id: int, *pairs: Any) -> None:
+    """Drop ``cache[key]`` when ``code`` is freed, for each ``cache, key`` of ``pairs``.
+
+    ``code_id`` is ``id(code)``: the caller's int object, kept rather than made again.
+    """
     with _lock:
-        entry = _codes.get(id(code))
+        entry = _codes.get(code_id)
         if entry is None:
-            entry = _codes[id(code)] = (_CodeRef(code), [])
-        entry[1].extend((cache, key))
+            _codes[code_id] = _CodeRef(code, (code_id, pairs))
+        elif type(entry.pairs) is list:
+            entry.pairs.extend(pairs)
+        else:
+            known = entry.pairs
+            entry.pairs = (*known, *pairs) if len(known) < 6 else [*known, *pairs]
 
 
-def remember(cache: dict[Any, Any], frame: FrameType, key: object, value: object) -> None:
-    """Cache ``value`` under ``key`` for the code ``frame`` runs."""
+def remember(cache: dict[Any, Any], frame: FrameType, key: tuple[Any, ...], value: object) -> None:
+    """Cache ``value`` under ``key`` for the code ``frame`` runs; ``key[0]`` is
+    ``id(frame.f_code)`` (as in every site key)."""
+    code_id = key[0]
     with _lock:
-        track(frame.f_code, cache, key)
         cache[key] = value
+        entry = _codes.get(code_id)
+        if entry is None:
+            _codes[code_id] = _CodeRef(frame.f_code, (code_id, (cache, key)))
+        elif type(entry.pairs) is list:
+            entry.pairs += (cache, key)
+        else:
+            pairs = entry.pairs
+            entry.pairs = (*pairs, cache, key) if len(pairs) < 6 else [*pairs, cache, key]
 
 
 def _forget(ref: _CodeRef) -> None:
@@ -80,10 +99,9 @@ def _forget(ref: _CodeRef) -> None:
     # bytecode, even one of ours: the lock is re-entrant and nothing here iterates what the
     # interrupted code may be changing.
     with _lock:
-        entry = _codes.get(ref.code_id)
-        if entry is not None and entry[0] is ref:
+        if _codes.get(ref.code_id) is ref:
             del _codes[ref.code_id]
-            pairs = entry[1]
+            pairs = ref.pairs
             for index in range(0, len(pairs), 2):
                 pairs[index].pop(pairs[index + 1], None)
 

@@ -6,6 +6,7 @@ supported, the branch (and usually the function) can be deleted.
 
 from __future__ import annotations
 
+import _thread
 import os
 import sys
 from importlib import _bootstrap_external
@@ -18,6 +19,7 @@ else:  # pragma: no cover - delete with 3.10
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from importlib.machinery import ModuleSpec
     from types import CodeType
     from typing import Any
@@ -30,19 +32,84 @@ if TYPE_CHECKING:
 SERVED_IMPORT_ERRORS_PROPAGATE = sys.version_info >= (3, 13)
 
 
+#: Whether ``frame.f_lasti`` can point into an instruction's inline cache (see
+#: :func:`instruction_offset`): 3.12 only.
+LASTI_IN_CACHE = sys.version_info[:2] == (3, 12)
+
+
 def instruction_offset(code: CodeType, lasti: int) -> int:
     """The offset of the instruction that ``frame.f_lasti`` (``lasti``) is in.
 
     Python 3.12 reports, while a specialised ``LOAD_ATTR`` runs an overridden
-    ``__getattribute__``, the offset of that instruction's last inline cache entry, where the
-    first (unspecialised) execution reported the instruction itself: both must name one site.
-    Inline caches exist from 3.11; delete with 3.12 (3.13 reports the instruction).
+    ``__getattribute__`` (``LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN``, new in 3.12), the offset of
+    that instruction's last inline cache entry, where the first (unspecialised) execution
+    reported the instruction itself: both must name one site. 3.11 has no such specialisation
+    and 3.13 reports the instruction, so callers skip this where :data:`LASTI_IN_CACHE` is
+    false (``co_code`` is a new copy of the bytecode at each read). Delete with 3.12.
     """
-    if sys.version_info >= (3, 11):
+    if LASTI_IN_CACHE:
         co_code = code.co_code
         while lasti > 0 and co_code[lasti] == 0:  # opcode 0 is CACHE
             lasti -= 2
     return lasti
+
+
+class DaemonThread:
+    """A daemon thread started without :mod:`threading` (whose import costs about 2 ms: more
+    than installing compatshim). ``join`` waits until the thread's function returned.
+
+    A thread still starting while the interpreter shuts down can crash it (seen on 3.9):
+    whoever ends the process first waits for :meth:`wait_started`. Unlike
+    ``threading.Thread.start``, the constructor does not wait: on a busy machine the new
+    thread may not be scheduled for milliseconds.
+    """
+
+    __slots__ = ("_done", "_handle", "_started", "ident")
+
+    def __init__(self, function: Callable[[], object]) -> None:
+        started = self._started = _thread.allocate_lock()
+        started.acquire()
+
+        def run() -> None:
+            started.release()
+            function()
+
+        start_joinable = getattr(_thread, "start_joinable_thread", None)
+        if start_joinable is not None:
+            # 3.13+: joined with pthread_join, so the thread is gone when a fork counts threads.
+            self._handle = start_joinable(run, daemon=True)
+            self._done = None
+            self.ident: int = self._handle.ident
+        else:  # delete with 3.12
+            self._handle = None
+            done = self._done = _thread.allocate_lock()
+            done.acquire()
+
+            def run_then_release() -> None:
+                try:
+                    run()
+                finally:
+                    done.release()
+
+            self.ident = _thread.start_new_thread(run_then_release, ())
+
+    def wait_started(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) until the thread runs its function."""
+        if self._started.acquire(timeout=timeout):
+            self._started.release()
+
+    def join(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) until the thread ended."""
+        if self._handle is not None:
+            self._handle.join(timeout)
+        elif self._done is not None and self._done.acquire(timeout=timeout):
+            self._done.release()
+
+    def is_alive(self) -> bool:
+        """Whether the thread's function still runs."""
+        if self._handle is not None:
+            return not self._handle.is_done()
+        return self._done is not None and self._done.locked()
 
 
 def toml_loads(text: str) -> dict[str, Any]:

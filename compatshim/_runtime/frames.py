@@ -17,7 +17,16 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
 
-__all__ = ["HANDLE_FROMLIST", "Attribution", "frame_at", "is_import_system", "is_user", "walk"]
+__all__ = [
+    "HANDLE_FROMLIST",
+    "USER",
+    "Attribution",
+    "frame_at",
+    "is_import_system",
+    "is_user",
+    "kind_of",
+    "walk",
+]
 
 _USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL, _RUNPY = range(6)
 
@@ -69,6 +78,11 @@ _SUFFIXES = (
 HANDLE_FROMLIST = _bootstrap._handle_fromlist.__code__  # type: ignore[attr-defined]
 
 _kinds: dict[str, int] = {}
+#: The kind of each code file seen so far (``None``: not classified yet; :func:`walk` does it).
+#: A use whose own frame is :data:`USER` code needs no walk: ``kind_of(filename) == USER``.
+kind_of = _kinds.get
+#: The kind of user code.
+USER = _USER
 
 
 def _classify(filename: str) -> int:

@@ -24,6 +24,7 @@ from .._base import resets
 from .._base.errors import LegacyPathError
 from .._base.locks import ForkSafeLock
 from .._model import policy as _policy
+from .._model.alias import FIELDS
 from .._telemetry.recorder import recorder
 from . import frames as _frames
 from . import scope as _scope
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 
     from .._model.alias import Alias
 
+    #: What a warned line keeps: (alias, legacy path, warning text, category) (see _said).
+    Claim = tuple[Alias, str, str, type[Warning]]
+
 __all__ = [
     "forget_warnings",
     "import_quietly",
@@ -46,13 +50,21 @@ __all__ = [
     "use_name",
 ]
 
+_kind_of = _frames.kind_of
+_USER = _frames.USER
+_REMOVE_AFTER = FIELDS.index("remove_after")
+_REMOVED_IN = FIELDS.index("removed_in")
+_POLICY = FIELDS.index("policy")
+
 _lock = ForkSafeLock(reentrant=True)
-# (filename, line) -> the (alias, legacy path) pairs already warned about at that line.
-_warned: dict[tuple[str, int], list[tuple[Alias, str]]] = {}
+# (filename, line) -> the claim already warned about at that line (a tuple whose first items
+# are the alias and the legacy path: see _said), or a list of them when several were.
+_warned: dict[tuple[str, int], Claim | list[Claim]] = {}
 
 
-def _covered(done: list[tuple[Alias, str]], alias: Alias, path: str) -> bool:
-    for other_alias, other in done:
+def _covered(done: list[Claim], alias: Alias, path: str) -> bool:
+    for claim in done:
+        other_alias, other = claim[0], claim[1]
         # The same path, or a parent of what was already reported here: the import system loads
         # parents on the way and reads them back when it serves ``import a.b.c``.
         if paths.within(other, path):
@@ -104,12 +116,17 @@ def use(
         or a parent loaded on the way to the module the statement asked for).
     :raises LegacyPathError: if the alias is removed or its policy is ``error``.
     """
-    try:
-        found = _frames.walk(frame)
-    except Exception as exc:  # noqa: BLE001 - bookkeeping must never break the program
-        _diagnostics.report_once("internal-error", f"cannot attribute a use: {exc!r}")
-        return None
-    site, probe, requested = found.site, found.probe, found.requested
+    if frame is not None and _kind_of(frame.f_code.co_filename) == _USER:
+        # The common case, the user's own frame: nothing to walk.
+        site: FrameType | None = frame
+        probe, requested = False, None
+    else:
+        try:
+            found = _frames.walk(frame)
+        except Exception as exc:  # noqa: BLE001 - bookkeeping must never break the program
+            _diagnostics.report_once("internal-error", f"cannot attribute a use: {exc!r}")
+            return None
+        site, probe, requested = found.site, found.probe, found.requested
     if probe and not strict:
         return None
     # A module loaded only as the parent of the one the statement asked for is not the use.
@@ -119,7 +136,11 @@ def use(
         and requested != importing
         and requested.startswith(importing + ".")
     )
-    action = _policy.action(alias)
+    fields = alias.fields()
+    if fields[_REMOVE_AFTER] is None and fields[_REMOVED_IN] is None:
+        action = _policy.get_override() or fields[_POLICY]  # no schedule: _policy.action()
+    else:
+        action = _policy.action(alias)
     # strict_scope = "project": a dependency's use warns, and is counted. (A probe's frame is
     # the introspection tool's, not the code it works for: it stays strict.)
     if (
@@ -139,16 +160,30 @@ def use(
         return None
     if quiet:
         return site
+    line = site.f_lineno or 0
+    # Only a use attributed to this very frame may be cached for its instruction: one that
+    # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
+    # The key is site_key(frame, what); a read's key is also the recorder's instruction.
+    key: tuple[object, ...] | None = None
+    if cells is not None and site is frame:
+        key = (id(site.f_code), site.f_lasti)
+        if what is not None:
+            key = (*key, what)
     # One hit per use: the counter of the instruction (a shared one that nobody reads when the
     # use does not count, or telemetry is off).
-    counter = recorder.cell(alias, legacy, site, importing=importing is not None)
+    counter = recorder.cell(
+        alias,
+        legacy,
+        site,
+        line,
+        importing=importing is not None,
+        instruction=key if what is None else None,  # type: ignore[arg-type]
+    )
     next(counter)
     if action == "warn":
-        _warn(alias, legacy, canonical, site)
-    if cells is not None and site is frame:
-        # Only a use attributed to this very frame may be cached for its instruction: one that
-        # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
-        _cells.remember(cells, frame, site_key(frame, what), counter)
+        _warn(alias, legacy, canonical, site, line)
+    if key is not None and cells is not None:
+        _cells.remember(cells, site, key, counter)
     return site
 
 
@@ -179,33 +214,55 @@ def is_quiet(name: str) -> bool:
     return getattr(_quiet, "name", None) == name
 
 
-def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType) -> None:
-    filename, lineno = site.f_code.co_filename, site.f_lineno or 0
+# (id(alias), legacy path, canonical path) -> (alias, legacy path, warning text, category): each
+# path says the same at every site. The alias is kept to tell a new alias with a reused id, and
+# the tuple is the claim a warned line keeps (see _covered).
+_said: dict[tuple[int, str, str], tuple[Alias, str, str, type[Warning]]] = {}
+
+
+def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: int) -> None:
+    said = _said.get((id(alias), legacy, canonical))
+    if said is None or said[0] is not alias:
+        said = _said[(id(alias), legacy, canonical)] = (
+            alias,
+            legacy,
+            _policy.warning_message(alias, legacy, canonical),
+            _policy.warning_category(alias),
+        )
+    filename = site.f_code.co_filename
+    claim = said
     with _lock:
-        done = _warned.setdefault((filename, lineno), [])
-        if _covered(done, alias, legacy):
-            return
-        claim = (alias, legacy)
-        done.append(claim)
+        done = _warned.get((filename, lineno))
+        if done is None:
+            # Most lines use one path: their claim is stored as it is, not in a list.
+            _warned[(filename, lineno)] = claim
+        else:
+            if type(done) is tuple:
+                done = _warned[(filename, lineno)] = [done]
+            if _covered(done, alias, legacy):  # type: ignore[arg-type]
+                return
+            done.append(claim)  # type: ignore[union-attr]
     try:
-        message = _policy.warning_message(alias, legacy, canonical)
-        category = _policy.warning_category(alias)
         module_globals = site.f_globals
         module = module_globals.get("__name__")
         # The user's module, registry and line, never importlib's: warn_explicit gets them from
         # the frame we attributed the use to, so filters by module and "-W error" apply there.
         warnings.warn_explicit(
-            message,
-            category,
+            said[2],
+            said[3],
             filename,
             lineno,
-            module=module if isinstance(module, str) else "<string>",
-            registry=module_globals.setdefault("__warningregistry__", {}),
+            module if isinstance(module, str) else "<string>",  # module=, registry=:
+            module_globals.setdefault("__warningregistry__", {}),  # positional, parsed faster
         )
     except BaseException:
         # A filter turned the warning into an error: the next use at this line must raise again.
         with _lock:
-            done.remove(claim)
+            done = _warned.get((filename, lineno))
+            if done is claim:
+                del _warned[(filename, lineno)]
+            elif type(done) is list and claim in done:
+                done.remove(claim)
         raise
 
 
@@ -218,9 +275,10 @@ def reset_warnings() -> None:
 
 @resets.on_uninstall
 def forget_warnings() -> None:
-    """Forget every site warned about (uninstall)."""
+    """Forget every site warned about, and what each alias said (uninstall)."""
     with _lock:
         _warned.clear()
+        _said.clear()
 
 
 def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object]) -> object:

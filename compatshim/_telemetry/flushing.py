@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import sys
+from _thread import allocate_lock
 from _thread import get_ident
 
 from .._base import diagnostics as _diagnostics
+from .._base.compat import DaemonThread
 from .._base.locks import ForkSafeLock
 from .recorder import recorder
 
@@ -34,6 +36,7 @@ __all__ = [
     "stop_flusher",
     "thread_started",
     "unhook_process_exit",
+    "wake",
 ]
 
 #: Seconds between two flushes of the background thread: the most a process killed by a signal
@@ -59,65 +62,97 @@ def _exit_flushing(status: int) -> NoReturn:
 def _at_exit() -> None:
     global _shutting_down
     _shutting_down = True  # no new flusher: threads cannot start during interpreter shutdown
-    stop_flusher()
+    # The flusher is told to stop, not woken: a thread waking, or still starting, while the
+    # interpreter shuts down can crash it; asleep, it ends with the process.
+    flusher = _flusher
+    if flusher is not None and _flusher_pid == os.getpid():
+        flusher.wait_started(5.0)
+    stop_flusher(wake=False)
     recorder.flush(final=True)
     deliver(final=True)
 
 
 # The background flusher: the pid of the process it runs in (a forked child has none until it
-# records a site of its own), its thread, and the event that stops it; all changed under
-# _flusher_lock, which the flusher itself never takes.
+# records a site of its own) and its thread; changed under _flusher_lock, which the flusher
+# itself never takes. The flusher sleeps on _wake, a lock held while it sleeps: releasing it
+# (wake()) ends the sleep early. Each flusher has its own: a flusher whose lock is no longer
+# _wake has been stopped, and ends.
 _flusher_lock = ForkSafeLock()
 _flusher_pid = 0
-_flusher: Any = None
-_flusher_stop: Any = None
+_flusher: DaemonThread | None = None
 _shutting_down = False
 
 
+def _held_lock() -> Any:
+    lock = allocate_lock()
+    lock.acquire()
+    return lock
+
+
+_wake = _held_lock()
+
+
 def start_flusher() -> None:
-    """Start this process's background flusher, unless it runs (or the process is ending)."""
-    global _flusher_pid, _flusher, _flusher_stop
+    """Start this process's background flusher, unless it runs (or the process is ending).
+
+    Called when recording starts (``install()``) and, after a fork stopped the flusher, at the
+    next new site: never at a program's first use, which must not pay for a thread. The flusher
+    does the first write (and imports SQLite) off the user's thread.
+    """
+    global _flusher_pid, _flusher
     if _flusher_pid == os.getpid() or _shutting_down:
         return
     try:
-        import threading
-
         with _flusher_lock:
             if _flusher_pid == os.getpid() or _shutting_down:
                 return
-            stop = threading.Event()
-            thread = threading.Thread(
-                target=_flush_periodically, args=(stop,), name="compatshim-telemetry", daemon=True
-            )
-            thread.start()
-            _flusher_pid, _flusher, _flusher_stop = os.getpid(), thread, stop
+            wake_lock = _wake
+            _flusher = DaemonThread(lambda: _flush_periodically(wake_lock))
+            _flusher_pid = os.getpid()
     except Exception as exc:  # noqa: BLE001 - no thread (a restricted runtime): flush at exit
         _diagnostics.report_once("telemetry-write", f"no periodic telemetry flush: {exc!r}")
+
+
+def wake() -> None:
+    """Make the flusher write now (new sites appeared); never waits."""
+    try:
+        _wake.release()
+    except RuntimeError:  # already woken
+        pass
 
 
 #: Called first in each thread compatshim starts (set in pool workers: see ``poolworker``).
 thread_started: Callable[[], object] | None = None
 
 
-def _flush_periodically(stop: Any) -> None:
+def _flush_periodically(wake_lock: Any) -> None:
     if thread_started is not None:
         thread_started()
     deliver()  # the OpenTelemetry SDK, if on, is imported here: not on the program's threads
-    while not stop.wait(PERIODIC_INTERVAL):
+    while True:
+        wake_lock.acquire(timeout=PERIODIC_INTERVAL)  # woken early by wake() or stop_flusher()
+        if wake_lock is not _wake:
+            return  # stopped
         if pool_checked_in != os.getpid():  # a spawned child's first uses were imports
             check_pool_worker()
         recorder.flush()  # never raises
         deliver()
 
 
-def stop_flusher(*, join: bool = False) -> None:
-    """Stop this process's flusher (and wait for it to end if ``join``)."""
-    global _flusher_pid
+def stop_flusher(*, join: bool = False, wake: bool = True) -> None:
+    """Stop this process's flusher (and wait for it to end if ``join``). With ``wake`` false
+    it is not woken: it ends when it next wakes by itself, or with the process."""
+    global _flusher_pid, _wake
     with _flusher_lock:
-        if _flusher_pid == os.getpid() and _flusher_stop is not None:
-            _flusher_stop.set()
-            if join and _flusher is not None:
-                _flusher.join(timeout=5.0)
+        if _flusher_pid == os.getpid() and _flusher is not None:
+            stopped, _wake = _wake, _held_lock()
+            if wake:
+                try:
+                    stopped.release()
+                except RuntimeError:  # already woken
+                    pass
+            if join:
+                _flusher.join(5.0)
         _flusher_pid = 0
 
 
@@ -191,7 +226,7 @@ def check_pool_worker() -> None:
 
     _poolworker.watch(process)
     if thread_started is not None and _flusher_pid == os.getpid():
-        if get_ident() == _flusher.ident:
+        if _flusher is not None and get_ident() == _flusher.ident:
             thread_started()  # called from the flusher itself
         else:
             stop_flusher(join=True)  # it starts again, blocking SIGTERM

@@ -2,8 +2,10 @@
 
 Each use of a legacy path is a *hit* at a *site* (file, line, importing module), counted per
 alias, legacy path used, site and context (a pytest node id, say). Counting is an in-memory
-increment (``next()`` of an ``itertools.count``, atomic under the GIL); I/O happens off the hot
-path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
+increment, atomic under the GIL: ``next()`` of the record's ``enumerate`` over one
+``itertools.count`` that all records share, so that one call counts the record's hit and the
+process's total, and a flush finds that nothing changed by reading the total alone. I/O happens
+off the hot path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
 :data:`~compatshim._telemetry.flushing.PERIODIC_INTERVAL` seconds from a background thread while
 counts change, at exit, before ``os._exit``, and on :func:`flush` (``flushing`` watches the
 process for those moments). Each process writes its own data file (``store``, ``writer``).
@@ -23,12 +25,14 @@ import time
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
 from .._base import resets
+from .._base.compat import LASTI_IN_CACHE
 from .._base.compat import instruction_offset
 from .._base.locks import ForkSafeLock
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from types import FrameType
     from typing import Any
 
@@ -37,15 +41,24 @@ if TYPE_CHECKING:
 
 __all__ = ["DISCARD", "FLUSH_INTERVAL", "Recorder", "flush", "recorder", "set_context"]
 
+_getpid = os.getpid
+_monotonic = time.monotonic
+
 #: Seconds between two flushes triggered by new sites.
 FLUSH_INTERVAL = 2.0
 #: A counter whose counts nobody reads: the cell of a use that does not count as a hit.
 DISCARD = itertools.count()
 
 
-def _value(counter: itertools.count[int]) -> int:
+def _total(counter: itertools.count[int]) -> int:
     # itertools.count has no accessor; its repr is "count(<next value>)" on every Python.
     return int(repr(counter)[6:-1])
+
+
+def _value(counter: enumerate[int]) -> int:
+    # A record's hits: the index of its enumerate (how many times next() was called).
+    state: Any = counter.__reduce__()[1]
+    return int(state[1])
 
 
 def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]:
@@ -61,15 +74,18 @@ def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]
 
 
 class _Record:
+    # One site's hits in one context; made by Recorder.cell, which sets every field.
     __slots__ = ("alias", "counter", "first_seen", "flushed", "key", "last_seen")
 
-    def __init__(self, alias: Alias, key: tuple[Any, ...], now: float) -> None:
-        self.alias = alias
-        self.key = key  # (alias legacy, path, file, line, module, context)
-        self.counter = itertools.count()
-        self.first_seen = now
-        self.last_seen = now
-        self.flushed = -1  # the count last written (-1: never written)
+    alias: Alias
+    key: tuple[Any, ...]  # (alias legacy, path, file, line, module, context)
+    counter: enumerate[int]  # next() counts a hit (see the module docstring)
+    first_seen: float
+    last_seen: float
+    flushed: int  # the count last written (-1: never written)
+
+
+_new_record = object.__new__
 
 
 class Recorder:
@@ -83,11 +99,17 @@ class Recorder:
         self.root = ""
         self.context = ""
         self._records: dict[tuple[Any, ...], _Record] = {}
+        # Every hit of every record, and its value when the last flush succeeded: unchanged,
+        # with no record added since (_added), a flush has nothing to write.
+        self._hits = itertools.count()
+        self._flushed_hits = -1
+        self._added = False
         self._files: dict[str, str] = {}  # code filename -> the name stored (see _relative)
         # (alias, id(code), line) -> the instruction that counts for that line;
-        # (id(code), instruction) -> the path that counts for that instruction.
+        # (id(code), instruction) -> the path that counts for that instruction: the path
+        # itself for a read, (path, True) for an import.
         self._lines: dict[object, object] = _cells.register({})
-        self._instructions: dict[object, tuple[str, bool]] = _cells.register({})
+        self._instructions: dict[object, str | tuple[str, bool]] = _cells.register({})
         self._file: DataFile | None = None
         self._last_flush = 0.0
         self._failed = False
@@ -117,6 +139,10 @@ class Recorder:
             from . import flushing as _flushing  # exit and fork hooks: only when writing
 
             _flushing.hook_process_exit()
+            # The flusher starts now, not at the first use: that use must not pay for a thread,
+            # SQLite or the data file, which the flusher sets up off the user's thread.
+            self._last_flush = time.monotonic()
+            _flushing.start_flusher()
 
     def stop(self) -> None:
         """Write what is pending, then stop recording (uninstall).
@@ -158,46 +184,78 @@ class Recorder:
     # -- counting -----------------------------------------------------------------------------
 
     def cell(
-        self, alias: Alias, path: str, site: FrameType, *, importing: bool = False
-    ) -> itertools.count[int]:
-        """The counter that a use of ``path`` at ``site`` increments (:data:`DISCARD` if the
-        use does not count, or telemetry is off). ``importing``: the use is an import."""
+        self,
+        alias: Alias,
+        path: str,
+        site: FrameType,
+        line: int,
+        *,
+        importing: bool = False,
+        instruction: tuple[int, int] | None = None,
+    ) -> Iterator[object]:
+        """The counter that a use of ``path`` at ``site`` (on ``line``) increments
+        (:data:`DISCARD` if the use does not count, or telemetry is off). ``importing``: the
+        use is an import; ``instruction``: ``(id(site.f_code), site.f_lasti)`` if the caller
+        has that tuple already (it is kept, not built again)."""
         if not self.enabled:
             return DISCARD
         code = site.f_code
-        line = site.f_lineno or 0
-        instruction = (id(code), instruction_offset(code, site.f_lasti))
+        if instruction is None or LASTI_IN_CACHE:
+            lasti = site.f_lasti
+            if LASTI_IN_CACHE:
+                lasti = instruction_offset(code, lasti)
+            instruction = (id(code), lasti)
+        code_id = instruction[0]
+        legacy = alias.legacy
+        line_key = (legacy, code_id, line)
         with self._lock:
-            line_key = (alias.legacy, id(code), line)
-            first = self._lines.get(line_key)
-            if first is None:
-                first = self._lines[line_key] = instruction
-                _cells.track(code, self._lines, line_key)
-            if first != instruction:
-                return DISCARD
-            seen = self._instructions.get(instruction)
-            if seen is None:
-                seen = self._instructions[instruction] = (path, importing)
-                _cells.track(code, self._instructions, instruction)
+            first = self._lines.setdefault(line_key, instruction)
+            if first is not instruction and first != instruction:
+                return DISCARD  # not the first instruction of this line to use the alias
+            mine = (path, True) if importing else path  # most uses are reads: no tuple
+            seen = self._instructions.setdefault(instruction, mine)
+            if first is instruction:  # both entries die with the code object
+                _cells.track(code, code_id, self._lines, line_key, self._instructions, instruction)
+            elif seen is mine:
+                _cells.track(code, code_id, self._instructions, instruction)
             # One instruction, one hit: the first path it touched (``import a.b`` then checks
             # ``a``), and an import is not counted again by the name read that follows it in
             # the same call (``pickle.loads`` imports the module, then reads the class).
-            first_path, first_was_import = seen
-            if first_path != path or (first_was_import and not importing):
+            if seen.__class__ is str:
+                if seen != path:
+                    return DISCARD
+            elif seen[0] != path or not importing:
                 return DISCARD
             module = site.f_globals.get("__name__")
-            module = module if isinstance(module, str) else ""
-            key = (alias.legacy, path, self._relative(code.co_filename), line, module, self.context)
+            filename = code.co_filename
+            key = (
+                legacy,
+                path,
+                self._files.get(filename) or self._relative(filename),
+                line,
+                module if module.__class__ is str else "",
+                self.context,
+            )
             record = self._records.get(key)
             new = record is None
             if record is None:
-                record = self._records[key] = _Record(alias, key, time.time())
+                # (_Record's fields set here, not by an __init__: one Python call less per site)
+                record = self._records[key] = _new_record(_Record)
+                record.alias, record.key, record.counter = alias, key, enumerate(self._hits)
+                record.first_seen = record.last_seen = time.time()
+                record.flushed = -1
+                self._added = True
         if self.data_file:  # (so start() imported the process hooks)
-            if new and _flushing.pool_checked_in != os.getpid():
-                _flushing.check_pool_worker()
-            _flushing.start_flusher()  # also after a fork stopped it
-            if new and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
-                self.flush()
+            pid = _getpid()
+            if new:
+                if _flushing.pool_checked_in != pid:
+                    _flushing.check_pool_worker()
+                now = _monotonic()
+                if now - self._last_flush >= FLUSH_INTERVAL:
+                    self._last_flush = now  # one wake per interval: the flusher writes them
+                    _flushing.wake()
+            if _flushing._flusher_pid != pid:
+                _flushing.start_flusher()  # a fork stopped it
         return record.counter
 
     def _relative(self, filename: str) -> str:
@@ -213,9 +271,14 @@ class Recorder:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _pending(self) -> list[tuple[_Record, int, float]]:
+    def _pending(self) -> tuple[int, list[tuple[_Record, int, float]]]:
         # Every record whose count changed, with that count and its last-seen time (under the
-        # recorder's lock); the caller marks it flushed once the write succeeded.
+        # recorder's lock), and the total of hits it saw; the caller marks them flushed once the
+        # write succeeded. With no hit and no record since the last flush: nothing to look at.
+        total = _total(self._hits)
+        if total == self._flushed_hits and not self._added:
+            return total, []
+        self._added = False
         now = time.time()
         pending = []
         for record in list(self._records.values()):
@@ -224,7 +287,7 @@ class Recorder:
                 if record.flushed >= 0:
                     record.last_seen = now
                 pending.append((record, count, record.last_seen))
-        return pending
+        return total, pending
 
     def flush(self, *, final: bool = False) -> None:
         """Write every count that changed since the last flush. Never raises."""
@@ -235,7 +298,7 @@ class Recorder:
                 if not self.enabled or self._failed or not self.data_file:
                     return
                 self._last_flush = time.monotonic()
-                pending = self._pending()
+                total, pending = self._pending()
             try:
                 if pending:
                     from .store import Hit
@@ -246,12 +309,15 @@ class Recorder:
                     )
                 for record, count, _ in pending:
                     record.flushed = count
+                self._flushed_hits = total
                 if final and self._file is not None:
                     self._file.end(time.time())
                     self._file.close()  # reopened if hits still come (from other exit hooks)
             except Exception as exc:  # noqa: BLE001 - never break the program for telemetry
                 from .sqlitefiles import transient
 
+                with self._lock:
+                    self._added = True  # these counts go out next time: look at them again
                 if transient(exc) and not final:
                     return  # a report is combining right now: these counts go out next time
                 with self._lock:
