@@ -90,7 +90,14 @@ def _scan(args: argparse.Namespace) -> int:
 
     result = compatshim.ScanResult()
     paths = args.paths or ["."]
-    found = stream(result, paths, args.config, exclude=args.exclude or (), progress=_progress())
+    found = stream(
+        result,
+        paths,
+        args.config,
+        exclude=args.exclude or (),
+        progress=_progress(),
+        show_suppressed=args.show_suppressed,
+    )
     write(result, found, args.format, sys.stdout.write)
     _report_errors(result.errors)
     return OK if result.ok or args.exit_zero else FOUND
@@ -204,6 +211,11 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", choices=SCAN_FORMATS, default="text")
     scan.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when legacy paths are found"
+    )
+    scan.add_argument(
+        "--show-suppressed",
+        action="store_true",
+        help="also list the findings a # noqa or # compatshim: ignore comment silences",
     )
     scan.set_defaults(func=_scan)
 

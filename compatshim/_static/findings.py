@@ -57,7 +57,17 @@ class Finding:
     """One use of a legacy path in a source file (line and column are 1-based)."""
 
     __module__ = "compatshim"
-    __slots__ = ("canonical", "code", "column", "file", "key", "legacy", "line", "note")
+    __slots__ = (
+        "canonical",
+        "code",
+        "column",
+        "file",
+        "key",
+        "legacy",
+        "line",
+        "note",
+        "suppressed",
+    )
 
     def __init__(
         self, code: str, offset: int, legacy: str, canonical: str, key: str, note: str = ""
@@ -69,6 +79,8 @@ class Finding:
         self.key = key
         #: Why migrate cannot rewrite this one, if it cannot ("star import", ...).
         self.note = note
+        #: Silenced by a noqa or compatshim ignore comment on its line (see ``suppress``).
+        self.suppressed = False
         self.file = ""
         self.line, self.column = 0, offset  # the column holds the offset until placed
 
@@ -82,7 +94,9 @@ class Finding:
     def message(self) -> str:
         """``old.mod is deprecated; use new.mod``, with the reason when it needs a human."""
         text = f"{self.legacy} is deprecated; use {self.canonical}"
-        return f"{text} ({self.note})" if self.note else text
+        if self.note:
+            text = f"{text} ({self.note})"
+        return f"{text} (suppressed)" if self.suppressed else text
 
     def __repr__(self) -> str:
         return f"<Finding {self.file}:{self.line}:{self.column} {self.code} {self.legacy}>"
@@ -97,6 +111,7 @@ class Finding:
             "canonical": self.canonical,
             "kind": self.kind,
             "code": self.code,
+            **({"suppressed": True} if self.suppressed else {}),
         }
 
 

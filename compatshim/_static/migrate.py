@@ -41,6 +41,7 @@ from .source import identity
 from .source import read
 from .source import reason
 from .source import replace
+from .suppress import reported
 
 
 TYPE_CHECKING = False
@@ -121,7 +122,7 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
         except Exception as inner:  # noqa: BLE001 - it parsed a moment ago; report the file at least
             return Outcome(path, error=internal_error(inner))
         _placed(left, path, Source(text), f"the file is left unchanged: {exc}")
-        return Outcome(path, left=left)
+        return Outcome(path, left=reported(left, text))
     except (OSError, ValueError, SyntaxError) as exc:  # unreadable, undecodable, not Python
         return Outcome(path, error=failure(exc, raw))
     except Exception as exc:  # noqa: BLE001 - one file must never stop the others: left as is
@@ -134,16 +135,20 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
     if linked is not None:
         every, _ = find(analyze(text, module, is_package, table), table)
         _placed(every, path, source, linked)
-        outcome = Outcome(path, left=every)
+        outcome = Outcome(path, left=reported(every, text))
         if os.path.islink(path):
             outcome.target = os.path.realpath(path)
         return outcome
     # Anything the rewrite neither changed nor explained is reported too, never silently kept.
     again, _ = find(analyze(new, module, is_package, table), table)
+    if again:  # a use a comment suppresses stays, as it should
+        _placed(again, path, Source(new))
+        again = reported(again, new)
     if len(again) > len(left):
         explained = {(f.code, f.legacy) for f in left}
         unexplained = [f for f in again if (f.code, f.legacy) not in explained]
-        _placed(unexplained, path, Source(new), "not rewritten automatically")
+        for finding in unexplained:
+            finding.note = "not rewritten automatically"
         left.extend(unexplained)
     name = shown(path)
     diff = "".join(

@@ -28,6 +28,8 @@ from .pool import ordered
 from .source import decode
 from .source import failure
 from .source import read
+from .suppress import may_suppress
+from .suppress import suppressions
 
 
 TYPE_CHECKING = False
@@ -79,6 +81,7 @@ class ScanResult:
         self.parsed = 0  # files that passed the byte filter and were parsed
         self.found = 0  # findings
         self.found_files = 0  # files with findings
+        self.suppressed = 0  # findings silenced by a noqa comment
         self.seconds = 0.0
 
     @property
@@ -108,6 +111,8 @@ class FileScan(NamedTuple):
     error: str | None
     #: Whether the file was parsed (or failed to parse).
     parsed: bool
+    #: Findings silenced by a noqa or compatshim ignore comment on their line.
+    suppressed: list[Finding]
 
 
 def _scan_one(path: str) -> FileScan | None:
@@ -124,18 +129,23 @@ def _scan_one(path: str) -> FileScan | None:
         analysis = analyze(text, module, is_package, static(), present=roots)
     except (OSError, ValueError, SyntaxError) as exc:  # unreadable, undecodable, not Python
         parsed = raw is not None and isinstance(exc, SyntaxError)
-        return FileScan(path, [], {}, failure(exc, raw), parsed)
+        return FileScan(path, [], {}, failure(exc, raw), parsed, [])
     except Exception as exc:  # noqa: BLE001 - one file must never stop the scan of the rest
-        return FileScan(path, [], {}, internal_error(exc), True)
+        return FileScan(path, [], {}, internal_error(exc), True, [])
     try:
         found, canonical = find(analysis, static())
         for finding in found:
             finding.file = path
             finding.line, finding.column = analysis.source.position(finding.column)
         found.sort(key=_in_file_order)
+        suppressed: list[Finding] = []
+        if found and may_suppress(raw):
+            found, suppressed = suppressions(text).split(found)
+            for finding in suppressed:
+                finding.suppressed = True
     except Exception as exc:  # noqa: BLE001 - as above
-        return FileScan(path, [], {}, internal_error(exc), True)
-    return FileScan(path, found, canonical, None, True)
+        return FileScan(path, [], {}, internal_error(exc), True, [])
+    return FileScan(path, found, canonical, None, True, suppressed)
 
 
 def _in_file_order(finding: Finding) -> tuple[int, int, str]:
@@ -149,17 +159,20 @@ def scan(
     exclude: Sequence[str] = (),
     jobs: int | None = None,
     progress: bool = False,
+    show_suppressed: bool = False,
 ) -> ScanResult:
     """Find every use of a configured legacy path in the source files under ``paths``.
 
     :param exclude: glob patterns of files and folders to skip, on top of the default excludes.
     :param jobs: worker processes for large trees (default: one per core).
+    :param show_suppressed: list the findings a ``# noqa`` silences too (marked ``suppressed``;
+        they never count as found).
     :raises ConfigError: if the configuration is invalid.
     :raises CompatshimError: if there is no configuration or a path does not exist.
     """
     result = ScanResult()
     result.findings.extend(stream(result, paths, config, exclude=exclude, jobs=jobs,
-                                  progress=progress))  # fmt: skip
+                                  progress=progress, show_suppressed=show_suppressed))  # fmt: skip
     return result
 
 
@@ -171,6 +184,7 @@ def stream(
     exclude: Sequence[str] = (),
     jobs: int | None = None,
     progress: bool = False,
+    show_suppressed: bool = False,
 ) -> Iterator[Finding]:
     """:func:`scan`, one finding at a time, in file order, without keeping them: ``result``
     gets everything else (skipped files, adoption, counts) once the iterator is exhausted.
@@ -180,7 +194,7 @@ def stream(
     started = time.perf_counter()
     table = static_table(config)
     files, counted = sources(paths, exclude)
-    return _stream(result, table, files, counted, started, jobs, progress)
+    return _stream(result, table, files, counted, started, jobs, progress, show_suppressed)
 
 
 def _stream(
@@ -191,22 +205,28 @@ def _stream(
     started: float,
     jobs: int | None,
     progress: bool,
+    show_suppressed: bool,
 ) -> Iterator[Finding]:
     canonical: dict[str, int] = {}
     legacy: dict[str, int] = {}
-    for path, found, uses, error, parsed in ordered(
+    for path, found, uses, error, parsed, suppressed in ordered(
         _scan_one, files, prepare, (table,), jobs=jobs, progress=progress
     ):
         result.parsed += parsed
         if error is not None:
             result.errors.append((path, error))
-        for finding in found:
+        # A suppressed use is still a legacy use: the adoption share counts it.
+        for finding in (*found, *suppressed):
             legacy[finding.key] = legacy.get(finding.key, 0) + 1
         for key, count in uses.items():
             canonical[key] = canonical.get(key, 0) + count
         result.found += len(found)
         result.found_files += bool(found)
-        yield from found
+        result.suppressed += len(suppressed)
+        if show_suppressed and suppressed:
+            yield from sorted((*found, *suppressed), key=_in_file_order)
+        else:
+            yield from found
     result.files = next(counted)
     result.adoption = sorted(
         (
