@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Sequence
 
+    from compatshim._static.baseline import Baseline
+
 __all__ = ["main"]
 
 OK, FOUND, ERROR = 0, 1, 2
@@ -98,9 +100,48 @@ def _scan(args: argparse.Namespace) -> int:
         progress=_progress(),
         show_suppressed=args.show_suppressed,
     )
+    baseline = None
+    if args.baseline:
+        from compatshim._static.baseline import Baseline
+
+        if args.write_baseline:
+            baseline = Baseline(args.baseline, record=True)
+        else:
+            baseline = Baseline.load(args.baseline)
+        found = baseline.filter(result, found, paths)
     write(result, found, args.format, sys.stdout.write)
     _report_errors(result.errors)
+    if baseline is not None:
+        _ratchet(baseline, args)
     return OK if result.ok or args.exit_zero else FOUND
+
+
+def _ratchet(baseline: Baseline, args: argparse.Namespace) -> None:
+    # The baseline only shrinks: entries no longer found are named, and --update-baseline
+    # removes them; nothing is ever added but by --write-baseline.
+    from compatshim._base.paths import shown
+
+    name = shown(baseline.path)
+    if args.write_baseline:
+        entries = baseline.recorded()
+        baseline.save(entries)
+        total = sum(entries.values())
+        sys.stderr.write(f"compatshim: baseline: {total} findings recorded in {name}\n")
+        return
+    stale = baseline.stale()
+    for (file, code, legacy, source), count in sorted(stale.items()):
+        times = f" ({count} of them)" if count > 1 else ""
+        sys.stderr.write(
+            f"compatshim: baseline: {file}: {code} {legacy} no longer occurs{times}: {source}\n"
+        )
+    if stale and args.update_baseline:
+        baseline.save(baseline.shrunk())
+        removed = sum(stale.values())
+        sys.stderr.write(f"compatshim: baseline: {removed} findings removed from {name}\n")
+    elif stale:
+        sys.stderr.write(
+            f"compatshim: baseline: run with --update-baseline to remove them from {name}\n"
+        )
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -213,6 +254,20 @@ def _parser() -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit 0 even when legacy paths are found"
     )
     scan.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="fail only on findings not recorded in FILE, and name the recorded ones now gone",
+    )
+    ratchet = scan.add_mutually_exclusive_group()
+    ratchet.add_argument(
+        "--write-baseline", action="store_true", help="record every finding in the --baseline FILE"
+    )
+    ratchet.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="remove the entries no longer found from the --baseline FILE (never adds)",
+    )
+    scan.add_argument(
         "--show-suppressed",
         action="store_true",
         help="also list the findings a # noqa or # compatshim: ignore comment silences",
@@ -269,6 +324,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else ERROR
+    if getattr(args, "baseline", "") is None and (args.write_baseline or args.update_baseline):
+        parser.print_usage(sys.stderr)
+        sys.stderr.write(
+            "compatshim: error: --write-baseline and --update-baseline need --baseline FILE\n"
+        )
+        return ERROR
     run: Callable[[argparse.Namespace], int] = args.func
     try:
         cwd()  # every command resolves paths from the current folder: it must still exist

@@ -78,6 +78,8 @@ def _text(result: ScanResult, findings: Iterable[Finding], write: Write) -> None
     noun = "use" if count == 1 else "uses"
     # Suppressions stay visible: the summary counts them (--show-suppressed lists them).
     quiet = f", {result.suppressed} suppressed" if result.suppressed else ""
+    if result.baselined:
+        quiet += f", {result.baselined} in the baseline"
     write(
         f"Found {count} legacy {noun} in {result.found_files} files "
         f"({result.files} files scanned, {result.parsed} parsed{quiet}).\n"

@@ -82,6 +82,7 @@ class ScanResult:
         self.found = 0  # findings
         self.found_files = 0  # files with findings
         self.suppressed = 0  # findings silenced by a noqa comment
+        self.baselined = 0  # findings the baseline accounts for (scan --baseline)
         self.seconds = 0.0
 
     @property
