@@ -177,6 +177,38 @@ def _stubs(args: argparse.Namespace) -> int:
     return OK if result.ok else FOUND
 
 
+def _export(args: argparse.Namespace) -> int:
+    from compatshim._base.paths import shown
+    from compatshim._model.config import read_config
+    from compatshim._stubs.ruffexport import export_ruff
+
+    config = read_config(args.config, store=False)
+    if config.path is None:
+        raise compatshim.CompatshimError(
+            "no [tool.compatshim] table found in a pyproject.toml here or above; "
+            "pass --config PATH",
+            slug="export-no-config",
+        )
+    export = export_ruff(config)
+    for note in export.notes:
+        sys.stderr.write(f"compatshim export: {note}\n")
+    name, count = shown(export.path), len(export.expected)
+    if args.write:
+        if not export.current:
+            export.write()
+            sys.stderr.write(f"compatshim export ruff: {count} entries written to {name}.\n")
+        else:
+            sys.stderr.write(f"compatshim export ruff: {name} is current.\n")
+        return OK
+    if export.current:
+        sys.stderr.write(f"compatshim export ruff: {name} is current.\n")
+        return OK
+    sys.stderr.write(
+        f"compatshim export ruff: {name}: {export.status}; run compatshim export ruff --write.\n"
+    )
+    return FOUND
+
+
 def _run(args: argparse.Namespace) -> int:
     command = list(args.command)
     if command[:1] == ["--"]:
@@ -303,6 +335,30 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="list missing and stale files (the default)"
     )
     stubs.set_defaults(func=_stubs)
+
+    export = commands.add_parser(
+        "export",
+        help="write the alias table into another tool's settings (ruff)",
+        description="Write the alias table into another tool's settings, in a region of its "
+        "configuration file that compatshim owns.",
+    )
+    tools = export.add_subparsers(dest="tool", metavar="TOOL")
+    tools.required = True
+    ruff = tools.add_parser(
+        "ruff",
+        help="ruff's banned-api entries (rule TID251), in pyproject.toml or ruff.toml",
+        description="Compare ruff's banned-api entries for every legacy path with the file "
+        "(--check, the default) or write them (--write), in compatshim's marked region of "
+        "pyproject.toml (ruff.toml when the project has one). Exit 0 when current (or "
+        "written), 1 when missing or stale, 2 on an error.",
+    )
+    _config_option(ruff)
+    ruff_mode = ruff.add_mutually_exclusive_group()
+    ruff_mode.add_argument("--write", action="store_true", help="write the region")
+    ruff_mode.add_argument(
+        "--check", action="store_true", help="report a missing or stale region (the default)"
+    )
+    ruff.set_defaults(func=_export)
 
     runner = commands.add_parser(
         "run",
