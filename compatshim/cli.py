@@ -99,6 +99,7 @@ def _scan(args: argparse.Namespace) -> int:
         exclude=args.exclude or (),
         progress=_progress(),
         show_suppressed=args.show_suppressed,
+        select=args.select,
     )
     baseline = None
     if args.baseline:
@@ -153,6 +154,7 @@ def _migrate(args: argparse.Namespace) -> int:
         write=args.write,
         exclude=args.exclude or (),
         progress=_progress(),
+        docs=args.docs,
     )
     _report_errors(result.errors)
     if not args.write:
@@ -236,6 +238,20 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _codes(value: str) -> frozenset[str]:
+    from compatshim._static.findings import CODES
+
+    codes = {code.strip().upper() for code in value.split(",") if code.strip()}
+    if "ALL" in codes:
+        return frozenset(CODES)
+    unknown = sorted(codes - set(CODES))
+    if unknown or not codes:
+        raise argparse.ArgumentTypeError(
+            f"unknown code {', '.join(unknown) or repr(value)} (codes: {', '.join(CODES)}, ALL)"
+        )
+    return frozenset(codes)
+
+
 def _parser() -> argparse.ArgumentParser:
     from compatshim._check.check import FORMATS as CHECK_FORMATS
     from compatshim._static.render import FORMATS as SCAN_FORMATS
@@ -286,6 +302,13 @@ def _parser() -> argparse.ArgumentParser:
         "--exit-zero", action="store_true", help="exit 0 even when legacy paths are found"
     )
     scan.add_argument(
+        "--select",
+        metavar="CODES",
+        type=_codes,
+        help="report only these codes, comma-separated (ALL: every one); CS107, legacy paths "
+        "named in comments, docstrings and .md/.rst files, is reported only when selected",
+    )
+    scan.add_argument(
         "--baseline",
         metavar="FILE",
         help="fail only on findings not recorded in FILE, and name the recorded ones now gone",
@@ -317,6 +340,11 @@ def _parser() -> argparse.ArgumentParser:
     mode = migrate.add_mutually_exclusive_group(required=True)
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     mode.add_argument("--write", action="store_true", help="rewrite the files in place")
+    migrate.add_argument(
+        "--docs",
+        action="store_true",
+        help="also rewrite legacy paths named in comments, docstrings and .md/.rst files",
+    )
     migrate.set_defaults(func=_migrate)
 
     stubs = commands.add_parser(

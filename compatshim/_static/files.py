@@ -86,7 +86,7 @@ class _Excludes:
         return match(relative) is not None or any(match(p) is not None for p in relative.split("/"))
 
 
-def _git_files(folder: str) -> list[str] | None:
+def _git_files(folder: str, suffixes: tuple[str, ...] = SUFFIXES) -> list[str] | None:
     try:
         result = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
@@ -99,7 +99,7 @@ def _git_files(folder: str) -> list[str] | None:
     if result.returncode != 0:  # not a work tree
         return None
     names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    found = sorted({n for n in names if n.endswith(SUFFIXES)})
+    found = sorted({n for n in names if n.endswith(suffixes)})
     if not found and _ignored_by_git(folder):
         return None  # the folder was named although git ignores it: read it all
     return found
@@ -112,7 +112,9 @@ def _ignored_by_git(folder: str) -> bool:
     return result.returncode == 0
 
 
-def _walk(folder: str, excludes: _Excludes, prefix: str = "") -> Iterator[str]:
+def _walk(
+    folder: str, excludes: _Excludes, prefix: str = "", suffixes: tuple[str, ...] = SUFFIXES
+) -> Iterator[str]:
     # Depth first, every level sorted so that the paths come out in string order ("a.py" before
     # "a/b.py" before "a0.py"), as git lists them: output can then follow the listing. Links to
     # folders are not followed.
@@ -138,8 +140,8 @@ def _walk(folder: str, excludes: _Excludes, prefix: str = "") -> Iterator[str]:
                 and not (prefix and excludes.path(relative))
                 and not os.path.exists(os.path.join(folder, relative, "pyvenv.cfg"))
             ):
-                yield from _walk(folder, excludes, relative + "/")
-        elif name.endswith(SUFFIXES) and not excludes.name(name) and not excludes.path(relative):
+                yield from _walk(folder, excludes, relative + "/", suffixes)
+        elif name.endswith(suffixes) and not excludes.name(name) and not excludes.path(relative):
             yield relative
 
 
@@ -161,9 +163,11 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> list[str]:
     return list(iter_discover(paths, exclude))
 
 
-def iter_discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str]:
+def iter_discover(
+    paths: Iterable[str], exclude: Sequence[str] = (), suffixes: tuple[str, ...] = SUFFIXES
+) -> Iterator[str]:
     """:func:`discover`, one file at a time: work on the first files can start while a large
-    tree is still being walked."""
+    tree is still being walked. ``suffixes``: the files listed (Python source by default)."""
     excludes = _Excludes((*DEFAULT_EXCLUDES, *exclude))
     seen: set[str] = set()
     for path in paths:
@@ -172,10 +176,10 @@ def iter_discover(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator
                 seen.add(path)
                 yield path
             continue
-        git_listed = _git_files(path)
+        git_listed = _git_files(path, suffixes)
         listed: Iterable[str]
         if git_listed is None:
-            listed = _walk(path, excludes)  # already filtered while walking
+            listed = _walk(path, excludes, "", suffixes)  # already filtered while walking
         else:
             venvs: dict[str, bool] = {}
             listed = (

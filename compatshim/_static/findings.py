@@ -50,6 +50,10 @@ CODES = {
             "one: it may be a legacy use"
         ),
     ),
+    "CS107": (
+        "text",
+        "a comment, docstring or documentation file names a legacy path (scan --select CS107)",
+    ),
 }
 
 
@@ -86,8 +90,8 @@ class Finding:
 
     @property
     def kind(self) -> str:
-        """``import``, ``moved-name``, ``attribute``, ``string``, ``star-import`` or
-        ``unresolved``."""
+        """``import``, ``moved-name``, ``attribute``, ``string``, ``star-import``,
+        ``unresolved`` or ``text``."""
         return CODES[self.code][0]
 
     @property

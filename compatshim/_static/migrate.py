@@ -22,6 +22,11 @@ import time
 from .._base.errors import RewriteError
 from .._base.paths import shown
 from .analyze import analyze
+from .docrefs import DOC_SUFFIXES
+from .docrefs import doc_findings
+from .docrefs import references
+from .docrefs import rewrite_docs
+from .files import SUFFIXES
 from .findings import find
 from .pipeline import internal_error
 from .pipeline import prepare
@@ -42,6 +47,7 @@ from .source import read
 from .source import reason
 from .source import replace
 from .suppress import reported
+from .suppress import suppressions
 
 
 TYPE_CHECKING = False
@@ -49,6 +55,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from .findings import Finding
+    from .table import StaticTable
 
 __all__ = ["MigrateResult", "migrate"]
 
@@ -102,18 +109,72 @@ def _link_note(path: str, info: os.stat_result) -> str | None:
     return None
 
 
-def _migrate_one(path: str, *, write: bool) -> Outcome | None:
+def _prose(text: str, table: StaticTable, *, python: bool) -> str:
+    # migrate --docs: the legacy paths named in prose, rewritten; not on a line whose noqa
+    # comment silences CS107.
+    quiet = suppressions(text) if python else None
+    skip: frozenset[int] = frozenset()
+    if quiet:
+        source = Source(text)
+        skip = frozenset(
+            ref.start
+            for ref in references(text, table, python=True)
+            if quiet.silences(source.position(ref.start)[0], "CS107")
+        )
+    return rewrite_docs(text, table, python=python, skip=skip)
+
+
+def _prose_only(
+    path: str, raw: bytes, info: os.stat_result, *, write: bool, python: bool
+) -> Outcome | None:
+    # A documentation file, or Python source whose code names no path (migrate --docs).
+    table = static()
+    if not any(root.encode() in raw for root in table.roots):
+        return None
+    text, encoding, bom = decode(raw)
+    new = _prose(text, table, python=python)
+    if new == text:
+        return None
+    linked = _link_note(path, info)
+    if linked is not None:
+        every = doc_findings(text, table, python=python)
+        _placed(every, path, Source(text), linked)
+        return Outcome(path, left=every)
+    outcome = Outcome(path, diff=_unified(path, text, new))
+    if write:
+        outcome.data = encode(new, encoding, bom)
+        outcome.identity = identity(info)
+    return outcome
+
+
+def _unified(path: str, text: str, new: str) -> str:
+    name = shown(path)
+    return "".join(
+        difflib.unified_diff(
+            text.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"a/{name}",
+            f"b/{name}",
+        )
+    )
+
+
+def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | None:
     # Runs in a worker: reads and computes, never writes (the parent writes, see migrate()).
     raw = None
     try:
         raw, info = read(path)
+        if docs and path.endswith(DOC_SUFFIXES):
+            return _prose_only(path, raw, info, write=write, python=False)
         candidate = wanted(path, raw)
         if candidate is None:
-            return None
+            return _prose_only(path, raw, info, write=write, python=True) if docs else None
         module, is_package = candidate.module, candidate.is_package
         text, encoding, bom = decode(raw)
         table = static()
         new, left = rewrite(text, table, module, is_package)
+        if docs:
+            new = _prose(new, table, python=True)
     except RewriteError as exc:
         # Nothing is written, and every use in the file is left for a person, with the reason:
         # scan will report exactly these, and the exit status says work remains.
@@ -150,16 +211,7 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
         for finding in unexplained:
             finding.note = "not rewritten automatically"
         left.extend(unexplained)
-    name = shown(path)
-    diff = "".join(
-        difflib.unified_diff(
-            text.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            f"a/{name}",
-            f"b/{name}",
-        )
-    )
-    outcome = Outcome(path, diff=diff, left=left)
+    outcome = Outcome(path, diff=_unified(path, text, new), left=left)
     if write:
         outcome.data = encode(new, encoding, bom)
         outcome.identity = identity(info)
@@ -203,19 +255,22 @@ def migrate(
     exclude: Sequence[str] = (),
     jobs: int | None = None,
     progress: bool = False,
+    docs: bool = False,
 ) -> MigrateResult:
     """Rewrite every use of a configured legacy path under ``paths`` to its canonical path.
 
     Without ``write`` nothing is written: the result holds the diff of what would change.
+    With ``docs``, the legacy paths named in comments, docstrings and ``.md``/``.rst`` files
+    (``scan``'s CS107) are rewritten too.
 
     :raises ConfigError: if the configuration is invalid.
     :raises CompatshimError: if there is no configuration or a path does not exist.
     """
     started = time.perf_counter()
     table = static_table(config)
-    files, counted = sources(paths, exclude)
+    files, counted = sources(paths, exclude, (*SUFFIXES, *DOC_SUFFIXES) if docs else SUFFIXES)
     result = MigrateResult(write)
-    work = functools.partial(_migrate_one, write=write)
+    work = functools.partial(_migrate_one, write=write, docs=docs)
     migrated: set[str] = set()
     links: list[Outcome] = []
     for outcome in ordered(

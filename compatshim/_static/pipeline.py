@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from .._base.errors import CompatshimError
 from .._model.config import read_config
+from .files import SUFFIXES
 from .files import is_generated
 from .files import iter_discover
 from .files import module_name
@@ -121,7 +122,9 @@ def static_table(config: str | os.PathLike[str] | None) -> StaticTable:
     return StaticTable(loaded.table)
 
 
-def sources(paths: Sequence[str], exclude: Sequence[str]) -> tuple[Iterator[str], Iterator[int]]:
+def sources(
+    paths: Sequence[str], exclude: Sequence[str], suffixes: tuple[str, ...] = SUFFIXES
+) -> tuple[Iterator[str], Iterator[int]]:
     """The source files under ``paths``, listed lazily (the workers start on the first ones at
     once), and a counter whose next value, once they are all listed, is how many there were.
 
@@ -131,4 +134,5 @@ def sources(paths: Sequence[str], exclude: Sequence[str]) -> tuple[Iterator[str]
         if not os.path.exists(path):
             raise CompatshimError(f"{path}: no such file or folder", slug="scan-path")
     counted = itertools.count()
-    return (path for path, _ in zip(iter_discover(paths, exclude), counted)), counted
+    listed = iter_discover(paths, exclude, suffixes)
+    return (path for path, _ in zip(listed, counted)), counted

@@ -10,13 +10,18 @@ are.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import NamedTuple
 
 from .analyze import analyze
+from .docrefs import DOC_SUFFIXES
+from .docrefs import doc_findings
+from .files import SUFFIXES
 from .files import blank_block
 from .files import has_block
+from .findings import CODES
 from .findings import find
 from .pipeline import internal_error
 from .pipeline import prepare
@@ -25,6 +30,7 @@ from .pipeline import static
 from .pipeline import static_table
 from .pipeline import wanted
 from .pool import ordered
+from .source import Source
 from .source import decode
 from .source import failure
 from .source import read
@@ -34,6 +40,8 @@ from .suppress import suppressions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterable
     from collections.abc import Iterator
     from collections.abc import Sequence
 
@@ -116,13 +124,21 @@ class FileScan(NamedTuple):
     suppressed: list[Finding]
 
 
-def _scan_one(path: str) -> FileScan | None:
+#: The codes ``scan`` reports unless ``select`` says otherwise: every use in code (CS107,
+#: references in prose, only on request).
+DEFAULT_SELECT = frozenset({"CS101", "CS102", "CS103", "CS104", "CS105", "CS106"})
+
+
+def _scan_one(path: str, select: frozenset[str] = DEFAULT_SELECT) -> FileScan | None:
     raw = None
+    prose = "CS107" in select
     try:
         raw = read(path)[0]
+        if prose and path.endswith(DOC_SUFFIXES):
+            return _prose_only(path, raw, python=False)
         candidate = wanted(path, raw)
         if candidate is None:
-            return None
+            return _prose_only(path, raw, python=True) if prose else None
         text = decode(raw)[0]
         if has_block(raw):  # the block `compatshim stubs` generated: neither legacy nor canonical
             text = blank_block(text)
@@ -135,6 +151,10 @@ def _scan_one(path: str) -> FileScan | None:
         return FileScan(path, [], {}, internal_error(exc), True, [])
     try:
         found, canonical = find(analysis, static())
+        if prose:
+            found.extend(doc_findings(text, static(), python=True))
+        if select != DEFAULT_SELECT:
+            found = [finding for finding in found if finding.code in select]
         for finding in found:
             finding.file = path
             finding.line, finding.column = analysis.source.position(finding.column)
@@ -149,6 +169,29 @@ def _scan_one(path: str) -> FileScan | None:
     return FileScan(path, found, canonical, None, True, suppressed)
 
 
+def _prose_only(path: str, raw: bytes, *, python: bool) -> FileScan | None:
+    # A documentation file, or Python source whose code names no path: its prose only (CS107).
+    if not any(root.encode() in raw for root in static().roots):
+        return None
+    try:
+        text = decode(raw)[0]
+    except ValueError as exc:
+        return FileScan(path, [], {}, failure(exc, raw), False, [])
+    found = doc_findings(text, static(), python=python)
+    if not found:
+        return None
+    source = Source(text)
+    for finding in found:
+        finding.file = path
+        finding.line, finding.column = source.position(finding.column)
+    suppressed: list[Finding] = []
+    if python and may_suppress(raw):
+        found, suppressed = suppressions(text).split(found)
+        for finding in suppressed:
+            finding.suppressed = True
+    return FileScan(path, found, {}, None, False, suppressed)
+
+
 def _in_file_order(finding: Finding) -> tuple[int, int, str]:
     return finding.line, finding.column, finding.code
 
@@ -161,6 +204,7 @@ def scan(
     jobs: int | None = None,
     progress: bool = False,
     show_suppressed: bool = False,
+    select: Iterable[str] | None = None,
 ) -> ScanResult:
     """Find every use of a configured legacy path in the source files under ``paths``.
 
@@ -168,12 +212,16 @@ def scan(
     :param jobs: worker processes for large trees (default: one per core).
     :param show_suppressed: list the findings a ``# noqa`` silences too (marked ``suppressed``;
         they never count as found).
+    :param select: the codes to report (default: CS101 to CS106; ``ALL``: every one);
+        ``CS107`` adds the legacy paths named in comments, docstrings and ``.md``/``.rst``
+        files.
     :raises ConfigError: if the configuration is invalid.
     :raises CompatshimError: if there is no configuration or a path does not exist.
     """
     result = ScanResult()
     result.findings.extend(stream(result, paths, config, exclude=exclude, jobs=jobs,
-                                  progress=progress, show_suppressed=show_suppressed))  # fmt: skip
+                                  progress=progress, show_suppressed=show_suppressed,
+                                  select=select))  # fmt: skip
     return result
 
 
@@ -186,6 +234,7 @@ def stream(
     jobs: int | None = None,
     progress: bool = False,
     show_suppressed: bool = False,
+    select: Iterable[str] | None = None,
 ) -> Iterator[Finding]:
     """:func:`scan`, one finding at a time, in file order, without keeping them: ``result``
     gets everything else (skipped files, adoption, counts) once the iterator is exhausted.
@@ -194,8 +243,13 @@ def stream(
     """
     started = time.perf_counter()
     table = static_table(config)
-    files, counted = sources(paths, exclude)
-    return _stream(result, table, files, counted, started, jobs, progress, show_suppressed)
+    chosen = DEFAULT_SELECT if select is None else frozenset(select)
+    if "ALL" in chosen:
+        chosen = frozenset(CODES)
+    suffixes = (*SUFFIXES, *DOC_SUFFIXES) if "CS107" in chosen else SUFFIXES
+    files, counted = sources(paths, exclude, suffixes)
+    work = functools.partial(_scan_one, select=chosen)
+    return _stream(result, table, files, counted, started, jobs, progress, show_suppressed, work)
 
 
 def _stream(
@@ -207,18 +261,20 @@ def _stream(
     jobs: int | None,
     progress: bool,
     show_suppressed: bool,
+    work: Callable[[str], FileScan | None],
 ) -> Iterator[Finding]:
     canonical: dict[str, int] = {}
     legacy: dict[str, int] = {}
     for path, found, uses, error, parsed, suppressed in ordered(
-        _scan_one, files, prepare, (table,), jobs=jobs, progress=progress
+        work, files, prepare, (table,), jobs=jobs, progress=progress
     ):
         result.parsed += parsed
         if error is not None:
             result.errors.append((path, error))
-        # A suppressed use is still a legacy use: the adoption share counts it.
+        # A suppressed use is still a legacy use: the adoption share counts it (not prose).
         for finding in (*found, *suppressed):
-            legacy[finding.key] = legacy.get(finding.key, 0) + 1
+            if finding.code != "CS107":
+                legacy[finding.key] = legacy.get(finding.key, 0) + 1
         for key, count in uses.items():
             canonical[key] = canonical.get(key, 0) + count
         result.found += len(found)
