@@ -188,3 +188,29 @@ def test_each_line_is_judged_by_its_own_comment(comments: list[str]) -> None:
     for line, comment in enumerate(comments, 1):
         expected = comment in ("# noqa", "# noqa: CS101", "# compatshim: ignore")
         assert quiet.silences(line, "CS101") is expected
+
+
+PIECES = [
+    "import old",
+    "import old  # noqa",
+    "import old  # noqa: E501",
+    "from old.mod import (  # noqa: CS102\n    Old,\n)",
+    "from old.mod import (\n    Old,  # compatshim: ignore\n)",
+    "x = (  # noqa\n    old.mod.f\n)",
+    'y = "# noqa"; import old',
+    's = """\n# noqa\n"""',
+    "z = 1 + \\\n    2  # noqa",
+    "# noqa: CS101",
+]
+
+
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=6))
+def test_reading_only_what_can_matter_changes_no_verdict(pieces: list[str]) -> None:
+    """Given the findings' lines, the file is tokenized only as far as needed, or not at all:
+    the verdict on those lines is the same as reading the whole file."""
+    text = "\n".join(pieces) + "\n"
+    whole = suppressions(text)
+    count = text.count("\n")
+    for line in range(1, count + 1):
+        for code in ("CS101", "CS102", "CS103"):
+            assert suppressions(text, [line]).silences(line, code) is whole.silences(line, code)

@@ -20,6 +20,7 @@ import io
 import re
 import tokenize
 
+from .files import DOC_SUFFIXES
 from .findings import Finding
 
 
@@ -37,9 +38,6 @@ __all__ = [
     "references",
     "rewrite_docs",
 ]
-
-#: The documentation files ``scan --select CS107`` and ``migrate --docs`` read besides source.
-DOC_SUFFIXES = (".md", ".rst")
 
 # A name, dotted or not, not part of a longer name, a path or a URL; with "module:attr" too.
 _NAME = re.compile(

@@ -65,6 +65,9 @@ DEFAULT_EXCLUDES = (
 )
 
 SUFFIXES = (".py", ".pyi")
+#: The documentation files read for references in prose (``scan --select CS107``,
+#: ``migrate --docs``).
+DOC_SUFFIXES = (".md", ".rst")
 
 
 class _Excludes:

@@ -22,10 +22,7 @@ import time
 from .._base.errors import RewriteError
 from .._base.paths import shown
 from .analyze import analyze
-from .docrefs import DOC_SUFFIXES
-from .docrefs import doc_findings
-from .docrefs import references
-from .docrefs import rewrite_docs
+from .files import DOC_SUFFIXES
 from .files import SUFFIXES
 from .findings import find
 from .pipeline import internal_error
@@ -112,15 +109,19 @@ def _link_note(path: str, info: os.stat_result) -> str | None:
 def _prose(text: str, table: StaticTable, *, python: bool) -> str:
     # migrate --docs: the legacy paths named in prose, rewritten; not on a line whose noqa
     # comment silences CS107.
-    quiet = suppressions(text) if python else None
+    from .docrefs import references
+    from .docrefs import rewrite_docs
+
     skip: frozenset[int] = frozenset()
-    if quiet:
+    if python:
         source = Source(text)
-        skip = frozenset(
-            ref.start
-            for ref in references(text, table, python=True)
-            if quiet.silences(source.position(ref.start)[0], "CS107")
-        )
+        refs = references(text, table, python=True)
+        lines = [source.position(ref.start)[0] for ref in refs]
+        quiet = suppressions(text, lines)
+        if quiet:
+            skip = frozenset(
+                ref.start for ref, line in zip(refs, lines) if quiet.silences(line, "CS107")
+            )
     return rewrite_docs(text, table, python=python, skip=skip)
 
 
@@ -128,6 +129,8 @@ def _prose_only(
     path: str, raw: bytes, info: os.stat_result, *, write: bool, python: bool
 ) -> Outcome | None:
     # A documentation file, or Python source whose code names no path (migrate --docs).
+    from .docrefs import doc_findings
+
     table = static()
     if not any(root.encode() in raw for root in table.roots):
         return None

@@ -73,10 +73,10 @@ class _Planner:
         # Uses on a line with a noqa comment (see suppress): never rewritten, and not listed as
         # left; a name moves with all its uses, so the other uses of its variable stay too.
         self.quiet: set[int] = set()  # offsets of the suppressed findings
-        silenced = suppressions(self.text)
+        lines = [analysis.source.position(finding.column)[0] for finding in findings]
+        silenced = suppressions(self.text, lines)
         if silenced:
-            for finding in findings:
-                line = analysis.source.position(finding.column)[0]
+            for finding, line in zip(findings, lines):
                 if silenced.silences(line, finding.code):
                     self.quiet.add(finding.column)
         self.quiet_symbols: set[Symbol] = set()

@@ -16,8 +16,7 @@ import time
 from typing import NamedTuple
 
 from .analyze import analyze
-from .docrefs import DOC_SUFFIXES
-from .docrefs import doc_findings
+from .files import DOC_SUFFIXES
 from .files import SUFFIXES
 from .files import blank_block
 from .files import has_block
@@ -152,6 +151,8 @@ def _scan_one(path: str, select: frozenset[str] = DEFAULT_SELECT) -> FileScan | 
     try:
         found, canonical = find(analysis, static())
         if prose:
+            from .docrefs import doc_findings  # only when asked: its patterns cost an import
+
             found.extend(doc_findings(text, static(), python=True))
         if select != DEFAULT_SELECT:
             found = [finding for finding in found if finding.code in select]
@@ -161,7 +162,7 @@ def _scan_one(path: str, select: frozenset[str] = DEFAULT_SELECT) -> FileScan | 
         found.sort(key=_in_file_order)
         suppressed: list[Finding] = []
         if found and may_suppress(raw):
-            found, suppressed = suppressions(text).split(found)
+            found, suppressed = suppressions(text, (f.line for f in found)).split(found)
             for finding in suppressed:
                 finding.suppressed = True
     except Exception as exc:  # noqa: BLE001 - as above
@@ -171,6 +172,8 @@ def _scan_one(path: str, select: frozenset[str] = DEFAULT_SELECT) -> FileScan | 
 
 def _prose_only(path: str, raw: bytes, *, python: bool) -> FileScan | None:
     # A documentation file, or Python source whose code names no path: its prose only (CS107).
+    from .docrefs import doc_findings
+
     if not any(root.encode() in raw for root in static().roots):
         return None
     try:
@@ -186,7 +189,7 @@ def _prose_only(path: str, raw: bytes, *, python: bool) -> FileScan | None:
         finding.line, finding.column = source.position(finding.column)
     suppressed: list[Finding] = []
     if python and may_suppress(raw):
-        found, suppressed = suppressions(text).split(found)
+        found, suppressed = suppressions(text, (f.line for f in found)).split(found)
         for finding in suppressed:
             finding.suppressed = True
     return FileScan(path, found, {}, None, False, suppressed)

@@ -13,6 +13,7 @@ bytes hold no such comment is not tokenized at all.
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import tokenize
@@ -26,13 +27,18 @@ if TYPE_CHECKING:
 
 __all__ = ["Suppressions", "may_suppress", "reported", "suppressions"]
 
+# The patterns are compiled on first use (re caches them): most scans never need one, and
+# compiling them all costs an import a few milliseconds.
 #: Whether a file can hold a suppression at all (on its bytes or text, before tokenizing).
-_HINT = re.compile(r"(?i)noqa|compatshim\s*:\s*ignore")
-_HINT_BYTES = re.compile(rb"(?i)noqa|compatshim\s*:\s*ignore")
+_HINT = r"(?i)noqa|compatshim\s*:\s*ignore"
+_HINT_BYTES = _HINT.encode()
 # ruff's own pattern for a noqa directive, anywhere in the comment (after "# type: ignore", say).
-_NOQA = re.compile(r"#\s*(?i:noqa)(?::\s?(?P<codes>[A-Za-z]+[0-9]+(?:[,\s]+[A-Za-z]+[0-9]+)*))?")
-_IGNORE = re.compile(r"#\s*compatshim\s*:\s*ignore\b", re.IGNORECASE)
-_CODE = re.compile(r"[A-Za-z]+[0-9]+")
+_NOQA = r"#\s*(?i:noqa)(?::\s?(?P<codes>[A-Za-z]+[0-9]+(?:[,\s]+[A-Za-z]+[0-9]+)*))?"
+_IGNORE = r"(?i)#\s*compatshim\s*:\s*ignore\b"
+_CODE = r"[A-Za-z]+[0-9]+"
+_NEWLINE = r"\r\n|\r|\n"
+# What on a statement's first line lets it go on to the next lines.
+_OPENS = r"(?m)[(\[{]|\\\s*$|\"\"\"|\'\'\'"
 
 #: Every code: what a bare noqa comment and a compatshim ignore comment silence.
 ALL: frozenset[str] | None = None
@@ -76,29 +82,74 @@ class Suppressions:
 
 def may_suppress(raw: bytes) -> bool:
     """Whether the bytes of a file can hold a suppressing comment (a quick test)."""
-    return _HINT_BYTES.search(raw) is not None
+    # Two substring searches on a lowered copy cost a tenth of a case-blind regular expression.
+    lowered = raw.lower()
+    return b"noqa" in lowered or (
+        b"compatshim" in lowered and re.search(_HINT_BYTES, lowered) is not None
+    )
 
 
 def _codes(comment: str) -> tuple[bool, frozenset[str] | None]:
     # Whether one comment suppresses, and what: a set of codes, or ALL.
-    if _IGNORE.search(comment):
+    if re.search(_IGNORE, comment):
         return True, ALL
     found: set[str] = set()
     matched = False
-    for match in _NOQA.finditer(comment):
+    for match in re.finditer(_NOQA, comment):
         codes = match.group("codes")
         if codes is None:
             return True, ALL
         matched = True
-        found.update(code.upper() for code in _CODE.findall(codes))
+        found.update(code.upper() for code in re.findall(_CODE, codes))
     return matched, frozenset(found)
 
 
-def suppressions(text: str) -> Suppressions:
-    """The suppressing comments of the source ``text`` (empty when it cannot be tokenized)."""
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(match.end() for match in re.finditer(_NEWLINE, text))
+    return starts
+
+
+def _may_matter(text: str, lines: Iterable[int]) -> bool:
+    # Whether a suppressing comment can concern a finding on one of ``lines``, on the text
+    # alone (in C). A comment covers its own line, and the lines of a statement it starts; a
+    # statement goes on past its first line only through a bracket, a backslash or a
+    # triple-quoted string opened there. So a hint on no finding's line, and on no line before
+    # one that opens any of those, cannot matter (and tokenizing, slow, is skipped).
+    hints = list(re.finditer(_HINT, text))
+    if not hints:
+        return False
+    wanted = set(lines)
+    last = max(wanted, default=0)
+    starts = _line_starts(text)
+    for match in hints:
+        line = bisect.bisect_right(starts, match.start())
+        if line in wanted:
+            return True
+        if line < last:
+            end = starts[line] if line < len(starts) else len(text)
+            if re.compile(_OPENS).search(text, starts[line - 1], end):
+                return True
+    return False
+
+
+def suppressions(text: str, lines: Iterable[int] | None = None) -> Suppressions:
+    """The suppressing comments of the source ``text`` (empty when it cannot be tokenized).
+
+    :param lines: the lines of the findings to judge, if known: the file is then read only
+        as far as their statements go, and not at all when no comment can concern them.
+    """
     result = Suppressions()
-    if _HINT.search(text) is None:
+    lowered = text.lower()
+    if "noqa" not in lowered and "compatshim" not in lowered:
         return result
+    if lines is not None:
+        lines = list(lines)
+        if not _may_matter(text, lines):
+            return result
+    elif re.search(_HINT, text) is None:
+        return result
+    last = max(lines) if lines else None
     first: int | None = None  # the first line of the statement being read
     skip = (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT)
     try:
@@ -113,6 +164,8 @@ def suppressions(text: str) -> Suppressions:
                     for inner in range(first + 1, token.end[0] + 1):
                         result.starts[inner] = first
                 first = None
+                if last is not None and token.end[0] > last:
+                    break  # past the statement of the last finding (its comment included)
             elif first is None and kind not in skip and kind != tokenize.ENDMARKER:
                 first = line
     except (tokenize.TokenError, SyntaxError):  # it parsed: only a pathological file gets here
@@ -124,5 +177,5 @@ def reported(findings: list[Finding], text: str) -> list[Finding]:
     """The placed ``findings`` of the source ``text`` that no comment suppresses."""
     if not findings:
         return findings
-    found = suppressions(text)
+    found = suppressions(text, (finding.line for finding in findings))
     return found.split(findings)[0] if found else findings
