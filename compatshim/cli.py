@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Sequence
 
-    from compatshim._static.baseline import Baseline
-
 __all__ = ["main"]
 
 OK, FOUND, ERROR = 0, 1, 2
@@ -101,6 +99,10 @@ def _scan(args: argparse.Namespace) -> int:
         show_suppressed=args.show_suppressed,
         select=args.select,
     )
+    if (args.write_baseline or args.update_baseline) and not args.baseline:
+        raise compatshim.CompatshimError(
+            "--write-baseline and --update-baseline need --baseline FILE", slug="baseline-missing"
+        )
     baseline = None
     if args.baseline:
         from compatshim._static.baseline import Baseline
@@ -113,36 +115,9 @@ def _scan(args: argparse.Namespace) -> int:
     write(result, found, args.format, sys.stdout.write)
     _report_errors(result.errors)
     if baseline is not None:
-        _ratchet(baseline, args)
+        lines = baseline.conclude(write=args.write_baseline, update=args.update_baseline)
+        sys.stderr.write("".join(f"compatshim: baseline: {line}\n" for line in lines))
     return OK if result.ok or args.exit_zero else FOUND
-
-
-def _ratchet(baseline: Baseline, args: argparse.Namespace) -> None:
-    # The baseline only shrinks: entries no longer found are named, and --update-baseline
-    # removes them; nothing is ever added but by --write-baseline.
-    from compatshim._base.paths import shown
-
-    name = shown(baseline.path)
-    if args.write_baseline:
-        entries = baseline.recorded()
-        baseline.save(entries)
-        total = sum(entries.values())
-        sys.stderr.write(f"compatshim: baseline: {total} findings recorded in {name}\n")
-        return
-    stale = baseline.stale()
-    for (file, code, legacy, source), count in sorted(stale.items()):
-        times = f" ({count} of them)" if count > 1 else ""
-        sys.stderr.write(
-            f"compatshim: baseline: {file}: {code} {legacy} no longer occurs{times}: {source}\n"
-        )
-    if stale and args.update_baseline:
-        baseline.save(baseline.shrunk())
-        removed = sum(stale.values())
-        sys.stderr.write(f"compatshim: baseline: {removed} findings removed from {name}\n")
-    elif stale:
-        sys.stderr.write(
-            f"compatshim: baseline: run with --update-baseline to remove them from {name}\n"
-        )
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -180,35 +155,11 @@ def _stubs(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from compatshim._base.paths import shown
-    from compatshim._model.config import read_config
-    from compatshim._stubs.ruffexport import export_ruff
+    from compatshim._stubs.ruffexport import export_command
 
-    config = read_config(args.config, store=False)
-    if config.path is None:
-        raise compatshim.CompatshimError(
-            "no [tool.compatshim] table found in a pyproject.toml here or above; "
-            "pass --config PATH",
-            slug="export-no-config",
-        )
-    export = export_ruff(config)
-    for note in export.notes:
-        sys.stderr.write(f"compatshim export: {note}\n")
-    name, count = shown(export.path), len(export.expected)
-    if args.write:
-        if not export.current:
-            export.write()
-            sys.stderr.write(f"compatshim export ruff: {count} entries written to {name}.\n")
-        else:
-            sys.stderr.write(f"compatshim export ruff: {name} is current.\n")
-        return OK
-    if export.current:
-        sys.stderr.write(f"compatshim export ruff: {name} is current.\n")
-        return OK
-    sys.stderr.write(
-        f"compatshim export ruff: {name}: {export.status}; run compatshim export ruff --write.\n"
-    )
-    return FOUND
+    current, lines = export_command(args.config, write=args.write)
+    sys.stderr.write("".join(f"compatshim export {line}\n" for line in lines))
+    return OK if current else FOUND
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -408,12 +359,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else ERROR
-    if getattr(args, "baseline", "") is None and (args.write_baseline or args.update_baseline):
-        parser.print_usage(sys.stderr)
-        sys.stderr.write(
-            "compatshim: error: --write-baseline and --update-baseline need --baseline FILE\n"
-        )
-        return ERROR
     run: Callable[[argparse.Namespace], int] = args.func
     try:
         cwd()  # every command resolves paths from the current folder: it must still exist

@@ -21,6 +21,7 @@ import json
 import os
 
 from .._base.errors import CompatshimError
+from .._base.paths import shown
 from .._base.safeio import UnsafePath
 from .._base.safeio import read_regular
 from .._base.safeio import write_replace
@@ -183,6 +184,30 @@ class Baseline:
             if now:
                 kept[key] = now
         return kept
+
+    def conclude(self, *, write: bool, update: bool) -> list[str]:
+        """Once the scan is read: the file written (``write``) or rid of its stale entries
+        (``update``), and the lines that tell the user so, or name the stale entries.
+
+        :raises CompatshimError: ``baseline-write``.
+        """
+        name = shown(self.path)
+        if write:
+            entries = self.recorded()
+            self.save(entries)
+            return [f"{sum(entries.values())} findings recorded in {name}"]
+        stale = self.stale()
+        lines = [
+            f"{file}: {code} {legacy} no longer occurs{f' ({n} of them)' if n > 1 else ''}: "
+            f"{source}"
+            for (file, code, legacy, source), n in sorted(stale.items())
+        ]
+        if stale and update:
+            self.save(self.shrunk())
+            lines.append(f"{sum(stale.values())} findings removed from {name}")
+        elif stale:
+            lines.append(f"run with --update-baseline to remove them from {name}")
+        return lines
 
     def recorded(self) -> dict[Key, int]:
         """Every finding this scan saw, as entries: what ``--write-baseline`` writes."""

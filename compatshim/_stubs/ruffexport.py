@@ -35,7 +35,16 @@ if TYPE_CHECKING:
     from .._model.alias import Alias
     from .._model.config import Config
 
-__all__ = ["BEGIN", "END", "RuffExport", "entries", "export_ruff", "exported", "target"]
+__all__ = [
+    "BEGIN",
+    "END",
+    "RuffExport",
+    "entries",
+    "export_command",
+    "export_ruff",
+    "exported",
+    "target",
+]
 
 BEGIN = "# >>> compatshim export ruff"
 END = "# <<< compatshim export ruff"
@@ -259,3 +268,30 @@ def _selected(document: dict[str, Any], is_pyproject: bool) -> bool:
                 if isinstance(value, list):
                     codes.extend(value)
     return any(isinstance(code, str) and code in _SELECTING for code in codes)
+
+
+def export_command(config: str | os.PathLike[str] | None, *, write: bool) -> tuple[bool, list[str]]:
+    """``compatshim export ruff``: whether the region is current (or now written), and the
+    lines to tell the user (notes first).
+
+    :raises CompatshimError: no configuration (``export-no-config``), or one of
+        :func:`export_ruff`'s and :meth:`RuffExport.write`'s.
+    """
+    from .._model.config import read_config
+
+    loaded = read_config(config, store=False)
+    if loaded.path is None:
+        raise CompatshimError(
+            "no [tool.compatshim] table found in a pyproject.toml here or above; "
+            "pass --config PATH",
+            slug="export-no-config",
+        )
+    export = export_ruff(loaded)
+    lines = [f"note: {note}" for note in export.notes]
+    name = shown(export.path)
+    if export.current:
+        return True, [*lines, f"ruff: {name} is current."]
+    if write:
+        export.write()
+        return True, [*lines, f"ruff: {len(export.expected)} entries written to {name}."]
+    return False, [*lines, f"ruff: {name}: {export.status}; run compatshim export ruff --write."]
