@@ -203,9 +203,27 @@ def _scan(args: argparse.Namespace) -> int:
         exclude=args.exclude or (),
         progress=_progress(),
         include=args.include or (),
+        show_suppressed=args.show_suppressed,
+        select=args.select,
     )
+    if (args.write_baseline or args.update_baseline) and not args.baseline:
+        raise compatshim.CompatshimError(
+            "--write-baseline and --update-baseline need --baseline FILE", slug="baseline-missing"
+        )
+    baseline = None
+    if args.baseline:
+        from compatshim._static.baseline import Baseline
+
+        if args.write_baseline:
+            baseline = Baseline(args.baseline, record=True)
+        else:
+            baseline = Baseline.load(args.baseline)
+        found = baseline.filter(result, found, paths)
     write(result, found, args.format, sys.stdout.write)
     _report_errors(result.errors)
+    if baseline is not None:
+        lines = baseline.conclude(write=args.write_baseline, update=args.update_baseline)
+        sys.stderr.write("".join(f"compatshim: baseline: {line}\n" for line in lines))
     return OK if result.ok or args.exit_zero else FOUND
 
 
@@ -221,6 +239,7 @@ def _migrate(args: argparse.Namespace) -> int:
         exclude=args.exclude or (),
         progress=_progress(),
         include=args.include or (),
+        docs=args.docs,
     )
     _report_errors(result.errors)
     if not args.write:
@@ -244,6 +263,14 @@ def _stubs(args: argparse.Namespace) -> int:
         sys.stdout.write("".join(f"{line}\n" for line in result.lines()))
     sys.stderr.write(result.summary())
     return OK if result.ok else FOUND
+
+
+def _export(args: argparse.Namespace) -> int:
+    from compatshim._stubs.ruffexport import export_command
+
+    current, lines = export_command(args.config, write=args.write)
+    sys.stderr.write("".join(f"compatshim export {line}\n" for line in lines))
+    return OK if current else FOUND
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -301,6 +328,20 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         help="skip files and folders matching GLOB (repeatable), besides the default excludes",
     )
+
+
+def _codes(value: str) -> frozenset[str]:
+    from compatshim._static.findings import CODES
+
+    codes = {code.strip().upper() for code in value.split(",") if code.strip()}
+    if "ALL" in codes:
+        return frozenset(CODES)
+    unknown = sorted(codes - set(CODES))
+    if unknown or not codes:
+        raise argparse.ArgumentTypeError(
+            f"unknown code {', '.join(unknown) or repr(value)} (codes: {', '.join(CODES)}, ALL)"
+        )
+    return frozenset(codes)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -405,6 +446,32 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when legacy paths are found"
     )
+    scan.add_argument(
+        "--select",
+        metavar="CODES",
+        type=_codes,
+        help="report only these codes, comma-separated (ALL: every one); CS107, legacy paths "
+        "named in comments, docstrings and .md/.rst files, is reported only when selected",
+    )
+    scan.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="fail only on findings not recorded in FILE, and name the recorded ones now gone",
+    )
+    ratchet = scan.add_mutually_exclusive_group()
+    ratchet.add_argument(
+        "--write-baseline", action="store_true", help="record every finding in the --baseline FILE"
+    )
+    ratchet.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="remove the entries no longer found from the --baseline FILE (never adds)",
+    )
+    scan.add_argument(
+        "--show-suppressed",
+        action="store_true",
+        help="also list the findings a # noqa or # compatshim: ignore comment silences",
+    )
     scan.set_defaults(func=_scan)
 
     migrate = commands.add_parser(
@@ -418,6 +485,11 @@ def _parser() -> argparse.ArgumentParser:
     mode = migrate.add_mutually_exclusive_group(required=True)
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     mode.add_argument("--write", action="store_true", help="rewrite the files in place")
+    migrate.add_argument(
+        "--docs",
+        action="store_true",
+        help="also rewrite legacy paths named in comments, docstrings and .md/.rst files",
+    )
     migrate.set_defaults(func=_migrate)
 
     stubs = commands.add_parser(
@@ -437,6 +509,30 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="list missing and stale files (the default)"
     )
     stubs.set_defaults(func=_stubs)
+
+    export = commands.add_parser(
+        "export",
+        help="write the alias table into another tool's settings (ruff)",
+        description="Write the alias table into another tool's settings, in a region of its "
+        "configuration file that compatshim owns.",
+    )
+    tools = export.add_subparsers(dest="tool", metavar="TOOL")
+    tools.required = True
+    ruff = tools.add_parser(
+        "ruff",
+        help="ruff's banned-api entries (rule TID251), in pyproject.toml or ruff.toml",
+        description="Compare ruff's banned-api entries for every legacy path with the file "
+        "(--check, the default) or write them (--write), in compatshim's marked region of "
+        "pyproject.toml (ruff.toml when the project has one). Exit 0 when current (or "
+        "written), 1 when missing or stale, 2 on an error.",
+    )
+    _config_option(ruff)
+    ruff_mode = ruff.add_mutually_exclusive_group()
+    ruff_mode.add_argument("--write", action="store_true", help="write the region")
+    ruff_mode.add_argument(
+        "--check", action="store_true", help="report a missing or stale region (the default)"
+    )
+    ruff.set_defaults(func=_export)
 
     runner = commands.add_parser(
         "run",

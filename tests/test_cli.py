@@ -52,7 +52,7 @@ def test_check_reports_broken_aliases_as_json(checked: Project) -> None:
     result = checked.command(["-m", "compatshim", "check", "--format", "json"])
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["format"] == 2 and report["ok"] is False
+    assert report["format"] == 3 and report["ok"] is False
     assert report["config"] == str(checked.root / "pyproject.toml")
     by_legacy = {a["legacy"]: a for a in report["aliases"]}
     assert by_legacy["old"] == {

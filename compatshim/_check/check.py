@@ -30,7 +30,9 @@ FORMATS: tuple[CheckFormat, ...] = ("text", "json")
 #: 1: first version ({"ok", "aliases": [{"legacy", "canonical", "ok", "problems"}]}).
 #: 2: "format", "config" and, per alias, "kinds" added (the kind of each problem, in order);
 #:    each problem string starts with its kind ("fragmentation: ..."). Readers of 1 still work.
-FORMAT_VERSION = 2
+#: 3: "problems": the project's own problems, not any one alias's ("ruff-export: ..."), as
+#:    strings starting with their kind; "ok" is false when there is one. Readers of 2 still work.
+FORMAT_VERSION = 3
 
 
 class AliasCheck:
@@ -59,11 +61,13 @@ class CheckReport:
     def __init__(self, config_path: str | None, results: list[AliasCheck]) -> None:
         self.config_path = config_path
         self.results = results
+        #: The project's own problems, as ``(kind, message)`` pairs: a stale ruff export.
+        self.problems: list[tuple[str, str]] = []
 
     @property
     def ok(self) -> bool:
-        """Whether every alias is sound."""
-        return all(result.ok for result in self.results)
+        """Whether every alias is sound, and the project has no problem of its own."""
+        return all(result.ok for result in self.results) and not self.problems
 
     def to_json(self) -> dict[str, Any]:
         """The report as the ``--format json`` document."""
@@ -71,6 +75,7 @@ class CheckReport:
             "format": FORMAT_VERSION,
             "config": self.config_path,
             "ok": self.ok,
+            "problems": [f"{kind}: {message}" for kind, message in self.problems],
             "aliases": [
                 {
                     "legacy": r.alias.legacy,
@@ -90,6 +95,8 @@ class CheckReport:
             mark = "ok  " if r.ok else "FAIL"
             lines.append(f"  {mark}  {r.alias.legacy} -> {r.alias.canonical}")
             lines.extend(f"        {kind}: {message}" for kind, message in r.problems)
+        for kind, message in self.problems:
+            lines.append(f"  FAIL  {kind}: {message}")
         bad = sum(not r.ok for r in self.results)
         lines.append(
             f"{len(self.results)} aliases checked: {len(self.results) - bad} ok, {bad} with problems"
@@ -152,7 +159,35 @@ def check(pyproject: str | os.PathLike[str] | None = None) -> CheckReport:
     finally:
         _policy.set_override(previous)
     _add_stub_problems(config, results)
-    return CheckReport(config.path, results)
+    report = CheckReport(config.path, results)
+    _add_export_problems(config, report)
+    return report
+
+
+def _add_export_problems(config: Config, report: CheckReport) -> None:
+    # Once a project exports its table to ruff, a stale export is the project's problem.
+    from .._base.errors import CompatshimError
+    from .._base.paths import shown
+    from .._stubs.ruffexport import export_ruff
+    from .._stubs.ruffexport import exported
+
+    if config.path is None or not exported(config):
+        return
+    try:
+        export = export_ruff(config)
+    except CompatshimError as exc:
+        report.problems.append(("ruff-export", f"{exc} [{exc.slug}]"))
+        return
+    if export.status == "stale":
+        report.problems.append(
+            (
+                "ruff-export",
+                (
+                    f"{shown(export.path)}: the banned-api export is stale; "
+                    "run compatshim export ruff --write"
+                ),
+            )
+        )
 
 
 def _add_stub_problems(config: Config, results: list[AliasCheck]) -> None:

@@ -65,6 +65,9 @@ DEFAULT_EXCLUDES = (
 )
 
 SUFFIXES = (".py", ".pyi")
+#: The documentation files read for references in prose (``scan --select CS107``,
+#: ``migrate --docs``).
+DOC_SUFFIXES = (".md", ".rst")
 
 
 class _Excludes:
@@ -86,7 +89,7 @@ class _Excludes:
         return match(relative) is not None or any(match(p) is not None for p in relative.split("/"))
 
 
-def _git_files(folder: str) -> list[str] | None:
+def _git_files(folder: str, suffixes: tuple[str, ...] = SUFFIXES) -> list[str] | None:
     try:
         result = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
@@ -99,7 +102,7 @@ def _git_files(folder: str) -> list[str] | None:
     if result.returncode != 0:  # not a work tree
         return None
     names = result.stdout.decode("utf-8", "surrogateescape").split("\0")
-    found = sorted({n for n in names if n.endswith(SUFFIXES)})
+    found = sorted({n for n in names if n.endswith(suffixes)})
     if not found and _ignored_by_git(folder):
         return None  # the folder was named although git ignores it: read it all
     return found
@@ -140,7 +143,10 @@ def _listing(
 
 
 def _walk(
-    folder: str, excludes: _Excludes, problems: list[tuple[str, OSError]] | None = None
+    folder: str,
+    excludes: _Excludes,
+    problems: list[tuple[str, OSError]] | None = None,
+    suffixes: tuple[str, ...] = SUFFIXES,
 ) -> Iterator[str]:
     # Depth first, every level sorted so that the paths come out in string order ("a.py" before
     # "a/b.py" before "a0.py"), as git lists them: output can then follow the listing. Links to
@@ -164,7 +170,7 @@ def _walk(
             ):
                 pending.append(_listing(folder, relative + "/", problems))
                 prefixes.append(relative + "/")
-        elif name.endswith(SUFFIXES) and not excludes.name(name) and not excludes.path(relative):
+        elif name.endswith(suffixes) and not excludes.name(name) and not excludes.path(relative):
             yield relative
 
 
@@ -190,9 +196,11 @@ def iter_discover(
     paths: Iterable[str],
     exclude: Sequence[str] = (),
     problems: list[tuple[str, OSError]] | None = None,
+    suffixes: tuple[str, ...] = SUFFIXES,
 ) -> Iterator[str]:
     """:func:`discover`, one file at a time: work on the first files can start while a large
-    tree is still being walked. Folders that cannot be read go to ``problems``, if given."""
+    tree is still being walked. Folders that cannot be read go to ``problems``, if given;
+    ``suffixes``: the files listed (Python source by default)."""
     excludes = _Excludes((*DEFAULT_EXCLUDES, *exclude))
     seen: set[str] = set()
     for path in paths:
@@ -201,10 +209,10 @@ def iter_discover(
                 seen.add(path)
                 yield path
             continue
-        git_listed = _git_files(path)
+        git_listed = _git_files(path, suffixes)
         listed: Iterable[str]
         if git_listed is None:
-            listed = _walk(path, excludes, problems)  # already filtered while walking
+            listed = _walk(path, excludes, problems, suffixes)  # already filtered while walking
         else:
             venvs: dict[str, bool] = {}
             listed = (

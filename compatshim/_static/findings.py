@@ -50,6 +50,10 @@ CODES = {
             "one: it may be a legacy use"
         ),
     ),
+    "CS107": (
+        "text",
+        "a comment, docstring or documentation file names a legacy path (scan --select CS107)",
+    ),
     "CS108": (
         "construction",
         "a class with a factory rule is constructed directly, outside its factory's module",
@@ -61,7 +65,17 @@ class Finding:
     """One use of a legacy path in a source file (line and column are 1-based)."""
 
     __module__ = "compatshim"
-    __slots__ = ("canonical", "code", "column", "file", "key", "legacy", "line", "note")
+    __slots__ = (
+        "canonical",
+        "code",
+        "column",
+        "file",
+        "key",
+        "legacy",
+        "line",
+        "note",
+        "suppressed",
+    )
 
     def __init__(
         self, code: str, offset: int, legacy: str, canonical: str, key: str, note: str = ""
@@ -73,20 +87,24 @@ class Finding:
         self.key = key
         #: Why migrate cannot rewrite this one, if it cannot ("star import", ...).
         self.note = note
+        #: Silenced by a noqa or compatshim ignore comment on its line (see ``suppress``).
+        self.suppressed = False
         self.file = ""
         self.line, self.column = 0, offset  # the column holds the offset until placed
 
     @property
     def kind(self) -> str:
         """``import``, ``moved-name``, ``attribute``, ``string``, ``star-import``,
-        ``unresolved`` or ``construction``."""
+        ``unresolved``, ``text`` or ``construction``."""
         return CODES[self.code][0]
 
     @property
     def message(self) -> str:
         """``old.mod is deprecated; use new.mod``, with the reason when it needs a human."""
         text = f"{self.legacy} is deprecated; use {self.canonical}"
-        return f"{text} ({self.note})" if self.note else text
+        if self.note:
+            text = f"{text} ({self.note})"
+        return f"{text} (suppressed)" if self.suppressed else text
 
     def __repr__(self) -> str:
         return f"<Finding {self.file}:{self.line}:{self.column} {self.code} {self.legacy}>"
@@ -101,6 +119,7 @@ class Finding:
             "canonical": self.canonical,
             "kind": self.kind,
             "code": self.code,
+            **({"suppressed": True} if self.suppressed else {}),
         }
 
 

@@ -23,6 +23,8 @@ from .._base.errors import RewriteError
 from .._base.paths import shown
 from .analyze import analyze
 from .constructions import find_constructions
+from .files import DOC_SUFFIXES
+from .files import SUFFIXES
 from .findings import find
 from .pipeline import internal_error
 from .pipeline import prepare
@@ -43,6 +45,8 @@ from .source import identity
 from .source import read
 from .source import reason
 from .source import replace
+from .suppress import reported
+from .suppress import suppressions
 
 
 TYPE_CHECKING = False
@@ -50,6 +54,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from .findings import Finding
+    from .table import StaticTable
 
 __all__ = ["MigrateResult", "migrate"]
 
@@ -116,18 +121,78 @@ def _link_note(path: str, info: os.stat_result) -> str | None:
     return None
 
 
-def _migrate_one(path: str, *, write: bool) -> Outcome | None:
+def _prose(text: str, table: StaticTable, *, python: bool) -> str:
+    # migrate --docs: the legacy paths named in prose, rewritten; not on a line whose noqa
+    # comment silences CS107.
+    from .docrefs import references
+    from .docrefs import rewrite_docs
+
+    skip: frozenset[int] = frozenset()
+    if python:
+        source = Source(text)
+        refs = references(text, table, python=True)
+        lines = [source.position(ref.start)[0] for ref in refs]
+        quiet = suppressions(text, lines)
+        if quiet:
+            skip = frozenset(
+                ref.start for ref, line in zip(refs, lines) if quiet.silences(line, "CS107")
+            )
+    return rewrite_docs(text, table, python=python, skip=skip)
+
+
+def _prose_only(
+    path: str, raw: bytes, info: os.stat_result, *, write: bool, python: bool
+) -> Outcome | None:
+    # A documentation file, or Python source whose code names no path (migrate --docs).
+    from .docrefs import doc_findings
+
+    table = static()
+    if not any(root.encode() in raw for root in table.roots):
+        return None
+    text, encoding, bom = decode(raw)
+    new = _prose(text, table, python=python)
+    if new == text:
+        return None
+    linked = _link_note(path, info)
+    if linked is not None:
+        every = doc_findings(text, table, python=python)
+        _placed(every, path, Source(text), linked)
+        return Outcome(path, left=every)
+    outcome = Outcome(path, diff=_unified(path, text, new))
+    if write:
+        outcome.data = encode(new, encoding, bom)
+        outcome.identity = identity(info)
+    return outcome
+
+
+def _unified(path: str, text: str, new: str) -> str:
+    name = shown(path)
+    return "".join(
+        difflib.unified_diff(
+            text.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"a/{name}",
+            f"b/{name}",
+        )
+    )
+
+
+def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | None:
     # Runs in a worker: reads and computes, never writes (the parent writes, see migrate()).
     raw = None
     try:
         raw, info = read(path)
+        if docs and path.endswith(DOC_SUFFIXES):
+            return _prose_only(path, raw, info, write=write, python=False)
         candidate = wanted(path, raw)
         if candidate is None:
-            return None
+            return _prose_only(path, raw, info, write=write, python=True) if docs else None
         module, is_package = candidate.module, candidate.is_package
         text, encoding, bom = decode(raw)
         table = static()
         new, left = rewrite(text, table, module, is_package)
+        if docs:
+            new = _prose(new, table, python=True)
     except RewriteError as exc:
         # Nothing is written, and every use in the file is left for a person, with the reason:
         # scan will report exactly these, and the exit status says work remains.
@@ -136,7 +201,7 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
         except Exception as inner:  # noqa: BLE001 - it parsed a moment ago; report the file at least
             return Outcome(path, error=internal_error(inner))
         _placed(left, path, Source(text), f"the file is left unchanged: {exc}")
-        return Outcome(path, left=left)
+        return Outcome(path, left=reported(left, text))
     except (OSError, ValueError, SyntaxError) as exc:  # unreadable, undecodable, not Python
         return Outcome(path, error=failure(exc, raw))
     except Exception as exc:  # noqa: BLE001 - one file must never stop the others: left as is
@@ -155,7 +220,7 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
     if linked is not None:
         every, _ = find(analyze(text, module, is_package, table), table)
         _placed(every, path, source, linked)
-        outcome = Outcome(path, left=every)
+        outcome = Outcome(path, left=reported(every, text))
         if os.path.islink(path):
             outcome.target = os.path.realpath(path)
         return outcome
@@ -164,22 +229,15 @@ def _migrate_one(path: str, *, write: bool) -> Outcome | None:
     _placed(again, path, Source(new))
     if write:  # what is left is listed where it now is, in the file as written
         _follow(left, again)
+    if again:  # a use a comment suppresses stays, as it should
+        again = reported(again, new)
     if len(again) > len(left):
         explained = {(f.code, f.legacy) for f in left}
         unexplained = [f for f in again if (f.code, f.legacy) not in explained]
         for finding in unexplained:
             finding.note = "not rewritten automatically"
         left.extend(unexplained)
-    name = shown(path)
-    diff = "".join(
-        difflib.unified_diff(
-            text.splitlines(keepends=True),
-            new.splitlines(keepends=True),
-            f"a/{name}",
-            f"b/{name}",
-        )
-    )
-    outcome = Outcome(path, diff=diff, left=left)
+    outcome = Outcome(path, diff=_unified(path, text, new), left=left)
     if write:
         outcome.data = encode(new, encoding, bom)
         outcome.identity = identity(info)
@@ -224,11 +282,14 @@ def migrate(
     jobs: int | None = None,
     progress: bool = False,
     include: Sequence[str] = (),
+    docs: bool = False,
 ) -> MigrateResult:
     """Rewrite every use of a configured legacy path under ``paths`` to its canonical path.
 
     Without ``write`` nothing is written: the result holds the diff of what would change.
     ``include`` names distributions whose shipped alias tables are read too (``--from``).
+    With ``docs``, the legacy paths named in comments, docstrings and ``.md``/``.rst`` files
+    (``scan``'s CS107) are rewritten too.
 
     :raises ConfigError: if the configuration is invalid.
     :raises CompatshimError: if there is no configuration or a path does not exist.
@@ -236,9 +297,10 @@ def migrate(
     started = time.perf_counter()
     table = static_table(config, include)
     problems: list[tuple[str, OSError]] = []
-    files, counted = sources(paths, exclude, problems)
+    suffixes = (*SUFFIXES, *DOC_SUFFIXES) if docs else SUFFIXES
+    files, counted = sources(paths, exclude, problems, suffixes)
     result = MigrateResult(write)
-    work = functools.partial(_migrate_one, write=write)
+    work = functools.partial(_migrate_one, write=write, docs=docs)
     migrated: set[str] = set()
     links: list[Outcome] = []
     for outcome in ordered(

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from .._base.errors import CompatshimError
 from .._base.terminal import plain
 from .._model.config import read_config
+from .files import SUFFIXES
 from .files import is_generated
 from .files import iter_discover
 from .files import module_name
@@ -133,6 +134,7 @@ def sources(
     paths: Sequence[str],
     exclude: Sequence[str],
     problems: list[tuple[str, OSError]] | None = None,
+    suffixes: tuple[str, ...] = SUFFIXES,
 ) -> tuple[Iterator[str], Iterator[int]]:
     """The source files under ``paths``, listed lazily (the workers start on the first ones at
     once), and a counter whose next value, once they are all listed, is how many there were.
@@ -151,7 +153,7 @@ def sources(
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise CompatshimError(f"{plain(path)}: {why}", slug="scan-path") from None
     counted = itertools.count()
-    listed = iter_discover(paths, exclude, problems)
+    listed = iter_discover(paths, exclude, problems, suffixes)
     return (path for path, _ in zip(listed, counted)), counted
 
 

@@ -80,11 +80,16 @@ def _text(result: ScanResult, findings: Iterable[Finding], write: Write) -> None
             write(f"{path:<{width}}  {a.legacy_uses:>6}  {a.canonical_uses:>9}  {_ratio(a):>4}\n")
     count = result.found
     noun = "use" if count == 1 else "uses"
+    # Suppressions stay visible: the summary counts them (--show-suppressed lists them).
+    quiet = f", {result.suppressed} suppressed" if result.suppressed else ""
+    if result.baselined:
+        quiet += f", {result.baselined} in the baseline"
     write(
         f"Found {count} legacy {noun} in {result.found_files} files "
-        f"({result.files} files scanned, {result.parsed} parsed).\n"
+        f"({result.files} files scanned, {result.parsed} parsed{quiet}).\n"
         if count
-        else f"No legacy paths used ({result.files} files scanned, {result.parsed} parsed).\n"
+        else f"No legacy paths used ({result.files} files scanned, {result.parsed} parsed"
+        f"{quiet}).\n"
     )
 
 
@@ -118,6 +123,8 @@ _FINDING = (
     '{{\n      "file": {},\n      "line": {},\n      "column": {},\n      "legacy": {},\n'
     '      "canonical": {},\n      "kind": {},\n      "code": {}\n    }}'
 )
+# A finding a noqa comment silenced (listed with --show-suppressed) says so.
+_SUPPRESSED = _FINDING[: -len("\n    }}")] + ',\n      "suppressed": true\n    }}'
 
 
 def _json(result: ScanResult, findings: Iterable[Finding], write: Write) -> None:
@@ -128,7 +135,7 @@ def _json(result: ScanResult, findings: Iterable[Finding], write: Write) -> None
         write(separator)
         separator = ",\n    "
         write(
-            _FINDING.format(
+            (_SUPPRESSED if f.suppressed else _FINDING).format(
                 quote(file),
                 f.line,
                 f.column,
@@ -152,7 +159,9 @@ def _json(result: ScanResult, findings: Iterable[Finding], write: Write) -> None
     )
     _array(write, "adoption", adoption)
     errors = ({"file": shown(path), "message": message} for path, message in result.errors)
-    _array(write, "errors", errors, last=True)
+    _array(write, "errors", errors, last=not result.suppressed)
+    if result.suppressed:
+        write(f'  "suppressed": {result.suppressed}\n')
     write("}\n")
 
 

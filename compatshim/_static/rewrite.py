@@ -34,6 +34,7 @@ from .findings import plan_import
 from .findings import string_parts
 from .imports import parse_import
 from .source import parse
+from .suppress import suppressions
 
 
 TYPE_CHECKING = False
@@ -72,6 +73,16 @@ class _Planner:
         self.findings: dict[int, list[Finding]] = {}
         for finding in findings:
             self.findings.setdefault(finding.column, []).append(finding)
+        # Uses on a line with a noqa comment (see suppress): never rewritten, and not listed as
+        # left; a name moves with all its uses, so the other uses of its variable stay too.
+        self.quiet: set[int] = set()  # offsets of the suppressed findings
+        lines = [analysis.source.position(finding.column)[0] for finding in findings]
+        silenced = suppressions(self.text, lines)
+        if silenced:
+            for finding, line in zip(findings, lines):
+                if silenced.silences(line, finding.code):
+                    self.quiet.add(finding.column)
+        self.quiet_symbols: set[Symbol] = set()
         # Uses are grouped by the variable they read (see scopes), not by name: a parameter
         # named like an imported module is another variable.
         self.chains: dict[Symbol, list[Chain]] = {}
@@ -101,6 +112,9 @@ class _Planner:
                 if pinned is not None:
                     self.pinned[symbol] = pinned
         self.needed: dict[Symbol, set[str]] = {}  # variable -> modules its chains now need
+        self.quiet_items: dict[int, set[int]] = {}  # statement -> names on a suppressed line
+        if self.quiet:
+            self.suppress_imports()
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -109,11 +123,43 @@ class _Planner:
             finding.note = finding.note or note
 
     def left(self) -> list[Finding]:
-        """The findings that stay, each with the reason."""
+        """The findings that stay, each with the reason (not those a comment suppresses)."""
         return sorted(
-            (f for group in self.findings.values() for f in group if f.note),
+            (
+                f
+                for offset, group in self.findings.items()
+                if offset not in self.quiet
+                for f in group
+                if f.note
+            ),
             key=lambda f: f.column,
         )
+
+    def suppress_imports(self) -> None:
+        # The names an import binds on a suppressed line stay, and so do their variables' uses.
+        for index, plan in enumerate(self.plans):
+            if not plan.legacy or plan.star:
+                continue
+            stmt = plan.stmt
+            spans = parse_import(self.text[stmt.start : stmt.end])
+            module_quiet = (
+                spans.module_span is not None and stmt.start + spans.module_span[0] in self.quiet
+            )
+            for item in plan.names:
+                if item.mode == "keep":
+                    continue
+                offset = stmt.start + spans.names[item.index].span[0]
+                if offset in self.quiet or (item.mode == "module" and module_quiet):
+                    self.quiet_items.setdefault(index, set()).add(item.index)
+                    symbol = stmt.symbols[item.index]
+                    if symbol is not None:
+                        self.quiet_symbols.add(symbol)
+                        self.blocked.add(symbol)
+
+    def blocked_reason(self, name: str, symbol: Symbol) -> str:
+        if symbol in self.quiet_symbols:
+            return f"another use of '{name}' is suppressed with # noqa, so it stays"
+        return f"another use of '{name}' cannot be rewritten"
 
     def pinned_path(self, stmt: ImportStmt, item: NamePlan) -> str | None:
         """The legacy module serving moved names that a module-level import binds, if any."""
@@ -187,8 +233,12 @@ class _Planner:
         offset = chain.start if chain.plain else chain.ends[1] - len(chain.attrs[0])
         # A kept name is read like an as-name: only what reaches past it needs rewriting.
         plain = chain.plain and symbol not in self.kept
+        if offset in self.quiet:
+            self.blocked.add(symbol)
+            self.quiet_symbols.add(symbol)
+            return
         if not dry and symbol in self.blocked:
-            self.leave(offset, f"another use of '{chain.root}' cannot be rewritten")
+            self.leave(offset, self.blocked_reason(chain.root, symbol))
             return
         pinned = self.pinned.get(symbol)
         if pinned is not None and not chain.attrs:
@@ -351,7 +401,9 @@ class _Planner:
             )
             symbol = stmt.symbols[item.index]
             pinned = self.pinned_path(stmt, item)
-            if stmt.in_class and item.mode in ("import", "module", "submodule"):
+            if item.index in self.quiet_items.get(index, ()):
+                reason = "suppressed with # noqa"
+            elif stmt.in_class and item.mode in ("import", "module", "submodule"):
                 # A module bound in a class body is read as self.<name>...: not visible here.
                 reason = f"'{binding}' is a class attribute too, read where it cannot be seen"
             elif symbol is not None and symbol in self.blocked:
@@ -359,6 +411,8 @@ class _Planner:
                 reason = (
                     symbol.why
                     if symbol.path is None
+                    else f"a use of '{binding}' is suppressed with # noqa, so it stays"
+                    if symbol in self.quiet_symbols
                     else self.why_blocked.get(symbol, f"a use of '{binding}' cannot be rewritten")
                 )
             elif pinned is not None:
@@ -464,6 +518,8 @@ class _Planner:
             return
         if ref.computed:
             return  # find() already explains computed strings
+        if ref.start in self.quiet:
+            return
         if ref.style == "toplevel" and len(parts) > 1:
             self.leave(ref.start, "__import__ returns the top-level package: rewrite it by hand")
             return

@@ -10,14 +10,18 @@ are.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import NamedTuple
 
 from .analyze import analyze
 from .constructions import find_constructions
+from .files import DOC_SUFFIXES
+from .files import SUFFIXES
 from .files import blank_block
 from .files import has_block
+from .findings import CODES
 from .findings import find
 from .pipeline import internal_error
 from .pipeline import prepare
@@ -27,13 +31,18 @@ from .pipeline import static_table
 from .pipeline import unread_folder
 from .pipeline import wanted
 from .pool import ordered
+from .source import Source
 from .source import decode
 from .source import failure
 from .source import read
+from .suppress import may_suppress
+from .suppress import suppressions
 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterable
     from collections.abc import Iterator
     from collections.abc import Sequence
 
@@ -81,6 +90,8 @@ class ScanResult:
         self.parsed = 0  # files that passed the byte filter and were parsed
         self.found = 0  # findings
         self.found_files = 0  # files with findings
+        self.suppressed = 0  # findings silenced by a noqa comment
+        self.baselined = 0  # findings the baseline accounts for (scan --baseline)
         self.seconds = 0.0
 
     @property
@@ -110,15 +121,25 @@ class FileScan(NamedTuple):
     error: str | None
     #: Whether the file was parsed (or failed to parse).
     parsed: bool
+    #: Findings silenced by a noqa or compatshim ignore comment on their line.
+    suppressed: list[Finding]
 
 
-def _scan_one(path: str) -> FileScan | None:
+#: The codes ``scan`` reports unless ``select`` says otherwise: every use in code and every
+#: direct construction (CS107, references in prose, only on request).
+DEFAULT_SELECT = frozenset(CODES) - {"CS107"}
+
+
+def _scan_one(path: str, select: frozenset[str] = DEFAULT_SELECT) -> FileScan | None:
     raw = None
+    prose = "CS107" in select
     try:
         raw = read(path)[0]
+        if prose and path.endswith(DOC_SUFFIXES):
+            return _prose_only(path, raw, python=False)
         candidate = wanted(path, raw)
         if candidate is None:
-            return None
+            return _prose_only(path, raw, python=True) if prose else None
         text = decode(raw)[0]
         if has_block(raw):  # the block `compatshim stubs` generated: neither legacy nor canonical
             text = blank_block(text)
@@ -126,19 +147,55 @@ def _scan_one(path: str) -> FileScan | None:
         analysis = analyze(text, module, is_package, static(), present=roots)
     except (OSError, ValueError, SyntaxError) as exc:  # unreadable, undecodable, not Python
         parsed = raw is not None and isinstance(exc, SyntaxError)
-        return FileScan(path, [], {}, failure(exc, raw), parsed)
+        return FileScan(path, [], {}, failure(exc, raw), parsed, [])
     except Exception as exc:  # noqa: BLE001 - one file must never stop the scan of the rest
-        return FileScan(path, [], {}, internal_error(exc), True)
+        return FileScan(path, [], {}, internal_error(exc), True, [])
     try:
         found, canonical = find(analysis, static())
         found += find_constructions(text, analysis.source, module, is_package, static())
+        if prose:
+            from .docrefs import doc_findings  # only when asked: its patterns cost an import
+
+            found.extend(doc_findings(text, static(), python=True))
+        if select != DEFAULT_SELECT:
+            found = [finding for finding in found if finding.code in select]
         for finding in found:
             finding.file = path
             finding.line, finding.column = analysis.source.position(finding.column)
         found.sort(key=_in_file_order)
+        suppressed: list[Finding] = []
+        if found and may_suppress(raw):
+            found, suppressed = suppressions(text, (f.line for f in found)).split(found)
+            for finding in suppressed:
+                finding.suppressed = True
     except Exception as exc:  # noqa: BLE001 - as above
-        return FileScan(path, [], {}, internal_error(exc), True)
-    return FileScan(path, found, canonical, None, True)
+        return FileScan(path, [], {}, internal_error(exc), True, [])
+    return FileScan(path, found, canonical, None, True, suppressed)
+
+
+def _prose_only(path: str, raw: bytes, *, python: bool) -> FileScan | None:
+    # A documentation file, or Python source whose code names no path: its prose only (CS107).
+    from .docrefs import doc_findings
+
+    if not any(root.encode() in raw for root in static().roots):
+        return None
+    try:
+        text = decode(raw)[0]
+    except ValueError as exc:
+        return FileScan(path, [], {}, failure(exc, raw), False, [])
+    found = doc_findings(text, static(), python=python)
+    if not found:
+        return None
+    source = Source(text)
+    for finding in found:
+        finding.file = path
+        finding.line, finding.column = source.position(finding.column)
+    suppressed: list[Finding] = []
+    if python and may_suppress(raw):
+        found, suppressed = suppressions(text, (f.line for f in found)).split(found)
+        for finding in suppressed:
+            finding.suppressed = True
+    return FileScan(path, found, {}, None, False, suppressed)
 
 
 def _in_file_order(finding: Finding) -> tuple[int, int, str]:
@@ -153,6 +210,8 @@ def scan(
     jobs: int | None = None,
     progress: bool = False,
     include: Sequence[str] = (),
+    show_suppressed: bool = False,
+    select: Iterable[str] | None = None,
 ) -> ScanResult:
     """Find every use of a configured legacy path in the source files under ``paths``.
 
@@ -160,12 +219,18 @@ def scan(
     :param jobs: worker processes for large trees (default: one per core).
     :param include: distributions whose shipped alias tables are read too (``--from``), on top
         of the configuration's ``include``.
+    :param show_suppressed: list the findings a ``# noqa`` silences too (marked ``suppressed``;
+        they never count as found).
+    :param select: the codes to report (default: every code but CS107; ``ALL``: every one);
+        ``CS107`` adds the legacy paths named in comments, docstrings and ``.md``/``.rst``
+        files.
     :raises ConfigError: if the configuration is invalid.
     :raises CompatshimError: if there is no configuration or a path does not exist.
     """
     result = ScanResult()
     result.findings.extend(stream(result, paths, config, exclude=exclude, jobs=jobs,
-                                  progress=progress, include=include))  # fmt: skip
+                                  progress=progress, include=include,
+                                  show_suppressed=show_suppressed, select=select))  # fmt: skip
     return result
 
 
@@ -178,6 +243,8 @@ def stream(
     jobs: int | None = None,
     progress: bool = False,
     include: Sequence[str] = (),
+    show_suppressed: bool = False,
+    select: Iterable[str] | None = None,
 ) -> Iterator[Finding]:
     """:func:`scan`, one finding at a time, in file order, without keeping them: ``result``
     gets everything else (skipped files, adoption, counts) once the iterator is exhausted.
@@ -186,9 +253,16 @@ def stream(
     """
     started = time.perf_counter()
     table = static_table(config, include)
+    chosen = DEFAULT_SELECT if select is None else frozenset(select)
+    if "ALL" in chosen:
+        chosen = frozenset(CODES)
+    suffixes = (*SUFFIXES, *DOC_SUFFIXES) if "CS107" in chosen else SUFFIXES
     problems: list[tuple[str, OSError]] = []
-    files, counted = sources(paths, exclude, problems)
-    return _stream(result, table, files, counted, started, jobs, progress, problems)
+    files, counted = sources(paths, exclude, problems, suffixes)
+    work = functools.partial(_scan_one, select=chosen)
+    return _stream(
+        result, table, files, counted, started, jobs, progress, problems, show_suppressed, work
+    )
 
 
 def _stream(
@@ -200,22 +274,30 @@ def _stream(
     jobs: int | None,
     progress: bool,
     problems: list[tuple[str, OSError]],
+    show_suppressed: bool,
+    work: Callable[[str], FileScan | None],
 ) -> Iterator[Finding]:
     canonical: dict[str, int] = {}
     legacy: dict[str, int] = {}
-    for path, found, uses, error, parsed in ordered(
-        _scan_one, files, prepare, (table,), jobs=jobs, progress=progress
+    for path, found, uses, error, parsed, suppressed in ordered(
+        work, files, prepare, (table,), jobs=jobs, progress=progress
     ):
         result.parsed += parsed
         if error is not None:
             result.errors.append((path, error))
-        for finding in found:
-            legacy[finding.key] = legacy.get(finding.key, 0) + 1
+        # A suppressed use is still a legacy use: the adoption share counts it (not prose).
+        for finding in (*found, *suppressed):
+            if finding.code != "CS107":
+                legacy[finding.key] = legacy.get(finding.key, 0) + 1
         for key, count in uses.items():
             canonical[key] = canonical.get(key, 0) + count
         result.found += len(found)
         result.found_files += bool(found)
-        yield from found
+        result.suppressed += len(suppressed)
+        if show_suppressed and suppressed:
+            yield from sorted((*found, *suppressed), key=_in_file_order)
+        else:
+            yield from found
     result.files = next(counted)
     result.errors.extend((folder, unread_folder(exc)) for folder, exc in problems)
     result.adoption = sorted(
