@@ -23,10 +23,19 @@ def _usage(command: str) -> str:
     return PAGE[start : PAGE.index("```", start)]
 
 
-def _subparsers() -> dict[str, argparse.ArgumentParser]:
-    parser = cli._parser()
+def _subparsers(
+    parser: argparse.ArgumentParser | None = None,
+) -> dict[str, argparse.ArgumentParser]:
+    # Every command, a command with commands of its own by its full name ("export ruff").
+    parser = parser or cli._parser()
     (action,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(action.choices)
+    found: dict[str, argparse.ArgumentParser] = {}
+    for name, sub in action.choices.items():
+        if any(isinstance(a, argparse._SubParsersAction) for a in sub._actions):
+            found.update({f"{name} {inner}": p for inner, p in _subparsers(sub).items()})
+        else:
+            found[name] = sub
+    return found
 
 
 def _options(parser: argparse.ArgumentParser) -> dict[str, tuple[str, ...] | None]:
@@ -42,7 +51,17 @@ COMMANDS = sorted(_subparsers())
 
 
 def test_every_command_has_a_section() -> None:
-    assert COMMANDS == ["check", "combine", "migrate", "report", "run", "scan", "snapshot", "stubs"]
+    assert COMMANDS == [
+        "check",
+        "combine",
+        "export ruff",
+        "migrate",
+        "report",
+        "run",
+        "scan",
+        "snapshot",
+        "stubs",
+    ]
     for command in COMMANDS:
         assert f"## `compatshim {command}`" in PAGE
 
