@@ -552,7 +552,18 @@ class _Terminated(BaseException):
     (its temporary file removed) rather than cut short."""
 
 
+_main_pid = 0
+
+
 def _terminate(signum: int, frame: object) -> None:
+    if os.getpid() != _main_pid:
+        # A forked worker of scan or migrate inherited the handler: it ends as SIGTERM ends a
+        # process, as its pool expects, not with a traceback from the middle of its start-up.
+        import signal
+
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     raise _Terminated
 
 
@@ -567,6 +578,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import signal
 
     installed, previous = False, None
+    global _main_pid
+    _main_pid = os.getpid()
     if run is not _run:  # (run's command gets the signals it gets without compatshim)
         try:
             previous = signal.signal(signal.SIGTERM, _terminate)

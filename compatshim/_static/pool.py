@@ -100,6 +100,9 @@ def ordered(
             _show(label, 0, 0)
         return
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .._base.errors import CompatshimError
 
     remaining = itertools.chain(head, pending)
     done = listed = 0
@@ -118,7 +121,16 @@ def ordered(
                 queue.append(pool.submit(_run_chunk, work, chunk))
             if not queue:
                 break
-            count, results = queue.popleft().result()
+            try:
+                count, results = queue.popleft().result()
+            except BrokenProcessPool:
+                # A worker was killed (SIGKILL, the out-of-memory killer): what it held is lost.
+                # What was already written stays written, each file whole (migrate writes here).
+                raise CompatshimError(
+                    f"{label} stopped: a worker process ended abruptly (killed, or out of "
+                    "memory); files already done are complete, run it again for the rest",
+                    slug="pool-broken",
+                ) from None
             done += count
             if progress:
                 _show(label, done, listed)
