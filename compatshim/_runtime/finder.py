@@ -20,7 +20,6 @@ from _thread import _local
 from .._base import compat as _compat
 from .._base import diagnostics as _diagnostics
 from .._base.errors import ConfigError
-from . import factories as _factories
 from . import frames as _frames
 from . import hooks as _hooks
 from . import proxy as _proxy
@@ -311,7 +310,10 @@ class _HookingLoader:
             module.__file__ = None  # as the import system leaves a namespace package
         if _state.table.needs_hook(module.__name__):
             _hooks.add_hook(module)
-        _factories.module_executed(module)
+        if _state.factories:  # the factory rules' module is imported only when there are some
+            from . import factories as _factories
+
+            _factories.module_executed(module)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.loader, name)

@@ -16,7 +16,6 @@ from .._base.errors import ConfigError
 from .._model import policy as _policy
 from .._model.table import AliasTable
 from .._telemetry.recorder import recorder
-from . import factories as _factories
 from . import frames as _frames
 from . import hooks as _hooks
 from . import proxy as _proxy
@@ -174,6 +173,8 @@ def install(
             return state.installation
         _set_source(key, table)
         if config.factories:
+            from . import factories as _factories  # only with factory rules: it costs an import
+
             _factories.add_rules(config.factories)
         _policy.set_override(override)
         _scope.set_scope(config.strict_scope, config.root)
@@ -183,7 +184,10 @@ def install(
         recorder.otel = persist and _environ.otel(config.otel)  # (read by start())
         recorder.start(config.data_file if persist else None, config.root)
     _hook_imported_modules()
-    _factories.guard_imported()  # imports wrapt: never under compatshim's lock
+    if state.factories:
+        from . import factories as _factories
+
+        _factories.guard_imported()  # imports wrapt: never under compatshim's lock
     return installation
 
 
