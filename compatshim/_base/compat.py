@@ -54,6 +54,26 @@ def instruction_offset(code: CodeType, lasti: int) -> int:
     return lasti
 
 
+def other_offset(code: CodeType, lasti: int) -> int | None:
+    """Python 3.12: the other offset that the instruction running at ``lasti`` reports.
+
+    An instruction reports its own offset until it is specialised, and the offset of its last
+    inline cache entry after (see :func:`instruction_offset`): a per-site cache keyed by the
+    offset holds both, so that neither execution takes the first-use route again. ``None``
+    where there is no other (an instruction without inline caches, or another version).
+    Delete with 3.12.
+    """
+    if not LASTI_IN_CACHE:
+        return None
+    import opcode  # (3.12 only; already imported by the standard library's dis users)
+
+    co_code = code.co_code
+    if co_code[lasti] == 0:  # reported from a cache entry: the other is the instruction
+        return instruction_offset(code, lasti)
+    entries: int = opcode._inline_cache_entries[co_code[lasti]]  # type: ignore[attr-defined]
+    return lasti + 2 * entries if entries else None
+
+
 class DaemonThread:
     """A daemon thread started without :mod:`threading` (whose import costs about 2 ms: more
     than installing compatshim). ``join`` waits until the thread's function returned.

@@ -21,6 +21,8 @@ from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
 from .._base import paths
 from .._base import resets
+from .._base.compat import LASTI_IN_CACHE
+from .._base.compat import other_offset
 from .._base.errors import LegacyPathError
 from .._base.locks import ForkSafeLock
 from .._model import policy as _policy
@@ -184,6 +186,10 @@ def use(
         _warn(alias, legacy, canonical, site, line)
     if key is not None and cells is not None:
         _cells.remember(cells, site, key, counter)
+        if LASTI_IN_CACHE:  # 3.12: the same instruction, once specialised, reports another offset
+            other = other_offset(site.f_code, site.f_lasti)
+            if other is not None:
+                _cells.remember(cells, site, (key[0], other, *key[2:]), counter)
     return site
 
 

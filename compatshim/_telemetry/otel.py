@@ -227,18 +227,54 @@ def _bounded(work: Callable[[], object], seconds: float) -> None:
     try:
         thread = threading.Thread(target=run, name="compatshim-otel-exit", daemon=True)
         thread.start()
-    except RuntimeError:  # no new thread this late in the interpreter's shutdown
-        run()
+    except RuntimeError:  # no new thread this late in the shutdown (3.12.0 and 3.12.1, atexit)
+        _in_main_thread(work, seconds)
     else:
         thread.join(seconds)
         if thread.is_alive():
-            _diagnostics.report_once(
-                "otel-export",
-                f"the last OpenTelemetry export did not finish within {seconds:g} s; the program "
-                "exits without it",
-            )
+            _late(seconds)
     if errors:
         raise errors[0]
+
+
+class _TooLate(BaseException):  # not an Exception: the SDK would take it for a failed export
+    pass
+
+
+def _in_main_thread(work: Callable[[], object], seconds: float) -> None:
+    # Without a thread, a timer signal bounds the work instead: it interrupts a connection that
+    # hangs. Only the main thread receives signals; elsewhere the export is given up.
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        _late(0)
+        return
+
+    def ring(signum: int, frame: object) -> None:
+        raise _TooLate
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            work()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _TooLate:
+        _late(seconds)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _late(seconds: float) -> None:
+    _diagnostics.report_once(
+        "otel-export",
+        f"the last OpenTelemetry export did not finish within {seconds:g} s; the program "
+        "exits without it",
+    )
 
 
 def _interval() -> float:
