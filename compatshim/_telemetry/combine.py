@@ -54,24 +54,24 @@ __all__ = [
 # ``:before``); the rest copies only their rows.
 _NEW_RUNS = """
 INSERT INTO run (uuid, host, pid, started, ended, argv, python, compatshim, root)
-    SELECT uuid, host, pid, started, ended, argv, python, compatshim, root FROM src.run
-    WHERE NOT EXISTS (SELECT 1 FROM main.run m WHERE m.uuid = src.run.uuid) ORDER BY id
+    SELECT uuid, host, pid, started, ended, argv, python, compatshim, root FROM {src}.run
+    WHERE NOT EXISTS (SELECT 1 FROM main.run m WHERE m.uuid = {src}.run.uuid) ORDER BY id
 """
 _MERGE = """
 INSERT OR IGNORE INTO alias (legacy, canonical, since, removed_in, remove_after)
-    SELECT legacy, canonical, since, removed_in, remove_after FROM src.alias;
-INSERT OR IGNORE INTO site (file, line, module) SELECT {file}, line, module FROM src.site;
-INSERT OR IGNORE INTO context (name) SELECT name FROM src.context;
+    SELECT legacy, canonical, since, removed_in, remove_after FROM {src}.alias;
+INSERT OR IGNORE INTO site (file, line, module) SELECT {file}, line, module FROM {src}.site;
+INSERT OR IGNORE INTO context (name) SELECT name FROM {src}.context;
 INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, first_seen, last_seen)
     SELECT r.id, a.id, u.path, s.id, c.id, u.hits, u.first_seen, u.last_seen
-    FROM src.usage u
-    JOIN src.run sr ON sr.id = u.run_id
+    FROM {src}.usage u
+    JOIN {src}.run sr ON sr.id = u.run_id
     JOIN main.run r ON r.uuid = sr.uuid
-    JOIN src.alias sa ON sa.id = u.alias_id
+    JOIN {src}.alias sa ON sa.id = u.alias_id
     JOIN main.alias a ON a.legacy = sa.legacy
-    JOIN src.site ss ON ss.id = u.site_id
+    JOIN {src}.site ss ON ss.id = u.site_id
     JOIN main.site s ON s.file = {ss_file} AND s.line = ss.line AND s.module = ss.module
-    JOIN src.context sc ON sc.id = u.context_id
+    JOIN {src}.context sc ON sc.id = u.context_id
     JOIN main.context c ON c.name = sc.name
     WHERE r.id > :before
     ON CONFLICT (alias_id, site_id, run_id, path, context_id) DO UPDATE SET
@@ -80,10 +80,14 @@ INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, first_seen
 """
 # Without a paths table, file names are copied as they are; with one, through compatshim_path
 # (``remap.PathMap``), which may make two sites of a file one (their hits are added up).
-_MERGE_AS_IS = _MERGE.format(file="file", ss_file="ss.file").split(";")
+_MERGE_AS_IS = _MERGE.format(file="file", ss_file="ss.file", src="{src}").split(";")
 _MERGE_REMAPPED = _MERGE.format(
-    file="compatshim_path(file)", ss_file="compatshim_path(ss.file)"
+    file="compatshim_path(file)", ss_file="compatshim_path(ss.file)", src="{src}"
 ).split(";")
+#: Files attached and merged in one transaction (SQLite attaches at most ten databases by
+#: default). Every statement is prepared again after an ATTACH, and the combined file's schema
+#: read again after a DETACH: per batch, not per file.
+BATCH = 10
 
 
 def _open_target(target: str) -> tuple[sqlite3.Connection, int]:
@@ -117,50 +121,137 @@ def _open_target(target: str) -> tuple[sqlite3.Connection, int]:
     return db, total
 
 
-def _merge_one(
-    db: sqlite3.Connection, target: str, source: str, total: int, judge: str, remapped: bool
+def _attach(
+    db: sqlite3.Connection,
+    target: str,
+    source: str,
+    judge: str,
+    attached: list[str],
 ) -> int | None:
-    # Merge ``source`` into the combined file holding ``total`` hits: the new total, or None if
-    # ``judge`` and a process may still write it. The file is opened once: attached read-only
-    # (a link swapped in meanwhile is refused by its identity), checked row by row, merged.
+    # Attach ``source`` under a new name, added to ``attached`` (the caller detaches them all,
+    # even when this raises), and check it: its hits, or None if ``judge`` and a process may
+    # still write it. The file is opened once: attached read-only (a link swapped in meanwhile
+    # is refused by its identity), checked row by row.
     identity = check_file(source)
     if identity is None:
         raise StoreError(f"{source}: no such data file")
     if os.path.lexists(source + "-journal"):
         # Perhaps a hot journal: rolled back if its writer is gone, else the file is refused.
         open_read(source, recover=writer_gone(source, target), usage=False).close()
-    db.execute("ATTACH DATABASE ? AS src", (uri(source, "ro"),))
+    schema = f"src{len(attached)}"
+    db.execute(f"ATTACH DATABASE ? AS {schema}", (uri(source, "ro"),))
+    attached.append(schema)
+    if not same_file(source, identity):
+        raise StoreError(f"{source}: replaced while being combined", slug="data-file-link")
+    guard(db, pages(target) + pages(source))
+    hits = validate(db, source, schema, texts="all")
+    if judge != "none":
+        where = seen(db.execute(f"SELECT key, value FROM {schema}.meta").fetchall())
+        runs = db.execute(f"SELECT host, pid, ended FROM {schema}.run").fetchall()
+        if judge == "running" and where != "here":
+            runs = [(host, pid, 0.0) for host, pid, _ in runs]  # gathered: take as ended
+        if not finished(runs, where):
+            return None
+    return hits
+
+
+def _copy(db: sqlite3.Connection, schema: str, remapped: bool) -> None:
+    # Copy the runs of the checked file attached as ``schema`` that the combined file does not
+    # have yet (in the caller's transaction).
+    cursor = db.execute(_NEW_RUNS.format(src=schema))
+    if cursor.rowcount > 0:  # else every run is there already: nothing to copy
+        before = {"before": (cursor.lastrowid or 0) - cursor.rowcount}
+        for statement in _MERGE_REMAPPED if remapped else _MERGE_AS_IS:
+            db.execute(statement.format(src=schema), before if ":before" in statement else ())
+
+
+def _too_many(source: str, hits: int) -> StoreError:
+    # SQLite's sum() fails past 2**63: the combined file must stay readable. (The total may
+    # miss what another report merges meanwhile: see COMBINED_LIMIT.)
+    return StoreError(
+        f"{source}: not combined: its {hits:,} hits would take the combined file "
+        f"past {MAX_COMBINED_HITS:,} hits, more than any real program counts"
+    )
+
+
+def _merge_batch(
+    db: sqlite3.Connection,
+    target: str,
+    batch: list[str],
+    total: int,
+    judge: str,
+    remapped: bool,
+) -> tuple[int, dict[str, int | Exception | None]]:
+    # Merge up to BATCH sources in one transaction: the new total, and per source its hits
+    # (merged), None (a process may still write it) or why it was not merged. Each is attached
+    # and checked on its own, so a bad file is skipped alone; if merging one fails, the
+    # transaction is rolled back and the checked files are merged one at a time instead.
+    outcomes: dict[str, int | Exception | None] = {}
+    attached: list[str] = []
+    ready: list[tuple[str, str, int]] = []
     try:
-        if not same_file(source, identity):
-            raise StoreError(f"{source}: replaced while being combined", slug="data-file-link")
-        guard(db, pages(target) + pages(source))
-        hits = validate(db, source, "src", texts="all")
-        if judge != "none":
-            where = seen(db.execute("SELECT key, value FROM src.meta").fetchall())
-            runs = db.execute("SELECT host, pid, ended FROM src.run").fetchall()
-            if judge == "running" and where != "here":
-                runs = [(host, pid, 0.0) for host, pid, _ in runs]  # gathered: take as ended
-            if not finished(runs, where):
-                return None
+        for source in batch:
+            try:
+                hits = _attach(db, target, source, judge, attached)
+            except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
+                outcomes[source] = exc
+                continue
+            if hits is None:
+                outcomes[source] = None
+            else:
+                ready.append((source, attached[-1], hits))
+        if not ready:
+            return total, outcomes
         # IMMEDIATE: of two reports combining at once, one merges and the other then finds
         # every run already present.
+        batch_total = total
+        try:
+            with transaction(db, "BEGIN IMMEDIATE"):
+                for source, schema, hits in ready:
+                    if batch_total + hits > MAX_COMBINED_HITS:
+                        outcomes[source] = _too_many(source, hits)
+                        continue
+                    guard(db, pages(target) + pages(source))
+                    _copy(db, schema, remapped)
+                    batch_total += hits
+                    outcomes[source] = hits
+        except sqlite3.Error:
+            for source, _, _ in ready:
+                outcomes.pop(source, None)
+        else:
+            return batch_total, outcomes
+    finally:
+        for schema in attached:
+            db.execute(f"DETACH DATABASE {schema}")
+    for source, _, _ in ready:  # one at a time, as the batch failed: only the culprit fails
+        try:
+            hits = _merge_one(db, target, source, total, judge, remapped)
+        except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
+            outcomes[source] = exc
+            continue
+        outcomes[source] = hits
+        total += hits or 0
+    return total, outcomes
+
+
+def _merge_one(
+    db: sqlite3.Connection, target: str, source: str, total: int, judge: str, remapped: bool
+) -> int | None:
+    # Merge ``source`` alone, in its own transaction: its hits, or None if ``judge`` and a
+    # process may still write it.
+    attached: list[str] = []
+    try:
+        hits = _attach(db, target, source, judge, attached)
+        if hits is None:
+            return None
         with transaction(db, "BEGIN IMMEDIATE"):
             if total + hits > MAX_COMBINED_HITS:
-                # SQLite's sum() fails past 2**63: the combined file must stay readable. (The
-                # total may miss what another report merges meanwhile: see COMBINED_LIMIT.)
-                raise StoreError(
-                    f"{source}: not combined: its {hits:,} hits would take the combined file "
-                    f"past {MAX_COMBINED_HITS:,} hits, more than any real program counts"
-                )
-            cursor = db.execute(_NEW_RUNS)
-            if cursor.rowcount > 0:  # else every run is there already: nothing to copy
-                before = {"before": (cursor.lastrowid or 0) - cursor.rowcount}
-                merge = _MERGE_REMAPPED if remapped else _MERGE_AS_IS
-                for statement in merge:
-                    db.execute(statement, before if ":before" in statement else ())
+                raise _too_many(source, hits)
+            _copy(db, attached[0], remapped)
     finally:
-        db.execute("DETACH DATABASE src")
-    return int(total) + hits
+        for schema in attached:
+            db.execute(f"DETACH DATABASE {schema}")
+    return hits
 
 
 def combine(
@@ -193,23 +284,20 @@ def combine(
     if remapped:
         db.create_function("compatshim_path", 1, remap, deterministic=True)
     try:
-        for source in sources:
-            if not os.path.lexists(source):
-                continue
-            try:
-                after = _merge_one(db, target, source, total, judge, remapped)
-            except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
-                if not os.path.lexists(source):
-                    continue  # another report combined (and deleted) it meanwhile
-                if not isinstance(exc, StoreError):
-                    exc = StoreError(f"{source}: cannot combine it ({reason(exc)})")
-                skipped.append((source, exc))
-                continue
-            if after is None:
-                live.append(source)
-                continue
-            total = after
-            merged.append(source)
+        pending = list(sources)
+        for start in range(0, len(pending), BATCH):
+            batch = [s for s in pending[start : start + BATCH] if os.path.lexists(s)]
+            total, outcomes = _merge_batch(db, target, batch, total, judge, remapped)
+            for source in batch:
+                outcome = outcomes[source]
+                if outcome is None:
+                    live.append(source)
+                elif isinstance(outcome, int):
+                    merged.append(source)
+                elif os.path.lexists(source):  # else another report combined (deleted) it
+                    if not isinstance(outcome, StoreError):
+                        outcome = StoreError(f"{source}: cannot combine it ({reason(outcome)})")
+                    skipped.append((source, outcome))
     finally:
         db.close()
     # Deleting a file whose blocks are on disk can take a millisecond (a file system that
