@@ -220,21 +220,23 @@ def test_combine_names_a_missing_file_and_never_merges_the_combined_file_into_it
 def test_files_are_merged_in_batches_one_transaction_each(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """25 files: three write transactions for the merging (batches of ten), not 25."""
-    from compatshim._telemetry import combine as module
+    """250 files: three write transactions for the merging (batches of 100), not 250."""
+    from compatshim._telemetry import combine
+    from compatshim._telemetry import merging as module
 
-    files = [str(host_file(tmp_path / f"{i}.db", f"f{i}.py", 1)) for i in range(25)]
+    files = [str(host_file(tmp_path / f"{i}.db", f"f{i}.py", 1)) for i in range(250)]
     begun: list[str] = []
     from compatshim._telemetry.sqlitefiles import transaction as real
 
     def counted(
         db: sqlite3.Connection, begin: str = "BEGIN"
     ) -> contextlib.AbstractContextManager[None]:
-        begun.append(begin)
+        if begin == "BEGIN IMMEDIATE":  # a write (not a file read)
+            begun.append(begin)
         return real(db, begin)
 
     monkeypatch.setattr(module, "transaction", counted)
-    merged, skipped, _ = module.combine(str(tmp_path / "telemetry.db"), files, judge="none")
+    merged, skipped, _ = combine.combine(str(tmp_path / "telemetry.db"), files, judge="none")
     assert merged == files and not skipped
     assert len(begun) == 1 + 3  # the combined file's own check, then one per batch
 
@@ -244,21 +246,22 @@ def test_a_file_failing_as_it_is_merged_spoils_no_batch(
 ) -> None:
     """Merging one file of a batch fails (after its checks passed): the batch is rolled back
     and merged file by file, so only that file is skipped, and every other run counted once."""
-    from compatshim._telemetry import combine as module
+    from compatshim._telemetry import combine
+    from compatshim._telemetry import merging as module
     from compatshim._telemetry.datafiles import read_sites
 
     files = [str(host_file(tmp_path / f"{i}.db", f"f{i}.py", 10**i)) for i in range(12)]
     real = module._copy
 
-    def failing(db: sqlite3.Connection, schema: str, remapped: bool) -> None:
-        (path,) = db.execute("SELECT file FROM pragma_database_list WHERE name = ?", (schema,))
-        if path[0].endswith("/3.db"):
+    def failing(db: sqlite3.Connection, number: int, remapped: bool) -> None:
+        (file,) = db.execute("SELECT file FROM batch_site WHERE f = ?", (number,)).fetchone()
+        if file == "f3.py":
             raise sqlite3.OperationalError("disk I/O error")
-        real(db, schema, remapped)
+        real(db, number, remapped)
 
     monkeypatch.setattr(module, "_copy", failing)
     target = str(tmp_path / "telemetry.db")
-    merged, skipped, _ = module.combine(target, files, judge="none", keep=True)
+    merged, skipped, _ = combine.combine(target, files, judge="none", keep=True)
     assert merged == [f for f in files if not f.endswith("/3.db")]
     assert [(s, e.slug) for s, e in skipped] == [(files[3], "data-file-invalid")]
     assert "disk I/O error" in str(skipped[0][1])
