@@ -274,7 +274,12 @@ def test_a_file_failing_as_it_is_merged_spoils_no_batch(
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(kinds=st.lists(st.sampled_from(["good", "corrupt", "newer", "copy", "link"]), max_size=24))
+@given(
+    kinds=st.lists(
+        st.sampled_from(["good", "corrupt", "newer", "copy", "link", "bad time", "bad text"]),
+        max_size=24,
+    )
+)
 def test_bad_files_anywhere_in_a_batch_are_skipped_alone(
     tmp_path_factory: pytest.TempPathFactory, kinds: list[str]
 ) -> None:
@@ -303,6 +308,14 @@ def test_bad_files_anywhere_in_a_batch_are_skipped_alone(
             with contextlib.closing(sqlite3.connect(path)) as db, db:
                 db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
             bad.append(str(path))
+        elif kind in ("bad time", "bad text"):  # checked with the rows of its batch
+            host_file(path, "f.py", 1000)
+            with contextlib.closing(sqlite3.connect(path)) as db, db:
+                if kind == "bad time":
+                    db.execute("UPDATE usage SET first_seen = -1e15")
+                else:
+                    db.execute("UPDATE run SET argv = CAST(x'ff' AS TEXT)")
+            bad.append(str(path))
         else:
             os.symlink(first, path)
             bad.append(str(path))
@@ -311,6 +324,11 @@ def test_bad_files_anywhere_in_a_batch_are_skipped_alone(
     merged, skipped, _ = combine(target, [str(first), *files], judge="none", keep=True)
     assert [s for s, _ in skipped] == bad
     assert all(s in str(e) for s, e in skipped)
+    assert all(
+        ("rows of usage" in str(e)) == (kinds[files.index(s)] == "bad time")
+        and ("UTF-8" in str(e)) == (kinds[files.index(s)] == "bad text")
+        for s, e in skipped
+    )
     assert merged == [str(first), *(f for f in files if f not in bad)]
     _, rows = read_sites(target)
     assert [(r.file, r.hits) for r in rows] == [("f.py", 1 + expected)]

@@ -68,29 +68,33 @@ def combine(
         db.create_function("compatshim_path", 1, remap, deterministic=True)
     pending = list(sources)
     try:
-        # A few threads read the next batch (SQLite works without the GIL) while this one
-        # merges the batch read.
-        with ThreadPoolExecutor(2, thread_name_prefix="compatshim-read") as reading:
+        # A thread reads the next batch while this one merges the batch read. (More threads
+        # gain nothing here: reading is mostly SQLite preparing statements, under its locks.)
+        with ThreadPoolExecutor(1, thread_name_prefix="compatshim-read") as reading:
             batches = [pending[start : start + BATCH] for start in range(0, len(pending), BATCH)]
-            ahead = [reading.submit(_read, s, target, judge) for s in batches[0]] if batches else []
+            ahead = [reading.submit(_read, s, target) for s in batches[0]] if batches else []
             for index, sources_read in enumerate(batches):
                 outcomes = [future.result() for future in ahead]
                 if index + 1 < len(batches):
-                    ahead = [reading.submit(_read, s, target, judge) for s in batches[index + 1]]
+                    ahead = [reading.submit(_read, s, target) for s in batches[index + 1]]
                 batch = list(zip(sources_read, outcomes))
-                good = [(s, o) for s, o in batch if isinstance(o, tuple)]
-                total, merging = merge_batch(db, target, good, total, remapped)
+                good = [(s, o) for s, o in batch if isinstance(o, dict)]
+                try:
+                    total, merging = merge_batch(db, target, good, total, judge, remapped)
+                except StoreError:  # checking them together ran out of budget: each alone
+                    merging = {}
+                    for one in good:
+                        total, alone = merge_batch(db, target, [one], total, judge, remapped)
+                        merging.update(alone)
                 for source, outcome in batch:
                     result = merging.get(source, outcome)
                     if result is None:
                         live.append(source)
                     elif isinstance(result, int):
                         merged.append(source)
-                    elif isinstance(result, FileNotFoundError):  # gone before it was read
-                        continue
-                    elif isinstance(result, Exception) and os.path.lexists(
-                        source
-                    ):  # else another report combined (deleted) it
+                    elif isinstance(result, (FileNotFoundError, dict)):
+                        continue  # gone before it was read (a file read is always judged)
+                    elif os.path.lexists(source):  # else another report combined (deleted) it
                         if not isinstance(result, StoreError):
                             result = StoreError(f"{source}: cannot combine it ({reason(result)})")
                         skipped.append((source, result))
@@ -105,9 +109,9 @@ def combine(
     return merged, skipped, live
 
 
-def _read(source: str, target: str, judge: str) -> Read | Exception | None:
+def _read(source: str, target: str) -> Read | Exception:
     # ``merging.read``, or FileNotFoundError if the file is gone (another report combined it).
-    return read(source, target, judge) if os.path.lexists(source) else FileNotFoundError()
+    return read(source, target) if os.path.lexists(source) else FileNotFoundError()
 
 
 def _delete(source: str) -> None:

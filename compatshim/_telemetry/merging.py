@@ -18,10 +18,14 @@ import sqlite3
 from .._base.errors import StoreError
 from .datafiles import COMBINED_LIMIT
 from .datafiles import MAX_COMBINED_HITS
+from .datafiles import MAX_HITS
+from .datafiles import bad_rows
+from .datafiles import batch_checks
 from .datafiles import guard
 from .datafiles import open_read
 from .datafiles import pages
 from .datafiles import reason
+from .datafiles import too_many_hits
 from .datafiles import validate
 from .liveness import finished
 from .liveness import seen
@@ -37,10 +41,10 @@ from .store import create_schema
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    #: A file as read: its hits, and per table its rows (every column, in the schema's order).
     from typing_extensions import TypeAlias
 
-    Read: TypeAlias = "tuple[int, dict[str, list[tuple[object, ...]]]]"
+    #: A file as read: per table, its rows (every column, in the schema's order).
+    Read: TypeAlias = "dict[str, list[tuple[object, ...]]]"
 
 __all__ = ["BATCH", "merge_batch", "open_target", "read"]
 
@@ -49,6 +53,7 @@ BATCH = 100
 
 
 _COLUMNS = {
+    "meta": "key, value",
     "run": "id, uuid, host, pid, started, ended, argv, python, compatshim, root",
     "alias": "id, legacy, canonical, since, removed_in, remove_after",
     "site": "id, file, line, module",
@@ -63,6 +68,7 @@ _STAGING = [
 ] + [
     f"CREATE INDEX IF NOT EXISTS temp.batch_{table}_f ON batch_{table} (f{', id' * (table != 'usage')})"
     for table in _COLUMNS
+    if table != "meta"
 ]
 
 # One file's runs that the combined file does not have yet are inserted (with consecutive ids,
@@ -117,6 +123,7 @@ def open_target(target: str) -> tuple[sqlite3.Connection, int]:
         db = connect(target, identity, "rw", 10.0)
         db.execute("PRAGMA synchronous = OFF")
         db.execute("PRAGMA temp_store = MEMORY")
+        db.execute("PRAGMA cache_size = -65536")  # 64 MiB: merging reads all of its indexes
         guard(db, pages(target) + pages(target + "-journal"))
         with transaction(db, "BEGIN IMMEDIATE"):
             if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
@@ -140,17 +147,17 @@ def open_target(target: str) -> tuple[sqlite3.Connection, int]:
     return db, total
 
 
-def read(source: str, target: str, judge: str) -> Read | Exception | None:
-    """``source`` opened once, checked and read: its hits and rows; None if ``judge`` and a
-    process may still write it (``combine.combine``); or why it cannot be merged. (Safe in
-    any thread: it uses a connection of its own.)"""
+def read(source: str, target: str) -> Read | Exception:
+    """``source`` opened once, its schema checked (``datafiles.validate``) and its rows read
+    (:func:`merge_batch` checks them); or why it cannot be read. (Safe in any thread: it uses
+    a connection of its own.)"""
     try:
-        return _read(source, target, judge)
+        return _read(source, target)
     except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
         return exc
 
 
-def _read(source: str, target: str, judge: str) -> Read | None:
+def _read(source: str, target: str) -> Read:
     identity = check_file(source)
     if identity is None:
         raise StoreError(f"{source}: no such data file")
@@ -164,21 +171,20 @@ def _read(source: str, target: str, judge: str) -> Read | None:
         guard(db, pages(source))
         # One transaction: every statement reads the file as it was checked.
         with transaction(db):
-            hits = validate(db, source, texts="all")
-            if judge != "none":
-                where = seen(db.execute("SELECT key, value FROM meta").fetchall())
-                runs = db.execute("SELECT host, pid, ended FROM run").fetchall()
-                if judge == "running" and where != "here":
-                    runs = [(host, pid, 0.0) for host, pid, _ in runs]  # gathered: as ended
-                if not finished(runs, where):
-                    return None
-            rows = {
-                table: db.execute(f"SELECT {columns} FROM {table}").fetchall()
-                for table, columns in _COLUMNS.items()
-            }
+            validate(db, source, check_rows=False)
+            try:  # every text is decoded as it is read
+                return {
+                    table: db.execute(f"SELECT {columns} FROM {table}").fetchall()
+                    for table, columns in _COLUMNS.items()
+                }
+            except UnicodeDecodeError:
+                raise StoreError(
+                    f"{source}: not a compatshim data file (text that is not UTF-8)"
+                ) from None
+            except sqlite3.Error as exc:
+                raise StoreError(f"{source}: cannot read ({reason(exc)})") from None
     finally:
         db.close()
-    return hits, rows
 
 
 def _too_many(source: str, hits: int) -> StoreError:
@@ -190,7 +196,7 @@ def _too_many(source: str, hits: int) -> StoreError:
     )
 
 
-def _stage(db: sqlite3.Connection, number: int, rows: dict[str, list[tuple[object, ...]]]) -> None:
+def _stage(db: sqlite3.Connection, number: int, rows: Read) -> None:
     for table, columns in _COLUMNS.items():
         marks = ", ".join("?" * (columns.count(",") + 2))
         db.executemany(
@@ -203,12 +209,9 @@ def _copy(db: sqlite3.Connection, number: int, remapped: bool) -> None:
     # (in the caller's transaction).
     cursor = db.execute(_NEW_RUNS, {"f": number})
     if cursor.rowcount > 0:  # else every run is there already: nothing to copy
-        before = (cursor.lastrowid or 0) - cursor.rowcount
+        values = {"f": number, "before": (cursor.lastrowid or 0) - cursor.rowcount}
         for statement in _MERGE_REMAPPED if remapped else _MERGE_AS_IS:
-            db.execute(
-                statement,
-                {"f": number, "before": before} if ":before" in statement else {"f": number},
-            )
+            db.execute(statement, values if ":before" in statement else {"f": number})
 
 
 def merge_batch(
@@ -216,22 +219,39 @@ def merge_batch(
     target: str,
     batch: list[tuple[str, Read]],
     total: int,
+    judge: str,
     remapped: bool,
-) -> tuple[int, dict[str, int | Exception]]:
-    """Merge the ``batch`` of files read (``[(source, (hits, rows))]``) into the combined file
-    (``db``, holding ``total`` hits) in one transaction: the new total, and per source its hits
-    (merged) or why it was not merged."""
-    outcomes: dict[str, int | Exception] = {}
+) -> tuple[int, dict[str, int | Exception | None]]:
+    """Check the rows of the ``batch`` of files read (``[(source, rows)]``), and merge those
+    whose rows pass and that (``judge``, as in ``combine.combine``) no process will write
+    again into the combined file (``db``, holding ``total`` hits), in one transaction: the new
+    total, and per source its hits (merged), None (a process may still write it) or why it
+    was not merged.
+
+    :raises StoreError: if checking the rows of a batch of several files ran out of budget
+        (merge them one at a time).
+    """
+    outcomes: dict[str, int | Exception | None] = {}
     try:
-        for number, (_, (_, rows)) in enumerate(batch):
-            _stage(db, number, rows)
+        with transaction(db):  # one transaction, not one per statement
+            for number, (_, rows) in enumerate(batch):
+                _stage(db, number, rows)
+        hits = _check(db, target, batch, outcomes)
+        for number, (source, rows) in enumerate(batch):
+            if number in hits and judge != "none":
+                where = seen([(key, value) for key, value in rows["meta"]])
+                runs = [(row[2], row[3], row[5]) for row in rows["run"]]  # host, pid, ended
+                if judge == "running" and where != "here":
+                    runs = [(host, pid, 0.0) for host, pid, _ in runs]  # gathered: as ended
+                if not finished(runs, where):
+                    outcomes[source] = None
+                    del hits[number]
         try:
-            total = _merge(db, target, batch, range(len(batch)), total, remapped, outcomes)
+            total = _merge(db, target, batch, hits, total, remapped, outcomes)
         except sqlite3.Error:
-            outcomes.clear()
-            for number in range(len(batch)):  # one at a time: only the culprit fails
+            for number, count in hits.items():  # one at a time: only the culprit fails
                 try:
-                    total = _merge(db, target, batch, [number], total, remapped, outcomes)
+                    total = _merge(db, target, batch, {number: count}, total, remapped, outcomes)
                 except sqlite3.Error as exc:
                     outcomes[batch[number][0]] = exc
     finally:
@@ -240,28 +260,60 @@ def merge_batch(
     return total, outcomes
 
 
+def _check(
+    db: sqlite3.Connection,
+    target: str,
+    batch: list[tuple[str, Read]],
+    outcomes: dict[str, int | Exception | None],
+) -> dict[int, int]:
+    # The rows of the staged batch checked as ``datafiles.validate`` checks a file's: the hits
+    # of each file that passes, by number; why each other one does not, in ``outcomes``.
+    failing, totals = batch_checks("batch_")
+    guard(db, pages(target) + sum(pages(source) for source, _ in batch))
+    try:
+        bad: dict[int, tuple[str, int]] = {}
+        for number, table, count in db.execute(failing):
+            bad.setdefault(number, (table, count))  # the first table, as validate says
+        sums = dict(db.execute(totals).fetchall())
+    except sqlite3.Error as exc:
+        if len(batch) > 1:
+            raise StoreError(f"{target}: cannot check the files combined ({reason(exc)})") from None
+        outcomes[batch[0][0]] = StoreError(f"{batch[0][0]}: cannot read ({reason(exc)})")
+        return {}
+    hits = {}
+    for number, (source, _) in enumerate(batch):
+        total = sums.get(number, 0.0)
+        if number in bad:
+            outcomes[source] = bad_rows(source, *bad[number])
+        elif total > MAX_HITS:
+            outcomes[source] = too_many_hits(source, total)
+        else:
+            hits[number] = int(total)
+    return hits
+
+
 def _merge(
     db: sqlite3.Connection,
     target: str,
     batch: list[tuple[str, Read]],
-    numbers: range | list[int],
+    hits: dict[int, int],
     total: int,
     remapped: bool,
-    outcomes: dict[str, int | Exception],
+    outcomes: dict[str, int | Exception | None],
 ) -> int:
-    # Merge the files ``numbers`` of the staged batch in one transaction: the new total.
-    merged: dict[str, int | Exception] = {}
+    # Merge the staged files ``hits`` (number: hits) in one transaction: the new total.
+    merged: dict[str, int | Exception | None] = {}
     # IMMEDIATE: of two reports combining at once, one merges and the other then finds every
     # run already present.
     with transaction(db, "BEGIN IMMEDIATE"):
-        for number in numbers:
-            source, (hits, _) = batch[number]
-            if total + hits > MAX_COMBINED_HITS:
-                merged[source] = _too_many(source, hits)
+        for number, count in hits.items():
+            source = batch[number][0]
+            if total + count > MAX_COMBINED_HITS:
+                merged[source] = _too_many(source, count)
                 continue
             guard(db, pages(target) + pages(source))
             _copy(db, number, remapped)
-            total += hits
-            merged[source] = hits
+            total += count
+            merged[source] = count
     outcomes.update(merged)
     return total
