@@ -220,7 +220,8 @@ def test_combine_names_a_missing_file_and_never_merges_the_combined_file_into_it
 def test_files_are_merged_in_batches_one_transaction_each(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """250 files: three write transactions for the merging (batches of 100), not 250."""
+    """250 files: three write transactions for the merging (batches of 100), not 250; fewer
+    files a batch when they are larger than ``BATCH_BYTES`` together."""
     from compatshim._telemetry import combine
     from compatshim._telemetry import merging as module
 
@@ -236,9 +237,16 @@ def test_files_are_merged_in_batches_one_transaction_each(
         return real(db, begin)
 
     monkeypatch.setattr(module, "transaction", counted)
+    size = (tmp_path / "0.db").stat().st_size
     merged, skipped, _ = combine.combine(str(tmp_path / "telemetry.db"), files, judge="none")
     assert merged == files and not skipped
     assert len(begun) == 1 + 3  # the combined file's own check, then one per batch
+    begun.clear()
+    small = [str(host_file(tmp_path / f"small{i}.db", f"f{i}.py", 1)) for i in range(5)]
+    monkeypatch.setattr(module, "BATCH_BYTES", 2 * size)
+    merged, skipped, _ = combine.combine(str(tmp_path / "t.db"), small, judge="none")
+    assert merged == small and not skipped
+    assert len(begun) == 1 + 3  # at most two files' bytes a batch
 
 
 def test_a_file_failing_as_it_is_merged_spoils_no_batch(

@@ -14,7 +14,7 @@ import os
 from .._base.errors import StoreError
 from .datafiles import reason
 from .liveness import remove_leftovers
-from .merging import BATCH
+from .merging import batches
 from .merging import merge_batch
 from .merging import open_target
 from .merging import read
@@ -71,12 +71,12 @@ def combine(
         # A thread reads the next batch while this one merges the batch read. (More threads
         # gain nothing here: reading is mostly SQLite preparing statements, under its locks.)
         with ThreadPoolExecutor(1, thread_name_prefix="compatshim-read") as reading:
-            batches = [pending[start : start + BATCH] for start in range(0, len(pending), BATCH)]
-            ahead = [reading.submit(_read, s, target) for s in batches[0]] if batches else []
-            for index, sources_read in enumerate(batches):
+            grouped = batches(pending)
+            ahead = [reading.submit(_read, s, target) for s in grouped[0]] if grouped else []
+            for index, sources_read in enumerate(grouped):
                 outcomes = [future.result() for future in ahead]
-                if index + 1 < len(batches):
-                    ahead = [reading.submit(_read, s, target) for s in batches[index + 1]]
+                if index + 1 < len(grouped):
+                    ahead = [reading.submit(_read, s, target) for s in grouped[index + 1]]
                 batch = list(zip(sources_read, outcomes))
                 good = [(s, o) for s, o in batch if isinstance(o, dict)]
                 try:

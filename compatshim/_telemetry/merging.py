@@ -46,10 +46,12 @@ if TYPE_CHECKING:
     #: A file as read: per table, its rows (every column, in the schema's order).
     Read: TypeAlias = "dict[str, list[tuple[object, ...]]]"
 
-__all__ = ["BATCH", "merge_batch", "open_target", "read"]
+__all__ = ["batches", "merge_batch", "open_target", "read"]
 
-#: Files read and merged in one transaction.
+#: Files read and merged in one transaction: at most this many, and at most this many bytes of
+#: them (their rows are held in memory; a larger file is a batch alone).
 BATCH = 100
+BATCH_BYTES = 16 * 2**20
 
 
 _COLUMNS = {
@@ -185,6 +187,24 @@ def _read(source: str, target: str) -> Read:
                 raise StoreError(f"{source}: cannot read ({reason(exc)})") from None
     finally:
         db.close()
+
+
+def batches(sources: list[str]) -> list[list[str]]:
+    """``sources`` in batches of at most ``BATCH`` files and ``BATCH_BYTES`` bytes (but one
+    file at least), in order."""
+    grouped: list[list[str]] = []
+    size = 0
+    for source in sources:
+        try:
+            length = os.lstat(source).st_size
+        except OSError:
+            length = 0
+        if not grouped or len(grouped[-1]) == BATCH or size + length > BATCH_BYTES:
+            grouped.append([])
+            size = 0
+        grouped[-1].append(source)
+        size += length
+    return grouped
 
 
 def _too_many(source: str, hits: int) -> StoreError:
