@@ -68,36 +68,31 @@ def combine(
         db.create_function("compatshim_path", 1, remap, deterministic=True)
     pending = list(sources)
     try:
-        # A thread reads the next batch while this one merges the batch read. (More threads
-        # gain nothing here: reading is mostly SQLite preparing statements, under its locks.)
-        with ThreadPoolExecutor(1, thread_name_prefix="compatshim-read") as reading:
-            grouped = batches(pending)
-            ahead = [reading.submit(_read, s, target) for s in grouped[0]] if grouped else []
-            for index, sources_read in enumerate(grouped):
-                outcomes = [future.result() for future in ahead]
-                if index + 1 < len(grouped):
-                    ahead = [reading.submit(_read, s, target) for s in grouped[index + 1]]
-                batch = list(zip(sources_read, outcomes))
-                good = [(s, o) for s, o in batch if isinstance(o, dict)]
-                try:
-                    total, merging = merge_batch(db, target, good, total, judge, remapped)
-                except StoreError:  # checking them together ran out of budget: each alone
-                    merging = {}
-                    for one in good:
-                        total, alone = merge_batch(db, target, [one], total, judge, remapped)
-                        merging.update(alone)
-                for source, outcome in batch:
-                    result = merging.get(source, outcome)
-                    if result is None:
-                        live.append(source)
-                    elif isinstance(result, int):
-                        merged.append(source)
-                    elif isinstance(result, (FileNotFoundError, dict)):
-                        continue  # gone before it was read (a file read is always judged)
-                    elif os.path.lexists(source):  # else another report combined (deleted) it
-                        if not isinstance(result, StoreError):
-                            result = StoreError(f"{source}: cannot combine it ({reason(result)})")
-                        skipped.append((source, result))
+        # No thread reads ahead: reading is mostly SQLite preparing statements, and a reading
+        # thread and this one slowed each other down (5.9 s for 10,000 files, not 3.6 s).
+        for sources_read in batches(pending):
+            outcomes = [_read(source, target) for source in sources_read]
+            batch = list(zip(sources_read, outcomes))
+            good = [(s, o) for s, o in batch if isinstance(o, dict)]
+            try:
+                total, merging = merge_batch(db, target, good, total, judge, remapped)
+            except StoreError:  # checking them together ran out of budget: each alone
+                merging = {}
+                for one in good:
+                    total, alone = merge_batch(db, target, [one], total, judge, remapped)
+                    merging.update(alone)
+            for source, outcome in batch:
+                result = merging.get(source, outcome)
+                if result is None:
+                    live.append(source)
+                elif isinstance(result, int):
+                    merged.append(source)
+                elif isinstance(result, (FileNotFoundError, dict)):
+                    continue  # gone before it was read (a file read is always judged)
+                elif os.path.lexists(source):  # else another report combined (deleted) it
+                    if not isinstance(result, StoreError):
+                        result = StoreError(f"{source}: cannot combine it ({reason(result)})")
+                    skipped.append((source, result))
     finally:
         db.close()
     # Deleting a file whose blocks are on disk can take a millisecond (a file system that

@@ -1,13 +1,13 @@
 """One batch of per-process files read, checked and merged into the combined file.
 
-Each file is opened once, by a connection of its own (so a few threads read a batch at once:
-SQLite works without the GIL), checked row by row (``datafiles.validate``) and read into
-memory; then the whole batch is merged in one transaction on the combined file, through temporary
-tables, by statements prepared once per report (attaching each file instead would make SQLite
-prepare every statement again per file). Files are merged one after the other, in order, with
-the same statements: the result is that of merging each alone. A file whose merging fails
-(after its checks passed) makes the batch roll back and merge file by file, so it alone is
-skipped.
+Each file is opened once, by a connection of its own, which checks its schema
+(``datafiles.validate``) and reads its rows into memory. The rows of the batch go into
+temporary tables of the combined file's connection, are checked there as ``validate`` checks a
+file's (one statement for the batch), and merged in one transaction, by statements prepared
+once per report (attaching each file instead would make SQLite prepare every statement again
+per file). Files are merged one after the other, in order, with the same statements: the result
+is that of merging each alone. A file whose merging fails (after its checks passed) makes the
+batch roll back and merge file by file, so it alone is skipped.
 """
 
 from __future__ import annotations
@@ -151,8 +151,7 @@ def open_target(target: str) -> tuple[sqlite3.Connection, int]:
 
 def read(source: str, target: str) -> Read | Exception:
     """``source`` opened once, its schema checked (``datafiles.validate``) and its rows read
-    (:func:`merge_batch` checks them); or why it cannot be read. (Safe in any thread: it uses
-    a connection of its own.)"""
+    (:func:`merge_batch` checks them), by a connection of its own; or why it cannot be read."""
     try:
         return _read(source, target)
     except (StoreError, sqlite3.Error, UnicodeDecodeError) as exc:
