@@ -182,6 +182,7 @@ def bench_report_files(quick: bool) -> Result:
                 [sys.executable, "-c", _LOAD, data_file, str(count * 35)],
                 env={**os.environ, "PYTHONPATH": path},
                 capture_output=True, text=True, check=True,
+                cwd=where.parent,  # not this checkout: "-c" puts the current folder first
             ).stdout  # fmt: skip
             result = json.loads(out)
             assert os.listdir(where) == ["telemetry.db"], "not every file combined"

@@ -215,3 +215,128 @@ def test_combine_names_a_missing_file_and_never_merges_the_combined_file_into_it
     assert "nowhere.db: no such data file [data-file-invalid]" in err
     assert len(err.strip().splitlines()) == 1, err
     assert sites(canon_project) == {"shop/ws.py:3": 60, "/opt/other/lib.py:3": 4}
+
+
+def test_files_are_merged_in_batches_one_transaction_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """250 files: three write transactions for the merging (batches of 100), not 250; fewer
+    files a batch when they are larger than ``BATCH_BYTES`` together."""
+    from compatshim._telemetry import combine
+    from compatshim._telemetry import merging as module
+
+    files = [str(host_file(tmp_path / f"{i}.db", f"f{i}.py", 1)) for i in range(250)]
+    begun: list[str] = []
+    from compatshim._telemetry.sqlitefiles import transaction as real
+
+    def counted(
+        db: sqlite3.Connection, begin: str = "BEGIN"
+    ) -> contextlib.AbstractContextManager[None]:
+        if begin == "BEGIN IMMEDIATE":  # a write (not a file read)
+            begun.append(begin)
+        return real(db, begin)
+
+    monkeypatch.setattr(module, "transaction", counted)
+    size = (tmp_path / "0.db").stat().st_size
+    merged, skipped, _ = combine.combine(str(tmp_path / "telemetry.db"), files, judge="none")
+    assert merged == files and not skipped
+    assert len(begun) == 1 + 3  # the combined file's own check, then one per batch
+    begun.clear()
+    small = [str(host_file(tmp_path / f"small{i}.db", f"f{i}.py", 1)) for i in range(5)]
+    monkeypatch.setattr(module, "BATCH_BYTES", 2 * size)
+    merged, skipped, _ = combine.combine(str(tmp_path / "t.db"), small, judge="none")
+    assert merged == small and not skipped
+    assert len(begun) == 1 + 3  # at most two files' bytes a batch
+
+
+def test_a_file_failing_as_it_is_merged_spoils_no_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merging one file of a batch fails (after its checks passed): the batch is rolled back
+    and merged file by file, so only that file is skipped, and every other run counted once."""
+    from compatshim._telemetry import combine
+    from compatshim._telemetry import merging as module
+    from compatshim._telemetry.datafiles import read_sites
+
+    files = [str(host_file(tmp_path / f"{i}.db", f"f{i}.py", 10**i)) for i in range(12)]
+    real = module._copy
+
+    def failing(db: sqlite3.Connection, number: int, remapped: bool) -> None:
+        (file,) = db.execute("SELECT file FROM batch_site WHERE f = ?", (number,)).fetchone()
+        if file == "f3.py":
+            raise sqlite3.OperationalError("disk I/O error")
+        real(db, number, remapped)
+
+    monkeypatch.setattr(module, "_copy", failing)
+    target = str(tmp_path / "telemetry.db")
+    merged, skipped, _ = combine.combine(target, files, judge="none", keep=True)
+    assert merged == [f for f in files if not f.endswith("/3.db")]
+    assert [(s, e.slug) for s, e in skipped] == [(files[3], "data-file-invalid")]
+    assert "disk I/O error" in str(skipped[0][1])
+    _, rows = read_sites(target)
+    assert sorted((r.file, r.hits) for r in rows) == sorted(
+        (f"f{i}.py", 10**i) for i in range(12) if i != 3
+    )
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    kinds=st.lists(
+        st.sampled_from(["good", "corrupt", "newer", "copy", "link", "bad time", "bad text"]),
+        max_size=24,
+    )
+)
+def test_bad_files_anywhere_in_a_batch_are_skipped_alone(
+    tmp_path_factory: pytest.TempPathFactory, kinds: list[str]
+) -> None:
+    """Whatever bad files sit where in the batches, exactly they are skipped (each with its
+    message), and every good run is merged exactly once."""
+    import os
+
+    from compatshim._telemetry.combine import combine
+    from compatshim._telemetry.datafiles import read_sites
+
+    where = tmp_path_factory.mktemp("b")
+    files, expected, bad = [], 0, []
+    first = host_file(where / "first.db", "f.py", 1)
+    for i, kind in enumerate(kinds):
+        path = where / f"{i:02}.db"
+        if kind == "good":
+            host_file(path, "f.py", 10)
+            expected += 10
+        elif kind == "copy":  # a run merged already: adds nothing, is no error
+            shutil.copy(first, path)
+        elif kind == "corrupt":
+            path.write_bytes(b"SQLite format 3\0" + b"\xff" * 200)
+            bad.append(str(path))
+        elif kind == "newer":
+            host_file(path, "f.py", 1000)
+            with contextlib.closing(sqlite3.connect(path)) as db, db:
+                db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+            bad.append(str(path))
+        elif kind in ("bad time", "bad text"):  # checked with the rows of its batch
+            host_file(path, "f.py", 1000)
+            with contextlib.closing(sqlite3.connect(path)) as db, db:
+                if kind == "bad time":
+                    db.execute("UPDATE usage SET first_seen = -1e15")
+                else:
+                    db.execute("UPDATE run SET argv = CAST(x'ff' AS TEXT)")
+            bad.append(str(path))
+        else:
+            os.symlink(first, path)
+            bad.append(str(path))
+        files.append(str(path))
+    target = str(where / "telemetry.db")
+    merged, skipped, _ = combine(target, [str(first), *files], judge="none", keep=True)
+    assert [s for s, _ in skipped] == bad
+    assert all(s in str(e) for s, e in skipped)
+    assert all(
+        ("rows of usage" in str(e)) == (kinds[files.index(s)] == "bad time")
+        and ("UTF-8" in str(e)) == (kinds[files.index(s)] == "bad text")
+        for s, e in skipped
+    )
+    assert merged == [str(first), *(f for f in files if f not in bad)]
+    _, rows = read_sites(target)
+    assert [(r.file, r.hits) for r in rows] == [("f.py", 1 + expected)]

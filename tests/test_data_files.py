@@ -243,6 +243,8 @@ BAD = {
     "a trigger": (["CREATE TRIGGER t AFTER INSERT ON run BEGIN SELECT 1; END"],
                   "data-file-invalid"),
     "a generated column": (GENERATED, "data-file-invalid"),
+    "an added column": (["ALTER TABLE site ADD COLUMN extra"], "data-file-invalid"),
+    "a column less": (["ALTER TABLE alias DROP COLUMN since"], "data-file-invalid"),
     "a newer schema": (["UPDATE meta SET value = '99' WHERE key = 'schema_version'"],
                        "data-file-newer"),
     "not SQLite": ([], "data-file-invalid"),
@@ -283,6 +285,18 @@ def test_report_skips_bad_data_with_one_line(canon_project: Project, case: str, 
         if fmt == "json":
             assert json.loads(out)["aliases"][0]["hits"] == 6
     assert bad.exists()  # left for a human to look at
+
+
+def test_tables_created_by_other_statements_with_our_columns_are_read(tmp_path: Path) -> None:
+    """A file whose tables were created by other statements (another layout, no types) than
+    ours is judged by its columns, and read."""
+    from compatshim._telemetry.datafiles import read_sites
+
+    path = make_data(tmp_path / "telemetry.db.elsewhere.1.aaaaaaaa")
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        for table in ("run", "alias", "site", "context", "usage"):
+            loosen(db, table)
+    assert sum(row.hits for row in read_sites(str(path))[1]) == 6
 
 
 def test_a_guard_bounds_the_work_of_reading_a_file(

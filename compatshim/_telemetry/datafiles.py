@@ -33,7 +33,17 @@ if TYPE_CHECKING:
     from collections.abc import Container
 
 
-__all__ = ["SiteHits", "guard", "open_read", "read_sites", "reason", "validate"]
+__all__ = [
+    "SiteHits",
+    "bad_rows",
+    "batch_checks",
+    "guard",
+    "open_read",
+    "read_sites",
+    "reason",
+    "too_many_hits",
+    "validate",
+]
 
 # Our tables and their columns, as created by every schema version so far.
 _TABLES = {
@@ -161,6 +171,7 @@ def validate(
     exact: bool = False,
     usage: bool = True,
     limit: int = MAX_HITS,
+    check_rows: bool = True,
 ) -> int:
     """Refuse ``path`` (attached as ``schema``) unless it holds our tables, as plain tables
     with our columns, no trigger, a schema version we read, and valid values in every row.
@@ -170,7 +181,8 @@ def validate(
     make the combined file unreadable. ``exact``: the file is written into, and must hold our
     tables exactly as compatshim creates them, and nothing else. ``usage``: check the usage
     rows too (the report checks them as it aggregates them instead: one scan, not two).
-    ``limit``: the most hits the file may hold in all.
+    ``limit``: the most hits the file may hold in all. ``check_rows``: check the rows too (else the
+    caller checks them, as read: :func:`batch_checks`).
 
     :returns: the sum of the file's hits (0 without ``usage``).
     :raises StoreError: saying what is wrong.
@@ -183,13 +195,10 @@ def validate(
             if kind != "table" or str(sql).lstrip().upper().startswith("CREATE VIRTUAL"):
                 what = f"a {kind}" if kind else "missing"
                 raise StoreError(f"{path}: not a compatshim data file (table {table}: {what})")
-        found: dict[str, list[tuple[str, int]]] = {table: [] for table in _TABLES}
-        for table, column, hidden in db.execute(_COLUMNS.format(schema=schema)):
-            found[table].append((column, hidden))
-        for table, columns in _TABLES.items():
-            info = found[table]
-            if sorted(c for c, _ in info) != sorted(columns) or any(h for _, h in info):
-                raise StoreError(f"{path}: not a compatshim data file (columns of {table})")
+        # SQLite builds a table from the CREATE statement stored for it: a table created by
+        # our statement has our columns, none hidden. Others are asked (a query per file).
+        if any(_ddl(str(kinds[table][1])) != _DDL[table] for table in _TABLES):
+            _check_columns(db, path, schema)
         if any(kind == "trigger" for kind, _, _ in entries):
             raise StoreError(f"{path}: not a compatshim data file (it has triggers)")
         if exact and (
@@ -217,15 +226,14 @@ def validate(
         )
     if int(version) < OLDEST_SCHEMA:
         raise StoreError(f"{path}: not a compatshim data file (schema {version})")
+    if not check_rows:
+        return 0
     try:
         counts, every_text = _row_checks(schema, usage, texts == "all")
         *bad, total = db.execute(counts).fetchone()
         for table, count in zip((*_VALID, "usage"), bad):
             if count:
-                raise StoreError(
-                    f"{path}: not a compatshim data file ({count:,} rows of {table} hold values "
-                    "of the wrong type or out of range)"
-                )
+                raise bad_rows(path, table, count)
         for _ in db.execute(every_text):
             pass  # each text is decoded: one that is not UTF-8 raises
     except UnicodeDecodeError:
@@ -233,8 +241,47 @@ def validate(
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot read ({reason(exc)})") from None
     if total > limit:
-        raise StoreError(f"{path}: not a compatshim data file ({total:.3g} hits in all)")
+        raise too_many_hits(path, total)
     return int(total)
+
+
+def _check_columns(db: sqlite3.Connection, path: str, schema: str) -> None:
+    # Every table has our columns, and no hidden one.
+    found: dict[str, list[tuple[str, int]]] = {table: [] for table in _TABLES}
+    for table, column, hidden in db.execute(_COLUMNS.format(schema=schema)):
+        found[table].append((column, hidden))
+    for table, columns in _TABLES.items():
+        info = found[table]
+        if sorted(c for c, _ in info) != sorted(columns) or any(h for _, h in info):
+            raise StoreError(f"{path}: not a compatshim data file (columns of {table})")
+
+
+def batch_checks(prefix: str) -> tuple[str, str]:
+    """The row checks of :func:`validate` over the rows of a batch of files, read into tables
+    named ``{prefix}{table}`` with a column ``f`` numbering the file: one statement giving
+    ``(f, table, rows that fail)`` for every file and table with such rows, and one giving
+    ``(f, total hits)``. (Every text was read, so decoded: no text check is needed.)"""
+    checks = {table: " AND ".join(checks) for table, checks in _VALID.items()}
+    checks["usage"] = USAGE_VALID
+    failing = " UNION ALL ".join(
+        f"SELECT f, '{table}', count(*) FROM {prefix}{table} "
+        f"WHERE NOT coalesce({condition}, 0) GROUP BY f"
+        for table, condition in checks.items()
+    )
+    return failing, f"SELECT f, total(hits) FROM {prefix}usage GROUP BY f"
+
+
+def bad_rows(path: str, table: str, count: int) -> StoreError:
+    """What :func:`validate` says of ``count`` rows of ``table`` that fail its checks."""
+    return StoreError(
+        f"{path}: not a compatshim data file ({count:,} rows of {table} hold values "
+        "of the wrong type or out of range)"
+    )
+
+
+def too_many_hits(path: str, total: float) -> StoreError:
+    """What :func:`validate` says of a file holding more than ``MAX_HITS`` hits."""
+    return StoreError(f"{path}: not a compatshim data file ({total:.3g} hits in all)")
 
 
 @functools.cache
