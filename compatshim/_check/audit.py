@@ -17,7 +17,7 @@ from .._base import paths
 from .._base.errors import LegacyPathRemoved
 from .._model import policy as _policy
 from .._runtime import proxy as _proxy
-from .protocol import protocol_problems
+from .protocol import protocol_findings
 
 
 TYPE_CHECKING = False
@@ -183,15 +183,5 @@ def audit(alias: Alias) -> list[tuple[str, str]]:
     if removed is None:
         problems.extend(_identity(alias, target))
     if alias.protocol:
-        try:
-            protocol = paths.resolve(alias.protocol)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001
-            shown = paths.dotted(alias.protocol)
-            problems.append(("protocol", f"protocol {shown} cannot be imported: {_describe(exc)}"))
-            return problems
-        shown = paths.dotted(alias.canonical)
-        problems.extend(
-            ("protocol", f"{shown} {problem} ({paths.dotted(alias.protocol)})")
-            for problem in protocol_problems(protocol, target)
-        )
+        problems.extend(protocol_findings(alias.protocol, target, paths.dotted(alias.canonical)))
     return problems

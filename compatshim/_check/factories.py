@@ -12,7 +12,7 @@ import inspect
 from .._base import paths
 from .._runtime import factories as _runtime_factories
 from .audit import category_problems
-from .protocol import protocol_problems
+from .protocol import protocol_findings
 
 
 TYPE_CHECKING = False
@@ -79,16 +79,7 @@ def audit_factory(rule: FactoryRule) -> list[tuple[str, str]]:
         )
         problems.append(("factory", message))
     if rule.protocol:
-        try:
-            protocol = paths.resolve(rule.protocol)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001
-            shown = paths.dotted(rule.protocol)
-            problems.append(("protocol", f"protocol {shown} cannot be imported: {_describe(exc)}"))
-            return problems
-        problems.extend(
-            ("protocol", f"{shown_cls} {problem} ({paths.dotted(rule.protocol)})")
-            for problem in protocol_problems(protocol, cls)
-        )
+        problems.extend(protocol_findings(rule.protocol, cls, shown_cls))
     if not _runtime_factories.guarded(rule.cls):
         message = (
             f"constructing {shown_cls} is not checked at run time (see the factory-unusable "

@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["protocol_problems"]
+__all__ = ["protocol_findings", "protocol_problems"]
 
 _MISSING = object()
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -111,3 +111,19 @@ def protocol_problems(protocol: Any, obj: Any) -> list[str]:
         if reason is not None:
             problems.append(f"{name}{have} does not accept every call of {name}{want}: {reason}")
     return problems
+
+
+def protocol_findings(protocol_path: str, obj: Any, shown: str) -> list[tuple[str, str]]:
+    """``check``'s ``protocol`` problems of ``obj`` (named ``shown`` in them) against the
+    protocol at ``protocol_path``: one if it cannot be imported, else one per member lacking."""
+    from .._base import paths
+
+    try:
+        protocol = paths.resolve(protocol_path)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's module may raise anything
+        why = f"{type(exc).__name__}: {exc}"
+        return [("protocol", f"protocol {paths.dotted(protocol_path)} cannot be imported: {why}")]
+    return [
+        ("protocol", f"{shown} {problem} ({paths.dotted(protocol_path)})")
+        for problem in protocol_problems(protocol, obj)
+    ]

@@ -42,6 +42,7 @@ __all__ = [
     "AliasSummary",
     "HistoryError",
     "Snapshot",
+    "aliases_json",
     "append",
     "merge",
     "parse_date",
@@ -227,20 +228,25 @@ def to_json(snapshots: Iterable[Snapshot]) -> dict[str, Any]:
                 "id": s.id,
                 "taken": when(s.taken),
                 "runs": s.runs,
-                "aliases": [
-                    {
-                        "legacy": legacy,
-                        "canonical": a.canonical,
-                        "hits": a.hits,
-                        "sites": a.sites,
-                        "files": a.files,
-                    }
-                    for legacy, a in s.aliases.items()
-                ],
+                "aliases": aliases_json(s),
             }
             for s in snapshots
         ],
     }
+
+
+def aliases_json(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """A snapshot's aliases as JSON holds them (in ``history.json`` and ``report``'s trend)."""
+    return [
+        {
+            "legacy": legacy,
+            "canonical": a.canonical,
+            "hits": a.hits,
+            "sites": a.sites,
+            "files": a.files,
+        }
+        for legacy, a in snapshot.aliases.items()
+    ]
 
 
 def write(path: str, snapshots: Iterable[Snapshot]) -> None:

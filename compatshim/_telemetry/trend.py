@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .._base import paths
 from .._base.terminal import plain
+from .history import aliases_json
 from .history import when
 from .render import _markdown
 
@@ -93,16 +94,7 @@ def trend_json(snapshots: list[Snapshot]) -> list[dict[str, Any]]:
             "hits": s.hits,
             "sites": s.sites,
             "files": s.files,
-            "aliases": [
-                {
-                    "legacy": name,
-                    "canonical": a.canonical,
-                    "hits": a.hits,
-                    "sites": a.sites,
-                    "files": a.files,
-                }
-                for name, a in s.aliases.items()
-            ],
+            "aliases": aliases_json(s),
         }
         for s in snapshots
     ]
