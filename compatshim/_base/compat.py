@@ -35,6 +35,10 @@ SERVED_IMPORT_ERRORS_PROPAGATE = sys.version_info >= (3, 13)
 #: Whether ``frame.f_lasti`` can point into an instruction's inline cache (see
 #: :func:`instruction_offset`): 3.12 only.
 LASTI_IN_CACHE = sys.version_info[:2] == (3, 12)
+if LASTI_IN_CACHE:  # pragma: no cover - delete with 3.12
+    # Imported with compatshim, never at a first use: a thread importing it at the moment
+    # another forks leaves the child's import lock for it held (the child hangs).
+    from opcode import _inline_cache_entries as _CACHE_ENTRIES  # type: ignore[attr-defined]
 
 
 def instruction_offset(code: CodeType, lasti: int) -> int:
@@ -65,12 +69,10 @@ def other_offset(code: CodeType, lasti: int) -> int | None:
     """
     if not LASTI_IN_CACHE:
         return None
-    import opcode  # (3.12 only; already imported by the standard library's dis users)
-
     co_code = code.co_code
     if co_code[lasti] == 0:  # reported from a cache entry: the other is the instruction
         return instruction_offset(code, lasti)
-    entries: int = opcode._inline_cache_entries[co_code[lasti]]  # type: ignore[attr-defined]
+    entries: int = _CACHE_ENTRIES[co_code[lasti]]
     return lasti + 2 * entries if entries else None
 
 
