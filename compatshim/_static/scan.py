@@ -159,15 +159,7 @@ def _scan_one(path: str, select: frozenset[str] = DEFAULT_SELECT) -> FileScan | 
             found.extend(doc_findings(text, static(), python=True))
         if select != DEFAULT_SELECT:
             found = [finding for finding in found if finding.code in select]
-        for finding in found:
-            finding.file = path
-            finding.line, finding.column = analysis.source.position(finding.column)
-        found.sort(key=_in_file_order)
-        suppressed: list[Finding] = []
-        if found and may_suppress(raw):
-            found, suppressed = suppressions(text, (f.line for f in found)).split(found)
-            for finding in suppressed:
-                finding.suppressed = True
+        found, suppressed = _placed(found, path, analysis.source, raw, text)
     except Exception as exc:  # noqa: BLE001 - as above
         return FileScan(path, [], {}, internal_error(exc), True, [])
     return FileScan(path, found, canonical, None, True, suppressed)
@@ -186,16 +178,26 @@ def _prose_only(path: str, raw: bytes, *, python: bool) -> FileScan | None:
     found = doc_findings(text, static(), python=python)
     if not found:
         return None
-    source = Source(text)
+    # (Comments in a documentation file are not Python's: no noqa there.)
+    found, suppressed = _placed(found, path, Source(text), raw if python else b"", text)
+    return FileScan(path, found, {}, None, False, suppressed)
+
+
+def _placed(
+    found: list[Finding], path: str, source: Source, raw: bytes, text: str
+) -> tuple[list[Finding], list[Finding]]:
+    # The findings of one file with their file and position, in file order; and, apart, those
+    # a noqa comment on their line silences (marked so).
     for finding in found:
         finding.file = path
         finding.line, finding.column = source.position(finding.column)
-    suppressed: list[Finding] = []
-    if python and may_suppress(raw):
-        found, suppressed = suppressions(text, (f.line for f in found)).split(found)
-        for finding in suppressed:
-            finding.suppressed = True
-    return FileScan(path, found, {}, None, False, suppressed)
+    found.sort(key=_in_file_order)
+    if not found or not may_suppress(raw):
+        return found, []
+    found, suppressed = suppressions(text, (f.line for f in found)).split(found)
+    for finding in suppressed:
+        finding.suppressed = True
+    return found, suppressed
 
 
 def _in_file_order(finding: Finding) -> tuple[int, int, str]:
