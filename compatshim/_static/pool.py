@@ -113,15 +113,15 @@ def ordered(
     finished = False
     try:
         while True:
-            while len(queue) < jobs * _AHEAD:
-                chunk = list(itertools.islice(remaining, _CHUNK))
-                if not chunk:
+            try:  # a dead worker breaks the pool: submitting and awaiting both say so
+                while len(queue) < jobs * _AHEAD:
+                    chunk = list(itertools.islice(remaining, _CHUNK))
+                    if not chunk:
+                        break
+                    listed += len(chunk)
+                    queue.append(pool.submit(_run_chunk, work, chunk))
+                if not queue:
                     break
-                listed += len(chunk)
-                queue.append(pool.submit(_run_chunk, work, chunk))
-            if not queue:
-                break
-            try:
                 count, results = queue.popleft().result()
             except BrokenProcessPool:
                 # A worker was killed (SIGKILL, the out-of-memory killer): what it held is lost.
