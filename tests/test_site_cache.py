@@ -101,3 +101,70 @@ def test_a_new_site_costs_a_handful_of_python_calls(canon_project: Project) -> N
     # 3.12 reports a specialised read at another offset: two calls of _base.compat find it.
     limit = 16 if sys.version_info[:2] == (3, 12) else 13
     assert per_site <= limit, names
+
+
+def test_one_instruction_reading_two_legacy_modules_counts_each(project: Project) -> None:
+    """The per-site caches are per legacy module: one instruction that reads two legacy modules
+    in turn (``m.X`` with ``m`` each of them) counts each read for the alias it went through,
+    and a cached entry of one module never serves the other."""
+    project.write(
+        {
+            "canon_a.py": "X = 'a'\n",
+            "canon_b.py": "X = 'b'\n",
+            "pyproject.toml": (
+                "[tool.compatshim]\ntelemetry = false\n[tool.compatshim.aliases]\n"
+                '"old_a" = "canon_a"\n"old_b" = "canon_b"\n'
+            ),
+        }
+    )
+    result = project.run(
+        """
+        import warnings
+        warnings.simplefilter("ignore")
+        import compatshim
+        compatshim.install()
+        from compatshim._telemetry.recorder import recorder
+        import old_a, old_b
+        def read(m):
+            return m.X
+        values = [read(m) for m in (old_a, old_b, old_a, old_b, old_b)]
+        from _probe import emit
+        emit({"values": values, "hits": sorted(
+            (legacy, n) for legacy, _, where, n in recorder.summary()
+            if where.endswith(":8")
+        )})
+        """
+    )
+    assert result.value == {
+        "values": ["a", "b", "a", "b", "b"],
+        "hits": [["old_a", 2], ["old_b", 3]],
+    }
+
+
+def test_each_legacy_module_is_a_legacy_module_by_type_and_name(canon_project: Project) -> None:
+    """Each legacy module holds its state in its own subclass of ``LegacyModule`` (the read's
+    hot path reads it from a closure): it still is a ``compatshim.LegacyModule``, named so, and
+    its attributes, ``dir()`` and ``repr()`` are those of a legacy module."""
+    result = canon_project.run(
+        """
+        import warnings
+        warnings.simplefilter("ignore")
+        import compatshim
+        compatshim.install()
+        import old.pkg, canon.pkg
+        kind = type(old.pkg)
+        from _probe import emit
+        emit([
+            isinstance(old.pkg, compatshim.LegacyModule),
+            kind is not compatshim.LegacyModule and issubclass(kind, compatshim.LegacyModule),
+            kind.__name__, kind.__qualname__, kind.__module__,
+            old.pkg.CONSTANT is canon.pkg.CONSTANT,
+            old.pkg.__name__,
+            repr(old.pkg).startswith("<module 'old.pkg' (alias of 'canon.pkg')"),
+            old.pkg.__class__ is kind,
+        ])
+        """
+    )
+    assert result.value == [
+        True, True, "LegacyModule", "LegacyModule", "compatshim", True, "old.pkg", True, True
+    ]  # fmt: skip

@@ -1,10 +1,11 @@
 """Per-site caches ("cells"), each entry living exactly as long as the code object it is about.
 
-A legacy module caches, per instruction that used it (``(id(code), offset)``), the hit counter of
-that site, so the next use there costs one dict lookup. Keys use ``id(code)``: hashing a code
-object costs as much as its size. When a code object is freed (``eval``'d code, a reloaded
-module), every entry keyed by its id is dropped, so memory does not grow with throwaway code and
-an id reused by a new code object never finds a stale entry.
+A legacy module caches, per instruction that used it, the hit counter of that site, so the next
+use there costs two dict lookups: ``cells[id(code)][offset]``. Two levels, not a tuple key: a read
+builds and hashes no tuple, and the entries of one code object share one inner dict, dropped with
+it. Keys use ``id(code)``: hashing a code object costs as much as its size. When a code object is
+freed (``eval``'d code, a reloaded module), every entry keyed by its id is dropped, so memory does
+not grow with throwaway code and an id reused by a new code object never finds a stale entry.
 """
 
 from __future__ import annotations
@@ -18,11 +19,8 @@ from .resets import on_uninstall
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import CodeType
-    from types import FrameType
     from typing import Any
     from typing import TypeVar
-
-    from typing_extensions import Self
 
     _Cache = TypeVar("_Cache", bound=dict[Any, Any])
 
@@ -38,17 +36,12 @@ class _CodeRef(_weak_ref):  # type: ignore[type-arg]
     # to drop when it is freed (one small object per code object, where a closure per code
     # object would cost three): (cache, key, cache, key, ...). A tuple, made again for each
     # entry added, while it is short (most code objects have a site or two, and a list would
-    # over-allocate as it grows); a list beyond that, so that growth stays linear.
+    # over-allocate as it grows); a list beyond that, so that growth stays linear. Made by
+    # weakref's own constructor (``_CodeRef(code, _forget)``), its fields set by track(): no
+    # Python-level call.
     __slots__ = ("code_id", "pairs")
     code_id: int
     pairs: tuple[Any, ...] | list[Any]
-
-    def __new__(cls, code: CodeType, entry: tuple[int, tuple[Any, ...] | list[Any]]) -> Self:
-        # entry: (id(code), pairs), one argument: weakref's own __init__, which only checks
-        # the arguments, accepts two.
-        self = _weak_ref.__new__(cls, code, _forget)
-        self.code_id, self.pairs = entry
-        return self
 
 
 # id(code) -> the weak reference to the code object, with the cache entries for that id.
@@ -70,7 +63,8 @@ def track(code: CodeType, code_id: int, *pairs: Any) -> None:
     with _lock:
         entry = _codes.get(code_id)
         if entry is None:
-            _codes[code_id] = _CodeRef(code, (code_id, pairs))
+            entry = _codes[code_id] = _CodeRef(code, _forget)
+            entry.code_id, entry.pairs = code_id, pairs
         elif type(entry.pairs) is list:
             entry.pairs.extend(pairs)
         else:
@@ -78,20 +72,15 @@ def track(code: CodeType, code_id: int, *pairs: Any) -> None:
             entry.pairs = (*known, *pairs) if len(known) < 6 else [*known, *pairs]
 
 
-def remember(cache: dict[Any, Any], frame: FrameType, key: tuple[Any, ...], value: object) -> None:
-    """Cache ``value`` under ``key`` for the code ``frame`` runs; ``key[0]`` is
-    ``id(frame.f_code)`` (as in every site key)."""
-    code_id = key[0]
+def remember(cells: dict[int, dict[Any, Any]], code: CodeType, key: Any, value: object) -> None:
+    """Cache ``value`` as ``cells[id(code)][key]`` until ``code`` is freed."""
+    code_id = id(code)
     with _lock:
-        cache[key] = value
-        entry = _codes.get(code_id)
-        if entry is None:
-            _codes[code_id] = _CodeRef(frame.f_code, (code_id, (cache, key)))
-        elif type(entry.pairs) is list:
-            entry.pairs += (cache, key)
-        else:
-            pairs = entry.pairs
-            entry.pairs = (*pairs, cache, key) if len(pairs) < 6 else [*pairs, cache, key]
+        inner = cells.get(code_id)
+        if inner is None:
+            inner = cells[code_id] = {}
+            track(code, code_id, cells, code_id)
+        inner[key] = value
 
 
 def _forget(ref: _CodeRef) -> None:

@@ -73,8 +73,8 @@ _factories: dict[str, tuple[Any, str, object, object]] = {}
 # class path -> the code objects of its factory: a factory function referenced before compatshim
 # wrapped it (``from pkg import create`` before install) is still found on the stack.
 _codes: dict[str, frozenset[CodeType]] = {}
-# Per site (uses.site_key): the counter of a direct construction there.
-_cells_by_rule: dict[str, dict[object, Any]] = {}
+# Per site (cells[id(code)][uses.site_key]): the counter of a direct construction there.
+_cells_by_rule: dict[str, dict[int, dict[object, Any]]] = {}
 
 
 def add_rules(factories: FactoryTable) -> None:
@@ -182,14 +182,16 @@ def _object_init(self: object, *args: Any, **kwargs: Any) -> None:
         raise TypeError(f"{type(self).__name__}() takes no arguments")
 
 
-def _checker(rule: FactoryRule, cls: type, cells: dict[object, Any]) -> Callable[..., Any]:
+def _checker(
+    rule: FactoryRule, cls: type, cells: dict[int, dict[object, Any]]
+) -> Callable[..., Any]:
     # The wrapper of the class's __init__, run only outside the factory (see _wrap_class).
     def direct_construction(
         wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any
     ) -> Any:
         if type(instance) is cls:  # not a subclass's own construction
             frame = _getframe(1)
-            counter = cells.get((id(frame.f_code), frame.f_lasti))  # uses.site_key
+            counter = _sites.cached(cells, frame)
             if counter is not None:
                 next(counter)
             else:
@@ -199,7 +201,7 @@ def _checker(rule: FactoryRule, cls: type, cells: dict[object, Any]) -> Callable
     return direct_construction
 
 
-def _use(rule: FactoryRule, frame: FrameType, cells: dict[object, Any]) -> None:
+def _use(rule: FactoryRule, frame: FrameType, cells: dict[int, dict[object, Any]]) -> None:
     codes = _codes.get(rule.cls)
     if codes:
         outer: FrameType | None = frame

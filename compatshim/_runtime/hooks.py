@@ -61,8 +61,9 @@ class ModuleHook:
     def __init__(self, module_name: str, previous: Callable[[str], Any] | None) -> None:
         self.module_name = module_name
         self.previous = previous
-        # Per site (uses.site_key): the counter of a moved name's or a legacy child's reads.
-        self.cells: dict[object, Any] = _cells.register({})
+        # Per site (cells[id(code)][uses.site_key]): the counter of a moved name's or a legacy
+        # child's reads.
+        self.cells: dict[int, dict[object, Any]] = _cells.register({})
         # The full name of each legacy child read so far, by attribute.
         self.children: dict[str, str] = {}
 
@@ -72,7 +73,8 @@ class ModuleHook:
             frame = _getframe(1)
         except ValueError:  # read from C code with no Python frame above
             return self._lookup(name, None)
-        counter = self.cells.get((id(frame.f_code), frame.f_lasti, name))  # uses.site_key
+        inner = self.cells.get(id(frame.f_code))
+        counter = None if inner is None else inner.get((frame.f_lasti, name))  # uses.site_key
         if counter is not None:
             module = _modules_get(self.children[name])
             if module is not None:

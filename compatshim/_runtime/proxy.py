@@ -86,69 +86,20 @@ class _State:
             # A virtual module holds exactly its moved names: a star import binds them all.
             self.special["__all__"] = _ALL
             self.special["__doc__"] = _LOCAL  # nothing to forward it to
-        # The sites already handled, keyed by uses.site_key (the instruction, and what it reads):
-        # an id stays unique because _base.cells drops the entry when the code object is freed.
-        self.cells: dict[object, object] = _cells.register({})
+        # The sites already handled: cells[id(code)][uses.site_key] (the instruction, and what it
+        # reads); an id stays unique because _base.cells drops the entry when the code object is
+        # freed. Never rebound: each legacy module's reader holds this dict.
+        self.cells: dict[int, dict[object, object]] = _cells.register({})
 
 
 class LegacyModule(types.ModuleType):
-    """A module object standing for a legacy path; see the module docstring."""
+    """A module object standing for a legacy path; see the module docstring.
+
+    Each legacy module is an instance of its own subclass, whose ``__getattribute__`` holds the
+    module's state in its closure (see :func:`_reader`).
+    """
 
     __slots__ = ("_compatshim_state",)
-
-    # The hot path of legacy code: keep it to a handful of dict lookups and one frame peek.
-    def __getattribute__(self, name: str) -> Any:
-        st = _state_of(self)
-        if name in st.special:  # an operator, not a method call: the general path stays lean
-            kind = st.special[name]
-            if kind == _LOCAL:  # what the import system and introspection read most
-                return _object_getattribute(self, name)
-            if kind == _NAME:
-                # A moved name at a site seen before: count it and read the canonical module.
-                moved = st.moved.get(name)
-                if moved is not None:
-                    try:
-                        frame = _getframe(1)
-                        # uses.site_key(frame, the moved name's legacy path), inlined
-                        counter = st.cells[(id(frame.f_code), frame.f_lasti, moved[0])]
-                        value = getattr(_modules[moved[1]], moved[2])
-                    except (KeyError, ValueError, AttributeError):
-                        pass  # the general route explains a missing canonical object
-                    else:
-                        next(counter)  # type: ignore[call-overload]
-                        return value
-            elif kind == _CHILD:
-                # A child module (``old.pkg`` read from ``old``) is a use of its own path: count
-                # it like any other read, so that ``from old import pkg`` is seen every time.
-                child = st.children[name]
-                try:
-                    frame = _getframe(1)
-                except ValueError:
-                    return child
-                try:
-                    # uses.site_key(frame, name), inlined
-                    next(st.cells[(id(frame.f_code), frame.f_lasti, name)])  # type: ignore[call-overload]
-                except KeyError:
-                    return _first_child_use(st, name, child, frame)
-                return child
-            return _special(self, st, name, kind)
-        try:
-            value = st.namespace[name]
-            if _modules[st.cname] is not st.target:
-                raise KeyError(name)  # the canonical module was replaced: take the general route
-        except KeyError:
-            value = _lookup(st, name)
-        try:
-            frame = _getframe(1)
-        except ValueError:  # read from C code with no Python frame above: nothing to attribute
-            return value
-        try:
-            # Count the hit: a site seen before has its counter cached (a counter nobody reads
-            # when the use does not count or telemetry is off), under uses.site_key(frame).
-            next(st.cells[(id(frame.f_code), frame.f_lasti)])  # type: ignore[call-overload]
-        except KeyError:
-            return _first_use(st, name, value, frame)
-        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         st = _state_of(self)
@@ -232,12 +183,97 @@ _BASE_SPECIAL["__dict__"] = _DICT
 _TYPE_ATTRS = tuple(sorted(set(_BASE_SPECIAL) - _SET_LOCALLY - {"__dict__", "_compatshim_state"}))
 
 
+def _reader(st: _State) -> Callable[[LegacyModule, str], Any]:
+    """The ``__getattribute__`` of the legacy module whose state is ``st``.
+
+    The hot path of legacy code: a handful of dict lookups and one frame peek. The state is in the
+    closure and the builtins are default arguments: reading them from the module object and the
+    module's globals cost about a third of a read.
+    """
+    special = st.special
+    cells = st.cells
+    moved_names = st.moved
+    children = st.children
+
+    def __getattribute__(
+        self: LegacyModule,
+        name: str,
+        _getframe: Callable[[int], types.FrameType] = _getframe,
+        _modules: dict[str, types.ModuleType] = _modules,
+        id: Callable[[object], int] = id,
+        next: Callable[[Any], Any] = next,
+    ) -> Any:
+        if name in special:  # an operator, not a method call: the general path stays lean
+            kind = special[name]
+            if kind == _LOCAL:  # what the import system and introspection read most
+                return _object_getattribute(self, name)
+            if kind == _NAME:
+                # A moved name at a site seen before: count it and read the canonical module.
+                moved = moved_names.get(name)
+                if moved is not None:
+                    try:
+                        frame = _getframe(1)
+                        # cells[id(code)][uses.site_key(frame, the moved name's legacy path)]
+                        counter = cells[id(frame.f_code)][(frame.f_lasti, moved[0])]
+                        value = getattr(_modules[moved[1]], moved[2])
+                    except (KeyError, ValueError, AttributeError):
+                        pass  # the general route explains a missing canonical object
+                    else:
+                        next(counter)
+                        return value
+            elif kind == _CHILD:
+                # A child module (``old.pkg`` read from ``old``) is a use of its own path: count
+                # it like any other read, so that ``from old import pkg`` is seen every time.
+                child = children[name]
+                try:
+                    frame = _getframe(1)
+                except ValueError:
+                    return child
+                try:
+                    next(cells[id(frame.f_code)][(frame.f_lasti, name)])  # uses.site_key
+                except KeyError:
+                    return _first_child_use(st, name, child, frame)
+                return child
+            return _special(self, st, name, kind)
+        try:
+            value = st.namespace[name]
+            if _modules[st.cname] is not st.target:
+                raise KeyError(name)  # the canonical module was replaced: take the general route
+        except KeyError:
+            value = _lookup(st, name)
+        try:
+            frame = _getframe(1)
+        except ValueError:  # read from C code with no Python frame above: nothing to attribute
+            return value
+        try:
+            # Count the hit: a site seen before has its counter cached (a counter nobody reads
+            # when the use does not count or telemetry is off), under uses.site_key(frame).
+            next(cells[id(frame.f_code)][frame.f_lasti])
+        except KeyError:
+            return _first_use(st, name, value, frame)
+        return value
+
+    return __getattribute__
+
+
 def new_module(
     legacy: str, canonical: str | None, alias: Alias | None, names: Mapping[str, Alias]
 ) -> LegacyModule:
     """Create the (not yet bound) legacy module for ``legacy``."""
-    module = LegacyModule(legacy)
-    _state_set(module, _State(legacy, canonical or "", alias, names))
+    st = _State(legacy, canonical or "", alias, names)
+    cls: type[LegacyModule] = type(
+        "LegacyModule",
+        (LegacyModule,),
+        {
+            "__slots__": (),
+            "__module__": "compatshim",
+            "__qualname__": "LegacyModule",
+            "__doc__": LegacyModule.__doc__,
+            "__getattribute__": _reader(st),
+        },
+    )
+    module: LegacyModule = cls(legacy)
+    _state_set(module, st)
     return module
 
 

@@ -8,8 +8,8 @@ statement that touches several parts of one legacy path (``from old.pkg.sub impo
 statement asked for.
 
 Every use goes through :func:`use`, the one function that counts. An attribute read caches the
-counter of its instruction in a per-site cache (``cells``), keyed by :func:`site_key`: the next
-read by that instruction is one dictionary lookup and an increment.
+counter of its instruction in a per-site cache (``cells``: ``cells[id(code)][site_key]``, see
+``_base.cells``): the next read by that instruction is two dictionary lookups and an increment.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
     from types import ModuleType
+    from typing import Any
 
     from .._model.alias import Alias
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     Claim = tuple[Alias, str, str, type[Warning]]
 
 __all__ = [
+    "cached",
     "forget_warnings",
     "import_quietly",
     "is_quiet",
@@ -77,18 +79,27 @@ def _covered(done: list[Claim], alias: Alias, path: str) -> bool:
     return False
 
 
-def site_key(frame: FrameType, what: str | None = None) -> tuple[object, ...]:
-    """The key of a per-site cache: the instruction running in ``frame`` (the ``id`` of its
-    code, whose entries are dropped when it is freed: see ``_base.cells``, and its offset) and
-    ``what`` it reads there: a moved name's legacy path, or a child module's name (``None``: an
-    attribute of the legacy module itself, which the instruction names).
+def site_key(frame: FrameType, what: str | None = None) -> object:
+    """The key of a per-site cache within the entries of ``frame``'s code object: the offset of
+    the instruction running in ``frame``, and ``what`` it reads there: a moved name's legacy path,
+    or a child module's name (``None``: an attribute of the legacy module itself, which the
+    instruction names).
 
-    ``LegacyModule.__getattribute__`` and ``ModuleHook.__call__`` build the same tuples inline:
-    there a call would cost as much as the rest of the lookup.
+    The hot paths (``LegacyModule.__getattribute__``, ``ModuleHook.__call__``) build the same keys
+    inline: there a call would cost as much as the rest of the lookup.
     """
     if what is None:
-        return (id(frame.f_code), frame.f_lasti)
-    return (id(frame.f_code), frame.f_lasti, what)
+        return frame.f_lasti
+    return (frame.f_lasti, what)
+
+
+def cached(
+    cells: dict[int, dict[object, object]], frame: FrameType, what: str | None = None
+) -> Any:
+    """The counter cached for the instruction running in ``frame`` (reading ``what``), or
+    ``None`` if that site was not seen yet."""
+    inner = cells.get(id(frame.f_code))
+    return None if inner is None else inner.get(site_key(frame, what))
 
 
 def use(
@@ -100,7 +111,7 @@ def use(
     importing: str | None = None,
     strict: bool = False,
     quiet: bool = False,
-    cells: dict[object, object] | None = None,
+    cells: dict[int, dict[object, object]] | None = None,
     what: str | None = None,
 ) -> FrameType | None:
     """Handle one use of ``legacy`` (covered by ``alias``) seen from ``frame`` outward: apply
@@ -112,8 +123,9 @@ def use(
     :param quiet: neither count nor warn, only raise as the policy says (the import of a child
         module for a read that is itself the use: see :func:`import_quietly`).
     :param cells: the caller's per-site cache: when the use is attributed to ``frame`` itself,
-        the counter of its instruction is cached there, under ``site_key(frame, what)``, once the
-        use went through (a warning turned into an error caches nothing, and raises again).
+        the counter of its instruction is cached there, as
+        ``cells[id(frame.f_code)][site_key(frame, what)]``, once the use went through (a warning
+        turned into an error caches nothing, and raises again).
     :returns: the frame the use was attributed to, or ``None`` if it is not a use (introspection,
         or a parent loaded on the way to the module the statement asked for).
     :raises LegacyPathError: if the alias is removed or its policy is ``error``.
@@ -163,33 +175,21 @@ def use(
     if quiet:
         return site
     line = site.f_lineno or 0
-    # Only a use attributed to this very frame may be cached for its instruction: one that
-    # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
-    # The key is site_key(frame, what); a read's key is also the recorder's instruction.
-    key: tuple[object, ...] | None = None
-    if cells is not None and site is frame:
-        key = (id(site.f_code), site.f_lasti)
-        if what is not None:
-            key = (*key, what)
     # One hit per use: the counter of the instruction (a shared one that nobody reads when the
     # use does not count, or telemetry is off).
-    counter = recorder.cell(
-        alias,
-        legacy,
-        site,
-        line,
-        importing=importing is not None,
-        instruction=key if what is None else None,  # type: ignore[arg-type]
-    )
+    counter = recorder.cell(alias, legacy, site, line, importing=importing is not None)
     next(counter)
     if action == "warn":
         _warn(alias, legacy, canonical, site, line)
-    if key is not None and cells is not None:
-        _cells.remember(cells, site, key, counter)
+    # Only a use attributed to this very frame may be cached for its instruction: one that
+    # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
+    if cells is not None and site is frame:
+        code, lasti = site.f_code, site.f_lasti
+        _cells.remember(cells, code, lasti if what is None else (lasti, what), counter)
         if LASTI_IN_CACHE:  # 3.12: the same instruction, once specialised, reports another offset
-            other = other_offset(site.f_code, site.f_lasti)
+            other = other_offset(code, lasti)
             if other is not None:
-                _cells.remember(cells, site, (key[0], other, *key[2:]), counter)
+                _cells.remember(cells, code, other if what is None else (other, what), counter)
     return site
 
 
@@ -251,6 +251,9 @@ def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: in
     try:
         module_globals = site.f_globals
         module = module_globals.get("__name__")
+        registry = module_globals.get("__warningregistry__")
+        if registry is None:  # (not setdefault: that would make a dict at every call)
+            registry = module_globals["__warningregistry__"] = {}
         # The user's module, registry and line, never importlib's: warn_explicit gets them from
         # the frame we attributed the use to, so filters by module and "-W error" apply there.
         warnings.warn_explicit(
@@ -258,8 +261,8 @@ def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: in
             said[3],
             filename,
             lineno,
-            module if isinstance(module, str) else "<string>",  # module=, registry=:
-            module_globals.setdefault("__warningregistry__", {}),  # positional, parsed faster
+            module if isinstance(module, str) else "<string>",
+            registry,  # module= and registry= positional: parsed faster
         )
     except BaseException:
         # A filter turned the warning into an error: the next use at this line must raise again.
@@ -287,17 +290,19 @@ def forget_warnings() -> None:
         _said.clear()
 
 
-def use_name(alias: Alias, frame: FrameType | None, cells: dict[object, object]) -> object:
+def use_name(
+    alias: Alias, frame: FrameType | None, cells: dict[int, dict[object, object]]
+) -> object:
     """Resolve a moved name for the code at ``frame``, reporting the use once per site.
 
     :raises AttributeError: if the canonical object does not exist (the message names it).
     """
     if frame is None:
         return _get(alias)
-    counter = cells.get(site_key(frame, alias.legacy))
+    counter = cached(cells, frame, alias.legacy)
     if counter is not None:
         value = _get(alias)  # a read that fails is not a use
-        next(counter)  # type: ignore[call-overload]
+        next(counter)
         return value
     if frame.f_code is _frames.HANDLE_FROMLIST:
         # ``from mod import Name`` probes with hasattr first; only its own lookup is a use.

@@ -184,45 +184,38 @@ class Recorder:
     # -- counting -----------------------------------------------------------------------------
 
     def cell(
-        self,
-        alias: Alias,
-        path: str,
-        site: FrameType,
-        line: int,
-        *,
-        importing: bool = False,
-        instruction: tuple[int, int] | None = None,
+        self, alias: Alias, path: str, site: FrameType, line: int, *, importing: bool = False
     ) -> Iterator[object]:
         """The counter that a use of ``path`` at ``site`` (on ``line``) increments
         (:data:`DISCARD` if the use does not count, or telemetry is off). ``importing``: the
-        use is an import; ``instruction``: ``(id(site.f_code), site.f_lasti)`` if the caller
-        has that tuple already (it is kept, not built again)."""
+        use is an import."""
         if not self.enabled:
             return DISCARD
         code = site.f_code
-        if instruction is None or LASTI_IN_CACHE:
-            lasti = site.f_lasti
-            if LASTI_IN_CACHE:
-                lasti = instruction_offset(code, lasti)
-            instruction = (id(code), lasti)
-        code_id = instruction[0]
+        lasti = site.f_lasti
+        if LASTI_IN_CACHE:
+            lasti = instruction_offset(code, lasti)
+        code_id = id(code)
+        instruction = (code_id, lasti)
         legacy = alias.legacy
         line_key = (legacy, code_id, line)
+        mine = (path, True) if importing else path  # most uses are reads: no tuple
         with self._lock:
             first = self._lines.setdefault(line_key, instruction)
             if first is not instruction and first != instruction:
                 return DISCARD  # not the first instruction of this line to use the alias
-            mine = (path, True) if importing else path  # most uses are reads: no tuple
             seen = self._instructions.setdefault(instruction, mine)
             if first is instruction:  # both entries die with the code object
                 _cells.track(code, code_id, self._lines, line_key, self._instructions, instruction)
             elif seen is mine:
                 _cells.track(code, code_id, self._instructions, instruction)
-            # One instruction, one hit: the first path it touched (``import a.b`` then checks
-            # ``a``), and an import is not counted again by the name read that follows it in
-            # the same call (``pickle.loads`` imports the module, then reads the class).
+            # One instruction, one hit: the first path an import touched (``import a.b`` then
+            # checks ``a``), and an import is not counted again by the name read that follows
+            # it in the same call (``pickle.loads`` imports the module, then reads the class).
+            # A read touches one path per execution: another path read by the same instruction
+            # (``m.X`` with ``m`` each of two legacy modules) is another use, counted.
             if seen.__class__ is str:
-                if seen != path:
+                if importing and seen != path:
                     return DISCARD
             elif seen[0] != path or not importing:
                 return DISCARD
