@@ -117,6 +117,73 @@ def test_each_test_sees_its_own_warnings(suite: pytest.Pytester) -> None:
     suite.runpytest_subprocess("-p", "no:cacheprovider", "test_shared.py").assert_outcomes(passed=2)
 
 
+def test_a_new_test_keeps_the_site_caches_and_counts_only_what_it_touches(
+    suite: pytest.Pytester,
+) -> None:
+    """A test's start retargets the cached counters instead of clearing the caches: the entry of
+    a site and what compatshim knows of its code object stay from test to test (the same
+    objects), each test still sees its warning and counts its own hits, and a test records only
+    the sites it touched (records grow with the sites each test touches, not sites x tests)."""
+    suite.makepyfile(
+        test_shared="""
+        import sys
+        import pytest
+        import compatshim
+        from compatshim._base import cells
+        import old.pkg
+
+        def one():
+            return old.pkg.CONSTANT
+
+        def two():
+            return old.pkg.CONSTANT
+
+        seen = {}
+
+        def entries():
+            state = sys.modules["old.pkg"]._compatshim_state  # (old.pkg would be a use)
+            return {f.__name__: state.cells.get(id(f.__code__)) for f in (one, two)}
+
+        def test_a():
+            with pytest.warns(compatshim.CompatshimDeprecationWarning):
+                one()
+            one()
+            seen["a"] = (entries()["one"], cells._codes.get(id(one.__code__)))
+            assert seen["a"][0] is not None and seen["a"][1] is not None
+
+        def test_b():
+            with pytest.warns(compatshim.CompatshimDeprecationWarning):
+                two()
+            # test_a's site: its cache entry and its code object's entry are the same objects
+            assert (entries()["one"], cells._codes.get(id(one.__code__))) == seen["a"]
+            assert entries()["one"] is seen["a"][0]
+
+        def test_c():
+            with pytest.warns(compatshim.CompatshimDeprecationWarning):
+                one()
+            for _ in range(4):
+                one()
+            assert entries()["one"] is seen["a"][0]
+
+        def test_d():
+            pass
+        """
+    )
+    suite.runpytest_subprocess("-p", "no:cacheprovider", "test_shared.py").assert_outcomes(passed=4)
+    assert suite.run(sys.executable, "-m", "compatshim", "report").ret == 0  # combine the data
+    rows = _query(
+        suite.path / ".compatshim" / "telemetry.db",
+        "SELECT s.line, c.name, u.hits FROM usage u JOIN site s ON s.id = u.site_id "
+        "JOIN context c ON c.id = u.context_id ORDER BY c.name, s.line",
+    )
+    assert rows == [
+        (5, "", 1),  # the import, at collection
+        (8, "test_shared.py::test_a", 2),
+        (11, "test_shared.py::test_b", 1),
+        (8, "test_shared.py::test_c", 5),
+    ]
+
+
 def test_strict_fails_the_test_that_uses_a_legacy_path(suite: pytest.Pytester) -> None:
     """--compatshim-strict: the test fails with the legacy path, canonical path and line."""
     suite.makepyfile(

@@ -168,3 +168,49 @@ def test_each_legacy_module_is_a_legacy_module_by_type_and_name(canon_project: P
     assert result.value == [
         True, True, "LegacyModule", "LegacyModule", "compatshim", True, "old.pkg", True, True
     ]  # fmt: skip
+
+
+def test_a_new_context_sends_each_kind_of_cached_read_through_use_once_more(
+    project: Project,
+) -> None:
+    """After a context switch (a new test), each kind of cached read takes the first-use route
+    once more (so that it warns again and counts for the new context), then is cached again;
+    the hits of each context are exact."""
+    project.write({**CANON, "real/__init__.py": ""}).config(
+        CONFIG.replace("telemetry = false", "telemetry = true")
+    )
+    script = SCRIPT.replace(
+        'emit({"first": first, "again": len(calls) - count})',
+        """
+from compatshim._runtime import install as _runtime
+from compatshim._telemetry.recorder import recorder
+def per_context():
+    totals = {}
+    for key, record in recorder._records.items():
+        n = record.counter.__reduce__()[1][1]
+        first_line = reads.__code__.co_firstlineno
+        if n and first_line < key[3] <= first_line + 5:  # the lines of reads()
+            totals[key[5]] = totals.get(key[5], 0) + n
+    return totals
+_runtime.set_context("t1")
+calls.clear()
+reads()
+reads()
+after_switch = sorted(calls)
+_runtime.set_context("t2")
+calls.clear()
+reads()
+emit({"first": first, "again": len(calls) - count, "after_switch": after_switch,
+      "t2": sorted(calls), "hits": per_context(), "count": count})
+""",
+    )
+    assert script != SCRIPT
+    result = project.run(script).value
+    kinds = ["old.pkg", "old.pkg.sub", "old.pkg:Renamed", "real.old_sub", "real:Moved"]
+    assert result["first"] == kinds
+    assert result["again"] == 0
+    # once per use, as the first time (not once per read)
+    assert len(result["after_switch"]) == len(result["t2"]) == result["count"]
+    assert sorted(set(result["after_switch"])) == sorted(set(result["t2"])) == kinds
+    # six uses per call of reads() (line 3 reads two legacy children): 3, 2 and 1 calls
+    assert result["hits"] == {"": 18, "t1": 12, "t2": 6}

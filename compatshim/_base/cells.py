@@ -23,12 +23,42 @@ if TYPE_CHECKING:
     from typing import TypeVar
 
     _Cache = TypeVar("_Cache", bound=dict[Any, Any])
+    _Cells = TypeVar("_Cells", bound=dict[int, dict[Any, Any]])
 
-__all__ = ["clear", "forget_all", "register", "remember", "track"]
+__all__ = [
+    "RETARGET",
+    "clear",
+    "forget_all",
+    "register",
+    "register_cells",
+    "remember",
+    "retarget",
+    "track",
+]
 
 _lock = ForkSafeLock(reentrant=True)
 # Every cache made with register(), so that clear() can empty them all.
 _caches: list[dict[Any, Any]] = []
+# The caches of counters (register_cells), two-level: cells[id(code)][key] -> counter.
+_cells: list[dict[int, dict[Any, Any]]] = []
+# The entries remember() set since the last retarget(): (inner dict, key, inner dict, key, ...);
+# kept only once retarget() was called (a program that never switches contexts keeps nothing).
+_touched: list[Any] = []
+_tracking = False
+
+
+class _Retarget:
+    # The value of a cache entry whose counter belongs to a context that ended: next() raises
+    # KeyError, so every hot path takes its first-use route (which warns again, counts into a
+    # record of the new context and caches its counter in place) exactly as for a new site.
+    __slots__ = ()
+
+    def __next__(self) -> object:
+        raise KeyError("retarget")
+
+
+#: What :func:`retarget` puts in place of a counter: ``next()`` of it raises ``KeyError``.
+RETARGET = _Retarget()
 
 
 class _CodeRef(_weak_ref):  # type: ignore[type-arg]
@@ -53,6 +83,15 @@ def register(cache: _Cache) -> _Cache:
     with _lock:
         _caches.append(cache)
     return cache
+
+
+def register_cells(cells: _Cells) -> _Cells:
+    """Like :func:`register`, for a two-level cache of counters (``cells[id(code)][key]``),
+    whose counters :func:`retarget` replaces."""
+    with _lock:
+        _caches.append(cells)
+        _cells.append(cells)
+    return cells
 
 
 def track(code: CodeType, code_id: int, *pairs: Any) -> None:
@@ -81,6 +120,29 @@ def remember(cells: dict[int, dict[Any, Any]], code: CodeType, key: Any, value: 
             inner = cells[code_id] = {}
             track(code, code_id, cells, code_id)
         inner[key] = value
+        if _tracking:
+            _touched.extend((inner, key))
+
+
+def retarget() -> None:
+    """Make every counter cached so far count no more: the next use at each site takes the
+    first-use route again (a new context begins: its uses warn and count anew), while the
+    caches, and what they know of each code object, stay.
+
+    Costs the number of entries set since the last call (all of them, the first time)."""
+    global _tracking
+    with _lock:
+        if not _tracking:
+            _tracking = True
+            for cells in _cells:
+                for inner in cells.values():
+                    for key in inner:
+                        inner[key] = RETARGET
+        else:
+            touched = _touched
+            for index in range(0, len(touched), 2):
+                touched[index][touched[index + 1]] = RETARGET
+        _touched.clear()
 
 
 def _forget(ref: _CodeRef) -> None:
@@ -101,11 +163,15 @@ def clear() -> None:
         for cache in _caches:
             cache.clear()
         _codes.clear()
+        _touched.clear()
 
 
 @on_uninstall
 def forget_all() -> None:
     """Empty the caches and forget them (uninstall)."""
+    global _tracking
     with _lock:
         clear()
         _caches.clear()
+        _cells.clear()
+        _tracking = False

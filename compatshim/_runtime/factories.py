@@ -160,7 +160,7 @@ def _wrap_class(rule: FactoryRule, var: ContextVar[bool], ready: str) -> None:
     init: Any = own if own is not _MISSING else _inherited_init(cls)
     if init is object.__init__:
         init = _object_init
-    cells = _cells_by_rule.setdefault(rule.cls, _cells.register({}))
+    cells = _cells_by_rule.setdefault(rule.cls, _cells.register_cells({}))
     wrapper = wrapt.FunctionWrapper(init, _checker(rule, cls, cells), enabled=var.get)
     type.__setattr__(cls, "__init__", wrapper)
     with _lock:

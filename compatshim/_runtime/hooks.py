@@ -43,6 +43,7 @@ __all__ = ["ModuleHook", "add_hook", "expect_binding", "hook_of", "remove_hooks"
 
 _getframe = sys._getframe
 _modules_get = sys.modules.get
+_RETARGET = _cells.RETARGET
 _module_setattr = ModuleType.__setattr__
 _lock = ForkSafeLock()
 _binding_lock = ForkSafeLock()  # a setattr under _lock may reach _binding_expected
@@ -63,7 +64,7 @@ class ModuleHook:
         self.previous = previous
         # Per site (cells[id(code)][uses.site_key]): the counter of a moved name's or a legacy
         # child's reads.
-        self.cells: dict[int, dict[object, Any]] = _cells.register({})
+        self.cells: dict[int, dict[object, Any]] = _cells.register_cells({})
         # The full name of each legacy child read so far, by attribute.
         self.children: dict[str, str] = {}
 
@@ -75,7 +76,7 @@ class ModuleHook:
             return self._lookup(name, None)
         inner = self.cells.get(id(frame.f_code))
         counter = None if inner is None else inner.get((frame.f_lasti, name))  # uses.site_key
-        if counter is not None:
+        if counter is not None and counter is not _RETARGET:
             module = _modules_get(self.children[name])
             if module is not None:
                 next(counter)

@@ -89,7 +89,7 @@ class _State:
         # The sites already handled: cells[id(code)][uses.site_key] (the instruction, and what it
         # reads); an id stays unique because _base.cells drops the entry when the code object is
         # freed. Never rebound: each legacy module's reader holds this dict.
-        self.cells: dict[int, dict[object, object]] = _cells.register({})
+        self.cells: dict[int, dict[object, object]] = _cells.register_cells({})
 
 
 class LegacyModule(types.ModuleType):
@@ -216,10 +216,10 @@ def _reader(st: _State) -> Callable[[LegacyModule, str], Any]:
                         # cells[id(code)][uses.site_key(frame, the moved name's legacy path)]
                         counter = cells[id(frame.f_code)][(frame.f_lasti, moved[0])]
                         value = getattr(_modules[moved[1]], moved[2])
+                        next(counter)  # (after the read: a read that fails is not a use)
                     except (KeyError, ValueError, AttributeError):
-                        pass  # the general route explains a missing canonical object
+                        pass  # the general route: a new site, or a missing canonical object
                     else:
-                        next(counter)
                         return value
             elif kind == _CHILD:
                 # A child module (``old.pkg`` read from ``old``) is a use of its own path: count

@@ -99,7 +99,8 @@ def cached(
     """The counter cached for the instruction running in ``frame`` (reading ``what``), or
     ``None`` if that site was not seen yet."""
     inner = cells.get(id(frame.f_code))
-    return None if inner is None else inner.get(site_key(frame, what))
+    counter = None if inner is None else inner.get(site_key(frame, what))
+    return None if counter is _cells.RETARGET else counter
 
 
 def use(
@@ -276,10 +277,11 @@ def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: in
 
 
 def reset_warnings() -> None:
-    """Forget which sites were warned about, so that each warns again (e.g. once per test)."""
+    """Forget which sites were warned about, so that each warns again (e.g. once per test):
+    the next use at each site takes the first-use route again (``_base.cells.retarget``)."""
     with _lock:
         _warned.clear()
-    _cells.clear()
+    _cells.retarget()
 
 
 @resets.on_uninstall

@@ -199,16 +199,21 @@ class Recorder:
         instruction = (code_id, lasti)
         legacy = alias.legacy
         line_key = (legacy, code_id, line)
-        mine = (path, True) if importing else path  # most uses are reads: no tuple
         with self._lock:
             first = self._lines.setdefault(line_key, instruction)
             if first is not instruction and first != instruction:
                 return DISCARD  # not the first instruction of this line to use the alias
-            seen = self._instructions.setdefault(instruction, mine)
-            if first is instruction:  # both entries die with the code object
-                _cells.track(code, code_id, self._lines, line_key, self._instructions, instruction)
-            elif seen is mine:
-                _cells.track(code, code_id, self._instructions, instruction)
+            seen = self._instructions.get(instruction)
+            if seen is None:
+                seen = self._instructions[instruction] = (path, True) if importing else path
+                if first is instruction:  # both entries die with the code object
+                    _cells.track(
+                        code, code_id, self._lines, line_key, self._instructions, instruction
+                    )
+                else:
+                    _cells.track(code, code_id, self._instructions, instruction)
+            elif first is instruction:
+                _cells.track(code, code_id, self._lines, line_key)
             # One instruction, one hit: the first path an import touched (``import a.b`` then
             # checks ``a``), and an import is not counted again by the name read that follows
             # it in the same call (``pickle.loads`` imports the module, then reads the class).
@@ -357,9 +362,11 @@ class Recorder:
             if context == self.context:
                 return
             self.context = context
-            self._lines.clear()
-            self._instructions.clear()
-        _cells.clear()
+        # Every cached counter counts for the context that ended: the next use at each site
+        # takes the first-use route and counts into a record of the new context. The caches
+        # stay, and so do the line and instruction entries: which instruction counts for a
+        # line does not depend on the context.
+        _cells.retarget()
 
 
 recorder = Recorder()
