@@ -74,3 +74,51 @@ def test_every_public_name_loads_when_first_read(project: Project) -> None:
         "same": True,
         "missing": "module 'compatshim' has no attribute 'no_such_name'",
     }
+
+
+#: The modules of compatshim that ``install()`` loads, with a cached configuration and telemetry
+#: on (the default): the runtime, the configuration's reader, the recorder and its flusher.
+#: Loading one more costs every program that installs compatshim; a module needed only on a
+#: rare path is imported there.
+INSTALLED = [
+    "compatshim",
+    "compatshim._base", "compatshim._base.cells", "compatshim._base.compat",
+    "compatshim._base.diagnostics", "compatshim._base.errors", "compatshim._base.locks",
+    "compatshim._base.paths", "compatshim._base.resets", "compatshim._base.safeio",
+    "compatshim._base.version",
+    "compatshim._model", "compatshim._model.alias", "compatshim._model.cache",
+    "compatshim._model.config", "compatshim._model.environ", "compatshim._model.options",
+    "compatshim._model.policy", "compatshim._model.state", "compatshim._model.table",
+    "compatshim._model.validate",
+    "compatshim._runtime", "compatshim._runtime.finder", "compatshim._runtime.frames",
+    "compatshim._runtime.hooks", "compatshim._runtime.install", "compatshim._runtime.proxy",
+    "compatshim._runtime.scope", "compatshim._runtime.spec", "compatshim._runtime.state",
+    "compatshim._runtime.uses",
+    "compatshim._telemetry", "compatshim._telemetry.flushing", "compatshim._telemetry.recorder",
+]  # fmt: skip
+
+
+def test_install_loads_the_runtime_and_no_more(project: Project) -> None:
+    """``import compatshim; compatshim.install()`` with a few aliases, the configuration cached:
+    exactly the modules of :data:`INSTALLED`, and none of the standard library's modules that
+    cost more than they serve here (importlib and operator: the import system's own modules
+    and ``_operator`` do; nor the heavy ones)."""
+    project.write({"canon/__init__.py": "X = 1\n"}).config(
+        '[tool.compatshim.aliases]\n"old" = "canon"\n"old2" = "canon"\n"canon:Y" = "canon:X"\n'
+    )
+    script = """
+        import sys
+        before = set(sys.modules)
+        import compatshim
+        compatshim.install()
+        loaded = sorted(set(sys.modules) - before)
+        from _probe import emit
+        emit(loaded)
+        """
+    project.run(script)  # writes the configuration cache
+    loaded = project.run(script).value
+    assert [m for m in loaded if m.partition(".")[0] == "compatshim"] == INSTALLED
+    unwanted = ["importlib", "importlib.machinery", "importlib.util", "operator", "typing",
+                "logging", "threading", "pathlib", "re", "json", "sqlite3", "tomllib", "tomli",
+                "hashlib", "socket", "collections", "functools", "enum"]  # fmt: skip
+    assert [m for m in unwanted if m in loaded] == []
