@@ -7,6 +7,11 @@ PYTEST_DONT_REWRITE: ``compatshim run`` imports this package before pytest start
 not try to rewrite its asserts (it would warn, and ``filterwarnings = error`` would stop the run).
 """
 
+# The one name set at import: flit, building the package, imports this file and reads the version
+# from its namespace (never through __getattr__). It costs two small modules.
+from ._base.version import __version__
+
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._base.errors import CompatshimDeprecationWarning
@@ -17,7 +22,6 @@ if TYPE_CHECKING:
     from ._base.errors import LegacyPathError
     from ._base.errors import LegacyPathRemoved
     from ._base.errors import NoDataError
-    from ._base.version import __version__
     from ._check.check import AliasCheck
     from ._check.check import CheckReport
     from ._check.check import check
@@ -83,8 +87,8 @@ __all__ = [
 ]
 
 
-# Every name is imported when first read, so that `import compatshim` loads nothing but this
-# module: a library may import it only to declare aliases, or to check types, and each module
+# Every other name is imported when first read, so that `import compatshim` loads nothing but
+# this module and the version: a library may import it only to declare aliases, or to check types, and each module
 # loaded costs a finder lookup, a stat and an unmarshal. install() loads the runtime; reporting
 # reads SQLite; scan, migrate and stubs parse source; check audits with inspect.
 _LAZY = {
@@ -96,7 +100,6 @@ _LAZY = {
     "LegacyPathError": "_base.errors",
     "LegacyPathRemoved": "_base.errors",
     "NoDataError": "_base.errors",
-    "__version__": "_base.version",
     "Alias": "_model.alias",
     "AliasTable": "_model.table",
     "Installation": "_runtime.install",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from helpers import Project
 
 
@@ -23,9 +27,10 @@ def test_import_is_cheap_and_pulls_in_nothing_heavy(project: Project) -> None:
 
 
 def test_import_loads_the_facade_alone(project: Project) -> None:
-    """``import compatshim`` loads no module but the facade: not one of compatshim's own (each
-    costs a finder lookup, a stat, an unmarshal) nor of the standard library. Its names load
-    their modules when first read (``__getattr__``)."""
+    """``import compatshim`` loads no module but the facade and the version (which flit reads
+    from the facade's namespace): not one more of compatshim's own (each costs a finder lookup,
+    a stat, an unmarshal) nor of the standard library. Its names load their modules when first
+    read (``__getattr__``)."""
     result = project.run(
         """
         import sys
@@ -36,7 +41,7 @@ def test_import_loads_the_facade_alone(project: Project) -> None:
         emit(loaded)
         """
     )
-    assert result.value == ["compatshim"]
+    assert result.value == ["compatshim", "compatshim._base", "compatshim._base.version"]
 
 
 def test_every_public_name_loads_when_first_read(project: Project) -> None:
@@ -122,3 +127,19 @@ def test_install_loads_the_runtime_and_no_more(project: Project) -> None:
                 "logging", "threading", "pathlib", "re", "json", "sqlite3", "tomllib", "tomli",
                 "hashlib", "socket", "collections", "functools", "enum"]  # fmt: skip
     assert [m for m in unwanted if m in loaded] == []
+
+
+def test_flit_reads_the_version_when_it_builds() -> None:
+    """flit takes the version from the facade's namespace (it imports ``__init__.py`` under a
+    name of its own and reads its ``__dict__``): a lazily imported name would not be there."""
+    import compatshim
+
+    root = Path(compatshim.__file__).resolve().parent.parent
+    code = (
+        "import sys, pathlib; from flit_core.common import Module, get_info_from_module; "
+        "print(get_info_from_module(Module('compatshim', pathlib.Path(sys.argv[1])))['version'])"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == compatshim.__version__
