@@ -9,6 +9,9 @@
 * ``reads``: ns per read at a site seen before, against the bare forwarder, in a tight loop and
   from fresh frames.
 * ``idle_flush``: us per flush with 100,000 recorded sites, none changed since the last flush.
+* ``import_cost``: CPU instructions (callgrind) that ``import compatshim`` adds to ``python -c
+  pass``, and ``import compatshim`` with ``install()`` (three aliases, the configuration cached,
+  telemetry on): what every program that uses compatshim pays before its first legacy import.
 
 Set ``COMPATSHIM_BENCH_BEFORE`` to another checkout's root to measure its code in the same run
 (each contender then appears twice, "before" and "after").
@@ -122,9 +125,11 @@ posix._exit(0)
 """
 
 
-def _instructions(args: list[str], cwd: Path, code: str) -> int:
+def _instructions(
+    args: list[str], cwd: Path, code: str, extra: dict[str, str] | None = None
+) -> int:
     with tempfile.TemporaryDirectory() as out:
-        child = env()
+        child = env(extra)
         child["PYTHONPATH"] = code
         proc = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg", *args],
@@ -253,9 +258,41 @@ def bench_reads(quick: bool) -> Result:
     return {"unit": "ns per read (minimum)", "values": values}
 
 
+_STARTS = {
+    "import compatshim": "import compatshim",
+    "import compatshim + install()": "import compatshim\ncompatshim.install()",
+}
+
+
+def bench_import_cost(quick: bool) -> Result:
+    """Million instructions that ``import compatshim`` (and that with ``install()``) adds to
+    ``python -c pass``, under callgrind, ``PYTHONHASHSEED=0``, bytecode compiled: repeatable on
+    a busy machine, where start-up times of a few ms are not."""
+    if not shutil.which("valgrind"):
+        return {"unit": "million instructions", "values": {}, "skipped": "valgrind not found"}
+    where = folder()
+    peers.write(where, peers.CONFIG.replace("telemetry = false\n", ""))
+    seeded = {"PYTHONHASHSEED": "0"}
+    values: dict[str, float] = {}
+    for label, code in _checkouts().items():
+        _run([sys.executable, "-m", "compileall", "-q", f"{code}/compatshim"], where, code)
+        _run([sys.executable, "-c", _STARTS["import compatshim + install()"]], where, code)  # cache
+        base = _instructions([sys.executable, "-c", "pass"], where, code, seeded)
+        for name, start in _STARTS.items():
+            ran = _instructions([sys.executable, "-c", start], where, code, seeded)
+            values[f"{label}{name}"] = (ran - base) / 1e6
+    result: Result = {"unit": "million instructions above python -c pass", "values": values}
+    if len(_checkouts()) > 1:
+        result["ratio"] = {
+            name: round(values[name] / values[f"before: {name}"], 3) for name in _STARTS
+        }
+    return result
+
+
 BENCHMARKS = {
     "reads": bench_reads,
     "first_use": bench_first_use,
     "new_site": bench_new_site,
     "idle_flush": bench_idle_flush,
+    "import_cost": bench_import_cost,
 }

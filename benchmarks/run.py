@@ -14,7 +14,8 @@ The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, 
   as the alias table grows, a fresh interpreter importing ~100 modules, start-up;
 * ``factories``: objects made through a factory, with a factory rule and without;
 * ``firstuse``: the first legacy import and read with telemetry on and off, the cost of each new
-  site (time, instructions, Python calls), a flush with nothing changed;
+  site (time, instructions, Python calls), a flush with nothing changed, and the instructions
+  ``import compatshim`` and ``install()`` cost;
 * ``memory``: resident size added by aliases and by recorded sites;
 * ``telemetry``: hits per second, flush time, ``report`` over 1,000,000 hits;
 * ``otel``: the per-read cost with the OpenTelemetry export on and off, and what it adds to a

@@ -63,21 +63,18 @@ def test_run_pytest_with_warnings_as_errors(canon_project: Project) -> None:
 
 
 def test_run_keeps_an_existing_sitecustomize(canon_project: Project) -> None:
-    """The sitecustomize compatshim run shadows still runs."""
+    """The sitecustomize compatshim run shadows still runs (found and loaded through the import
+    system's own modules: the importlib package is not imported for it)."""
     canon_project.write({"site_dir/sitecustomize.py": "import os\nos.environ['MINE'] = 'ran'\n"})
+    script = "import os, sys; print(os.environ.get('MINE'), 'importlib' in sys.modules)"
+    env = {"PYTHONPATH": str(canon_project.root / "site_dir")}
     result = canon_project.command(
-        [
-            "-m",
-            "compatshim",
-            "run",
-            "--",
-            "python",
-            "-c",
-            "import os; print(os.environ.get('MINE'))",
-        ],
-        env={"PYTHONPATH": str(canon_project.root / "site_dir")},
+        ["-m", "compatshim", "run", "--", sys.executable, "-c", script], env=env
     )
-    assert result.stdout.strip() == "ran", result.stderr
+    plain = canon_project.command(["-c", script], env=env)  # (an interpreter's site may import it)
+    assert plain.stdout.strip() in ("ran False", "ran True")
+    assert result.stdout.strip() == plain.stdout.strip(), result.stderr
+    assert "not active" not in result.stderr
 
 
 def test_run_fails_early_on_a_bad_configuration_or_command(canon_project: Project) -> None:

@@ -6,14 +6,18 @@ supported, the branch (and usually the function) can be deleted.
 
 from __future__ import annotations
 
+# importlib._bootstrap and importlib._bootstrap_external: the import system's own modules, always
+# loaded. Importing them through the importlib package would load it and warnings, which together
+# cost more than most of compatshim's modules.
+import _frozen_importlib as _bootstrap
+import _frozen_importlib_external as _bootstrap_external
 import _thread
 import os
 import sys
-from importlib import _bootstrap_external
 
 
 if sys.version_info >= (3, 11):
-    from importlib.machinery import NamespaceLoader as _NamespaceLoader
+    _NamespaceLoader = _bootstrap_external.NamespaceLoader
 else:  # pragma: no cover - delete with 3.10
     _NamespaceLoader = _bootstrap_external._NamespaceLoader
 
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from importlib.machinery import ModuleSpec
     from types import CodeType
+    from types import ModuleType
     from typing import Any
 
 
@@ -39,6 +44,13 @@ if LASTI_IN_CACHE:  # pragma: no cover - delete with 3.12
     # Imported with compatshim, never at a first use: a thread importing it at the moment
     # another forks leaves the child's import lock for it held (the child hangs).
     from opcode import _inline_cache_entries as _CACHE_ENTRIES  # type: ignore[attr-defined]
+
+
+def import_module(name: str) -> ModuleType:
+    """``importlib.import_module(name)`` for an absolute ``name``, which is this very call,
+    without importing :mod:`importlib` (see the imports above)."""
+    module: ModuleType = _bootstrap._gcd_import(name)  # type: ignore[attr-defined]
+    return module
 
 
 def instruction_offset(code: CodeType, lasti: int) -> int:

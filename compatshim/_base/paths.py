@@ -163,9 +163,9 @@ def resolve(path: str, *, load: bool = True) -> object:
     if obj is None:
         if not load:
             return None
-        import importlib
+        from .compat import import_module
 
-        obj = importlib.import_module(module)
+        obj = import_module(module)
     for attr in attrs.split(".") if attrs else ():
         obj = getattr(obj, attr) if load else getattr(obj, attr, None)
     return obj

@@ -7,7 +7,7 @@ them all and resolves chains (``a -> b``, ``b -> c``) to the final *canonical* p
 
 from __future__ import annotations
 
-from operator import itemgetter
+from _operator import itemgetter  # the C module: importing operator costs more
 
 from .._base import paths
 

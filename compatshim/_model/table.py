@@ -7,11 +7,12 @@ recursion.
 
 from __future__ import annotations
 
+# The C module: importing operator, which re-exports it, costs more.
+from _operator import add
+from _operator import attrgetter
+from _operator import eq
+from _operator import itemgetter
 from itertools import repeat
-from operator import add
-from operator import attrgetter
-from operator import eq
-from operator import itemgetter
 
 from .._base import paths
 from .._base.compat import stdlib_module_names

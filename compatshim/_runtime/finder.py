@@ -13,7 +13,6 @@ runs under the import system's global lock, where importing can deadlock.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from _thread import _local
 
@@ -187,6 +186,8 @@ class AliasFinder:
             return
         if isinstance(module, _proxy.LegacyModule):
             if _proxy.is_bound(module):  # importlib.reload(legacy module): reload the canonical
+                import importlib  # only here: importing importlib costs more than most modules
+
                 importlib.reload(self._import_canonical(name, canonical))
                 return
             try:
@@ -227,7 +228,7 @@ class AliasFinder:
 
     def _import_canonical(self, legacy: str, canonical: str) -> ModuleType:
         try:
-            return importlib.import_module(canonical)
+            return _compat.import_module(canonical)
         except ModuleNotFoundError as exc:
             missing = exc.name or ""
             if missing and (canonical == missing or canonical.startswith(missing + ".")):

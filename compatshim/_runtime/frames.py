@@ -8,9 +8,9 @@ pickle): they are skipped. Frames of introspection tools (``inspect``, ``pydoc``
 
 from __future__ import annotations
 
+import _frozen_importlib as _bootstrap  # importlib._bootstrap, without importing importlib
 import os
 import sys
-from importlib import _bootstrap
 
 
 TYPE_CHECKING = False

@@ -9,8 +9,9 @@ an import, so a legacy module's spec answers it through a property that reports 
 from __future__ import annotations
 
 import sys
-from importlib.machinery import ModuleSpec
+from _frozen_importlib import ModuleSpec  # importlib.machinery.ModuleSpec, without importlib
 
+from .._base import compat as _compat
 from . import frames as _frames
 from . import proxy as _proxy
 from . import uses as _sites
@@ -80,10 +81,8 @@ def _reimport_if_gone(legacy: str, canonical: str) -> None:
     module = _modules_get(legacy)
     if not isinstance(module, _proxy.LegacyModule) or canonical in _modules:
         return
-    import importlib
-
     try:
-        target = importlib.import_module(canonical)
+        target = _compat.import_module(canonical)
     except BaseException:
         # It cannot be imported any more, so neither can its legacy path: the next import
         # statement goes through the finder again (Python 3.12 and older swallow this error).

@@ -206,12 +206,12 @@ def import_quietly(name: str) -> ModuleType:
     every time it runs; the import must not count a second use at a neighbouring instruction of
     the same line (only the first instruction of a line counts, so the read would never count).
     """
-    import importlib
+    from .._base.compat import import_module
 
     previous = getattr(_quiet, "name", None)
     _quiet.name = name
     try:
-        return importlib.import_module(name)
+        return import_module(name)
     finally:
         _quiet.name = previous
 

@@ -22,16 +22,18 @@ def _start() -> None:
 
 
 def _chain() -> None:
-    # Run the sitecustomize that this one shadows (the user's or the distribution's).
-    import importlib.machinery
-    import importlib.util
+    # Run the sitecustomize that this one shadows (the user's or the distribution's). The import
+    # system's own modules (importlib.machinery's PathFinder, importlib.util's module_from_spec)
+    # are always loaded: importing the importlib package would cost every process more.
+    import _frozen_importlib
+    import _frozen_importlib_external
 
     here = os.path.dirname(os.path.abspath(__file__))
     path = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", path)
+    spec = _frozen_importlib_external.PathFinder.find_spec("sitecustomize", path)
     if spec is None or spec.loader is None:
         return
-    module = importlib.util.module_from_spec(spec)
+    module = _frozen_importlib.module_from_spec(spec)
     sys.modules["sitecustomize"] = module
     spec.loader.exec_module(module)
 
