@@ -18,12 +18,12 @@ the reads of the package's own names stay plain dictionary lookups.
 from __future__ import annotations
 
 import sys
-from types import ModuleType
 
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
 from .._base import paths
 from .._base import resets
+from .._base.compat import ModuleType
 from .._base.errors import LegacyPathError
 from .._base.locks import ForkSafeLock
 from . import frames as _frames

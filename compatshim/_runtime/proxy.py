@@ -10,10 +10,10 @@ patches what canonical users see. The canonical module itself is never modified.
 from __future__ import annotations
 
 import sys
-import types
 
 from .._base import cells as _cells
 from .._base import paths
+from .._base.compat import ModuleType
 from . import frames as _frames
 from . import uses as _sites
 
@@ -22,6 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Mapping
+    from types import FrameType
     from typing import Any
 
     from .._model.alias import Alias
@@ -33,9 +34,9 @@ _getframe = sys._getframe
 _modules = sys.modules
 _modules_get = sys.modules.get
 _object_getattribute = object.__getattribute__
-_module_setattr = types.ModuleType.__setattr__
-_module_delattr = types.ModuleType.__delattr__
-_ModuleType = types.ModuleType
+_module_setattr = ModuleType.__setattr__
+_module_delattr = ModuleType.__delattr__
+_ModuleType = ModuleType
 
 # What the import system sets on every module: it describes the legacy module, not the canonical.
 # ``__file__`` and ``__cached__`` are the canonical module's: its code (and the data files next to
@@ -67,12 +68,12 @@ class _State:
         self.cname = cname  # "" for a virtual module: sys.modules.get("") is always None
         self.alias = alias
         self.names = names
-        self.target: types.ModuleType | None = None
+        self.target: ModuleType | None = None
         # The canonical module's __dict__ while it is a plain module (the fast path reads it);
         # empty otherwise, so that every lookup takes the general route through getattr().
         self.namespace: dict[str, Any] = {}
         self.package = False
-        self.children: dict[str, types.ModuleType] = {}
+        self.children: dict[str, ModuleType] = {}
         self.special = dict(_BASE_SPECIAL)
         self.special.update(dict.fromkeys(names, _NAME))
         # For a moved name read again at a site already counted: (the key of that site's
@@ -92,7 +93,7 @@ class _State:
         self.cells: dict[int, dict[object, object]] = _cells.register_cells({})
 
 
-class LegacyModule(types.ModuleType):
+class LegacyModule(ModuleType):
     """A module object standing for a legacy path; see the module docstring.
 
     Each legacy module is an instance of its own subclass, whose ``__getattribute__`` holds the
@@ -170,8 +171,8 @@ _slot = vars(LegacyModule)["_compatshim_state"]
 _state_of: Callable[[LegacyModule], _State] = _slot.__get__
 _state_set: Callable[[LegacyModule, _State], None] = _slot.__set__
 # ModuleType's own __dict__ getter: the legacy module's namespace, bypassing __getattribute__.
-_own_dict: Callable[[types.ModuleType], dict[str, Any]]
-_own_dict = vars(types.ModuleType)["__dict__"].__get__
+_own_dict: Callable[[ModuleType], dict[str, Any]]
+_own_dict = vars(ModuleType)["__dict__"].__get__
 
 _BASE_SPECIAL = dict.fromkeys(
     (set(dir(LegacyModule)) - {"__doc__", "__dict__", "__annotations__", "__module__"})
@@ -198,8 +199,8 @@ def _reader(st: _State) -> Callable[[LegacyModule, str], Any]:
     def __getattribute__(
         self: LegacyModule,
         name: str,
-        _getframe: Callable[[int], types.FrameType] = _getframe,
-        _modules: dict[str, types.ModuleType] = _modules,
+        _getframe: Callable[[int], FrameType] = _getframe,
+        _modules: dict[str, ModuleType] = _modules,
         id: Callable[[object], int] = id,
         next: Callable[[Any], Any] = next,
     ) -> Any:
@@ -277,7 +278,7 @@ def new_module(
     return module
 
 
-def bind(module: LegacyModule, target: types.ModuleType) -> None:
+def bind(module: LegacyModule, target: ModuleType) -> None:
     """Point ``module`` at the canonical module and mirror its package status."""
     st = _state_of(module)
     _follow(st, target)
@@ -311,7 +312,7 @@ def is_bound(module: LegacyModule) -> bool:
     return _state_of(module).target is not None
 
 
-def canonical_of(module: object) -> types.ModuleType | None:
+def canonical_of(module: object) -> ModuleType | None:
     """The canonical module a legacy module forwards to, or ``None`` if ``module`` is not one."""
     if not isinstance(module, LegacyModule):
         return None
@@ -339,12 +340,12 @@ def _lookup(st: _State, name: str) -> Any:
         raise _missing(st, name) from None
 
 
-def follow(module: LegacyModule, target: types.ModuleType) -> None:
+def follow(module: LegacyModule, target: ModuleType) -> None:
     """Forward ``module`` to ``target`` from now on (its canonical module was imported again)."""
     _follow(_state_of(module), target)
 
 
-def _follow(st: _State, target: types.ModuleType) -> None:
+def _follow(st: _State, target: ModuleType) -> None:
     st.target = target
     # A module subclass may define properties or __getattribute__: read it through getattr().
     st.namespace = target.__dict__ if type(target) is _ModuleType else {}
@@ -383,7 +384,7 @@ def _missing(st: _State, name: str) -> AttributeError:
     return AttributeError(f"module {st.legacy!r} (alias of {st.cname!r}) has no attribute {name!r}")
 
 
-def _first_use(st: _State, name: str, value: Any, frame: types.FrameType) -> Any:
+def _first_use(st: _State, name: str, value: Any, frame: FrameType) -> Any:
     if name[:2] == "__" and name[-2:] == "__":
         return value  # dunder probes (__all__, __wrapped__, __version__) are introspection
     if frame.f_code is _frames.HANDLE_FROMLIST:
@@ -408,7 +409,7 @@ def _first_use(st: _State, name: str, value: Any, frame: types.FrameType) -> Any
     return value
 
 
-def _first_child_use(st: _State, name: str, child: Any, frame: types.FrameType) -> Any:
+def _first_child_use(st: _State, name: str, child: Any, frame: FrameType) -> Any:
     if frame.f_code is _frames.HANDLE_FROMLIST:
         return child  # the import system's hasattr probe before ``from old import pkg``
     served = served_alias(child)
