@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from compatshim._runtime.forwarding import PREFIX
 from compatshim._runtime.forwarding import forwarding
 
 
@@ -188,6 +187,53 @@ def test_wrapt_is_not_loaded_for_a_function_init(project: Project) -> None:
     assert result.value is False
 
 
+def test_one_factory_of_two_classes(project: Project) -> None:
+    """A factory named by two rules sets both variables (and resets both, also when it raises);
+    a construction of either class elsewhere warns at its line."""
+    project.write(
+        {
+            "two/__init__.py": "",
+            "two/classes.py": """
+                class A:
+                    def __init__(self, v):
+                        self.v = v
+
+                class B(A):
+                    pass
+
+                def make(kind, v=0, *, fail=False):
+                    made = (A if kind == "a" else B)(v)
+                    if fail:
+                        raise ValueError(kind)
+                    return made
+            """,
+        }
+    ).config(
+        """
+        [tool.compatshim.factories]
+        "two.classes:A" = "two.classes:make"
+        "two.classes:B" = "two.classes:make"
+        """
+    )
+    result = project.run(
+        """
+        import _probe, compatshim
+        compatshim.install()
+        from two.classes import A, B, make
+        with _probe.record() as seen:
+            made = [type(make("a")).__name__, type(make("b", 1)).__name__]
+            try:
+                make("b", fail=True)
+            except ValueError:
+                pass
+            A(1)  # line 10
+            B(2)  # line 11
+        _probe.emit([made, [(w["file"], w["line"]) for w in seen.simple()]])
+        """
+    )
+    assert result.value == [["A", "B"], [["main.py", 10], ["main.py", 11]]]
+
+
 # A parameter list: (kind, has a default) per parameter; kinds are "/", "p", "*", "k", "**".
 _parameter = st.tuples(st.sampled_from(["/", "p", "k"]), st.booleans())
 
@@ -208,13 +254,14 @@ def _source(params: list[tuple[str, bool]], varargs: bool, varkw: bool) -> str:
     return f"def f({', '.join(text)}):\n    return dict(locals())\n"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     params=st.lists(_parameter, max_size=5),
     varargs=st.booleans(),
     varkw=st.booleans(),
     positional=st.lists(st.integers(), max_size=7),
     named=st.dictionaries(st.sampled_from(["a0", "b1", "c2", "b3", "c4", "x"]), st.integers()),
+    instance=st.booleans(),
 )
 def test_a_forwarding_wrapper_behaves_as_the_function(
     params: list[tuple[str, bool]],
@@ -222,20 +269,31 @@ def test_a_forwarding_wrapper_behaves_as_the_function(
     varkw: bool,
     positional: list[int],
     named: dict[str, int],
+    instance: bool,
 ) -> None:
     """For any parameter list and any call, the wrapper returns or raises what the function
-    does (defaults, keyword-only, positional-only, ``*args``, ``**kwargs``)."""
+    does (defaults, keyword-only, positional-only, ``*args``, ``**kwargs``); as a method
+    (``instance``: called with the instance first), also without a positional parameter."""
     namespace: dict[str, Any] = {}
     exec(_source(params, varargs, varkw), namespace)  # noqa: S102 - a generated test function
     function = namespace["f"]
-    wrapper = forwarding(function, "return {call}", {})
+    wrapper = forwarding(function, "return {call}", {}, instance=instance)
+    arguments = [-1, *positional] if instance else positional
 
     def outcome(callee: Any) -> object:
         try:
-            return callee(*positional, **named)
+            return callee(*arguments, **named)
         except TypeError as e:
-            return str(e).replace("wrapper", "f")
+            return str(e)
 
     assert outcome(wrapper) == outcome(function)
     assert inspect.unwrap(wrapper) is function
-    assert not any(name.startswith(PREFIX) for name in wrapper.__code__.co_varnames)
+    assert str(inspect.signature(wrapper)) == str(inspect.signature(function))
+    code, own = function.__code__, wrapper.__code__
+    if code.co_argcount or not instance:  # else the (self, /, *args, **kwargs) wrapper
+        names = code.co_argcount + code.co_kwonlyargcount + varargs + varkw
+        assert own.co_varnames[:names] == code.co_varnames[:names]
+        assert (own.co_argcount, own.co_posonlyargcount) == (
+            code.co_argcount,
+            code.co_posonlyargcount,
+        )
