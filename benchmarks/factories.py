@@ -1,15 +1,20 @@
 """The cost of a factory rule: constructing a class through its factory, guarded and not.
 
-* ``factory``: ns per object made by a factory, for a light class (three attributes) and a
-  heavier one (a lock, a queue, a logger, a context object), each three ways in one process:
-  the same code without a rule (the baseline), with compatshim's rule (wrapt's
-  ``FunctionWrapper`` on ``__init__`` and on the factory), and the same guard written by hand
-  with plain functions (for reference: what wrapt's wrappers cost on top). Also per object: a
-  direct construction outside the factory at a line seen before (counted, warned once).
-  Contenders are interleaved in short rounds; minima are quoted.
+Three classes, each made by a factory ``make(name, user)`` that builds a small context object and
+the class: "light" (``__init__`` sets three attributes), "heavy" (also a lock, a bounded deque,
+a logger lookup) and "manager" (what a WebSocket manager's ``__init__`` does: several dicts and
+sets, an ``asyncio.Lock`` and ``asyncio.Queue``, a logger, keyword options). Each is made two
+ways in one run: the same code without a rule (the baseline) and with compatshim's rule. For
+reference, the light class also with the guard written the two other ways compatshim could
+write it: plain ``(*args, **kwargs)`` wrappers, and wrapt's ``FunctionWrapper`` on ``__init__``
+(``enabled=ContextVar.get``; compatshim's guard until 0.1). Also per object: a direct
+construction outside the factory at a line seen before (counted, warned once).
+
+* ``factory``: ns per object; contenders interleaved in short rounds, minima quoted.
 * ``factory_instructions``: the same contenders counted in CPU instructions per object by
   valgrind (``callgrind``), where timings on a shared machine are too noisy: each contender runs
-  in its own interpreter twice, making 0 and N objects, and the difference is divided by N.
+  in its own interpreter making N and 2N objects, and the difference is divided by N (the lower
+  of two tries).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from _common import Result
@@ -28,7 +34,7 @@ from _common import python
 
 
 _CLASSES = """
-import collections, contextvars, logging, threading
+import asyncio, collections, contextvars, logging, threading, time, wrapt
 
 class Context:
     __slots__ = ("user", "tenant")
@@ -57,14 +63,36 @@ def _heavy(name):
     Heavy.__name__ = Heavy.__qualname__ = name
     return Heavy
 
-Light, LightPlain, LightHand = _light("Light"), _light("LightPlain"), _light("LightHand")
-Heavy, HeavyPlain, HeavyHand = _heavy("Heavy"), _heavy("HeavyPlain"), _heavy("HeavyHand")
+def _manager(name):
+    class Manager:
+        def __init__(self, name, context, *, max_connections=100, queue_size=1000):
+            self.name = name
+            self.context = context
+            self.connections = {}
+            self.by_user = collections.defaultdict(set)
+            self.rooms = {}
+            self.active = set()
+            self.lock = asyncio.Lock()
+            self.outbox = asyncio.Queue(maxsize=queue_size)
+            self.max_connections = max_connections
+            self.log = logging.getLogger("chat.ws." + name)
+            self.stats = {"sent": 0, "received": 0, "dropped": 0, "errors": 0}
+            self.created = time.monotonic()
+            self.listeners = []
+            self.closed = False
+    Manager.__name__ = Manager.__qualname__ = name
+    return Manager
 
-# The guard written by hand, for reference: a plain __init__ wrapper and a plain factory wrapper.
+Light, LightPlain = _light("Light"), _light("LightPlain")
+LightPacking, LightWrapt = _light("LightPacking"), _light("LightWrapt")
+Heavy, HeavyPlain = _heavy("Heavy"), _heavy("HeavyPlain")
+Manager, ManagerPlain = _manager("Manager"), _manager("ManagerPlain")
+
+# The guard written the two other ways, for reference (the factories' wrapper is in factory.py).
 _outside = contextvars.ContextVar("hand", default=True)
 _get, _set, _reset = _outside.get, _outside.set, _outside.reset
 
-def _hand(cls):
+def _packing(cls):
     original = cls.__init__
     def __init__(self, *args, **kwargs):
         if _get() and type(self) is cls:
@@ -72,13 +100,16 @@ def _hand(cls):
         original(self, *args, **kwargs)
     cls.__init__ = __init__
 
-_hand(LightHand)
-_hand(HeavyHand)
+def _checker(wrapped, instance, args, kwargs):
+    raise TypeError("direct")
+
+_packing(LightPacking)
+LightWrapt.__init__ = wrapt.FunctionWrapper(LightWrapt.__init__, _checker, enabled=_get)
 """
 
 _FACTORY = """
-from bench_fx.classes import Context, Heavy, HeavyHand, HeavyPlain, Light, LightHand, LightPlain
-from bench_fx.classes import _reset, _set
+from bench_fx.classes import Context, Heavy, HeavyPlain, Light, LightPacking, LightPlain
+from bench_fx.classes import LightWrapt, Manager, ManagerPlain, _reset, _set
 
 def make_light(name, user):
     return Light(name, Context(user, "shop"))
@@ -86,19 +117,25 @@ def make_light(name, user):
 def make_light_plain(name, user):
     return LightPlain(name, Context(user, "shop"))
 
-def _make_light_hand(name, user):
-    return LightHand(name, Context(user, "shop"))
-
 def make_heavy(name, user):
     return Heavy(name, Context(user, "shop"))
 
 def make_heavy_plain(name, user):
     return HeavyPlain(name, Context(user, "shop"))
 
-def _make_heavy_hand(name, user):
-    return HeavyHand(name, Context(user, "shop"))
+def make_manager(name, user):
+    return Manager(name, Context(user, "shop"), max_connections=50)
 
-def _handed(factory):
+def make_manager_plain(name, user):
+    return ManagerPlain(name, Context(user, "shop"), max_connections=50)
+
+def _make_light_packing(name, user):
+    return LightPacking(name, Context(user, "shop"))
+
+def _make_light_wrapt(name, user):
+    return LightWrapt(name, Context(user, "shop"))
+
+def _packing(factory):
     def wrapper(*args, **kwargs):
         token = _set(False)
         try:
@@ -107,8 +144,8 @@ def _handed(factory):
             _reset(token)
     return wrapper
 
-make_light_hand = _handed(_make_light_hand)
-make_heavy_hand = _handed(_make_heavy_hand)
+make_light_packing = _packing(_make_light_packing)
+make_light_wrapt = _packing(_make_light_wrapt)
 """
 
 _CONFIG = """
@@ -117,8 +154,21 @@ telemetry = false
 [tool.compatshim.factories]
 "bench_fx.classes:Light" = "bench_fx.factory:make_light"
 "bench_fx.classes:Heavy" = { factory = "bench_fx.factory:make_heavy", policy = "ignore" }
+"bench_fx.classes:Manager" = "bench_fx.factory:make_manager"
 """
 
+# label -> statement; "X, no rule" is the baseline of the rows "X, ...".
+_CONTENDERS = {
+    "light, no rule": "f.make_light_plain('a', 'u')",
+    "light, compatshim rule": "f.make_light('a', 'u')",
+    "light, (*args, **kwargs) wrappers (reference)": "f.make_light_packing('a', 'u')",
+    "light, wrapt FunctionWrapper on __init__ (reference)": "f.make_light_wrapt('a', 'u')",
+    "heavy, no rule": "f.make_heavy_plain('a', 'u')",
+    "heavy, compatshim rule": "f.make_heavy('a', 'u')",
+    "manager, no rule": "f.make_manager_plain('a', 'u')",
+    "manager, compatshim rule": "f.make_manager('a', 'u')",
+    "heavy, direct construction outside the factory (counted)": "Heavy('a', ctx)",
+}
 _SCRIPT = """
 import json, timeit, warnings
 import compatshim
@@ -126,15 +176,7 @@ compatshim.install("pyproject.toml")
 from bench_fx import factory as f
 from bench_fx.classes import Context, Heavy
 ctx = Context("u", "shop")
-contenders = {{
-    "light, no rule (baseline)": "f.make_light_plain('a', 'u')",
-    "light, compatshim rule": "f.make_light('a', 'u')",
-    "light, guard by hand (reference)": "f.make_light_hand('a', 'u')",
-    "heavy, no rule (baseline)": "f.make_heavy_plain('a', 'u')",
-    "heavy, compatshim rule": "f.make_heavy('a', 'u')",
-    "heavy, guard by hand (reference)": "f.make_heavy_hand('a', 'u')",
-    "heavy, direct construction outside the factory (counted)": "Heavy('a', ctx)",
-}}
+contenders = {contenders}
 best = {{label: float("inf") for label in contenders}}
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -146,27 +188,28 @@ print(json.dumps(best))
 """
 
 
+def _summary(values: Mapping[str, float], unit: str) -> Result:
+    """Ratios and per-object costs of each contender against its class's baseline."""
+    ratio, per_object = {}, {}
+    for label, value in values.items():
+        kind, _, how = label.partition(", ")
+        baseline = values.get(f"{kind}, no rule")
+        if baseline is None or how == "no rule" or "outside" in how:
+            continue
+        short = kind if how == "compatshim rule" else f"{kind} {how}"
+        ratio[short] = round(value / baseline, 2)
+        per_object[short] = round(value - baseline, 1)
+    return {"unit": unit, "values": values, "ratio": ratio, "per_object": per_object}
+
+
 def bench_factory(quick: bool) -> Result:
     """ns per object made through a factory, with and without a rule (and guarded by hand)."""
     where = _project()
-    script = _SCRIPT.format(rounds=5 if quick else 40, number=2000 if quick else 20000)
+    script = _SCRIPT.format(
+        contenders=repr(_CONTENDERS), rounds=5 if quick else 40, number=2000 if quick else 20000
+    )
     best = json.loads(python(script, where))
-    light, heavy = best["light, no rule (baseline)"], best["heavy, no rule (baseline)"]
-    values = {label: round(value, 1) for label, value in best.items()}
-    return {
-        "unit": "ns per object",
-        "values": values,
-        "ratio": {
-            "light": round(best["light, compatshim rule"] / light, 2),
-            "heavy": round(best["heavy, compatshim rule"] / heavy, 2),
-            "light by hand": round(best["light, guard by hand (reference)"] / light, 2),
-            "heavy by hand": round(best["heavy, guard by hand (reference)"] / heavy, 2),
-        },
-        "per_object": {
-            "light": round(best["light, compatshim rule"] - light, 1),
-            "heavy": round(best["heavy, compatshim rule"] - heavy, 1),
-        },
-    }
+    return _summary({label: round(value, 1) for label, value in best.items()}, "ns per object")
 
 
 def _project() -> Path:
@@ -190,15 +233,6 @@ ctx = Context("u", "shop")
 warnings.simplefilter("ignore")
 exec(compile(f"for _ in range({int(sys.argv[2])}):\\n    {sys.argv[1]}", "<bench>", "exec"))
 """
-_CONTENDERS = {
-    "light, no rule (baseline)": "f.make_light_plain('a', 'u')",
-    "light, compatshim rule": "f.make_light('a', 'u')",
-    "light, guard by hand (reference)": "f.make_light_hand('a', 'u')",
-    "heavy, no rule": "f.make_heavy_plain('a', 'u')",
-    "heavy, compatshim rule": "f.make_heavy('a', 'u')",
-    "heavy, guard by hand (reference)": "f.make_heavy_hand('a', 'u')",
-    "heavy, direct construction outside the factory (counted)": "Heavy('a', ctx)",
-}
 
 
 def _instructions(where: Path, stmt: str, count: int) -> int:
@@ -219,25 +253,19 @@ def bench_factory_instructions(quick: bool) -> Result:
     where = _project()
     (where / "counted.py").write_text(_COUNTED)
     count = 2000 if quick else 20000
+    _instructions(where, "pass", 1)  # writes the bytecode of bench_fx, outside any count
     values = {}
     for label, stmt in _CONTENDERS.items():
-        empty = _instructions(where, stmt, 0)
-        values[label] = round((_instructions(where, stmt, count) - empty) / count)
-    light, heavy = values["light, no rule (baseline)"], values["heavy, no rule"]
-    return {
-        "unit": "instructions per object",
-        "values": values,
-        "ratio": {
-            "light": round(values["light, compatshim rule"] / light, 2),
-            "heavy": round(values["heavy, compatshim rule"] / heavy, 2),
-            "light by hand": round(values["light, guard by hand (reference)"] / light, 2),
-            "heavy by hand": round(values["heavy, guard by hand (reference)"] / heavy, 2),
-        },
-        "per_object": {
-            "light": values["light, compatshim rule"] - light,
-            "heavy": values["heavy, compatshim rule"] - heavy,
-        },
-    }
+        # N and 2N objects, so that one-time costs (the first calls, warming the interpreter's
+        # specialised instructions) cancel out; the lower of two tries (start-up varies by a
+        # few hundred thousand instructions between processes: hash seeds, addresses).
+        values[label] = min(
+            round(
+                (_instructions(where, stmt, 2 * count) - _instructions(where, stmt, count)) / count
+            )
+            for _ in range(2)
+        )
+    return _summary(values, "instructions per object")
 
 
 BENCHMARKS = {"factory": bench_factory, "factory_instructions": bench_factory_instructions}

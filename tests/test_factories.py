@@ -371,18 +371,6 @@ def test_imported_before_install_and_a_factory_taken_early(chat: Project) -> Non
     assert result.value == [["main.py", 7]]
 
 
-def test_wrapt_is_loaded_only_with_factory_rules(chat: Project) -> None:
-    """wrapt is imported when the module of a rule runs, not by install()."""
-    script = """
-        import _probe, sys, compatshim
-        compatshim.install()
-        before = "wrapt" in sys.modules
-        import legacy.ws  # runs chat.manager, which defines a rule's class
-        _probe.emit([before, "wrapt" in sys.modules])
-    """
-    assert chat.run(script).value == [False, True]
-
-
 def test_the_report_lists_direct_constructions(chat: Project) -> None:
     """The data file holds the constructions; ``report`` shows them beside the legacy paths."""
     chat.run(

@@ -1,31 +1,32 @@
 """Construction through the factory: a class with a factory rule, constructed anywhere else.
 
 Once the module that defines a rule's class has run (the finder chains its loader, or it ran
-before :func:`compatshim.install`), the class's ``__init__`` is wrapped in place with wrapt's
-``FunctionWrapper``: the class object stays the same (``is``, ``isinstance``, pickle, ``copy``,
-subclasses), and the wrapper keeps ``__init__``'s name, signature and ``__wrapped__``. The
-factory is wrapped the same way in its module (or class), and sets a ``contextvars`` variable of
-the rule while it runs: the class's wrapper is *enabled* (wrapt's ``enabled=`` argument, a C
-call of ``ContextVar.get``) only where that variable is unset. So inside the factory, in the
+before :func:`compatshim.install`), the class's ``__init__`` is replaced in place by a wrapper
+with its own parameters (``forwarding``), which keeps its name, signature, docstring and
+``__wrapped__``; the class object stays the same (``is``, ``isinstance``, pickle, ``copy``,
+subclasses). The factory is wrapped the same way in its module (or class), and sets a
+``contextvars`` variable of the rule while it runs; the class's wrapper reads it (one C call of
+``ContextVar.get``) and does nothing more where it is set. So inside the factory, in the
 functions it calls and in the asyncio tasks it starts (a task copies the context), constructing
-the class runs no Python code of compatshim's at all; anywhere else it is a *direct
-construction*, a use of the rule's alias (``"pkg.mod:Class()"``): warned once per line, counted,
-or refused with :class:`~compatshim.DirectConstructionError` (``uses.use`` decides, as for any
-legacy path).
+costs two calls and a token; anywhere else it is a *direct construction*, a use of the rule's
+alias (``"pkg.mod:Class()"``): warned once per line, counted, or refused with
+:class:`~compatshim.DirectConstructionError` (``uses.use`` decides, as for any legacy path).
 
 Only an instance of exactly the class is checked: a subclass's own construction (and its
 ``super().__init__()``) is not a construction of the rule's class. A thread started inside the
 factory does not inherit its context (Python's rule for ``threading``), so constructing there is
-direct; ``contextvars.copy_context().run`` and ``asyncio.to_thread`` carry it over.
-
-wrapt is imported here, on the first rule whose module runs: a program without factory rules
-never loads it.
+direct; ``contextvars.copy_context().run`` and ``asyncio.to_thread`` carry it over. An
+``__init__`` that is neither a function nor a C slot (a ``partialmethod``, a callable object) is
+wrapped by wrapt's ``FunctionWrapper``, which binds any descriptor; wrapt is imported only then.
 """
 
 from __future__ import annotations
 
 import sys
 from contextvars import ContextVar
+from types import FunctionType
+from types import MethodDescriptorType
+from types import WrapperDescriptorType
 
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
@@ -38,6 +39,8 @@ from .._base.errors import LegacyPathRemoved
 from .._base.locks import ForkSafeLock
 from .._model import policy as _policy
 from . import uses as _sites
+from .forwarding import PREFIX
+from .forwarding import forwarding
 from .state import state as _state
 from .state import use_factories
 
@@ -154,21 +157,46 @@ def _wrap_class(rule: FactoryRule, var: ContextVar[bool], ready: str) -> None:
         return  # its module has not run yet (this was the factory's module)
     if not isinstance(cls, type):
         raise TypeError(f"{rule.cls} is not a class but {type(cls).__name__}")
-    import wrapt
-
     own = cls.__dict__.get("__init__", _MISSING)
     init: Any = own if own is not _MISSING else _inherited_init(cls)
     if init is object.__init__:
         init = _object_init
     cells = _cells_by_rule.setdefault(rule.cls, _cells.register_cells({}))
-    wrapper = wrapt.FunctionWrapper(init, _checker(rule, cls, cells), enabled=var.get)
+    direct = _direct(rule, cells)
+    wrapper: Any
+    if isinstance(init, _PLAIN):
+        wrapper = forwarding(
+            init, _GUARD, {_GET: var.get, _TYPE: type, _CLS: cls, _DIRECT: direct}, instance=True
+        )
+    else:  # a descriptor of another kind (a partialmethod, a callable object): wrapt binds it
+        import wrapt
+
+        def direct_construction(wrapped: Any, instance: object, args: Any, kwargs: Any) -> Any:
+            if type(instance) is cls:  # not a subclass's own construction
+                direct()
+            return wrapped(*args, **kwargs)
+
+        wrapper = wrapt.FunctionWrapper(init, direct_construction, enabled=var.get)
     type.__setattr__(cls, "__init__", wrapper)
     with _lock:
         _classes[rule.cls] = (cls, own, wrapper)
 
 
+# The class's __init__ wrapper (forwarding.forwarding): inside the factory, one C call of
+# ContextVar.get, and the wrapped __init__ called with the wrapper's own parameters.
+_GET, _TYPE, _CLS, _DIRECT = (f"{PREFIX}{name}" for name in ("get", "type", "cls", "direct"))
+_GUARD = f"""
+if {_GET}() and {_TYPE}({{first}}) is {_CLS}:  # outside the factory; not a subclass's own
+    {_DIRECT}()
+return {{call}}
+"""
+# Raw __init__ attributes that are called unbound with the instance: functions, and C slots (an
+# exception's BaseException.__init__); any other descriptor is bound by wrapt.
+_PLAIN = (FunctionType, WrapperDescriptorType, MethodDescriptorType)
+
+
 def _inherited_init(cls: type) -> object:
-    # The raw attribute (a function, not a bound method) the class inherits, as wrapt looks it up.
+    # The raw attribute (a function, not a bound method) the class inherits.
     for base in cls.__mro__[1:]:
         if "__init__" in base.__dict__:
             return base.__dict__["__init__"]
@@ -182,21 +210,15 @@ def _object_init(self: object, *args: Any, **kwargs: Any) -> None:
         raise TypeError(f"{type(self).__name__}() takes no arguments")
 
 
-def _checker(
-    rule: FactoryRule, cls: type, cells: dict[int, dict[object, Any]]
-) -> Callable[..., Any]:
-    # The wrapper of the class's __init__, run only outside the factory (see _wrap_class).
-    def direct_construction(
-        wrapped: Callable[..., Any], instance: object, args: Any, kwargs: Any
-    ) -> Any:
-        if type(instance) is cls:  # not a subclass's own construction
-            frame = _getframe(1)
-            counter = _sites.cached(cells, frame)
-            if counter is not None:
-                next(counter)
-            else:
-                _use(rule, frame, cells)
-        return wrapped(*args, **kwargs)
+def _direct(rule: FactoryRule, cells: dict[int, dict[object, Any]]) -> Callable[[], None]:
+    # Called by the class's wrapper outside the factory, for an instance of exactly the class.
+    def direct_construction() -> None:
+        frame = _getframe(2)  # the line that constructs: above the wrapper (type.__call__ is C)
+        counter = _sites.cached(cells, frame)
+        if counter is not None:
+            next(counter)
+        else:
+            _use(rule, frame, cells)
 
     return direct_construction
 
@@ -248,8 +270,7 @@ def _wrap_factory(rule: FactoryRule, ready: str) -> None:
         if code is not None:
             for r in _rules_of_factory(rule.factory):
                 _codes[r.cls] = _codes.get(r.cls, frozenset()) | {code}
-    entering = _async_entering if inspect.iscoroutinefunction(function) else _entering
-    wrapper: Any = entering(function, variables)
+    wrapper: Any = _entering(function, variables)
     if isinstance(current, (classmethod, staticmethod)):
         wrapper = type(current)(wrapper)
     setattr(holder, attr, wrapper)
@@ -266,55 +287,46 @@ def _rules_of_factory(factory: str) -> list[FactoryRule]:
     return rules
 
 
-# The factory's wrapper is a plain function, not wrapt's FunctionWrapper (as the class's __init__
-# is): it runs at every call of the factory, where a FunctionWrapper costs about 0.7 us more per
-# call on CPython 3.11 (benchmarks/factories.py); functools.wraps keeps the name, signature and
-# __wrapped__, and a classmethod or staticmethod is wrapped around it again.
+# The factory's wrapper (forwarding.forwarding) sets the rules' variables while the factory runs:
+# a ContextVar token, which the tasks the factory starts (and copy_context) carry with them.
+_SET, _RESET, _ENTER, _LEAVE = (f"{PREFIX}{name}" for name in ("set", "reset", "enter", "leave"))
+_ENTERING = f"""
+{PREFIX}token = {_SET}(False)
+try:
+    return {{call}}
+finally:
+    {_RESET}({PREFIX}token)
+"""
+_ENTERING_SEVERAL = f"""
+{PREFIX}tokens = {_ENTER}()
+try:
+    return {{call}}
+finally:
+    {_LEAVE}({PREFIX}tokens)
+"""
 
 
 def _entering(function: Callable[..., Any], variables: list[ContextVar[bool]]) -> Any:
-    import functools
+    import inspect
 
+    is_async = inspect.iscoroutinefunction(function)
+    if is_async:  # it runs when awaited, in the awaiting task: set the variables then
+        body = _ENTERING.replace("return {call}", "return await {call}")
+        several = _ENTERING_SEVERAL.replace("return {call}", "return await {call}")
+    else:
+        body, several = _ENTERING, _ENTERING_SEVERAL
     if len(variables) == 1:
         (var,) = variables
-        set_, reset = var.set, var.reset
+        return forwarding(function, body, {_SET: var.set, _RESET: var.reset}, is_async=is_async)
 
-        @functools.wraps(function)
-        def factory(*args: Any, **kwargs: Any) -> Any:
-            token = set_(False)
-            try:
-                return function(*args, **kwargs)
-            finally:
-                reset(token)
+    def enter() -> list[tuple[ContextVar[bool], Any]]:
+        return [(var, var.set(False)) for var in variables]
 
-        return factory
+    def leave(tokens: list[tuple[ContextVar[bool], Any]]) -> None:
+        for var, token in reversed(tokens):
+            var.reset(token)
 
-    @functools.wraps(function)
-    def factory_of_several(*args: Any, **kwargs: Any) -> Any:
-        tokens = [(var, var.set(False)) for var in variables]
-        try:
-            return function(*args, **kwargs)
-        finally:
-            for var, token in reversed(tokens):
-                var.reset(token)
-
-    return factory_of_several
-
-
-def _async_entering(function: Callable[..., Any], variables: list[ContextVar[bool]]) -> Any:
-    # A coroutine factory runs when awaited, in the awaiting task: set the variables then.
-    import functools
-
-    @functools.wraps(function)
-    async def factory(*args: Any, **kwargs: Any) -> Any:
-        tokens = [(var, var.set(False)) for var in variables]
-        try:
-            return await function(*args, **kwargs)
-        finally:
-            for var, token in reversed(tokens):
-                var.reset(token)
-
-    return factory
+    return forwarding(function, several, {_ENTER: enter, _LEAVE: leave}, is_async=is_async)
 
 
 @resets.on_uninstall
