@@ -297,3 +297,18 @@ def test_a_forwarding_wrapper_behaves_as_the_function(
             code.co_argcount,
             code.co_posonlyargcount,
         )
+
+
+def test_a_code_object_with_names_no_def_can_have_gets_the_packing_wrapper() -> None:
+    """A function whose code was made by hand with parameter names that are not identifiers (or
+    are keywords) cannot have its parameter list written out: it gets the ``(*args, **kwargs)``
+    wrapper, which still forwards every call, instead of failing to compile."""
+
+    def function(a: int, b: int = 2) -> int:
+        return a + b
+
+    for odd in ("not an identifier", "class"):
+        function.__code__ = function.__code__.replace(co_varnames=(odd, "b"))
+        wrapper = forwarding(function, "return {call}", {})
+        assert wrapper(1) == 3 and wrapper(1, b=5) == 6
+        assert wrapper.__code__.co_varnames[:2] == ("_compatshim_args", "_compatshim_kwargs")

@@ -21,6 +21,7 @@ same body behind ``(*args, **kwargs)``.
 
 from __future__ import annotations
 
+from keyword import iskeyword
 from types import FunctionType
 
 
@@ -52,9 +53,9 @@ def _parameters(function: object) -> tuple[str, str] | None:
     rest = positional + code.co_kwonlyargcount
     varargs = names[rest] if code.co_flags & _CO_VARARGS else None
     varkw = names[rest + (varargs is not None)] if code.co_flags & _CO_VARKEYWORDS else None
-    used = [*names[:positional], *keywords, varargs or "", varkw or ""]
-    if any(name.startswith(PREFIX) for name in used):
-        return None
+    used = [*names[:positional], *keywords, *(name for name in (varargs, varkw) if name)]
+    if any(name.startswith(PREFIX) or not name.isidentifier() or iskeyword(name) for name in used):
+        return None  # (names a ``def`` cannot have come from a code object made by hand)
     params = list(names[:only]) + (["/"] if only else []) + list(names[only:positional])
     args = list(names[:positional])
     if varargs is not None:
