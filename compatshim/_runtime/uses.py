@@ -61,9 +61,10 @@ _REMOVED_IN = FIELDS.index("removed_in")
 _POLICY = FIELDS.index("policy")
 
 _lock = ForkSafeLock(reentrant=True)
-# (filename, line) -> the claim already warned about at that line (a tuple whose first items
-# are the alias and the legacy path: see _said), or a list of them when several were.
-_warned: dict[tuple[str, int], Claim | list[Claim]] = {}
+# filename -> line -> the claim already warned about at that line (a tuple whose first items
+# are the alias and the legacy path: see _said), or a list of them when several were. (Per file,
+# then per line: no key tuple per warned line.)
+_warned: dict[str, dict[int, Claim | list[Claim]]] = {}
 
 
 def _covered(done: list[Claim], alias: Alias, path: str) -> bool:
@@ -239,13 +240,16 @@ def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: in
     filename = site.f_code.co_filename
     claim = said
     with _lock:
-        done = _warned.get((filename, lineno))
+        lines = _warned.get(filename)
+        if lines is None:
+            lines = _warned[filename] = {}
+        done = lines.get(lineno)
         if done is None:
             # Most lines use one path: their claim is stored as it is, not in a list.
-            _warned[(filename, lineno)] = claim
+            lines[lineno] = claim
         else:
             if type(done) is tuple:
-                done = _warned[(filename, lineno)] = [done]
+                done = lines[lineno] = [done]
             if _covered(done, alias, legacy):  # type: ignore[arg-type]
                 return
             done.append(claim)  # type: ignore[union-attr]
@@ -268,9 +272,9 @@ def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: in
     except BaseException:
         # A filter turned the warning into an error: the next use at this line must raise again.
         with _lock:
-            done = _warned.get((filename, lineno))
+            done = lines.get(lineno)
             if done is claim:
-                del _warned[(filename, lineno)]
+                del lines[lineno]
             elif type(done) is list and claim in done:
                 done.remove(claim)
         raise
