@@ -25,6 +25,7 @@ import time
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
 from .._base import resets
+from .._base.compat import BYTECODE_INSIDE
 from .._base.compat import LASTI_IN_CACHE
 from .._base.compat import instruction_offset
 from .._base.locks import ForkSafeLock
@@ -106,7 +107,7 @@ class Recorder:
         self._added = False
         self._files: dict[str, str] = {}  # code filename -> the name stored (see _relative)
         # (alias, id(code), line) -> the instruction that counts for that line;
-        # (id(code), instruction) -> the path that counts for that instruction: the path
+        # the instruction (see cell()) -> the path that counts for that instruction: the path
         # itself for a read, (path, True) for an import.
         self._lines: dict[object, object] = _cells.register({})
         self._instructions: dict[object, str | tuple[str, bool]] = _cells.register({})
@@ -196,7 +197,8 @@ class Recorder:
         if LASTI_IN_CACHE:
             lasti = instruction_offset(code, lasti)
         code_id = id(code)
-        instruction = (code_id, lasti)
+        # The instruction: an int where the bytecode lies inside the code object (no tuple).
+        instruction = code_id + lasti if BYTECODE_INSIDE else (code_id, lasti)
         legacy = alias.legacy
         line_key = (legacy, code_id, line)
         with self._lock:
