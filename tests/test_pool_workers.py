@@ -37,6 +37,23 @@ def mine(*_):
 def install_mine():
     signal.signal(signal.SIGTERM, mine)
 
+def flusher_born_blocked(_):
+    # The worker's flusher starts at its first new site: report SIGTERM's state in that thread
+    # at its first Python instruction (before it blocks SIGTERM itself).
+    import time
+    from compatshim._telemetry import flushing
+    born = []
+    run = flushing._flush_periodically
+    def probe(wake_lock):
+        born.append(signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        run(wake_lock)
+    flushing._flush_periodically = probe
+    old.pkg.CONSTANT
+    deadline = time.monotonic() + 60
+    while not born and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return born
+
 def fork(_):
     old.pkg.CONSTANT
     pid = os.fork()
@@ -66,6 +83,28 @@ def test_a_task_runs_with_sigterm_as_the_program_left_it(
         """
     )
     assert result.value == [[True, False]]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_worker_flusher_is_born_with_sigterm_blocked(canon_project: Project, method: str) -> None:
+    """The flusher a pool worker starts at its first new site has SIGTERM blocked from its first
+    instruction: started from a task (SIGTERM unblocked there), it used to block it only once it
+    ran, and a pool's SIGTERM given to it meanwhile (a busy machine delays a new thread) ended the
+    worker before it delivered its counts (the flaky fork test of test_otel.py)."""
+    canon_project.write({"tasks.py": TASKS})
+    result = canon_project.run(
+        f"""
+        import multiprocessing, warnings, compatshim, _probe
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import tasks
+
+        if __name__ == "__main__":
+            with multiprocessing.get_context({method!r}).Pool(1) as pool:
+                _probe.emit(pool.map(tasks.flusher_born_blocked, range(1)))
+        """
+    )
+    assert result.value == [[True]]
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])

@@ -107,7 +107,12 @@ def start_flusher() -> None:
             if _flusher_pid == os.getpid() or _shutting_down:
                 return
             wake_lock = _wake
-            _flusher = DaemonThread(lambda: _flush_periodically(wake_lock))
+
+            def start() -> DaemonThread:
+                return DaemonThread(lambda: _flush_periodically(wake_lock))
+
+            # In a pool worker (poolworker.watch), the thread is born with SIGTERM blocked.
+            _flusher = start() if thread_started is None else _poolworker().start_blocked(start)
             _flusher_pid = os.getpid()
     except Exception as exc:  # noqa: BLE001 - no thread (a restricted runtime): flush at exit
         _diagnostics.report_once("telemetry-write", f"no periodic telemetry flush: {exc!r}")
@@ -184,6 +189,11 @@ def _after_fork_in_child() -> None:
     if poolworker is not None:
         thread_started = None
         poolworker.in_forked_child()
+
+
+def _poolworker() -> Any:
+    # The pool worker's module, imported (watch() set thread_started) in a pool worker only.
+    return sys.modules[_POOLWORKER]
 
 
 #: The pid whose multiprocessing role is known (see :func:`check_pool_worker`).

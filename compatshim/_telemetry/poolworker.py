@@ -35,9 +35,13 @@ from .recorder import recorder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
+    from typing import TypeVar
 
-__all__ = ["before_fork", "in_forked_child", "in_new_thread", "watch"]
+    _T = TypeVar("_T")
+
+__all__ = ["before_fork", "in_forked_child", "in_new_thread", "start_blocked", "watch"]
 
 _SIGTERM = {signal.SIGTERM}
 _blocked = False  # SIGTERM is blocked in the main thread: the worker waits for work
@@ -77,6 +81,22 @@ def watch(process: Any) -> None:
     reader.recv_bytes = recv_bytes
     writer.send_bytes = send_bytes
     flushing.thread_started = in_new_thread
+
+
+def start_blocked(start: Callable[[], _T]) -> _T:
+    """Call ``start``, which starts a thread of compatshim's, with SIGTERM blocked in this
+    thread, so that the new thread is born with it blocked.
+
+    A thread inherits its creator's signal mask: started from the main thread while a task runs
+    (SIGTERM unblocked), it would have SIGTERM unblocked until its first Python instruction, which
+    a busy machine can delay by milliseconds. A pool's SIGTERM given to it then ends the worker
+    at once (the default action), before it delivers its counts.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGTERM)
+    try:
+        return start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def in_new_thread() -> None:
