@@ -186,11 +186,12 @@ from compatshim._runtime import install as _runtime
 from compatshim._telemetry.recorder import recorder
 def per_context():
     totals = {}
-    for key, record in recorder._records.items():
-        n = record.counter.__reduce__()[1][1]
-        first_line = reads.__code__.co_firstlineno
-        if n and first_line < key[3] <= first_line + 5:  # the lines of reads()
-            totals[key[5]] = totals.get(key[5], 0) + n
+    for group in recorder._groups.values():
+        for line, record in group.lines.items():
+            n = record.__reduce__()[1][1]
+            first_line = reads.__code__.co_firstlineno
+            if n and first_line < line <= first_line + 5:  # the lines of reads()
+                totals[group.key[4]] = totals.get(group.key[4], 0) + n
     return totals
 _runtime.set_context("t1")
 calls.clear()

@@ -234,8 +234,8 @@ def test_a_long_running_process_flushes_periodically(canon_project: Project) -> 
             old.pkg.CONSTANT
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # until a flush wrote every count
-            records = list(_telemetry.recorder._records.values())
-            if all(r.flushed == _telemetry._value(r.counter) for r in records):
+            records = _telemetry._records(_telemetry.recorder._groups)
+            if all(r.flushed == _telemetry._value(r) for r in records):
                 break
             time.sleep(0.01)
         os.kill(os.getpid(), signal.SIGKILL)
@@ -462,8 +462,8 @@ def test_counts_arrive_through_the_flusher_when_new_sites_appear(canon_project: 
         while time.monotonic() < deadline and not _telemetry.recorder.own_file:
             time.sleep(0.01)
         while time.monotonic() < deadline:  # until a flush wrote every count
-            records = list(_telemetry.recorder._records.values())
-            if all(r.flushed == _telemetry._value(r.counter) for r in records):
+            records = _telemetry._records(_telemetry.recorder._groups)
+            if all(r.flushed == _telemetry._value(r) for r in records):
                 break
             time.sleep(0.01)
         os.kill(os.getpid(), signal.SIGKILL)

@@ -27,13 +27,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RETARGET",
+    "CodeEntry",
     "clear",
+    "entry",
     "forget_all",
     "register",
     "register_cells",
     "remember",
     "retarget",
-    "track",
 ]
 
 _lock = ForkSafeLock(reentrant=True)
@@ -62,17 +63,24 @@ RETARGET = _Retarget()
 
 
 class _CodeRef(_weak_ref):  # type: ignore[type-arg]
-    # A weak reference to a code object that remembers the object's id and the cache entries
-    # to drop when it is freed (one small object per code object, where a closure per code
-    # object would cost three): (cache, key, cache, key, ...). A tuple, made again for each
-    # entry added, while it is short (most code objects have a site or two, and a list would
-    # over-allocate as it grows); a list beyond that, so that growth stays linear. Made by
-    # weakref's own constructor (``_CodeRef(code, _forget)``), its fields set by track(): no
-    # Python-level call.
-    __slots__ = ("code_id", "pairs")
+    # A weak reference to a code object: its entry, alive exactly as long as the code object.
+    # It remembers the object's id, the cache entries to drop when the object is freed, and
+    # what telemetry keeps per code object (``lines``: kept here, it is dropped with the entry
+    # and needs neither a key naming the code object nor an entry of its own to drop). One
+    # small object per code object, where a closure would cost three; made by weakref's own
+    # constructor (``_CodeRef(code, _forget)``), its fields set by entry(): no Python-level call.
+    __slots__ = ("code_id", "lines", "pairs")
     code_id: int
+    #: (cache, key, cache, key, ...): a tuple, made again for each entry added, while it is
+    #: short (most code objects have a site or two, and a list would over-allocate as it
+    #: grows); a list beyond that, so that growth stays linear.
     pairs: tuple[Any, ...] | list[Any]
+    #: Owned by the recorder (``_telemetry.recorder``): which instruction counts for each line.
+    lines: Any
 
+
+#: The entry of a code object (see :func:`entry`).
+CodeEntry = _CodeRef
 
 # id(code) -> the weak reference to the code object, with the cache entries for that id.
 _codes: dict[int, _CodeRef] = {}
@@ -94,31 +102,38 @@ def register_cells(cells: _Cells) -> _Cells:
     return cells
 
 
-def track(code: CodeType, code_id: int, *pairs: Any) -> None:
-    """Drop ``cache[key]`` when ``code`` is freed, for each ``cache, key`` of ``pairs``.
+def entry(code: CodeType) -> _CodeRef:
+    """The entry of ``code``, made at the first call: it lives as long as ``code`` does."""
+    ref = _codes.get(id(code))
+    if ref is None:
+        # (A ref found without the lock is ``code``'s own: a freed code object's entry is
+        # dropped while it is freed, before its id can be given to another.)
+        with _lock:
+            code_id = id(code)
+            ref = _codes.get(code_id)
+            if ref is None:
+                ref = _codes[code_id] = _CodeRef(code, _forget)
+                ref.code_id, ref.pairs, ref.lines = code_id, (), None
+    return ref
 
-    ``code_id`` is ``id(code)``: the caller's int object, kept rather than made again.
-    """
+
+def remember(cells: dict[int, dict[Any, Any]], ref: _CodeRef, key: Any, value: object) -> None:
+    """Cache ``value`` as ``cells[id(code)][key]`` until ``code`` (whose :func:`entry` is
+    ``ref``) is freed."""
+    code_id = ref.code_id
     with _lock:
-        entry = _codes.get(code_id)
-        if entry is None:
-            entry = _codes[code_id] = _CodeRef(code, _forget)
-            entry.code_id, entry.pairs = code_id, pairs
-        elif type(entry.pairs) is list:
-            entry.pairs.extend(pairs)
-        else:
-            known = entry.pairs
-            entry.pairs = (*known, *pairs) if len(known) < 6 else [*known, *pairs]
-
-
-def remember(cells: dict[int, dict[Any, Any]], code: CodeType, key: Any, value: object) -> None:
-    """Cache ``value`` as ``cells[id(code)][key]`` until ``code`` is freed."""
-    code_id = id(code)
-    with _lock:
+        if _codes.get(code_id) is not ref:  # clear() ran meanwhile: the entry must stay known
+            ref = _codes.setdefault(code_id, ref)
         inner = cells.get(code_id)
         if inner is None:
             inner = cells[code_id] = {}
-            track(code, code_id, cells, code_id)
+            pairs = ref.pairs
+            if type(pairs) is list:
+                pairs.extend((cells, code_id))
+            elif len(pairs) < 6:
+                ref.pairs = (*pairs, cells, code_id)
+            else:
+                ref.pairs = [*pairs, cells, code_id]
         inner[key] = value
         if _tracking:
             _touched.extend((inner, key))

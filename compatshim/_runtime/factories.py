@@ -233,7 +233,7 @@ def _use(rule: FactoryRule, frame: FrameType, cells: dict[int, dict[object, Any]
             outer = outer.f_back
     alias = rule.alias
     try:
-        _sites.use(alias, alias.legacy, alias.canonical, frame, cells=cells)
+        _sites.use(alias, alias.legacy, alias.canonical, frame, cells)
     except LegacyPathError as exc:
         where = f" (at {frame.f_code.co_filename}:{frame.f_lineno})"
         called = f"call {paths.dotted(rule.factory)}() instead{where}"

@@ -405,7 +405,7 @@ def _first_use(st: _State, name: str, value: Any, frame: FrameType) -> Any:
     alias = st.alias
     if alias is None:
         return value
-    _sites.use(alias, st.legacy, st.cname, frame, cells=st.cells)
+    _sites.use(alias, st.legacy, st.cname, frame, st.cells)
     return value
 
 
@@ -415,5 +415,5 @@ def _first_child_use(st: _State, name: str, child: Any, frame: FrameType) -> Any
     served = served_alias(child)
     if served is None:
         return child  # strategy = "direct" (only its first import is seen), or a virtual module
-    _sites.use(served[0], _state_of(child).legacy, served[1], frame, cells=st.cells, what=name)
+    _sites.use(served[0], _state_of(child).legacy, served[1], frame, st.cells, name)
     return child

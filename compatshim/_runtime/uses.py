@@ -55,6 +55,8 @@ __all__ = [
 ]
 
 _kind_of = _frames.kind_of
+_entry = _cells.entry
+_remember = _cells.remember
 _USER = _frames.USER
 _REMOVE_AFTER = FIELDS.index("remove_after")
 _REMOVED_IN = FIELDS.index("removed_in")
@@ -109,15 +111,18 @@ def use(
     legacy: str,
     canonical: str,
     frame: FrameType | None,
+    cells: dict[int, dict[object, object]] | None = None,
+    what: str | None = None,
     *,
     importing: str | None = None,
     strict: bool = False,
     quiet: bool = False,
-    cells: dict[int, dict[object, object]] | None = None,
-    what: str | None = None,
 ) -> FrameType | None:
     """Handle one use of ``legacy`` (covered by ``alias``) seen from ``frame`` outward: apply
     the policy, count the hit, and warn once per site.
+
+    ``cells`` and ``what`` come first, positional: the reads' first uses pass them so, and
+    a call with keywords costs more.
 
     :param importing: the module being loaded, when the use is an import; a module loaded only
         as the parent of the module the statement asked for is not reported.
@@ -177,21 +182,23 @@ def use(
     if quiet:
         return site
     line = site.f_lineno or 0
+    code = site.f_code
+    ref = _entry(code)
     # One hit per use: the counter of the instruction (a shared one that nobody reads when the
     # use does not count, or telemetry is off).
-    counter = recorder.cell(alias, legacy, site, line, importing=importing is not None)
+    counter = recorder.cell(alias, legacy, site, line, ref, importing is not None)
     next(counter)
     if action == "warn":
         _warn(alias, legacy, canonical, site, line)
     # Only a use attributed to this very frame may be cached for its instruction: one that
     # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
     if cells is not None and site is frame:
-        code, lasti = site.f_code, site.f_lasti
-        _cells.remember(cells, code, lasti if what is None else (lasti, what), counter)
+        lasti = site.f_lasti
+        _remember(cells, ref, lasti if what is None else (lasti, what), counter)
         if LASTI_IN_CACHE:  # 3.12: the same instruction, once specialised, reports another offset
             other = other_offset(code, lasti)
             if other is not None:
-                _cells.remember(cells, code, other if what is None else (other, what), counter)
+                _remember(cells, ref, other if what is None else (other, what), counter)
     return site
 
 
@@ -314,7 +321,7 @@ def use_name(
         # ``from mod import Name`` probes with hasattr first; only its own lookup is a use.
         return _get(alias)
     value = _get(alias)  # a name whose canonical object is missing is not used, just missing
-    site = use(alias, alias.legacy, alias.canonical, frame, cells=cells, what=alias.legacy)
+    site = use(alias, alias.legacy, alias.canonical, frame, cells, alias.legacy)
     if site is None and _policy.removal(alias) is not None:
         # Introspection of a removed name: it is simply not there any more.
         raise AttributeError(f"{paths.dotted(alias.legacy)} was removed")

@@ -25,7 +25,6 @@ import time
 from .._base import cells as _cells
 from .._base import diagnostics as _diagnostics
 from .._base import resets
-from .._base.compat import BYTECODE_INSIDE
 from .._base.compat import LASTI_IN_CACHE
 from .._base.compat import instruction_offset
 from .._base.locks import ForkSafeLock
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
 
+    from .._base.cells import CodeEntry
     from .._model.alias import Alias
     from .writer import DataFile
 
@@ -74,19 +74,84 @@ def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]
     )
 
 
-class _Record:
-    # One site's hits in one context; made by Recorder.cell, which sets every field.
-    __slots__ = ("alias", "counter", "first_seen", "flushed", "key", "last_seen")
+class _Record(enumerate):  # type: ignore[type-arg]
+    # One site's hits in one context, and the counter of those hits: next() of this enumerate
+    # (over the recorder's one itertools.count) counts a hit (see the module docstring). Made
+    # by Recorder.cell, which sets every field.
+    __slots__ = ("alias", "first_seen", "flushed", "group", "last_seen", "line")
 
     alias: Alias
-    key: tuple[Any, ...]  # (alias legacy, path, file, line, module, context)
-    counter: enumerate[int]  # next() counts a hit (see the module docstring)
+    group: _Group  # the records of its alias, path, file, module and context
+    line: int
     first_seen: float
     last_seen: float
     flushed: int  # the count last written (-1: never written)
 
 
-_new_record = object.__new__
+class _Group:
+    # The records of one alias, path, file, module and context, by line (made by Recorder.cell).
+    __slots__ = ("key", "lines")
+
+    key: tuple[str, str, str, str, str]  # (alias legacy, path, file, module, context)
+    lines: dict[int, _Record]
+
+
+_new = object.__new__
+
+
+def _counts(
+    ref: CodeEntry, legacy: str, offset: int, path: str, line: int, importing: bool
+) -> bool:
+    # Whether a use of ``path`` (covered by the alias named ``legacy``) by the instruction at
+    # ``offset`` on ``line`` counts, in a code object that had a site before. A line counts one
+    # hit per execution: only the first instruction seen on a line counts for an alias, and
+    # only the first path seen by an instruction (see the module docstring). What decides is
+    # kept in the code object's entry (``ref.lines``), as (alias legacy, offset, what the
+    # instruction used: its path, or (path, True) for an import, line): one such tuple for the
+    # code object's first site, then a dict by line of a tuple, or of a list of them (a line
+    # whose instructions use several aliases). An instruction's first entry says its first path.
+    marks = ref.lines
+    is_dict = marks.__class__ is dict
+    found = marks.get(line) if is_dict else (marks if marks[3] == line else None)
+    if found is None:  # a new line: its first use counts
+        entry = (legacy, offset, (path, True) if importing else path, line)
+        if is_dict:
+            marks[line] = entry
+        else:
+            ref.lines = {marks[3]: marks, line: entry}
+        return True
+    first = seen = None
+    for one in (found,) if found.__class__ is tuple else found:
+        if first is None and one[0] == legacy:
+            first = one
+        if seen is None and one[1] == offset:
+            seen = one[2]
+    if first is None:  # the first use of this alias on this line
+        entry = (legacy, offset, (path, True) if importing else path, line)
+        listed = [found, entry] if found.__class__ is tuple else [*found, entry]
+        if is_dict:
+            marks[line] = listed
+        else:
+            ref.lines = {line: listed}
+        if seen is None:
+            return True
+    elif first[1] != offset:
+        return False  # not the first instruction of this line to use the alias
+    if seen is None:  # (cannot be: ``first`` is an entry of this instruction)
+        return True
+    # One instruction, one hit: the first path an import touched (``import a.b`` then checks
+    # ``a``), and an import is not counted again by the name read that follows it in the same
+    # call (``pickle.loads`` imports the module, then reads the class). A read touches one path
+    # per execution: another path read by the same instruction (``m.X`` with ``m`` each of two
+    # legacy modules) is another use, counted.
+    if seen.__class__ is str:
+        return not importing or seen == path
+    return importing and seen[0] == path
+
+
+def _records(groups: dict[Any, _Group]) -> list[_Record]:
+    # Every record (under the recorder's lock).
+    return [record for group in groups.values() for record in group.lines.values()]
 
 
 class Recorder:
@@ -99,18 +164,15 @@ class Recorder:
         self.data_file = ""
         self.root = ""
         self.context = ""
-        self._records: dict[tuple[Any, ...], _Record] = {}
+        # (alias legacy, path, file, module, context) -> the records of those, by line: the
+        # records of one file share their key, and a line costs one entry.
+        self._groups: dict[tuple[str, str, str, str, str], _Group] = {}
         # Every hit of every record, and its value when the last flush succeeded: unchanged,
         # with no record added since (_added), a flush has nothing to write.
         self._hits = itertools.count()
         self._flushed_hits = -1
         self._added = False
         self._files: dict[str, str] = {}  # code filename -> the name stored (see _relative)
-        # (alias, id(code), line) -> the instruction that counts for that line;
-        # the instruction (see cell()) -> the path that counts for that instruction: the path
-        # itself for a read, (path, True) for an import.
-        self._lines: dict[object, object] = _cells.register({})
-        self._instructions: dict[object, str | tuple[str, bool]] = _cells.register({})
         self._file: DataFile | None = None
         self._last_flush = 0.0
         self._failed = False
@@ -156,16 +218,12 @@ class Recorder:
         self.flush(final=True)
         with self._lock:
             self.enabled = False
-            self._lines.clear()
-            self._instructions.clear()
         if _flushing is not None:
             _flushing.unhook_process_exit()
 
     def _forget(self) -> None:
-        self._records = {}
+        self._groups = {}
         self._files = {}
-        self._lines.clear()
-        self._instructions.clear()
         if self._file is not None:
             self._file.close()
         self._file = None
@@ -174,9 +232,7 @@ class Recorder:
         """The child is a new run: it never writes the counts it inherited."""
         with self._lock:
             self.started = time.time()
-            self._records = {}
-            self._lines.clear()
-            self._instructions.clear()
+            self._groups = {}
             if self._file is not None:
                 self._file.abandon()  # the parent's connection must not be used or closed here
             self._file = None
@@ -185,63 +241,47 @@ class Recorder:
     # -- counting -----------------------------------------------------------------------------
 
     def cell(
-        self, alias: Alias, path: str, site: FrameType, line: int, *, importing: bool = False
+        self,
+        alias: Alias,
+        path: str,
+        site: FrameType,
+        line: int,
+        ref: CodeEntry,
+        importing: bool = False,
     ) -> Iterator[object]:
         """The counter that a use of ``path`` at ``site`` (on ``line``) increments
-        (:data:`DISCARD` if the use does not count, or telemetry is off). ``importing``: the
-        use is an import."""
+        (:data:`DISCARD` if the use does not count, or telemetry is off). ``ref`` is the entry
+        of the site's code object (``_base.cells.entry``); ``importing``: the use is an import."""
         if not self.enabled:
             return DISCARD
-        code = site.f_code
         lasti = site.f_lasti
         if LASTI_IN_CACHE:
-            lasti = instruction_offset(code, lasti)
-        code_id = id(code)
-        # The instruction: an int where the bytecode lies inside the code object (no tuple).
-        instruction = code_id + lasti if BYTECODE_INSIDE else (code_id, lasti)
+            lasti = instruction_offset(site.f_code, lasti)
         legacy = alias.legacy
-        line_key = (legacy, code_id, line)
         with self._lock:
-            first = self._lines.setdefault(line_key, instruction)
-            if first is not instruction and first != instruction:
-                return DISCARD  # not the first instruction of this line to use the alias
-            seen = self._instructions.get(instruction)
-            if seen is None:
-                seen = self._instructions[instruction] = (path, True) if importing else path
-                if first is instruction:  # both entries die with the code object
-                    _cells.track(
-                        code, code_id, self._lines, line_key, self._instructions, instruction
-                    )
-                else:
-                    _cells.track(code, code_id, self._instructions, instruction)
-            elif first is instruction:
-                _cells.track(code, code_id, self._lines, line_key)
-            # One instruction, one hit: the first path an import touched (``import a.b`` then
-            # checks ``a``), and an import is not counted again by the name read that follows
-            # it in the same call (``pickle.loads`` imports the module, then reads the class).
-            # A read touches one path per execution: another path read by the same instruction
-            # (``m.X`` with ``m`` each of two legacy modules) is another use, counted.
-            if seen.__class__ is str:
-                if importing and seen != path:
-                    return DISCARD
-            elif seen[0] != path or not importing:
+            if ref.lines is None:  # the code object's first site: it counts
+                ref.lines = (legacy, lasti, (path, True) if importing else path, line)
+            elif not _counts(ref, legacy, lasti, path, line, importing):
                 return DISCARD
             module = site.f_globals.get("__name__")
-            filename = code.co_filename
+            filename = site.f_code.co_filename
             key = (
                 legacy,
                 path,
                 self._files.get(filename) or self._relative(filename),
-                line,
                 module if module.__class__ is str else "",
                 self.context,
             )
-            record = self._records.get(key)
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = _new(_Group)
+                group.key, group.lines = key, {}
+            record = group.lines.get(line)
             new = record is None
             if record is None:
                 # (_Record's fields set here, not by an __init__: one Python call less per site)
-                record = self._records[key] = _new_record(_Record)
-                record.alias, record.key, record.counter = alias, key, enumerate(self._hits)
+                record = group.lines[line] = _Record(self._hits)
+                record.alias, record.group, record.line = alias, group, line
                 record.first_seen = record.last_seen = time.time()
                 record.flushed = -1
                 self._added = True
@@ -256,7 +296,7 @@ class Recorder:
                     _flushing.wake()
             if _flushing._flusher_pid != pid:
                 _flushing.start_flusher()  # a fork stopped it
-        return record.counter
+        return record
 
     def _relative(self, filename: str) -> str:
         # Cached: one string per file, shared by all the records of its sites.
@@ -281,8 +321,8 @@ class Recorder:
         self._added = False
         now = time.time()
         pending = []
-        for record in list(self._records.values()):
-            count = _value(record.counter)
+        for record in _records(self._groups):
+            count = _value(record)
             if count != record.flushed:
                 if record.flushed >= 0:
                     record.last_seen = now
@@ -304,8 +344,17 @@ class Recorder:
                     from .store import Hit
 
                     self._data_file().write(
-                        Hit(_stored(r.alias), r.key[1], r.key[2:5], r.key[5], n, r.first_seen, last)
+                        Hit(
+                            _stored(r.alias),
+                            k[1],
+                            (k[2], r.line, k[3]),
+                            k[4],
+                            n,
+                            r.first_seen,
+                            last,
+                        )
                         for r, n, last in pending
+                        for k in (r.group.key,)
                     )
                 for record, count, _ in pending:
                     record.flushed = count
@@ -349,12 +398,15 @@ class Recorder:
         hits)``, every context together."""
         totals: dict[tuple[str, str, str], int] = {}
         with self._lock:
-            records = list(self._records.values())
+            records = _records(self._groups)
         for record in records:
-            hits = _value(record.counter)
+            hits = _value(record)
             if hits:
-                _, _, file, line, _, _ = record.key
-                key = (record.alias.legacy, record.alias.canonical, f"{file}:{line}")
+                key = (
+                    record.alias.legacy,
+                    record.alias.canonical,
+                    f"{record.group.key[2]}:{record.line}",
+                )
                 totals[key] = totals.get(key, 0) + hits
         return [(*key, hits) for key, hits in sorted(totals.items())]
 
