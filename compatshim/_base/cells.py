@@ -64,17 +64,17 @@ RETARGET = _Retarget()
 
 class _CodeRef(_weak_ref):  # type: ignore[type-arg]
     # A weak reference to a code object: its entry, alive exactly as long as the code object.
-    # It remembers the object's id, the cache entries to drop when the object is freed, and
+    # It remembers the object's id, the caches whose entry for that id to drop when the object
+    # is freed, and
     # what telemetry keeps per code object (``lines``: kept here, it is dropped with the entry
     # and needs neither a key naming the code object nor an entry of its own to drop). One
     # small object per code object, where a closure would cost three; made by weakref's own
     # constructor (``_CodeRef(code, _forget)``), its fields set by entry(): no Python-level call.
-    __slots__ = ("code_id", "lines", "pairs")
+    __slots__ = ("caches", "code_id", "lines")
     code_id: int
-    #: (cache, key, cache, key, ...): a tuple, made again for each entry added, while it is
-    #: short (most code objects have a site or two, and a list would over-allocate as it
-    #: grows); a list beyond that, so that growth stays linear.
-    pairs: tuple[Any, ...] | list[Any]
+    #: The caches with an entry for ``code_id``: the one cache (most code objects use one legacy
+    #: module), or a list of them; ``None`` before the first.
+    caches: dict[int, Any] | list[dict[int, Any]] | None
     #: Owned by the recorder (``_telemetry.recorder``): which instruction counts for each line.
     lines: Any
 
@@ -113,7 +113,7 @@ def entry(code: CodeType) -> _CodeRef:
             ref = _codes.get(code_id)
             if ref is None:
                 ref = _codes[code_id] = _CodeRef(code, _forget)
-                ref.code_id, ref.pairs, ref.lines = code_id, (), None
+                ref.code_id, ref.caches, ref.lines = code_id, None, None
     return ref
 
 
@@ -127,13 +127,13 @@ def remember(cells: dict[int, dict[Any, Any]], ref: _CodeRef, key: Any, value: o
         inner = cells.get(code_id)
         if inner is None:
             inner = cells[code_id] = {}
-            pairs = ref.pairs
-            if type(pairs) is list:
-                pairs.extend((cells, code_id))
-            elif len(pairs) < 6:
-                ref.pairs = (*pairs, cells, code_id)
+            caches = ref.caches
+            if caches is None:
+                ref.caches = cells
+            elif isinstance(caches, list):
+                caches.append(cells)
             else:
-                ref.pairs = [*pairs, cells, code_id]
+                ref.caches = [caches, cells]
         inner[key] = value
         if _tracking:
             _touched.extend((inner, key))
@@ -167,9 +167,12 @@ def _forget(ref: _CodeRef) -> None:
     with _lock:
         if _codes.get(ref.code_id) is ref:
             del _codes[ref.code_id]
-            pairs = ref.pairs
-            for index in range(0, len(pairs), 2):
-                pairs[index].pop(pairs[index + 1], None)
+            caches = ref.caches
+            if isinstance(caches, list):
+                for cache in caches:
+                    cache.pop(ref.code_id, None)
+            elif caches is not None:
+                caches.pop(ref.code_id, None)
 
 
 def clear() -> None:

@@ -181,19 +181,21 @@ def use(
         return None
     if quiet:
         return site
+    # (Each read of f_lineno or f_lasti makes an int: read once, the records, marks and cache
+    # keys of a site share them.)
     line = site.f_lineno or 0
+    lasti = site.f_lasti
     code = site.f_code
     ref = _entry(code)
     # One hit per use: the counter of the instruction (a shared one that nobody reads when the
     # use does not count, or telemetry is off).
-    counter = recorder.cell(alias, legacy, site, line, ref, importing is not None)
+    counter = recorder.cell(alias, legacy, site, line, lasti, ref, importing is not None)
     next(counter)
     if action == "warn":
         _warn(alias, legacy, canonical, site, line)
     # Only a use attributed to this very frame may be cached for its instruction: one that
     # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
     if cells is not None and site is frame:
-        lasti = site.f_lasti
         _remember(cells, ref, lasti if what is None else (lasti, what), counter)
         if LASTI_IN_CACHE:  # 3.12: the same instruction, once specialised, reports another offset
             other = other_offset(code, lasti)

@@ -174,6 +174,7 @@ class Recorder:
         self._added = False
         self._files: dict[str, str] = {}  # code filename -> the name stored (see _relative)
         self._file: DataFile | None = None
+        self._stamp = 0.0  # the first-seen time of the latest new site (see cell())
         self._last_flush = 0.0
         self._failed = False
         #: Whether the counts are also published as OpenTelemetry metrics (the ``otel`` key):
@@ -246,15 +247,16 @@ class Recorder:
         path: str,
         site: FrameType,
         line: int,
+        lasti: int,
         ref: CodeEntry,
         importing: bool = False,
     ) -> Iterator[object]:
-        """The counter that a use of ``path`` at ``site`` (on ``line``) increments
-        (:data:`DISCARD` if the use does not count, or telemetry is off). ``ref`` is the entry
-        of the site's code object (``_base.cells.entry``); ``importing``: the use is an import."""
+        """The counter that a use of ``path`` at ``site`` (on ``line``, by the instruction at
+        ``lasti``: ``site.f_lasti``) increments (:data:`DISCARD` if the use does not count, or
+        telemetry is off). ``ref`` is the entry of the site's code object
+        (``_base.cells.entry``); ``importing``: the use is an import."""
         if not self.enabled:
             return DISCARD
-        lasti = site.f_lasti
         if LASTI_IN_CACHE:
             lasti = instruction_offset(site.f_code, lasti)
         legacy = alias.legacy
@@ -282,7 +284,12 @@ class Recorder:
                 # (_Record's fields set here, not by an __init__: one Python call less per site)
                 record = group.lines[line] = _Record(self._hits)
                 record.alias, record.group, record.line = alias, group, line
-                record.first_seen = record.last_seen = time.time()
+                now = time.time()
+                if now - self._stamp < 1.0:
+                    now = self._stamp  # the sites of one second share one float
+                else:
+                    self._stamp = now
+                record.first_seen = record.last_seen = now
                 record.flushed = -1
                 self._added = True
         if self.data_file:  # (so start() imported the process hooks)
