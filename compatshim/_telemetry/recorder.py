@@ -2,9 +2,10 @@
 
 Each use of a legacy path is a *hit* at a *site* (file, line, importing module), counted per
 alias, legacy path used, site and context (a pytest node id, say). Counting is an in-memory
-increment, atomic under the GIL: ``next()`` of the record's ``enumerate`` over one
-``itertools.count`` that all records share, so that one call counts the record's hit and the
-process's total, and a flush finds that nothing changed by reading the total alone. I/O happens
+increment, atomic under the GIL: ``next()`` of the record, an ``enumerate`` over one
+``itertools.repeat(None, n)`` that all records share, so that one call counts the record's hit
+and the process's total (the repeat counts down), and a flush finds that nothing changed by
+reading the total alone. (The repeat yields ``None``: a record keeps no int for the total.) I/O happens
 off the hot path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
 :data:`~compatshim._telemetry.flushing.PERIODIC_INTERVAL` seconds from a background thread while
 counts change, at exit, before ``os._exit``, and on :func:`flush` (``flushing`` watches the
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import time
 
 from .._base import cells as _cells
@@ -51,12 +53,16 @@ FLUSH_INTERVAL = 2.0
 DISCARD = itertools.count()
 
 
-def _total(counter: itertools.count[int]) -> int:
-    # itertools.count has no accessor; its repr is "count(<next value>)" on every Python.
-    return int(repr(counter)[6:-1])
+#: How many times the shared repeat can be counted down (no program gets there).
+_ENDLESS = sys.maxsize
 
 
-def _value(counter: enumerate[int]) -> int:
+def _total(hits: itertools.repeat[None]) -> int:
+    # Every hit so far: how far the shared repeat was counted down.
+    return _ENDLESS - hits.__length_hint__()
+
+
+def _value(counter: enumerate[None]) -> int:
     # A record's hits: the index of its enumerate (how many times next() was called).
     state: Any = counter.__reduce__()[1]
     return int(state[1])
@@ -76,7 +82,7 @@ def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]
 
 class _Record(enumerate):  # type: ignore[type-arg]
     # One site's hits in one context, and the counter of those hits: next() of this enumerate
-    # (over the recorder's one itertools.count) counts a hit (see the module docstring). Made
+    # (over the recorder's one shared repeat) counts a hit (see the module docstring). Made
     # by Recorder.cell, which sets every field.
     __slots__ = ("alias", "first_seen", "flushed", "group", "last_seen", "line")
 
@@ -169,7 +175,7 @@ class Recorder:
         self._groups: dict[tuple[str, str, str, str, str], _Group] = {}
         # Every hit of every record, and its value when the last flush succeeded: unchanged,
         # with no record added since (_added), a flush has nothing to write.
-        self._hits = itertools.count()
+        self._hits = itertools.repeat(None, _ENDLESS)
         self._flushed_hits = -1
         self._added = False
         self._files: dict[str, str] = {}  # code filename -> the name stored (see _relative)
