@@ -172,6 +172,17 @@ def test_the_file_holds_only_the_schema_and_a_reopened_file_goes_on(tmp_path: Pa
     assert {k[2]: v[0] for k, v in stored(path).items()} == {"a.py": 3, "b.py": 1, "c.py": 1}
 
 
+def test_the_writer_keeps_its_working_rows_in_memory(tmp_path: Path) -> None:
+    """The writer's temporary table and statement journals never go to a file of SQLite's
+    (in /var/tmp: outside the project), on its first connection or a reopened one."""
+    data = new_file(tmp_path / "data.db")
+    for _ in range(2):
+        data.write([hit("a.py")])
+        assert data._db is not None
+        assert data._db.execute("PRAGMA temp_store").fetchone() == (2,)  # MEMORY
+        data.close()
+
+
 def test_a_replaced_file_is_not_written(tmp_path: Path) -> None:
     """After close(), a file deleted (a report combined it) or replaced is not written again."""
     path = str(tmp_path / "data.db")
