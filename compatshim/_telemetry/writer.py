@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
+    from .store import AliasKey
     from .store import Hit
 
 __all__ = ["DataFile"]
@@ -46,7 +47,6 @@ class DataFile:
         self._identity: tuple[int, int] | None = None
         self._run_id = 0
         self._ended = False
-        self._ids: dict[tuple[str, object], int] = {}
 
     @classmethod
     def for_process(cls, data_file: str, root: str, started: float) -> DataFile:
@@ -77,7 +77,6 @@ class DataFile:
         return cls(process_file(data_file), run)
 
     def _open(self) -> sqlite3.Connection:
-        # A writer never waits long: a program must not stall because a report is reading.
         if self._db is not None:
             return self._db
         if self._identity is not None:  # reopened after close(): the same file, the same run
@@ -87,13 +86,13 @@ class DataFile:
                     "wrote it",
                     slug="telemetry-write",
                 )
-            self._db = connect(self.path, self._identity, "rw", 0.5)
+            self._db = _connect(self.path, self._identity)
             return self._db
         identity = create_file(self.path)
         db = None
         try:
             check_file(self.path, writing=True)  # and no journal was planted beside it
-            db = connect(self.path, identity, "rw", 0.5)
+            db = _connect(self.path, identity)
             # One writer per file: durability against an OS crash is not worth an fsync per
             # flush, but the rollback journal stays, so a process killed mid-write leaves the
             # last flush intact (a report rolls the journal back).
@@ -119,57 +118,63 @@ class DataFile:
         self._db = db
         return db
 
-    def _intern(self, db: sqlite3.Connection, table: str, key: tuple[Any, ...]) -> int:
-        cached = self._ids.get((table, key))
-        if cached is not None:
-            return cached
-        if table == "alias":
-            db.execute(
-                "INSERT OR IGNORE INTO alias (legacy, canonical, since, removed_in, remove_after) "
-                "VALUES (?, ?, ?, ?, ?)",
-                key,
-            )
-            row = db.execute("SELECT id FROM alias WHERE legacy = ?", key[:1]).fetchone()
-        elif table == "site":
-            stored = (text(key[0]), key[1], text(key[2]))
-            db.execute("INSERT OR IGNORE INTO site (file, line, module) VALUES (?, ?, ?)", stored)
-            row = db.execute(
-                "SELECT id FROM site WHERE file = ? AND line = ? AND module = ?", stored
-            ).fetchone()
-        else:
-            name = (text(key[0]),)
-            db.execute("INSERT OR IGNORE INTO context (name) VALUES (?)", name)
-            row = db.execute("SELECT id FROM context WHERE name = ?", name).fetchone()
-        self._ids[(table, key)] = row[0]
-        return int(row[0])
-
     def write(self, rows: Iterable[Hit]) -> None:
-        """Store usage rows. Counts are absolute, so writing a row again is harmless."""
+        """Store usage rows. Counts are absolute, so writing a row again is harmless.
+
+        Nothing of a row is kept once it is written: memory does not grow with the sites
+        written. SQLite finds the rows' sites itself, a batch at a time, in one transaction.
+        """
         db = self._open()
         with transaction(db):
             if self._ended:  # written again after end(): the run goes on
                 db.execute("UPDATE run SET ended = NULL WHERE id = ?", (self._run_id,))
                 self._ended = False
-            params = [
-                (
-                    self._run_id,
-                    self._intern(db, "alias", row.alias),
-                    row.path,
-                    self._intern(db, "site", row.site),
-                    self._intern(db, "context", (row.context,)),
-                    row.hits,
-                    row.first_seen,
-                    row.last_seen,
-                )
-                for row in rows
-            ]
-            db.executemany(
-                "INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, "
-                "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (alias_id, site_id, run_id, path, context_id) DO UPDATE SET "
-                "hits = excluded.hits, last_seen = excluded.last_seen",
-                params,
-            )
+            db.execute(_PENDING)
+            # Aliases and contexts are few per flush: their ids are looked up once each, and
+            # kept for this call only (nothing carries over: a reopened file has no stale id).
+            aliases: dict[AliasKey, int] = {}
+            contexts: dict[str, int] = {}
+            batch = []
+            for row in rows:
+                alias = aliases.get(row.alias)
+                if alias is None:
+                    alias = aliases[row.alias] = _alias_id(db, row.alias)
+                context = contexts.get(row.context)
+                if context is None:
+                    context = contexts[row.context] = _context_id(db, row.context)
+                file, line, module = row.site
+                batch.append(
+                    (alias, row.path, text(file), line, text(module), context, row.hits,
+                     row.first_seen, row.last_seen)
+                )  # fmt: skip
+                if len(batch) == _BATCH:
+                    self._store(db, batch)
+                    batch = []
+            if batch:
+                self._store(db, batch)
+
+    def _store(self, db: sqlite3.Connection, batch: list[tuple[Any, ...]]) -> None:
+        # Sites are many (one per line of code that used a legacy path): they are found by
+        # SQL, set-based, through the unique index on (file, line, module). That index holds
+        # every column the join reads: a NULL, which would never join, is refused by pending.
+        db.executemany("INSERT INTO temp.pending VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        db.execute(
+            "INSERT OR IGNORE INTO site (file, line, module) "
+            "SELECT file, line, module FROM temp.pending"
+        )
+        # "WHERE true": without it SQLite would read ON CONFLICT as the join's ON (the upsert
+        # after a SELECT needs a WHERE clause, its documented parsing ambiguity).
+        db.execute(
+            "INSERT INTO usage (run_id, alias_id, path, site_id, context_id, hits, first_seen, "
+            "last_seen) "
+            "SELECT ?, p.alias_id, p.path, s.id, p.context_id, p.hits, p.first_seen, p.last_seen "
+            "FROM temp.pending AS p JOIN site AS s "
+            "ON s.file = p.file AND s.line = p.line AND s.module = p.module WHERE true "
+            "ON CONFLICT (alias_id, site_id, run_id, path, context_id) DO UPDATE SET "
+            "hits = excluded.hits, last_seen = excluded.last_seen",
+            (self._run_id,),
+        )
+        db.execute("DELETE FROM temp.pending")
 
     def end(self, ended: float) -> None:
         """Record the end of the run (only if anything was ever written)."""
@@ -183,9 +188,55 @@ class DataFile:
         if self._db is not None:
             self._db.close()
             self._db = None
-            self._ids.clear()
 
     def abandon(self) -> None:
         """Forget the connection without touching the file (in a forked child)."""
         self._db = None
-        self._ids.clear()
+
+
+def _connect(path: str, identity: tuple[int, int]) -> sqlite3.Connection:
+    # A writer never waits long: a program must not stall because a report is reading.
+    db = connect(path, identity, "rw", 0.5)
+    try:
+        # Temporary tables and statement journals in memory: never a file outside the project.
+        db.execute("PRAGMA temp_store = MEMORY")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+#: Rows stored per round trip through ``pending``: its pages are held in memory
+#: (``temp_store``) and reused, so this bounds what a flush of any size leaves allocated.
+_BATCH = 5000
+
+# The rows of one batch, on their way in: a table of this connection only (TEMP tables are
+# not in the file), with the types of the columns they are compared with.
+_PENDING = """
+CREATE TEMP TABLE IF NOT EXISTS pending (
+    alias_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    module TEXT NOT NULL,
+    context_id INTEGER NOT NULL,
+    hits INTEGER NOT NULL,
+    first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL
+)
+"""
+
+
+def _alias_id(db: sqlite3.Connection, alias: AliasKey) -> int:
+    db.execute(
+        "INSERT OR IGNORE INTO alias (legacy, canonical, since, removed_in, remove_after) "
+        "VALUES (?, ?, ?, ?, ?)",
+        alias,
+    )
+    return int(db.execute("SELECT id FROM alias WHERE legacy = ?", alias[:1]).fetchone()[0])
+
+
+def _context_id(db: sqlite3.Connection, context: str) -> int:
+    name = (text(context),)
+    db.execute("INSERT OR IGNORE INTO context (name) VALUES (?)", name)
+    return int(db.execute("SELECT id FROM context WHERE name = ?", name).fetchone()[0])
