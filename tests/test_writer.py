@@ -174,12 +174,14 @@ def test_the_file_holds_only_the_schema_and_a_reopened_file_goes_on(tmp_path: Pa
 
 def test_the_writer_keeps_its_working_rows_in_memory(tmp_path: Path) -> None:
     """The writer's temporary table and statement journals never go to a file of SQLite's
-    (in /var/tmp: outside the project), on its first connection or a reopened one."""
+    (in /var/tmp: outside the project), on its first connection or a reopened one; and neither
+    waits for an fsync per flush."""
     data = new_file(tmp_path / "data.db")
     for _ in range(2):
         data.write([hit("a.py")])
         assert data._db is not None
         assert data._db.execute("PRAGMA temp_store").fetchone() == (2,)  # MEMORY
+        assert data._db.execute("PRAGMA synchronous").fetchone() == (0,)  # OFF, reopened too
         data.close()
 
 

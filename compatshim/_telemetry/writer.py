@@ -93,10 +93,6 @@ class DataFile:
         try:
             check_file(self.path, writing=True)  # and no journal was planted beside it
             db = _connect(self.path, identity)
-            # One writer per file: durability against an OS crash is not worth an fsync per
-            # flush, but the rollback journal stays, so a process killed mid-write leaves the
-            # last flush intact (a report rolls the journal back).
-            db.execute("PRAGMA synchronous = OFF")
             with transaction(db):
                 create_schema(db)
                 db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", machine())
@@ -200,6 +196,10 @@ def _connect(path: str, identity: tuple[int, int]) -> sqlite3.Connection:
     try:
         # Temporary tables and statement journals in memory: never a file outside the project.
         db.execute("PRAGMA temp_store = MEMORY")
+        # One writer per file: durability against an OS crash is not worth an fsync per flush
+        # (a reopened connection too), but the rollback journal stays, so a process killed
+        # mid-write leaves the last flush intact (a report rolls the journal back).
+        db.execute("PRAGMA synchronous = OFF")
     except BaseException:
         db.close()
         raise
