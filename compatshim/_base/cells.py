@@ -106,14 +106,13 @@ def entry(code: CodeType) -> _CodeRef:
     """The entry of ``code``, made at the first call: it lives as long as ``code`` does."""
     ref = _codes.get(id(code))
     if ref is None:
-        # (A ref found without the lock is ``code``'s own: a freed code object's entry is
-        # dropped while it is freed, before its id can be given to another.)
-        with _lock:
-            code_id = id(code)
-            ref = _codes.get(code_id)
-            if ref is None:
-                ref = _codes[code_id] = _CodeRef(code, _forget)
-                ref.code_id, ref.caches, ref.lines = code_id, None, None
+        # (A ref found is ``code``'s own: a freed code object's entry is dropped while it is
+        # freed, before its id can be given to another.) No lock: the new entry is complete
+        # before setdefault, atomic under the GIL, publishes it; of two threads making one, both
+        # get the one published, and the other is freed before anything refers to it.
+        ref = _CodeRef(code, _forget)
+        ref.code_id, ref.caches, ref.lines = id(code), None, None
+        ref = _codes.setdefault(ref.code_id, ref)
     return ref
 
 

@@ -40,8 +40,9 @@ if TYPE_CHECKING:
 
     from .._model.alias import Alias
 
-    #: What a warned line keeps: (alias, legacy path, warning text, category) (see _said).
-    Claim = tuple[Alias, str, str, type[Warning]]
+    #: What a warned line keeps: (alias, legacy path, warning text, category, canonical path)
+    #: (see _said).
+    Claim = tuple[Alias, str, str, type[Warning], str]
 
 __all__ = [
     "cached",
@@ -231,20 +232,22 @@ def is_quiet(name: str) -> bool:
     return getattr(_quiet, "name", None) == name
 
 
-# (id(alias), legacy path, canonical path) -> (alias, legacy path, warning text, category): each
-# path says the same at every site. The alias is kept to tell a new alias with a reused id, and
-# the tuple is the claim a warned line keeps (see _covered).
-_said: dict[tuple[int, str, str], tuple[Alias, str, str, type[Warning]]] = {}
+# legacy path -> (alias, legacy path, warning text, category, canonical path): each path says
+# the same at every site. The alias and canonical path are kept to tell a path covered by
+# another alias since (reinstalled, reconfigured), and the tuple is the claim a warned line
+# keeps (see _covered). (Keyed by the path alone: no key tuple to build and hash per warning.)
+_said: dict[str, tuple[Alias, str, str, type[Warning], str]] = {}
 
 
 def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: int) -> None:
-    said = _said.get((id(alias), legacy, canonical))
-    if said is None or said[0] is not alias:
-        said = _said[(id(alias), legacy, canonical)] = (
+    said = _said.get(legacy)
+    if said is None or said[0] is not alias or said[4] != canonical:
+        said = _said[legacy] = (
             alias,
             legacy,
             _policy.warning_message(alias, legacy, canonical),
             _policy.warning_category(alias),
+            canonical,
         )
     filename = site.f_code.co_filename
     claim = said

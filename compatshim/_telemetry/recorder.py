@@ -298,17 +298,16 @@ class Recorder:
                 record.first_seen = record.last_seen = now
                 record.flushed = -1
                 self._added = True
-        if self.data_file:  # (so start() imported the process hooks)
+        if new and self.data_file:  # (so start() imported the process hooks)
             pid = _getpid()
-            if new:
-                if _flushing.pool_checked_in != pid:
-                    _flushing.check_pool_worker()
-                now = _monotonic()
-                if now - self._last_flush >= FLUSH_INTERVAL:
-                    self._last_flush = now  # one wake per interval: the flusher writes them
-                    _flushing.wake()
+            if _flushing.pool_checked_in != pid:
+                _flushing.check_pool_worker()
             if _flushing._flusher_pid != pid:
                 _flushing.start_flusher()  # a fork stopped it
+            now = _monotonic()
+            if now - self._last_flush >= FLUSH_INTERVAL:
+                self._last_flush = now  # one wake per interval: the flusher writes them
+                _flushing.wake()
         return record
 
     def _relative(self, filename: str) -> str:
