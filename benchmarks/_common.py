@@ -24,15 +24,26 @@ ROOT = Path(__file__).resolve().parent.parent
 Result = dict[str, Any]
 
 
-def env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a measured child process: this checkout importable, bytecode cached."""
+def env(extra: dict[str, str] | None = None, checkout: str | None = None) -> dict[str, str]:
+    """The environment of a measured child process: this checkout (or ``checkout``, another
+    checkout's root) importable, bytecode cached."""
     child = {k: v for k, v in os.environ.items() if not k.startswith("COMPATSHIM_")}
     child.pop(
         "PYTHONDONTWRITEBYTECODE", None
     )  # measure with bytecode caches, as installed code runs
-    child["PYTHONPATH"] = str(ROOT)
+    child["PYTHONPATH"] = checkout or str(ROOT)
     child.update(extra or {})
     return child
+
+
+def checkouts() -> dict[str, str]:
+    """The checkouts whose code a benchmark measures, by label prefix: this one (``""``) and,
+    with ``COMPATSHIM_BENCH_BEFORE=<another checkout's root>``, that one first (``"before: "``),
+    so that before and after are measured in one run, on the same machine load."""
+    before = os.environ.get("COMPATSHIM_BENCH_BEFORE")
+    if not before:
+        return {"": str(ROOT)}
+    return {"before: ": before, "": str(ROOT)}
 
 
 _FOLDERS: list[str] = []
@@ -51,12 +62,15 @@ def _remove_folders() -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def python(code: str, cwd: Path, extra: dict[str, str] | None = None) -> str:
-    """Run ``code`` in a fresh interpreter; its standard output, stripped."""
+def python(
+    code: str, cwd: Path, extra: dict[str, str] | None = None, checkout: str | None = None
+) -> str:
+    """Run ``code`` in a fresh interpreter, with this checkout's compatshim (or ``checkout``'s:
+    see :func:`checkouts`); its standard output, stripped."""
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=cwd,
-        env=env(extra),
+        env=env(extra, checkout),
         capture_output=True,
         text=True,
         check=True,

@@ -19,7 +19,6 @@ Set ``COMPATSHIM_BENCH_BEFORE`` to another checkout's root to measure its code i
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -30,15 +29,9 @@ from pathlib import Path
 import peers
 from _common import ROOT
 from _common import Result
+from _common import checkouts
 from _common import env
 from _common import folder
-
-
-def _checkouts() -> dict[str, str]:
-    before = os.environ.get("COMPATSHIM_BENCH_BEFORE")
-    if not before:
-        return {"": str(ROOT)}
-    return {"before: ": before, "": str(ROOT)}
 
 
 def _run(args: list[str], cwd: Path, code: str, extra: dict[str, str] | None = None) -> str:
@@ -71,7 +64,7 @@ def bench_first_use(quick: bool) -> Result:
     for path in (where, on):
         (path / "first.py").write_text(_FIRST_USE)
     contenders = {}
-    for label, code in _checkouts().items():
+    for label, code in checkouts().items():
         contenders[f"{label}telemetry off (baseline)"] = (where, code)
         contenders[f"{label}telemetry on"] = (on, code)
     samples: dict[str, list[float]] = {label: [] for label in contenders}
@@ -147,7 +140,7 @@ def bench_new_site(quick: bool) -> Result:
     (where / "sites.py").write_text(_NEW_SITES)
     sites = 2000
     contenders = {"PEP 562 shim that warns (baseline)": ("pep562_legacy", str(ROOT))}
-    for label, code in _checkouts().items():
+    for label, code in checkouts().items():
         contenders[f"{label}compatshim"] = ("cs_legacy", code)
     samples: dict[str, list[float]] = {label: [] for label in contenders}
     for index in range(5 if quick else 21):
@@ -202,7 +195,7 @@ def bench_idle_flush(quick: bool) -> Result:
     (where / "idle.py").write_text(_IDLE_FLUSH)
     sites = 10_000 if quick else 100_000
     values = {}
-    for label, code in _checkouts().items():
+    for label, code in checkouts().items():
         out = _run([sys.executable, "idle.py", str(sites)], where, code)
         values[f"{label}compatshim"] = float(out) * 1e6
     return {"unit": f"us per flush, {sites:,} sites, none changed", "values": values}
@@ -240,12 +233,10 @@ def bench_reads(quick: bool) -> Result:
     (where / "reads.py").write_text(_READS)
     number, rounds = ("20000", 3) if quick else ("100000", 15)
     values: dict[str, float] = {}
-    checkouts = _checkouts()
+    roots = checkouts()
     for index in range(rounds):  # each checkout's process in turn: a changing load hits both
-        for label in list(checkouts) if index % 2 == 0 else reversed(list(checkouts)):
-            out = json.loads(
-                _run([sys.executable, "reads.py", number, "2"], where, checkouts[label])
-            )
+        for label in list(roots) if index % 2 == 0 else reversed(list(roots)):
+            out = json.loads(_run([sys.executable, "reads.py", number, "2"], where, roots[label]))
             found = {
                 "bare forwarder, loop (baseline)": out["bare, loop"],
                 "bare forwarder, from fresh frames": out["bare, frames"],
@@ -274,7 +265,7 @@ def bench_import_cost(quick: bool) -> Result:
     peers.write(where, peers.CONFIG.replace("telemetry = false\n", ""))
     seeded = {"PYTHONHASHSEED": "0"}
     values: dict[str, float] = {}
-    for label, code in _checkouts().items():
+    for label, code in checkouts().items():
         _run([sys.executable, "-m", "compileall", "-q", f"{code}/compatshim"], where, code)
         _run([sys.executable, "-c", _STARTS["import compatshim + install()"]], where, code)  # cache
         base = _instructions([sys.executable, "-c", "pass"], where, code, seeded)
@@ -282,7 +273,7 @@ def bench_import_cost(quick: bool) -> Result:
             ran = _instructions([sys.executable, "-c", start], where, code, seeded)
             values[f"{label}{name}"] = (ran - base) / 1e6
     result: Result = {"unit": "million instructions above python -c pass", "values": values}
-    if len(_checkouts()) > 1:
+    if len(checkouts()) > 1:
         result["ratio"] = {
             name: round(values[name] / values[f"before: {name}"], 3) for name in _STARTS
         }

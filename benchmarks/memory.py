@@ -1,11 +1,18 @@
-"""Memory: resident size added by the alias table and by recorded sites."""
+"""Memory: resident size added by the alias table and by recorded sites.
+
+The bytes per site (tracemalloc) are measured for sites recorded and never written, and for the
+same sites once a flush has written them to the data file: what a long-running process keeps.
+Set ``COMPATSHIM_BENCH_BEFORE`` to another checkout's root to measure its code too (``before``).
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from _common import Result
 from _common import aliases_toml
+from _common import checkouts
 from _common import folder
 from _common import python
 
@@ -44,6 +51,9 @@ _SITES = (
     + """
 import gc, json, sys, warnings
 import compatshim
+from compatshim._telemetry import flushing, recorder
+# No flush but the one a measure asks for: none from the flusher's thread during the loop.
+recorder.FLUSH_INTERVAL = flushing.PERIODIC_INTERVAL = 1e9
 compatshim.install("pyproject.toml")
 warnings.simplefilter("ignore")
 import canon_bench, legacy_bench
@@ -57,6 +67,7 @@ gc.collect()
 before = rss()
 for function in functions:
     function(module)
+# <recorded>
 gc.collect()
 print(json.dumps({"rss": rss() - before}))
 """
@@ -76,6 +87,37 @@ _SITE_BYTES = _SITES.replace(
     'print(json.dumps({"rss": rss() - before}))',
     'print(json.dumps({"bytes": tracemalloc.get_traced_memory()[0] / sites}))',
 )
+
+# After a flush: in both modes a hit is written before the measure (the data file opened, its
+# connection's statements prepared), so the difference is what the sites keep once written.
+_FLUSHED = _SITE_BYTES.replace(
+    "gc.collect()\nimport tracemalloc",
+    "legacy_bench.X\nrecorder.flush()\ngc.collect()\nimport tracemalloc",
+).replace("# <recorded>", "recorder.flush()")
+assert _FLUSHED.count("recorder.flush()") == 2
+
+
+def _bytes_per_site(where: Path, checkout: str) -> dict[str, int]:
+    """Bytes per site that compatshim keeps (10,000 sites, tracemalloc): each measure run with
+    the legacy module and with the canonical one, the same functions calling it; the
+    difference."""
+    traced = _SITE_BYTES.replace("sys.argv[2]", "10000")
+    # The same sites in one function: what a site costs when sites share a code object.
+    shared = traced.replace(_ONE_FUNCTION_EACH, _ONE_FUNCTION)
+    assert shared != traced
+    scripts = {
+        "bytes_per_site": traced,
+        "bytes_per_site_shared_code": shared,
+        "bytes_per_site_after_flush": _FLUSHED.replace("sys.argv[2]", "10000"),
+    }
+    found = {}
+    for key, script in scripts.items():
+        modes = {}
+        for mode in ("legacy", "plain"):
+            out = python(script.replace("sys.argv[1]", repr(mode)), where, None, checkout)
+            modes[mode] = json.loads(out)["bytes"]
+        found[key] = round(modes["legacy"] - modes["plain"])
+    return found
 
 
 def bench_memory(quick: bool) -> Result:
@@ -99,17 +141,9 @@ def bench_memory(quick: bool) -> Result:
         legacy = json.loads(python(script.replace("sys.argv[1]", "'legacy'"), sites_where))["rss"]
         plain = json.loads(python(script.replace("sys.argv[1]", "'plain'"), sites_where))["rss"]
         sites[count] = legacy - plain
-    traced = _SITE_BYTES.replace("sys.argv[2]", "10000")
-    per_site = {
-        mode: json.loads(python(traced.replace("sys.argv[1]", repr(mode)), sites_where))["bytes"]
-        for mode in ("legacy", "plain")
-    }
-    # The same sites in one function: what a site costs when sites share a code object.
-    shared = traced.replace(_ONE_FUNCTION_EACH, _ONE_FUNCTION)
-    assert shared != traced
-    per_shared = {
-        mode: json.loads(python(shared.replace("sys.argv[1]", repr(mode)), sites_where))["bytes"]
-        for mode in ("legacy", "plain")
+    # Per checkout (this one, and COMPATSHIM_BENCH_BEFORE's): bytes per site, legacy less plain.
+    per_site: dict[str, dict[str, int]] = {
+        label: _bytes_per_site(sites_where, checkout) for label, checkout in checkouts().items()
     }
     values = {"no aliases (baseline)": aliases[0]}
     values.update({f"{c:,} aliases installed": aliases[c] - aliases[0] for c in counts[1:]})
@@ -119,8 +153,8 @@ def bench_memory(quick: bool) -> Result:
         "values": values,
         "aliases_curve": {str(c): aliases[c] - aliases[0] for c in counts},
         "sites_curve": {str(c): sites[c] for c in site_counts},
-        "bytes_per_site": round(per_site["legacy"] - per_site["plain"]),
-        "bytes_per_site_shared_code": round(per_shared["legacy"] - per_shared["plain"]),
+        **per_site[""],
+        **({"before": per_site["before: "]} if "before: " in per_site else {}),
     }
 
 

@@ -7,6 +7,9 @@ Usage::
     python benchmarks/run.py scan migrate     # some benchmarks only
     python benchmarks/run.py --json out.json --svg docs/performance-growth.svg
 
+``COMPATSHIM_BENCH_BEFORE=<another checkout's root>`` makes the benchmarks that support it
+(``firstuse``, ``memory``, ``flushrows``) measure that checkout's code too, in the same run.
+
 The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, ruff) come with
 ``pip install -e ".[bench]"``; a peer that is not installed is left out and said so. The modules:
 
@@ -16,8 +19,11 @@ The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, 
 * ``firstuse``: the first legacy import and read with telemetry on and off, the cost of each new
   site (time, instructions, Python calls), a flush with nothing changed, and the instructions
   ``import compatshim`` and ``install()`` cost;
-* ``memory``: resident size added by aliases and by recorded sites;
+* ``memory``: resident size added by aliases and by recorded sites; bytes per site, recorded
+  and after a flush;
 * ``telemetry``: hits per second, flush time, ``report`` over 1,000,000 hits;
+* ``flushrows``: ``DataFile.write`` of 100,000 new rows, then changed ones, and the bytes per site
+  the writer keeps;
 * ``otel``: the per-read cost with the OpenTelemetry export on and off, and what it adds to a
   flush (needs the ``otel`` extra);
 * ``static``: ``scan`` against ruff's TID251, ``migrate`` against libcst's RenameCommand, and
@@ -42,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import factories
 import firstuse
+import flushrows
 import memory
 import otel
 import plot
@@ -49,7 +56,7 @@ import runtime
 import static
 import stubs
 import telemetry
-from _common import ROOT
+from _common import checkouts
 from _common import env
 
 
@@ -59,6 +66,7 @@ BENCHMARKS = {
     **firstuse.BENCHMARKS,
     **memory.BENCHMARKS,
     **telemetry.BENCHMARKS,
+    **flushrows.BENCHMARKS,
     **otel.BENCHMARKS,
     **static.BENCHMARKS,
     **stubs.BENCHMARKS,
@@ -68,6 +76,9 @@ _NOTES = (
     "speedup",
     "bytes_per_site",
     "bytes_per_site_shared_code",
+    "bytes_per_site_after_flush",
+    "bytes_retained_per_site",
+    "before",
     "computed_overhead",
     "hits_per_second",
     "findings",
@@ -106,13 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--svg", metavar="FILE", help="also draw how the costs grow, as SVG")
     parser.add_argument("only", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run")
     args = parser.parse_args(argv)
-    # Measure compiled code, as installed packages run.
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(ROOT / "compatshim")],
-        check=True,
-        env=env(),
-        capture_output=True,
-    )
+    # Measure compiled code, as installed packages run (COMPATSHIM_BENCH_BEFORE's too).
+    for checkout in checkouts().values():
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(Path(checkout) / "compatshim")],
+            check=True,
+            env=env(None, checkout),
+            capture_output=True,
+        )
     results: dict[str, Any] = {
         "machine": {
             "python": platform.python_version(),
