@@ -235,7 +235,7 @@ def test_a_long_running_process_flushes_periodically(canon_project: Project) -> 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # until a flush wrote every count
             records = _telemetry._records(_telemetry.recorder._groups)
-            if all(r.flushed == _telemetry._value(r) for r in records):
+            if all(r.flushed == _telemetry._value(r) for _, _, r in records):
                 break
             time.sleep(0.01)
         os.kill(os.getpid(), signal.SIGKILL)
@@ -463,7 +463,7 @@ def test_counts_arrive_through_the_flusher_when_new_sites_appear(canon_project: 
             time.sleep(0.01)
         while time.monotonic() < deadline:  # until a flush wrote every count
             records = _telemetry._records(_telemetry.recorder._groups)
-            if all(r.flushed == _telemetry._value(r) for r in records):
+            if all(r.flushed == _telemetry._value(r) for _, _, r in records):
                 break
             time.sleep(0.01)
         os.kill(os.getpid(), signal.SIGKILL)

@@ -83,12 +83,10 @@ def _stored(alias: Alias) -> tuple[str, str, str | None, str | None, str | None]
 class _Record(enumerate):  # type: ignore[type-arg]
     # One site's hits in one context, and the counter of those hits: next() of this enumerate
     # (over the recorder's one shared repeat) counts a hit (see the module docstring). Made
-    # by Recorder.cell, which sets every field.
-    __slots__ = ("alias", "first_seen", "flushed", "group", "last_seen", "line")
+    # by Recorder.cell, which sets every field. What it is about (alias, path, file, line...)
+    # is its place among the records (_Group): a record is reached through its group.
+    __slots__ = ("first_seen", "flushed", "last_seen")
 
-    alias: Alias
-    group: _Group  # the records of its alias, path, file, module and context
-    line: int
     first_seen: float
     last_seen: float
     flushed: int  # the count last written (-1: never written)
@@ -96,8 +94,9 @@ class _Record(enumerate):  # type: ignore[type-arg]
 
 class _Group:
     # The records of one alias, path, file, module and context, by line (made by Recorder.cell).
-    __slots__ = ("key", "lines")
+    __slots__ = ("alias", "key", "lines")
 
+    alias: Alias
     key: tuple[str, str, str, str, str]  # (alias legacy, path, file, module, context)
     lines: dict[int, _Record]
 
@@ -155,9 +154,11 @@ def _counts(
     return importing and seen[0] == path
 
 
-def _records(groups: dict[Any, _Group]) -> list[_Record]:
-    # Every record (under the recorder's lock).
-    return [record for group in groups.values() for record in group.lines.values()]
+def _records(groups: dict[Any, _Group]) -> list[tuple[_Group, int, _Record]]:
+    # Every record, with its group and line (under the recorder's lock).
+    return [
+        (group, line, record) for group in groups.values() for line, record in group.lines.items()
+    ]
 
 
 class Recorder:
@@ -283,13 +284,12 @@ class Recorder:
             group = self._groups.get(key)
             if group is None:
                 group = self._groups[key] = _new(_Group)
-                group.key, group.lines = key, {}
+                group.alias, group.key, group.lines = alias, key, {}
             record = group.lines.get(line)
             new = record is None
             if record is None:
                 # (_Record's fields set here, not by an __init__: one Python call less per site)
                 record = group.lines[line] = _Record(self._hits)
-                record.alias, record.group, record.line = alias, group, line
                 now = time.time()
                 if now - self._stamp < 1.0:
                     now = self._stamp  # the sites of one second share one float
@@ -323,7 +323,7 @@ class Recorder:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _pending(self) -> tuple[int, list[tuple[_Record, int, float]]]:
+    def _pending(self) -> tuple[int, list[tuple[_Group, int, _Record, int, float]]]:
         # Every record whose count changed, with that count and its last-seen time (under the
         # recorder's lock), and the total of hits it saw; the caller marks them flushed once the
         # write succeeded. With no hit and no record since the last flush: nothing to look at.
@@ -333,12 +333,12 @@ class Recorder:
         self._added = False
         now = time.time()
         pending = []
-        for record in _records(self._groups):
+        for group, line, record in _records(self._groups):
             count = _value(record)
             if count != record.flushed:
                 if record.flushed >= 0:
                     record.last_seen = now
-                pending.append((record, count, record.last_seen))
+                pending.append((group, line, record, count, record.last_seen))
         return total, pending
 
     def flush(self, *, final: bool = False) -> None:
@@ -357,18 +357,17 @@ class Recorder:
 
                     self._data_file().write(
                         Hit(
-                            _stored(r.alias),
-                            k[1],
-                            (k[2], r.line, k[3]),
-                            k[4],
-                            n,
-                            r.first_seen,
+                            _stored(group.alias),
+                            group.key[1],
+                            (group.key[2], line, group.key[3]),
+                            group.key[4],
+                            count,
+                            record.first_seen,
                             last,
                         )
-                        for r, n, last in pending
-                        for k in (r.group.key,)
+                        for group, line, record, count, last in pending
                     )
-                for record, count, _ in pending:
+                for _, _, record, count, _ in pending:
                     record.flushed = count
                 self._flushed_hits = total
                 if final and self._file is not None:
@@ -411,14 +410,10 @@ class Recorder:
         totals: dict[tuple[str, str, str], int] = {}
         with self._lock:
             records = _records(self._groups)
-        for record in records:
+        for group, line, record in records:
             hits = _value(record)
             if hits:
-                key = (
-                    record.alias.legacy,
-                    record.alias.canonical,
-                    f"{record.group.key[2]}:{record.line}",
-                )
+                key = (group.alias.legacy, group.alias.canonical, f"{group.key[2]}:{line}")
                 totals[key] = totals.get(key, 0) + hits
         return [(*key, hits) for key, hits in sorted(totals.items())]
 
