@@ -183,17 +183,17 @@ def use(
     if quiet:
         return site
     # (Each read of f_lineno or f_lasti makes an int: read once, the records, marks and cache
-    # keys of a site share them.)
+    # keys of a site share them. Each read of f_code runs an audit hook: read once.)
     line = site.f_lineno or 0
     lasti = site.f_lasti
     code = site.f_code
     ref = _entry(code)
     # One hit per use: the counter of the instruction (a shared one that nobody reads when the
     # use does not count, or telemetry is off).
-    counter = recorder.cell(alias, legacy, site, line, lasti, ref, importing is not None)
+    counter = recorder.cell(alias, legacy, site, code, line, lasti, ref, importing is not None)
     next(counter)
     if action == "warn":
-        _warn(alias, legacy, canonical, site, line)
+        _warn(alias, legacy, canonical, site, code.co_filename, line)
     # Only a use attributed to this very frame may be cached for its instruction: one that
     # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
     if cells is not None and site is frame:
@@ -239,7 +239,9 @@ def is_quiet(name: str) -> bool:
 _said: dict[str, tuple[Alias, str, str, type[Warning], str]] = {}
 
 
-def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: int) -> None:
+def _warn(
+    alias: Alias, legacy: str, canonical: str, site: FrameType, filename: str, lineno: int
+) -> None:
     said = _said.get(legacy)
     if said is None or said[0] is not alias or said[4] != canonical:
         said = _said[legacy] = (
@@ -249,7 +251,6 @@ def _warn(alias: Alias, legacy: str, canonical: str, site: FrameType, lineno: in
             _policy.warning_category(alias),
             canonical,
         )
-    filename = site.f_code.co_filename
     claim = said
     with _lock:
         lines = _warned.get(filename)

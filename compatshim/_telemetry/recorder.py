@@ -35,6 +35,7 @@ from .._base.locks import ForkSafeLock
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from types import CodeType
     from types import FrameType
     from typing import Any
 
@@ -253,19 +254,20 @@ class Recorder:
         alias: Alias,
         path: str,
         site: FrameType,
+        code: CodeType,
         line: int,
         lasti: int,
         ref: CodeEntry,
         importing: bool = False,
     ) -> Iterator[object]:
-        """The counter that a use of ``path`` at ``site`` (on ``line``, by the instruction at
-        ``lasti``: ``site.f_lasti``) increments (:data:`DISCARD` if the use does not count, or
+        """The counter that a use of ``path`` at ``site`` (running ``code``, on ``line``, by the
+        instruction at ``lasti``: ``site.f_lasti``) increments (:data:`DISCARD` if the use does not count, or
         telemetry is off). ``ref`` is the entry of the site's code object
         (``_base.cells.entry``); ``importing``: the use is an import."""
         if not self.enabled:
             return DISCARD
         if LASTI_IN_CACHE:
-            lasti = instruction_offset(site.f_code, lasti)
+            lasti = instruction_offset(code, lasti)
         legacy = alias.legacy
         with self._lock:
             if ref.lines is None:  # the code object's first site: it counts
@@ -273,7 +275,7 @@ class Recorder:
             elif not _counts(ref, legacy, lasti, path, line, importing):
                 return DISCARD
             module = site.f_globals.get("__name__")
-            filename = site.f_code.co_filename
+            filename = code.co_filename
             key = (
                 legacy,
                 path,
