@@ -48,3 +48,25 @@ def test_a_killed_worker_is_one_line_and_a_slug(project: Project, command: list[
     assert lines[0].startswith("compatshim: error: ")
     if command[0] == "migrate":  # no file half-written; none was rewritten by a dead worker
         assert all((project.root / name).read_text() == text for name, text in files.items())
+
+
+# The same, and what is left when the command returns: the threads still running.
+DYING_THREADS = DYING.replace(
+    "sys.exit(main(sys.argv[1:]))",
+    """code = main(sys.argv[1:])
+import threading
+print(sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))
+sys.exit(code)""",
+)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: scan and migrate use no pool")
+def test_a_broken_pool_is_shut_down_before_the_command_returns(project: Project) -> None:
+    """A broken pool's manager thread is joined before the command ends: left running, it raced
+    concurrent.futures' own exit hook, which then printed a traceback now and then (a closed
+    wake-up pipe written to: ``OSError: [Errno 9] Bad file descriptor``, Python 3.11)."""
+    files = {f"pkg/m{i}.py": "import old\nprint(old.thing)\n" for i in range(500)}
+    project.write({**files, "pkg/__init__.py": "", "dying.py": DYING_THREADS}).config(CONFIG)
+    result = project.command(["dying.py", "scan", "pkg"])
+    assert result.returncode == 2, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]", result.stdout[-2000:]

@@ -110,7 +110,7 @@ def ordered(
     pool = ProcessPoolExecutor(
         max_workers=jobs, initializer=_start_worker, initargs=(initializer, arguments)
     )
-    finished = False
+    finished = broken = False
     try:
         while True:
             try:  # a dead worker breaks the pool: submitting and awaiting both say so
@@ -126,6 +126,7 @@ def ordered(
             except BrokenProcessPool:
                 # A worker was killed (SIGKILL, the out-of-memory killer): what it held is lost.
                 # What was already written stays written, each file whole (migrate writes here).
+                broken = True
                 raise CompatshimError(
                     f"{label} stopped: a worker process ended abruptly (killed, or out of "
                     "memory); files already done are complete, run it again for the rest",
@@ -138,7 +139,10 @@ def ordered(
         finished = True
     finally:
         # Interrupted: what is queued is dropped, what runs only computes and is not awaited.
-        pool.shutdown(wait=finished, cancel_futures=True)
+        # Broken: its manager thread, which has ended the other workers, is joined (quickly):
+        # left running, it races concurrent.futures' exit hook, which then may print a
+        # traceback (a closed wake-up pipe written to, on 3.11).
+        pool.shutdown(wait=finished or broken, cancel_futures=True)
     if progress:
         _show(label, 0, 0)
 
