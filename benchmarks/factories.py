@@ -258,12 +258,13 @@ def bench_factory_instructions(quick: bool) -> Result:
     for label, stmt in _CONTENDERS.items():
         # N and 2N objects, so that one-time costs (the first calls, warming the interpreter's
         # specialised instructions) cancel out; the lower of two tries (start-up varies by a
-        # few hundred thousand instructions between processes: hash seeds, addresses).
+        # few hundred thousand instructions between processes: hash seeds, addresses); one try
+        # with --quick, a smoke run (CI's), where valgrind's runs are most of the time.
         values[label] = min(
             round(
                 (_instructions(where, stmt, 2 * count) - _instructions(where, stmt, count)) / count
             )
-            for _ in range(2)
+            for _ in range(1 if quick else 2)
         )
     return _summary(values, "instructions per object")
 
