@@ -39,7 +39,10 @@ def install_mine():
 
 def flusher_born_blocked(_):
     # The worker's flusher starts at its first new site: report SIGTERM's state in that thread
-    # at its first Python instruction (before it blocks SIGTERM itself).
+    # at its first Python instruction (before it blocks SIGTERM itself). The probe is put in
+    # place as that flusher starts: a spawned worker also has the flusher install() started,
+    # which the first site replaces, and on a busy machine that one may reach its first
+    # instruction only now.
     import time
     from compatshim._telemetry import flushing
     born = []
@@ -47,7 +50,11 @@ def flusher_born_blocked(_):
     def probe(wake_lock):
         born.append(signal.SIGTERM in signal.pthread_sigmask(signal.SIG_BLOCK, []))
         run(wake_lock)
-    flushing._flush_periodically = probe
+    start = flushing.start_flusher
+    def start_probed():
+        flushing._flush_periodically = probe
+        start()
+    flushing.start_flusher = start_probed
     old.pkg.CONSTANT
     deadline = time.monotonic() + 60
     while not born and time.monotonic() < deadline:
