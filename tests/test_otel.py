@@ -32,7 +32,11 @@ Key = tuple[str, str, str]
 
 def _points(reader: Any) -> dict[Key, int]:
     """The counter's values per (legacy, canonical, site), from an InMemoryMetricReader."""
-    data = reader.get_metrics_data()
+    return _values(reader.get_metrics_data())
+
+
+def _values(data: Any) -> dict[Key, int]:
+    """The counter's values per (legacy, canonical, site) in one collection (cumulative)."""
     values: dict[Key, int] = {}
     for resource in data.resource_metrics if data else ():
         for scope in resource.scope_metrics:
@@ -394,3 +398,52 @@ def test_counts_are_published_when_exported_and_all_of_them_at_the_end() -> None
     export.deliver(final=True, totals=[("old", "new", "app.py:3", 7)])
     export.deliver(final=True, totals=[("old", "new", "app.py:3", 9)])  # over: nothing more
     assert _points(reader) == {("old", "new", "app.py:3"): 7}
+
+
+class _Contention:
+    """A lock that says (``contended``) when a thread waits for it while another holds it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.contended = threading.Event()
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            self.contended.set()
+            self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_two_last_deliveries_at_once_export_what_either_published() -> None:
+    """A pool worker's os._exit and its pool's SIGTERM deliver at once: the second starts while
+    the first adds its gains to the counter. The first's gains must be in the export, whichever
+    of the two exports (they were marked sent before Counter.add: the second found nothing to
+    add, exported an empty collection, and the worker's counts never went out)."""
+    export, reader = _export()
+    exported: list[Any] = []  # what each collection gave: what an exporter would have sent
+    reader._receive_metrics = lambda data, *args, **kwargs: exported.append(data)
+    export.deliver(totals=[])  # the pipeline
+    made = export._pipeline
+    assert made is not None
+    pipeline: otel._Pipeline = made
+    counter = pipeline.counter
+    lock = _Contention()
+    export._lock = lock
+    totals = [("old", "new", "app.py:3", 7)]
+    second = threading.Thread(target=lambda: export.deliver(final=True, totals=totals))
+
+    class Adding:  # the first delivery's Counter.add: the second delivery runs meanwhile
+        def add(self, amount: int, attributes: dict[str, str]) -> None:
+            pipeline.counter = counter
+            second.start()
+            while second.is_alive() and not lock.contended.wait(0.01):
+                pass  # until the second is over, or waits for the first
+            counter.add(amount, attributes)
+
+    pipeline.counter = Adding()  # type: ignore[assignment]
+    export.deliver(final=True, totals=totals)
+    second.join(30)
+    last = exported[-1] if exported else None  # none: the SDK found nothing to send
+    assert _values(last) == {("old", "new", "app.py:3"): 7}

@@ -161,7 +161,11 @@ class Export:
         pipeline = self._pipeline
         if pipeline is None:
             return
-        with self._lock:  # the flusher and an exit may deliver at once: each gain added once
+        # The flusher and an exit (or a pool worker's os._exit and its SIGTERM) may deliver at
+        # once: each gain is added once, and added before the lock is released. Marked sent
+        # but not yet added, it was missing from the other delivery's last export, which found
+        # nothing left to add (and a pool worker's counts never went out).
+        with self._lock:
             gains: dict[tuple[str, str, str], int] = {}  # per series: one add each
             for legacy, canonical, site, hits in totals:
                 key = (legacy, canonical, site)
@@ -172,8 +176,8 @@ class Export:
                     self._sent[key] = hits
                     series = (legacy, canonical, self._site(legacy, site))
                     gains[series] = gains.get(series, 0) + hits - sent
-        for (legacy, canonical, site), gain in gains.items():
-            pipeline.counter.add(gain, {LEGACY: legacy, CANONICAL: canonical, SITE: site})
+            for (legacy, canonical, site), gain in gains.items():
+                pipeline.counter.add(gain, {LEGACY: legacy, CANONICAL: canonical, SITE: site})
 
     def _site(self, legacy: str, site: str) -> str:
         # The site's own name for the first SITE_LIMIT sites of an alias, OTHER_SITES after.
