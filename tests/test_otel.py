@@ -447,3 +447,103 @@ def test_two_last_deliveries_at_once_export_what_either_published() -> None:
     second.join(30)
     last = exported[-1] if exported else None  # none: the SDK found nothing to send
     assert _values(last) == {("old", "new", "app.py:3"): 7}
+
+
+HALF_IMPORTED = """
+import os, sys, threading, time, warnings
+warnings.simplefilter("ignore")
+import gate
+sys.path.insert(0, gate.SHADOW)  # `import requests` finds shadow/requests.py
+threading.Thread(target=lambda: __import__("requests"), daemon=True).start()
+assert gate.entered.wait(120)
+import compatshim
+compatshim.install()  # the flusher imports the SDK: it waits for the other thread's requests
+import old.pkg
+def work(n):
+    for _ in range(n):
+        old.pkg.CONSTANT
+work(1)
+pid = os.fork()  # after the fork hook waited for the flusher in vain
+if pid == 0:
+    work(3)
+    os._exit(0)
+gate.release.set()
+deadline = time.monotonic() + 60
+while os.waitpid(pid, os.WNOHANG) == (0, 0):
+    if time.monotonic() > deadline:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        print("RESULT", '"hung"')
+        break
+    time.sleep(0.05)
+else:
+    print("RESULT", '"ended"')
+"""
+
+GATE = """
+import os, threading
+SHADOW = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shadow")
+entered, release = threading.Event(), threading.Event()
+"""
+
+# A slow `import requests` (in another thread, which the exporter's import waits for): stopped
+# until the parent has forked; then the real requests takes its place.
+SLOW_REQUESTS = """
+import sys, gate
+gate.entered.set()
+gate.release.wait(120)
+sys.path.remove(gate.SHADOW)
+del sys.modules["requests"]
+import requests as real
+globals().update(vars(real))  # for the imports that got this module while it waited
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_child_forked_while_the_sdk_was_imported_ends_without_exporting(
+    tmp_path: Path, receiver: Any
+) -> None:
+    """The parent forks while its flusher is still importing the exporter's modules (a busy
+    machine: the fork waits for it 5 s at most), here waiting for another thread's import of
+    requests. The child, whose requests stays half-imported and locked by a thread it does not
+    have, ends at once without its export (one otel-export line) instead of waiting forever
+    (the bug); its counts are in the local files, and the parent exports its own."""
+    project = Project(tmp_path).write(CANON).config(OTEL_CONFIG)
+    project.write({"gate.py": GATE, "shadow/requests.py": SLOW_REQUESTS})
+    project.write({"main.py": HALF_IMPORTED})
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.server_port}"}
+    result = project.command(["main.py"], env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.value == "ended", result.stderr
+    assert result.stderr.count("[otel-export]") == 1, result.stderr
+    assert "forked while another thread imported" in result.stderr
+    assert "Traceback" not in result.stderr
+    totals, _ = _sums(receiver.requests)
+    assert totals == {("old", "canon", "main.py:9"): 1, ("old", "canon", "main.py:12"): 1}
+    report = project.command(["-m", "compatshim", "report", "--format", "json"])
+    assert json.loads(report.stdout)["aliases"][0]["hits"] == 1 + 1 + 3, report.stdout
+
+
+def test_modules_another_thread_imports_are_found(tmp_path: Path) -> None:
+    """What a forked child must not import: a module still executing (here made so) that this
+    thread is not importing; the module this thread is importing is not one."""
+    import sys
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
+    stranded = ModuleType("stranded_by_fork")
+    stranded.__spec__ = ModuleSpec("stranded_by_fork", None)
+    stranded.__spec__._initializing = True  # type: ignore[attr-defined]
+    (tmp_path / "importing_now.py").write_text(
+        "from compatshim._telemetry import flushing\nFOUND = flushing._modules_locked_by_others()\n"
+    )
+    sys.modules["stranded_by_fork"] = stranded
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import importing_now  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(tmp_path))
+        del sys.modules["stranded_by_fork"]
+        sys.modules.pop("importing_now", None)
+    assert "stranded_by_fork" in importing_now.FOUND
+    assert "importing_now" not in importing_now.FOUND

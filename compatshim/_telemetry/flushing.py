@@ -9,6 +9,7 @@ this module when it starts writing to a file: a process with telemetry off never
 
 from __future__ import annotations
 
+import _frozen_importlib as _bootstrap  # importlib._bootstrap, without importing importlib
 import os
 import sys
 from _thread import allocate_lock
@@ -180,8 +181,9 @@ def _after_fork_in_parent() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global thread_started
+    global thread_started, _locked_at_fork
     recorder.after_fork_in_child()
+    _locked_at_fork = _modules_locked_by_others() if recorder.otel else ()
     otel = sys.modules.get(_OTEL)
     if otel is not None:
         otel.exporter.after_fork_in_child()
@@ -207,13 +209,57 @@ _POOLWORKER = __name__.rpartition(".")[0] + ".poolworker"
 _OTEL = __name__.rpartition(".")[0] + ".otel"
 
 
+# In a forked child: the modules another thread of the parent was importing when it forked (the
+# flusher importing the SDK takes longer than the fork waits for it on a busy machine). Their
+# import locks stay held by a thread the child does not have: importing one waits forever.
+_locked_at_fork: tuple[str, ...] = ()
+
+
+def _modules_locked_by_others() -> tuple[str, ...]:
+    # The modules that another thread (in a forked child: a thread that no longer exists) is
+    # importing: their import lock has another owner (importlib keeps the locks in use in
+    # _module_locks, 3.9 to 3.14), or they are still executing and not by this thread (where
+    # the child freed the dead thread's lock, importing one gives the half-made module).
+    me = get_ident()
+    locks = getattr(_bootstrap, "_module_locks", None)
+    owners: dict[str, object] = {}
+    for name, ref in list(locks.items()) if isinstance(locks, dict) else ():
+        owners[name] = getattr(ref(), "owner", None)
+    held = {name for name, owner in owners.items() if owner is not None and owner != me}
+    for name, module in list(sys.modules.items()):
+        if _initializing(module) and owners.get(name) != me:
+            held.add(name)
+    return tuple(sorted(held))
+
+
+def _initializing(module: object) -> bool:
+    # Read from the dicts: a legacy module's spec counts a use when _initializing is read.
+    try:
+        spec = object.__getattribute__(module, "__dict__").get("__spec__")
+        state = object.__getattribute__(spec, "__dict__")
+    except (AttributeError, TypeError):
+        return False
+    return bool(state.get("_initializing") or state.get("_compatshim_initializing"))
+
+
 def deliver(*, final: bool = False) -> None:
     """Hand the counts to the OpenTelemetry export, if the ``otel`` key is on.
 
     The one place the export is fed: after the flushes that run off the program's threads (the
     background thread, exit, ``os._exit``, a pool worker's end), with no lock held. Never raises.
+    A forked child whose parent forked while another thread imported modules exports nothing
+    (the export could need them, and wait forever): one ``otel-export`` line says so.
     """
     if recorder.otel:
+        if _locked_at_fork:
+            shown = ", ".join(_locked_at_fork[:3]) + (", ..." if len(_locked_at_fork) > 3 else "")
+            _diagnostics.report_once(
+                "otel-export",
+                f"this process was forked while another thread imported {shown}: its "
+                "OpenTelemetry export is skipped (it could wait forever for those imports); the "
+                "program and the local telemetry go on",
+            )
+            return
         from . import otel as _otel
 
         _otel.exporter.deliver(final=final)
