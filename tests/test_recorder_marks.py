@@ -41,11 +41,12 @@ def _marks(uses: list[tuple[str, int, int, str, bool]]) -> list[bool]:
     ref: Any = _Entry()
     verdicts = []
     for legacy, offset, line, path, importing in uses:
+        mark = (legacy, offset, (path, True) if importing else path, line)  # as Recorder.cell
         if ref.lines is None:  # as Recorder.cell: the code object's first site counts
-            ref.lines = (legacy, offset, (path, True) if importing else path, line)
+            ref.lines = mark
             verdicts.append(True)
         else:
-            verdicts.append(_recorder._counts(ref, legacy, offset, path, line, importing))
+            verdicts.append(_recorder._counts(ref, mark))
     return verdicts
 
 

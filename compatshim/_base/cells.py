@@ -65,11 +65,11 @@ RETARGET = _Retarget()
 class _CodeRef(_weak_ref):  # type: ignore[type-arg]
     # A weak reference to a code object: its entry, alive exactly as long as the code object.
     # It remembers the object's id, the caches whose entry for that id to drop when the object
-    # is freed, and
-    # what telemetry keeps per code object (``lines``: kept here, it is dropped with the entry
-    # and needs neither a key naming the code object nor an entry of its own to drop). One
-    # small object per code object, where a closure would cost three; made by weakref's own
-    # constructor (``_CodeRef(code, _forget)``), its fields set by entry(): no Python-level call.
+    # is freed, and what telemetry keeps per code object (``lines``: kept here, it is dropped
+    # with the entry and needs neither a key naming the code object nor an entry of its own to
+    # drop). One small object per code object, where a closure would cost three; made by
+    # weakref's own constructor (``_CodeRef(code, _forget)``), its fields set by entry(): no
+    # Python-level call.
     __slots__ = ("caches", "code_id", "lines")
     code_id: int
     #: The caches with an entry for ``code_id``: the one cache (most code objects use one legacy

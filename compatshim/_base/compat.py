@@ -41,11 +41,6 @@ else:
 SERVED_IMPORT_ERRORS_PROPAGATE = sys.version_info >= (3, 13)
 
 
-#: Whether a code object holds its bytecode (3.11+; a separate ``bytes`` object before): then
-#: ``id(code) + offset`` names one instruction among all live code objects, an int where a
-#: tuple ``(id(code), offset)`` is needed on 3.9 and 3.10.
-BYTECODE_INSIDE = sys.version_info >= (3, 11)
-
 #: Whether ``frame.f_lasti`` can point into an instruction's inline cache (see
 #: :func:`instruction_offset`): 3.12 only.
 LASTI_IN_CACHE = sys.version_info[:2] == (3, 12)

@@ -5,8 +5,8 @@ alias, legacy path used, site and context (a pytest node id, say). Counting is a
 increment, atomic under the GIL: ``next()`` of the record, an ``enumerate`` over one
 ``itertools.repeat(None, n)`` that all records share, so that one call counts the record's hit
 and the process's total (the repeat counts down), and a flush finds that nothing changed by
-reading the total alone. (The repeat yields ``None``: a record keeps no int for the total.) I/O happens
-off the hot path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
+reading the total alone. (The repeat yields ``None``: a record keeps no int for the total.) I/O
+happens off the hot path: when new sites appear (at most every :data:`FLUSH_INTERVAL` seconds), every
 :data:`~compatshim._telemetry.flushing.PERIODIC_INTERVAL` seconds from a background thread while
 counts change, at exit, before ``os._exit``, and on :func:`flush` (``flushing`` watches the
 process for those moments). Each process writes its own data file (``store``, ``writer``).
@@ -105,36 +105,34 @@ class _Group:
 _new = object.__new__
 
 
-def _counts(
-    ref: CodeEntry, legacy: str, offset: int, path: str, line: int, importing: bool
-) -> bool:
-    # Whether a use of ``path`` (covered by the alias named ``legacy``) by the instruction at
-    # ``offset`` on ``line`` counts, in a code object that had a site before. A line counts one
-    # hit per execution: only the first instruction seen on a line counts for an alias, and
-    # only the first path seen by an instruction (see the module docstring). What decides is
-    # kept in the code object's entry (``ref.lines``), as (alias legacy, offset, what the
-    # instruction used: its path, or (path, True) for an import, line): one such tuple for the
-    # code object's first site, then a dict by line of a tuple, or of a list of them (a line
-    # whose instructions use several aliases). An instruction's first entry says its first path.
+def _counts(ref: CodeEntry, mark: tuple[str, int, str | tuple[str, bool], int]) -> bool:
+    # Whether a use counts, in a code object that had a site before. ``mark`` is the use, as
+    # (alias legacy, instruction offset, what it used: its path, or (path, True) for an import,
+    # line). A line counts one hit per execution: only the first instruction seen on a line
+    # counts for an alias, and only the first path seen by an instruction (see the module
+    # docstring). What decides is kept in the code object's entry (``ref.lines``): the marks of
+    # first uses, one for the code object's first site, then a dict by line of a mark, or of a
+    # list of them (a line whose instructions use several aliases). An instruction's first mark
+    # says its first path.
+    legacy, offset, used, line = mark
     marks = ref.lines
     is_dict = marks.__class__ is dict
     found = marks.get(line) if is_dict else (marks if marks[3] == line else None)
     if found is None:  # a new line: its first use counts
-        entry = (legacy, offset, (path, True) if importing else path, line)
         if is_dict:
-            marks[line] = entry
+            marks[line] = mark
         else:
-            ref.lines = {marks[3]: marks, line: entry}
+            ref.lines = {marks[3]: marks, line: mark}
         return True
-    first = seen = None
+    first = None
+    seen: object = None  # the instruction's first path, as ``used`` says it
     for one in (found,) if found.__class__ is tuple else found:
         if first is None and one[0] == legacy:
             first = one
         if seen is None and one[1] == offset:
             seen = one[2]
     if first is None:  # the first use of this alias on this line
-        entry = (legacy, offset, (path, True) if importing else path, line)
-        listed = [found, entry] if found.__class__ is tuple else [*found, entry]
+        listed = [found, mark] if found.__class__ is tuple else [*found, mark]
         if is_dict:
             marks[line] = listed
         else:
@@ -143,16 +141,17 @@ def _counts(
             return True
     elif first[1] != offset:
         return False  # not the first instruction of this line to use the alias
-    if seen is None:  # (cannot be: ``first`` is an entry of this instruction)
+    if seen is None:  # (cannot be: ``first`` is a mark of this instruction)
         return True
     # One instruction, one hit: the first path an import touched (``import a.b`` then checks
     # ``a``), and an import is not counted again by the name read that follows it in the same
-    # call (``pickle.loads`` imports the module, then reads the class). A read touches one path
-    # per execution: another path read by the same instruction (``m.X`` with ``m`` each of two
-    # legacy modules) is another use, counted.
+    # call (``pickle.loads`` imports the module, then reads the class): after an import, only
+    # that import counts. A read touches one path per execution: another path read by the same
+    # instruction (``m.X`` with ``m`` each of two legacy modules) is another use, counted;
+    # after a read, an import counts only if of that path.
     if seen.__class__ is str:
-        return not importing or seen == path
-    return importing and seen[0] == path
+        return used.__class__ is str or used[0] == seen
+    return used == seen
 
 
 def _records(groups: dict[Any, _Group]) -> list[tuple[_Group, int, _Record]]:
@@ -261,18 +260,19 @@ class Recorder:
         importing: bool = False,
     ) -> Iterator[object]:
         """The counter that a use of ``path`` at ``site`` (running ``code``, on ``line``, by the
-        instruction at ``lasti``: ``site.f_lasti``) increments (:data:`DISCARD` if the use does not count, or
-        telemetry is off). ``ref`` is the entry of the site's code object
+        instruction at ``lasti``: ``site.f_lasti``) increments (:data:`DISCARD` if the use does
+        not count, or telemetry is off). ``ref`` is the entry of the site's code object
         (``_base.cells.entry``); ``importing``: the use is an import."""
         if not self.enabled:
             return DISCARD
         if LASTI_IN_CACHE:
             lasti = instruction_offset(code, lasti)
         legacy = alias.legacy
+        mark = (legacy, lasti, (path, True) if importing else path, line)
         with self._lock:
             if ref.lines is None:  # the code object's first site: it counts
-                ref.lines = (legacy, lasti, (path, True) if importing else path, line)
-            elif not _counts(ref, legacy, lasti, path, line, importing):
+                ref.lines = mark
+            elif not _counts(ref, mark):
                 return DISCARD
             module = site.f_globals.get("__name__")
             filename = code.co_filename
