@@ -71,13 +71,11 @@ def fork(_):
 """
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
-def test_a_task_runs_with_sigterm_as_the_program_left_it(
-    canon_project: Project, method: str
-) -> None:
-    """While a task runs, SIGTERM has its default action and is not blocked."""
-    canon_project.write({"tasks.py": TASKS})
-    result = canon_project.run(
+def _emitted_by_a_pool(project: Project, method: str, workers: int, emitted: str) -> object:
+    # What ``emitted`` (an expression of ``pool`` and ``tasks``) is, inside a ``with`` block of
+    # a pool of ``workers`` started by ``method``, in a program that installed compatshim.
+    project.write({"tasks.py": TASKS})
+    result = project.run(
         f"""
         import multiprocessing, warnings, compatshim, _probe
         compatshim.install()
@@ -85,11 +83,20 @@ def test_a_task_runs_with_sigterm_as_the_program_left_it(
         import tasks
 
         if __name__ == "__main__":
-            with multiprocessing.get_context({method!r}).Pool(2) as pool:
-                _probe.emit(sorted(set(pool.map(tasks.state, range(20), chunksize=1))))
+            with multiprocessing.get_context({method!r}).Pool({workers}) as pool:
+                _probe.emit({emitted})
         """
     )
-    assert result.value == [[True, False]]
+    return result.value
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_a_task_runs_with_sigterm_as_the_program_left_it(
+    canon_project: Project, method: str
+) -> None:
+    """While a task runs, SIGTERM has its default action and is not blocked."""
+    emitted = "sorted(set(pool.map(tasks.state, range(20), chunksize=1)))"
+    assert _emitted_by_a_pool(canon_project, method, 2, emitted) == [[True, False]]
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
@@ -98,20 +105,8 @@ def test_a_worker_flusher_is_born_with_sigterm_blocked(canon_project: Project, m
     instruction: started from a task (SIGTERM unblocked there), it used to block it only once it
     ran, and a pool's SIGTERM given to it meanwhile (a busy machine delays a new thread) ended the
     worker before it delivered its counts (the flaky fork test of test_otel.py)."""
-    canon_project.write({"tasks.py": TASKS})
-    result = canon_project.run(
-        f"""
-        import multiprocessing, warnings, compatshim, _probe
-        compatshim.install()
-        warnings.simplefilter("ignore")
-        import tasks
-
-        if __name__ == "__main__":
-            with multiprocessing.get_context({method!r}).Pool(1) as pool:
-                _probe.emit(pool.map(tasks.flusher_born_blocked, range(1)))
-        """
-    )
-    assert result.value == [[True]]
+    emitted = "pool.map(tasks.flusher_born_blocked, range(1))"
+    assert _emitted_by_a_pool(canon_project, method, 1, emitted) == [[True]]
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
