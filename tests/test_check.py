@@ -208,6 +208,58 @@ def test_a_module_can_satisfy_a_protocol_with_functions() -> None:
     ]
 
 
+# Annotations naming what only type checkers import, without ``from __future__ import
+# annotations``: an error at the def before Python 3.14, evaluated only when read from 3.14.
+LAZY_ANNOTATIONS = """
+from typing import TYPE_CHECKING, Protocol
+if TYPE_CHECKING:
+    from db import Session
+
+class Store(Protocol):
+    def get(self, key: str, session: Session) -> Session: ...
+
+class SqlStore:
+    engine: Session
+    def get(self, key: str, session: Session) -> Session: ...
+
+class Renamed:
+    engine: Session
+    def get(self, name: str, session: Session) -> Session: ...
+"""
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 14),
+    reason="annotations are evaluated when first read only from Python 3.14 (PEP 649)",
+)
+def test_annotations_of_names_only_type_checkers_import_are_not_evaluated() -> None:
+    """Python 3.14: ``inspect.signature`` and a class's ``__annotations__`` evaluate lazy
+    annotations, and a name imported under ``TYPE_CHECKING`` raised ``NameError``, which check
+    reported as an ``audit-error`` of a sound alias."""
+    namespace: dict[str, Any] = {}
+    exec(compile(LAZY_ANNOTATIONS, "lazy.py", "exec"), namespace)  # noqa: S102
+    store = namespace["Store"]
+    assert protocol_problems(store, namespace["SqlStore"]) == []
+    (problem,) = protocol_problems(store, namespace["Renamed"])
+    assert problem.endswith("parameter 2 is named 'name', not 'key'"), problem
+
+
+def test_signatures_and_annotations_are_read_as_they_are_stored() -> None:
+    """``compat.signature`` and ``compat.own_annotations`` evaluate no string annotation (this
+    module's, under ``from __future__ import annotations``) on any version."""
+    from compatshim._base.compat import own_annotations
+    from compatshim._base.compat import signature
+
+    class Holder:
+        engine: Missing  # type: ignore[name-defined]  # noqa: F821 - never evaluated
+
+        def get(self, key: Missing) -> Missing: ...  # type: ignore[name-defined]  # noqa: F821
+
+    assert str(signature(Holder.get)) == "(self, key: 'Missing') -> 'Missing'"
+    assert dict(own_annotations(Holder)) == {"engine": "Missing"}
+    assert dict(own_annotations(object)) == {}
+
+
 def test_targets_that_print_or_exit_at_import_are_problems_not_crashes(audited: Project) -> None:
     """What a module prints while imported goes to stderr (the JSON stays valid); a module that
     raises SystemExit at import is a broken target, not the end of the check."""

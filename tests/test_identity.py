@@ -136,6 +136,52 @@ def test_canonical_module_runs_once_and_keeps_its_identity(canon_project: Projec
         }, (first, second)
 
 
+def test_annotations_through_the_legacy_path_are_the_canonical_modules(project: Project) -> None:
+    """A module's annotations read through the legacy path are the canonical module's: every
+    attribute the module type computes (``__annotations__`` from 3.10; from 3.14 also
+    ``__annotate__``, which the legacy module answers itself, from the canonical module's
+    ``__dict__``), ``inspect.get_annotations`` and, from 3.14, ``annotationlib`` in each format."""
+    project.config().write({"canon.py": "x: int = 1\ny: 'Later'\n\nclass Later:\n    pass\n"})
+    result = project.run(
+        """
+        import sys, types, warnings, _probe, compatshim
+        warnings.simplefilter("ignore")
+        compatshim.install()
+        import canon, old
+        computed = sorted(
+            name for name, value in vars(types.ModuleType).items()
+            if isinstance(value, types.GetSetDescriptorType)
+        )
+        same = {name: getattr(old, name) is getattr(canon, name) for name in computed}
+        if sys.version_info >= (3, 10):
+            import inspect
+            for evaluated in (False, True):
+                same[f"inspect {evaluated}"] = (
+                    inspect.get_annotations(old, eval_str=evaluated)
+                    == inspect.get_annotations(canon, eval_str=evaluated)
+                )
+        if sys.version_info >= (3, 14):
+            import annotationlib
+            for form in ("VALUE", "FORWARDREF", "STRING"):
+                format = annotationlib.Format[form]
+                same[form] = (
+                    annotationlib.get_annotations(old, format=format)
+                    == annotationlib.get_annotations(canon, format=format)
+                )
+        _probe.emit([computed, old.__annotations__ == {"x": int, "y": "Later"}, same])
+        """
+    )
+    computed, annotations, same = result.value
+    expected = ["__annotations__"] if sys.version_info >= (3, 10) else []
+    expected += ["__annotate__"] if sys.version_info >= (3, 14) else []
+    assert sorted(computed) == sorted(expected)
+    assert annotations
+    assert same == dict.fromkeys(same, True)
+    assert len(same) == len(expected) + 2 * (sys.version_info >= (3, 10)) + 3 * (
+        sys.version_info >= (3, 14)
+    )
+
+
 def test_importlib_resources_on_canonical_and_legacy_packages(canon_project: Project) -> None:
     """Package data is readable through the canonical and the legacy package."""
     canon_project.write({"canon/pkg/data.txt": "payload"})

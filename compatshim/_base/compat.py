@@ -23,7 +23,9 @@ else:  # pragma: no cover - delete with 3.10
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import inspect
     from collections.abc import Callable
+    from collections.abc import Mapping
     from importlib.machinery import ModuleSpec
     from types import CodeType
     from types import ModuleType as ModuleType  # noqa: PLC0414 - re-exported (see below)
@@ -245,6 +247,40 @@ def _scan_stdlib_names() -> frozenset[str]:
             elif os.path.isfile(os.path.join(folder, entry, "__init__.py")):
                 names.add(entry)
     return frozenset(names)
+
+
+def signature(function: Callable[..., Any]) -> inspect.Signature:
+    """``inspect.signature(function)``, its annotations not evaluated where they are lazy.
+
+    Python 3.14 evaluates annotations when they are first read (PEP 649), and
+    ``inspect.signature`` reads them as values by default: an annotation naming what is imported
+    only under ``TYPE_CHECKING`` raises ``NameError`` there. ``Format.FORWARDREF`` makes such a
+    name an ``annotationlib.ForwardRef`` instead. Before 3.14 annotations were evaluated when the
+    function was defined, or are strings (``from __future__ import annotations``) that
+    ``inspect.signature`` leaves as they are.
+    """
+    import inspect
+
+    if sys.version_info >= (3, 14):  # pragma: no cover - 3.14 is not on every machine
+        from annotationlib import Format
+
+        return inspect.signature(function, annotation_format=Format.FORWARDREF)
+    return inspect.signature(function)
+
+
+def own_annotations(obj: object) -> Mapping[str, Any]:
+    """``obj.__annotations__`` (``{}`` without any), not evaluated where they are lazy.
+
+    On Python 3.14 reading a class's ``__annotations__`` evaluates them (PEP 649; see
+    :func:`signature`): ``annotationlib`` reads them with ``Format.FORWARDREF`` instead.
+    """
+    if sys.version_info >= (3, 14):  # pragma: no cover - 3.14 is not on every machine
+        from annotationlib import Format
+        from annotationlib import get_annotations
+
+        return get_annotations(obj, format=Format.FORWARDREF)
+    annotations: Mapping[str, Any] = getattr(obj, "__annotations__", {})
+    return annotations
 
 
 def namespace_loader(spec: ModuleSpec) -> Any:

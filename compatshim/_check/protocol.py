@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import inspect
 
+from .._base.compat import own_annotations
+from .._base.compat import signature
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,7 +73,7 @@ def _incompatibility(expected: inspect.Signature, actual: inspect.Signature) -> 
 
 def _signature(value: Any) -> inspect.Signature | None:
     try:
-        return inspect.signature(value)
+        return signature(value)  # (Python 3.14: annotations naming absent names do not raise)
     except (TypeError, ValueError):  # builtins without a signature: nothing to compare
         return None
 
@@ -87,7 +90,7 @@ def protocol_problems(protocol: Any, obj: Any) -> list[str]:
     is_class = isinstance(obj, type)
     annotations: set[str] = set()
     for klass in type(obj).__mro__ if not is_class else obj.__mro__:
-        annotations.update(getattr(klass, "__annotations__", {}))
+        annotations.update(own_annotations(klass))
     for name in sorted(members):
         expected: Any = getattr(protocol, name, _MISSING)
         actual: Any = getattr(obj, name, _MISSING)
