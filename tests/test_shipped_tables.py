@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -251,13 +252,21 @@ def test_the_report_judges_the_librarys_aliases(tmp_path: Path, installed: Path)
 # -- a shipped table is untrusted input ------------------------------------------------------
 
 
+_METADATA = b"Metadata-Version: 2.1\nName: bad\nVersion: 1.0\n"
+
+
 def _distribution(
-    site: Path, table: str | None, *, entry: str | None = "bad", record: bool = True
+    site: Path,
+    table: str | None,
+    *,
+    entry: str | None = "bad",
+    record: bool = True,
+    metadata: bytes = _METADATA,
 ) -> None:
     """Install distribution ``bad`` 1.0 by hand: its metadata, and ``table`` as its shipped file."""
     info = site / "bad-1.0.dist-info"
     info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: bad\nVersion: 1.0\n")
+    (info / "METADATA").write_bytes(metadata)
     if entry is not None:
         (info / "entry_points.txt").write_text(f"[compatshim.aliases]\nbad = {entry}\n")
     (site / "bad").mkdir()
@@ -305,6 +314,45 @@ def test_a_bad_shipped_table_is_refused_naming_the_distribution_and_file(
     assert message.startswith("bad 1.0: ") and "\n" not in message
     assert text in message
     assert "bad" not in __import__("sys").modules
+
+
+def test_installed_metadata_without_a_name_or_version_reads_as_the_name_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The backport (Python 3.9) raises KeyError for a missing field, 3.12+ warns: neither reaches
+    # the user, and the name asked for stands in.
+    from compatshim._model.shipped import read_distribution
+
+    site = tmp_path / "site-packages"
+    _distribution(site, '[tool.compatshim.aliases]\n"bad.o" = "bad.n"\n', metadata=b"")
+    monkeypatch.syspath_prepend(str(site))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shipped = read_distribution("bad")
+    assert (shipped.name, shipped.version) == ("bad", "")
+    assert [a.legacy for a in shipped.table] == ["bad.o"]
+
+
+@pytest.mark.parametrize(
+    ("file", "content"),
+    [
+        ("METADATA", b"Metadata-Version: 2.1\nName: b\xffd\nVersion: 1.0\n"),
+        ("entry_points.txt", b"[compatshim.aliases]\nbad = b\xffd\n"),
+        ("RECORD", b"bad/compatshim.toml,,\n\xff\n"),
+    ],
+)
+def test_unreadable_installed_metadata_is_one_error_with_a_slug(
+    tmp_path: Path, file: str, content: bytes
+) -> None:
+    project = Project(tmp_path)  # on the path of the commands it runs: the site of "bad"
+    _distribution(tmp_path, '[tool.compatshim.aliases]\n"bad.o" = "bad.n"\n')
+    (tmp_path / "bad-1.0.dist-info" / file).write_bytes(content)
+    result = project.command(["-m", "compatshim", "scan", "--from", "bad"])
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "installed metadata cannot be read" in result.stderr
+    assert "#include-unreadable" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(

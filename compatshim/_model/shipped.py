@@ -81,12 +81,21 @@ def read_distribution(name: str) -> Shipped:
             "to include (install it, or correct the name in include / --from)",
             slug="include-not-installed",
         ) from None
-    meta_name = str(dist.metadata["Name"] or name)
-    version = str(dist.version or "")
+    except Exception as exc:  # noqa: BLE001 - the backport reads METADATA to find it: see below
+        raise _unreadable(name, exc) from None
+    try:
+        # What the installer wrote is untrusted input: a field may be missing (the backport
+        # raises KeyError for it, 3.12+ warns and gives None), a file may not be UTF-8, an entry
+        # point line may not parse, and each Python version fails differently on each.
+        meta = dist.metadata  # (the backport gives None for an empty file)
+        meta_name = str((meta is not None and meta.get("Name")) or name)
+        version = str((meta is not None and meta.get("Version")) or "")
+        points = sorted(
+            (ep for ep in dist.entry_points if ep.group == GROUP), key=lambda ep: str(ep.name)
+        )
+    except Exception as exc:  # noqa: BLE001 - see above: any failure is the metadata's
+        raise _unreadable(name, exc) from None
     label = f"{meta_name} {version}".strip()
-    points = sorted(
-        (ep for ep in dist.entry_points if ep.group == GROUP), key=lambda ep: str(ep.name)
-    )
     if not points:
         raise ConfigError(
             f"{label} ships no alias table: it declares no {GROUP!r} entry point",
@@ -96,7 +105,12 @@ def read_distribution(name: str) -> Shipped:
     files = []
     packages = [str(point.value) for point in points]
     for package in packages:
-        path = _locate(dist, package, label)
+        try:
+            path = _locate(dist, package, label)
+        except ConfigError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - its file list (RECORD), as the metadata above
+            raise _unreadable(label, exc) from None
         files.append(path)
         try:
             aliases.extend(_read_table(path, meta_name))
@@ -107,6 +121,14 @@ def read_distribution(name: str) -> Shipped:
     except ConfigError as exc:
         raise ConfigError(f"{label}: {exc}", slug=exc.slug) from None
     return Shipped(meta_name, version, files, table, packages)
+
+
+def _unreadable(label: str, exc: Exception) -> ConfigError:
+    return ConfigError(
+        f"{label}: its installed metadata cannot be read ({type(exc).__name__}: "
+        f"{shown(str(exc))}); reinstall the distribution",
+        slug="include-unreadable",
+    )
 
 
 def read_beside(name: str, module_file: str) -> Shipped | None:
