@@ -62,6 +62,52 @@ def test_hits_are_counted_once_per_execution_of_a_line(canon_project: Project) -
     }
 
 
+def test_writes_and_deletes_through_a_legacy_module_are_counted(canon_project: Project) -> None:
+    """``old.mod.LIMIT = 100``, ``setattr`` and ``del`` through a legacy module are uses of it,
+    counted once per execution; the writes mock.patch makes on the user's behalf (patch and
+    restore) add nothing to the count of the line whose read resolved them. A moved name
+    written through its legacy module is a use of the moved name."""
+    canon_project.config(
+        """
+        [tool.compatshim.aliases]
+        "old" = "canon"
+        "old.pkg.sub:OldF" = "canon.pkg.sub:f"
+        """
+    )
+    canon_project.run(
+        """
+        import warnings, compatshim
+        from unittest import mock
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        from old.pkg import sub
+        for _ in range(3):
+            sub.X = 2
+        setattr(sub, "Y", 1)
+        del sub.Y
+        with mock.patch("old.pkg.sub.f"):
+            pass
+        sub.__doc__ = "a dunder write is introspection's business"
+        import canon.pkg.sub
+        assert canon.pkg.sub.X == 2 and not hasattr(canon.pkg.sub, "Y")
+        sub.OldF = "new f"
+        assert canon.pkg.sub.f == "new f"
+        del sub.OldF
+        """
+    )
+    data = report(canon_project)
+    assert hits_by_line(data, "old.pkg.sub:OldF") == {("main.py", 15): 1, ("main.py", 17): 1}
+    assert hits_by_line(data) == {
+        ("main.py", 5): 1,  # from old.pkg import sub
+        ("main.py", 7): 3,  # sub.X = 2, three times
+        ("main.py", 8): 1,  # setattr(sub, "Y", 1)
+        ("main.py", 9): 1,  # del sub.Y
+        # mock.patch: its two reads (resolving the target, keeping the original), as before
+        # writes were counted; not its two writes (patching, restoring).
+        ("main.py", 10): 2,
+    }
+
+
 def test_sites_record_module_and_relative_path(canon_project: Project) -> None:
     """Files inside the project are relative; the importing module's name is kept."""
     canon_project.write(

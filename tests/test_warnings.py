@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -122,6 +123,72 @@ def test_mock_patch_and_resolve_name_blame_the_user_line(canon_project: Project)
     files = {w["file"] for w in result.value}
     assert files == {"main.py"}
     assert {w["line"] for w in result.value} == {5, 7}
+
+
+def test_a_write_through_a_legacy_module_warns_at_its_line_and_can_be_refused(
+    canon_project: Project,
+) -> None:
+    """A write or delete through a legacy module warns at the user's line; a filter that turns
+    the warning into an error refuses the write, which then never reaches the canonical module."""
+    result = canon_project.run(
+        """
+        import warnings, _probe, compatshim
+        compatshim.install()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import old.pkg.sub as sub
+        with _probe.record() as w:
+            sub.X = 2
+            del sub.X
+        warnings.simplefilter("error")
+        refused = False
+        try:
+            sub.LIMIT = 100
+        except DeprecationWarning:
+            refused = True
+        import canon.pkg.sub
+        _probe.emit([w.simple(), refused, hasattr(canon.pkg.sub, "LIMIT")])
+        """
+    )
+    said, refused, written = result.value
+    assert _where(said) == [("main.py", 7), ("main.py", 8)]
+    assert all("old.pkg.sub is deprecated" in w["message"] for w in said)
+    assert (refused, written) == (True, False)
+
+
+def test_mock_patch_as_a_decorator_blames_the_decorated_function(canon_project: Project) -> None:
+    """``@mock.patch("old.mod.f")`` resolves its target each time the function is called, from
+    inside unittest.mock and contextlib, before the function runs: the use belongs to the
+    decorated function, at its first decorator line (warned, counted, and refused by the error
+    policy as a use in the project's code), not to contextlib's line in the standard library."""
+    script = """
+        import json, warnings, _probe, compatshim
+        from unittest import mock
+        compatshim.install()
+        import canon.pkg.sub
+
+        @mock.patch("old.pkg.sub.X", 2)
+        @mock.patch("old.pkg.sub.f", return_value="mocked")
+        def test(patched):
+            return canon.pkg.sub.f(), canon.pkg.sub.X
+
+        with _probe.record() as w:
+            try:
+                outcome = [test(), test()]
+            except ImportError as exc:
+                outcome = type(exc).__name__
+        _probe.emit([w.simple(), outcome])
+        """
+    said, outcome = canon_project.run(script).value
+    assert _where(said) == [("main.py", 6)]
+    assert outcome == [["mocked", 2], ["mocked", 2]]
+    report = canon_project.command(["-m", "compatshim", "report", "--format", "json"])
+    (alias,) = json.loads(report.stdout)["aliases"]
+    # Two calls, two patches, each read twice (resolved, then its original kept), as a patch
+    # in a ``with`` statement is.
+    assert [(s["file"], s["line"], s["hits"]) for s in alias["sites"]] == [("main.py", 6, 8)]
+    strict = canon_project.run(script, env={"COMPATSHIM_POLICY": "error"}).value
+    assert strict == [[], "LegacyPathError"]
 
 
 def test_introspection_never_warns(canon_project: Project) -> None:

@@ -172,23 +172,29 @@ class _Walker:
         self.sites.append(Site(self.file, line, *self.statement, kind, legacy))
 
     def walk(self, node: ast.AST) -> None:
+        # A statement's header is the statement of every node in it until the walk leaves it:
+        # a decorator, walked after the body of its function, is the ``def``'s, not the body's
+        # last statement's.
+        enclosing = self.statement
         if isinstance(node, ast.stmt):
             self.statement = _header(node)
         if isinstance(node, (ast.Module, *_SCOPES)):
             self.scopes.append((node, _bindings(node)))
+        handled = False
         if isinstance(node, ast.Import):
             self.imports(node)
         elif isinstance(node, ast.ImportFrom):
             self.import_from(node)
         elif isinstance(node, ast.Attribute):
-            if self.chain(node):
-                return
+            handled = self.chain(node)
         elif isinstance(node, ast.Call):
             self.call(node)
-        for child in ast.iter_child_nodes(node):
-            self.walk(child)
+        if not handled:
+            for child in ast.iter_child_nodes(node):
+                self.walk(child)
         if isinstance(node, (ast.Module, *_SCOPES)):
             self.scopes.pop()
+        self.statement = enclosing
 
     def imports(self, node: ast.Import) -> None:
         for alias in node.names:

@@ -22,6 +22,9 @@ class Edit:
     old: str
     new: str
     count: int = 1
+    #: Set for an edit that is no rename but adapts the project's own code to a documented limit
+    #: of aliasing: why (the rename step lists it apart, so that it is never silent).
+    adapts: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,4 +206,60 @@ PACKAGING = Project(
     requires_python=(3, 10),
 )
 
-PROJECTS = {project.name: project for project in (ATTRS, PACKAGING)}
+FREEZEGUN = Project(
+    name="freezegun",
+    version="1.5.5",
+    sha256="ac7742a6cc6c25a2c35e9292dfd554b897b517d2dec26891a2e8debf205cb94a",
+    # freezegun's requirements.txt without pytest-cov and coveralls (the harness brings its
+    # own coverage) and maya (optional: its one test skips without it); pytest 8.4, the last
+    # release that runs on Python 3.9, which freezegun supports.
+    requirements=(
+        "pytest==8.4.2",
+        "python-dateutil==2.9.0.post0",
+    ),
+    pytest_args=(),
+    tests="tests",
+    moves=(
+        ("freezegun/api.py", "freezegun/freezer.py"),
+        ("freezegun/config.py", "freezegun/configuration.py"),
+    ),
+    definitions=(
+        MoveDefinition("freezegun/configuration.py", "reset_config", "freezegun/freezer.py"),
+    ),
+    edits=(
+        # api -> freezer, config -> configuration
+        Edit(
+            "freezegun/__init__.py",
+            r"from \.api import freeze_time\nfrom \.config import configure\n",
+            "from .freezer import freeze_time\nfrom .configuration import configure\n",
+        ),
+        Edit("freezegun/freezer.py", r"from \. import config\n", "from . import configuration\n"),
+        Edit("freezegun/freezer.py", r"\bconfig\.settings\b", "configuration.settings", count=2),
+        # config:reset_config -> freezer:reset_config, which now rebinds the settings of the
+        # configuration module (its module-level state) from outside.
+        Edit(
+            "freezegun/freezer.py",
+            r"    global settings\n    settings = Settings\(\)\n",
+            "    configuration.settings = configuration.Settings()\n",
+        ),
+        Edit(
+            "freezegun/freezer.py",
+            r"module is None or mod_name == __name__:",
+            "module is None or mod_name == __name__"
+            ' or getattr(module, "__dict__", None) is globals():',
+            adapts=(
+                "freeze_time patches every module in sys.modules but its own, which it skips by "
+                "its key; the legacy module freezegun.api forwards writes to freezegun.freezer, "
+                "so freezegun would replace its own real_time by fake_time (RecursionError): it "
+                "skips its own namespace instead (docs/semantics.md, limits)"
+            ),
+        ),
+    ),
+    aliases={
+        "freezegun.api": "freezegun.freezer",
+        "freezegun.config": "freezegun.configuration",
+        "freezegun.config:reset_config": "freezegun.freezer:reset_config",
+    },
+)
+
+PROJECTS = {project.name: project for project in (ATTRS, FREEZEGUN, PACKAGING)}

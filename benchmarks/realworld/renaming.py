@@ -35,7 +35,8 @@ def rename(project: Project, root: Path) -> list[str]:
         done.append(f"moved {definition.name} from {definition.source} to {definition.target}")
     for edit in project.edits:
         made = apply_edit(root, edit)
-        done.append(f"edited {edit.path}: {made} x {edit.old!r}")
+        adapted = f" (adapted to a limit: {edit.adapts})" if edit.adapts else ""
+        done.append(f"edited {edit.path}: {made} x {edit.old!r}{adapted}")
     declare_aliases(root / "pyproject.toml", project.aliases, project.settings)
     done.append(f"declared {len(project.aliases)} aliases in pyproject.toml")
     return done

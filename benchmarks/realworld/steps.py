@@ -137,12 +137,15 @@ class Harness:
         kinds: dict[str, int] = {}
         for site in self.truth:
             kinds[site.kind] = kinds.get(site.kind, 0) + 1
+        adapted = sum(1 for edit in self.project.edits if edit.adapts)
         return Step(
             "rename",
             True,
-            f"{len(self.project.aliases)} aliases; ground truth: {len(self.truth)} sites in "
+            f"{len(self.project.aliases)} aliases"
+            + (f", {adapted} edit{'s' * (adapted > 1)} adapting to a limit" if adapted else "")
+            + f"; ground truth: {len(self.truth)} sites in "
             f"{len({s.file for s in self.truth})} files ({_pairs(kinds)})",
-            figures={"aliases": self.project.aliases, "ground_truth": kinds},
+            figures={"aliases": self.project.aliases, "ground_truth": kinds, "adapted": adapted},
             details=done,
         )
 

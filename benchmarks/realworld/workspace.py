@@ -20,8 +20,13 @@ from realworld.projects import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "compatshim-realworld"
-#: The witness of which test lines ran in the pristine suite.
-COVERAGE = "coverage==7.18.0"
+#: The witness of which test lines ran in the pristine suite: the newest coverage.py each
+#: Python has (7.18 needs 3.11; 7.16.2 is the last for 3.10, 7.10.7 for 3.9).
+COVERAGE = (
+    'coverage==7.18.0; python_version >= "3.11"',
+    'coverage==7.16.2; python_version == "3.10"',
+    'coverage==7.10.7; python_version < "3.10"',
+)
 
 
 class StepError(Exception):
@@ -80,7 +85,7 @@ def make_venv(base_python: str, folder: Path, project: Project) -> Path:
     python = folder / "bin" / "python"
     run(
         [python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         *project.requirements, COVERAGE, "-e", ROOT],
+         *project.requirements, *COVERAGE, "-e", ROOT],
         cwd=folder.parent,
     )  # fmt: skip
     return python

@@ -2,7 +2,9 @@
 
 Between compatshim and the user's code sit frames that only carry out the access on the user's
 behalf (the import system, ``importlib.import_module``, ``mock.patch``, ``pkgutil.resolve_name``,
-pickle): they are skipped. Frames of introspection tools (``inspect``, ``pydoc``, completers) and of
+pickle, contextlib): they are skipped. A use that ``@mock.patch`` makes before the function it
+decorates runs belongs to that function, at its first decorator line (:class:`DecoratedSite`).
+Frames of introspection tools (``inspect``, ``pydoc``, completers) and of
 ``importlib.util.find_spec`` mark a *probe*, which is neither warned about nor counted.
 """
 
@@ -15,12 +17,14 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import CodeType
     from types import FrameType
 
 __all__ = [
     "HANDLE_FROMLIST",
     "USER",
     "Attribution",
+    "DecoratedSite",
     "frame_at",
     "is_import_system",
     "is_user",
@@ -28,7 +32,7 @@ __all__ = [
     "walk",
 ]
 
-_USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL, _RUNPY = range(6)
+_USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL, _RUNPY, _MOCK = range(7)
 
 # compatshim's own folder (this module is in its _runtime subpackage).
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -49,9 +53,10 @@ _STDLIB = {
     "importlib/_bootstrap_external.py": _SKIP,
     "importlib/util.py": _UTIL,
     "pkgutil.py": _SKIP,
-    "unittest/mock.py": _SKIP,
+    "unittest/mock.py": _MOCK,
     "pickle.py": _SKIP,
     "copyreg.py": _SKIP,
+    "contextlib.py": _SKIP,  # ExitStack.enter_context(mock.patch(...)), mock's decorators
     "copy.py": _SKIP,  # copy and dataclasses.replace construct on the caller's behalf
     "dataclasses.py": _SKIP,
     "runpy.py": _RUNPY,
@@ -76,6 +81,7 @@ _SUFFIXES = (
 #: The code object of the import system's ``from package import name`` helper: its ``hasattr``
 #: probe of the package is not a use (the statement's own attribute lookup that follows is).
 HANDLE_FROMLIST = _bootstrap._handle_fromlist.__code__  # type: ignore[attr-defined]
+_CodeType: type[CodeType] = type(HANDLE_FROMLIST)  # without importing types
 
 _kinds: dict[str, int] = {}
 #: The kind of each code file seen so far (``None``: not classified yet; :func:`walk` does it).
@@ -167,9 +173,53 @@ def walk(frame: FrameType | None) -> Attribution:
                 requested = name
         elif kind == _UTIL and code.co_name == "find_spec":
             return Attribution(frame, True, requested)
+        elif kind == _MOCK and code.co_name == "patched":
+            # ``@mock.patch("old.mod.f")`` resolves its target each time the decorated function
+            # is called, before it runs (through contextlib, whose frames are no user's line):
+            # the use is the decorated function's.
+            decorated = _decorated(frame)
+            if decorated is not None:
+                # (Not a frame, but it has every frame attribute the use reads: see the class.)
+                return Attribution(decorated, False, requested)  # type: ignore[arg-type]
         last = frame
         frame = frame.f_back
     return Attribution(last, False, requested)
+
+
+class DecoratedSite:
+    """The site of a use made by a decorator on behalf of the function it decorates, before that
+    function runs: its code, at its first decorator line (the line of ``co_firstlineno``). It has
+    what the attribution of a use reads from a frame, and an instruction offset no instruction
+    has, so that it never shares a per-instruction mark with the function's own uses."""
+
+    __slots__ = ("f_code", "f_globals", "f_lasti", "f_lineno")
+
+    def __init__(self, code: CodeType, globals_: dict[str, object]) -> None:
+        self.f_code = code
+        self.f_globals = globals_
+        self.f_lineno = code.co_firstlineno
+        self.f_lasti = -1
+
+
+def _decorated(frame: FrameType) -> DecoratedSite | None:
+    # The user's function that unittest.mock's ``patched`` wrapper (running in ``frame``) calls,
+    # unwrapped through other decorators' ``__wrapped__``; None if there is none.
+    try:
+        func = frame.f_locals.get("func")
+        for _ in range(100):
+            wrapped = getattr(func, "__wrapped__", None)
+            if wrapped is None:
+                break
+            func = wrapped
+        code = getattr(func, "__code__", None)
+        globals_ = getattr(func, "__globals__", None)
+    except Exception:  # noqa: BLE001 - an odd object in user code must not break the walk
+        return None
+    if not isinstance(code, _CodeType) or not isinstance(globals_, dict):
+        return None
+    if _kind(code.co_filename) != _USER:
+        return None
+    return DecoratedSite(code, globals_)
 
 
 def frame_at(depth: int) -> FrameType | None:

@@ -117,7 +117,9 @@ class LegacyModule(ModuleType):
             del st.special[name]
             self.__setattr__(name, value)
         elif name in st.names:
-            holder, attr = _holder(st.names[name].canonical)
+            moved = st.names[name]
+            _written(moved, moved.legacy, moved.canonical, name)
+            holder, attr = _holder(moved.canonical)
             setattr(holder, attr, value)
         else:
             target = _modules_get(st.cname) or st.target
@@ -125,6 +127,8 @@ class LegacyModule(ModuleType):
                 _module_setattr(self, name, value)
                 st.special[name] = _LOCAL
             else:
+                if st.alias is not None:
+                    _written(st.alias, st.legacy, st.cname, name)
                 setattr(target, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -135,12 +139,16 @@ class LegacyModule(ModuleType):
             del st.children[name]
             del st.special[name]
         elif name in st.names:
-            holder, attr = _holder(st.names[name].canonical)
+            moved = st.names[name]
+            _written(moved, moved.legacy, moved.canonical, name)
+            holder, attr = _holder(moved.canonical)
             delattr(holder, attr)
         else:
             target = _modules_get(st.cname) or st.target
             if target is None:
                 raise _missing(st, name)
+            if st.alias is not None:
+                _written(st.alias, st.legacy, st.cname, name)
             delattr(target, name)
 
     def __dir__(self) -> list[str]:
@@ -382,6 +390,19 @@ def _missing(st: _State, name: str) -> AttributeError:
             f"attribute {name!r} (most likely due to a circular import)"
         )
     return AttributeError(f"module {st.legacy!r} (alias of {st.cname!r}) has no attribute {name!r}")
+
+
+def _written(alias: Alias, legacy: str, canonical: str, name: str) -> None:
+    # A write or delete through the legacy module by the user's own code (``old.mod.LIMIT = 1``,
+    # ``setattr``, ``del``) is a use like a read: counted, warned at its line, refused by the
+    # policy before it happens. The writes a tool makes on the user's behalf (mock.patch and
+    # monkeypatch patching and restoring, the import system) are not: the read that resolved
+    # their target was the use, and a restore at teardown belongs to no user line.
+    if name[:2] == "__" and name[-2:] == "__":
+        return  # dunders (__doc__, __file__ on reload) are introspection, as for reads
+    frame = _frames.frame_at(2)  # above __setattr__ / __delattr__
+    if frame is not None and _frames.is_user(frame):
+        _sites.use(alias, legacy, canonical, frame)
 
 
 def _first_use(st: _State, name: str, value: Any, frame: FrameType) -> Any:
