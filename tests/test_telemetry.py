@@ -108,6 +108,38 @@ def test_writes_and_deletes_through_a_legacy_module_are_counted(canon_project: P
     }
 
 
+def test_a_write_at_a_site_seen_before_takes_the_cached_counter(canon_project: Project) -> None:
+    """A write through a legacy module is cached per site as a read is: after its first use,
+    its counter is counted without the first-use route (a write in a loop costs what a read
+    does), and each execution still counts once; ``old.X += 1`` (a read and a write on one
+    line) counts one hit per execution."""
+    canon_project.config('[tool.compatshim.aliases]\n"old" = "canon"\n')
+    canon_project.run(
+        """
+        import warnings, compatshim
+        from compatshim._runtime import proxy, uses
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old
+        calls = []
+        real = uses.use
+        proxy._sites.use = lambda *args, **kwargs: calls.append(args[1]) or real(*args, **kwargs)
+        for i in range(5):
+            old.X = i
+        for i in range(4):
+            old.X += 1
+        # The first execution of each instruction only: the write of line 10, then the read and
+        # the write of line 12.
+        assert calls == ["old", "old", "old"], calls
+        """
+    )
+    assert hits_by_line(report(canon_project)) == {
+        ("main.py", 5): 1,
+        ("main.py", 10): 5,
+        ("main.py", 12): 4,  # one hit per execution: the read counts, the write does not
+    }
+
+
 def test_sites_record_module_and_relative_path(canon_project: Project) -> None:
     """Files inside the project are relative; the importing module's name is kept."""
     canon_project.write(

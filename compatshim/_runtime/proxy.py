@@ -118,7 +118,7 @@ class LegacyModule(ModuleType):
             self.__setattr__(name, value)
         elif name in st.names:
             moved = st.names[name]
-            _written(moved, moved.legacy, moved.canonical, name)
+            _written(st, moved, moved.legacy, moved.canonical, name)
             holder, attr = _holder(moved.canonical)
             setattr(holder, attr, value)
         else:
@@ -128,7 +128,7 @@ class LegacyModule(ModuleType):
                 st.special[name] = _LOCAL
             else:
                 if st.alias is not None:
-                    _written(st.alias, st.legacy, st.cname, name)
+                    _written(st, st.alias, st.legacy, st.cname, name)
                 setattr(target, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -140,7 +140,7 @@ class LegacyModule(ModuleType):
             del st.special[name]
         elif name in st.names:
             moved = st.names[name]
-            _written(moved, moved.legacy, moved.canonical, name)
+            _written(st, moved, moved.legacy, moved.canonical, name)
             holder, attr = _holder(moved.canonical)
             delattr(holder, attr)
         else:
@@ -148,7 +148,7 @@ class LegacyModule(ModuleType):
             if target is None:
                 raise _missing(st, name)
             if st.alias is not None:
-                _written(st.alias, st.legacy, st.cname, name)
+                _written(st, st.alias, st.legacy, st.cname, name)
             delattr(target, name)
 
     def __dir__(self) -> list[str]:
@@ -392,7 +392,7 @@ def _missing(st: _State, name: str) -> AttributeError:
     return AttributeError(f"module {st.legacy!r} (alias of {st.cname!r}) has no attribute {name!r}")
 
 
-def _written(alias: Alias, legacy: str, canonical: str, name: str) -> None:
+def _written(st: _State, alias: Alias, legacy: str, canonical: str, name: str) -> None:
     # A write or delete through the legacy module by the user's own code (``old.mod.LIMIT = 1``,
     # ``setattr``, ``del``) is a use like a read: counted, warned at its line, refused by the
     # policy before it happens. The writes a tool makes on the user's behalf (mock.patch and
@@ -401,8 +401,16 @@ def _written(alias: Alias, legacy: str, canonical: str, name: str) -> None:
     if name[:2] == "__" and name[-2:] == "__":
         return  # dunders (__doc__, __file__ on reload) are introspection, as for reads
     frame = _frames.frame_at(2)  # above __setattr__ / __delattr__
-    if frame is not None and _frames.is_user(frame):
-        _sites.use(alias, legacy, canonical, frame)
+    if frame is None:
+        return
+    # Cached per site as a read is (a write in a loop costs what a read does), under a key no
+    # read has: "=" and the path written (one ``setattr`` may write a moved name and another).
+    what = "=" + legacy
+    try:
+        next(st.cells[id(frame.f_code)][(frame.f_lasti, what)])  # uses.site_key(frame, what)
+    except KeyError:
+        if _frames.is_user(frame):
+            _sites.use(alias, legacy, canonical, frame, st.cells, what)
 
 
 def _first_use(st: _State, name: str, value: Any, frame: FrameType) -> Any:
