@@ -407,7 +407,8 @@ def _written(st: _State, alias: Alias, legacy: str, canonical: str, name: str) -
     # read has: "=" and the path written (one ``setattr`` may write a moved name and another).
     what = "=" + legacy
     try:
-        next(st.cells[id(frame.f_code)][(frame.f_lasti, what)])  # uses.site_key(frame, what)
+        counter: Any = st.cells[id(frame.f_code)][(frame.f_lasti, what)]  # uses.site_key
+        next(counter)
     except KeyError:
         if _frames.is_user(frame):
             _sites.use(alias, legacy, canonical, frame, st.cells, what)
