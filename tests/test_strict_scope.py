@@ -180,6 +180,30 @@ def test_the_environment_variable_policy_is_scoped_too(tmp_path: Path) -> None:
     assert result.value["project"] == "LegacyPathError"
 
 
+@pytest.mark.parametrize(("policy", "warned"), [("ignore", []), ("warn", ["thirdparty_pkg.py"])])
+def test_under_the_environment_variable_a_dependency_keeps_the_aliass_own_policy(
+    tmp_path: Path, policy: str, warned: list[str]
+) -> None:
+    """COMPATSHIM_POLICY=error makes the project's uses raise, and leaves a dependency's as the
+    configuration has them: counted, and warned only where the alias warns. (A project whose
+    pytest configuration has filterwarnings = error, policy = "ignore", and a dependency still
+    on the old path, python-dateutil's suite with freezegun, failed to collect under the
+    variable: the dependency's use warned, which the variable had promised it would not fail.)"""
+    config = (
+        f'[tool.compatshim]\npolicy = "{policy}"\n\n[tool.compatshim.aliases]\n"old" = "canon"\n'
+    )
+    project = Project(tmp_path / "app").write(CANON).config(config)
+    site = _installed_dependency(tmp_path)
+    env = {"PYTHONPATH": f"{project.root}{os.pathsep}{site}", "COMPATSHIM_POLICY": "error"}
+    result = project.run(USE_BOTH, env=env)
+    assert result.value == {
+        "dependency": 42,
+        "project": "LegacyPathError",
+        "warned": warned,
+        "sites": ["thirdparty_pkg.py"],
+    }
+
+
 def test_a_bad_scope_is_a_configuration_error(tmp_path: Path) -> None:
     import compatshim
 

@@ -223,8 +223,8 @@ OPTIONS: tuple[Option, ...] = (
         "`--compatshim-strict`) raises. `project`: only for uses in the project's own files "
         "(under the folder of this `pyproject.toml`, outside `site-packages` and the virtual "
         "environment) and in code with no file (`python -c`, doctests); a use in an installed "
-        "package, the standard library or elsewhere warns instead and is still counted, since "
-        "only its authors can fix it. `all`: every use raises. A removed path raises "
+        "package, the standard library or elsewhere is still counted but keeps the alias's own "
+        "policy (warns where that is `error` too), since only its authors can fix it. `all`: every use raises. A removed path raises "
         "everywhere either way. See docs/pytest.md.",
         scope="top",
         example='"all"',

@@ -163,15 +163,18 @@ def use(
         action = _policy.get_override() or fields[_POLICY]  # no schedule: _policy.action()
     else:
         action = _policy.action(alias)
-    # strict_scope = "project": a dependency's use warns, and is counted. (A probe's frame is
-    # the introspection tool's, not the code it works for: it stays strict.)
+    # strict_scope = "project": a dependency's use is counted, and keeps the alias's own
+    # policy, which an override (COMPATSHIM_POLICY, --compatshim-strict) tightens for the
+    # project's code only; it warns where that policy is "error" too. (A probe's frame is the
+    # introspection tool's, not the code it works for: it stays strict.)
     if (
         action == "error"
         and not probe
         and site is not None
         and not _scope.raises_here(site.f_code.co_filename)
     ):
-        action = "warn"
+        own = fields[_POLICY]
+        action = "warn" if own == "error" else own
     if action == "error":
         where = f"{site.f_code.co_filename}:{site.f_lineno}" if site is not None else ""
         if parent_only and requested is not None:
