@@ -2,9 +2,10 @@
 
 Between compatshim and the user's code sit frames that only carry out the access on the user's
 behalf (the import system, ``importlib.import_module``, ``mock.patch``, ``pkgutil.resolve_name``,
-pickle, contextlib): they are skipped. A use that ``@mock.patch`` makes before the function it
-decorates runs belongs to that function, at its first decorator line (:class:`DecoratedSite`).
-Frames of introspection tools (``inspect``, ``pydoc``, completers) and of
+pickle, contextlib, code compiled from a string by ``exec`` or ``eval``): they are skipped. A use
+that ``@mock.patch`` makes before the function it decorates runs belongs to that function, at its
+first decorator line (:class:`DecoratedSite`), and so does a string annotation that
+``typing.get_type_hints`` evaluates. Frames of introspection tools (``inspect``, ``pydoc``, completers) and of
 ``importlib.util.find_spec`` mark a *probe*, which is neither warned about nor counted.
 """
 
@@ -25,6 +26,7 @@ __all__ = [
     "USER",
     "Attribution",
     "DecoratedSite",
+    "acts_for_user",
     "frame_at",
     "is_import_system",
     "is_user",
@@ -32,7 +34,7 @@ __all__ = [
     "walk",
 ]
 
-_USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL, _RUNPY, _MOCK = range(7)
+_USER, _SKIP, _PROBE, _BOOTSTRAP, _UTIL, _RUNPY, _MOCK, _TYPING, _EVAL = range(9)
 
 # compatshim's own folder (this module is in its _runtime subpackage).
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -45,6 +47,9 @@ _FROZEN = {
     "<frozen importlib.util>": _UTIL,
     "<frozen runpy>": _RUNPY,
     "<frozen zipimport>": _SKIP,
+    # exec and eval of a string: its line 1 is no line the user can find; the caller's is.
+    # (``python -c`` has no caller: its ``<string>`` frame stays the site.)
+    "<string>": _EVAL,
 }
 # Standard-library files, relative to its folder.
 _STDLIB = {
@@ -60,6 +65,7 @@ _STDLIB = {
     "copy.py": _SKIP,  # copy and dataclasses.replace construct on the caller's behalf
     "dataclasses.py": _SKIP,
     "runpy.py": _RUNPY,
+    "typing.py": _TYPING,  # get_type_hints evaluates string annotations on the caller's behalf
     "logging/config.py": _SKIP,
     "importlib/metadata.py": _SKIP,  # 3.9; a package from 3.10
     "zipimport.py": _SKIP,
@@ -177,10 +183,17 @@ def walk(frame: FrameType | None) -> Attribution:
             # ``@mock.patch("old.mod.f")`` resolves its target each time the decorated function
             # is called, before it runs (through contextlib, whose frames are no user's line):
             # the use is the decorated function's.
-            decorated = _decorated(frame)
+            decorated = _defined(frame, "func")
             if decorated is not None:
                 # (Not a frame, but it has every frame attribute the use reads: see the class.)
                 return Attribution(decorated, False, requested)  # type: ignore[arg-type]
+        elif kind == _TYPING and code.co_name == "get_type_hints":
+            # A string annotation is the annotated function's use, wherever it is evaluated
+            # (as an annotation evaluated when first read is, from Python 3.14). A class's
+            # annotations have no code of their own: then the caller's line is the use.
+            annotated = _defined(frame, "obj")
+            if annotated is not None:
+                return Attribution(annotated, False, requested)  # type: ignore[arg-type]
         last = frame
         frame = frame.f_back
     return Attribution(last, False, requested)
@@ -201,11 +214,12 @@ class DecoratedSite:
         self.f_lasti = -1
 
 
-def _decorated(frame: FrameType) -> DecoratedSite | None:
-    # The user's function that unittest.mock's ``patched`` wrapper (running in ``frame``) calls,
-    # unwrapped through other decorators' ``__wrapped__``; None if there is none.
+def _defined(frame: FrameType, local: str) -> DecoratedSite | None:
+    # The site of the user's function that ``frame`` works on (its local ``local``: the function
+    # unittest.mock's ``patched`` wrapper calls, the object typing.get_type_hints reads),
+    # unwrapped through decorators' ``__wrapped__``; None if it is no function of the user's.
     try:
-        func = frame.f_locals.get("func")
+        func = frame.f_locals.get(local)
         for _ in range(100):
             wrapped = getattr(func, "__wrapped__", None)
             if wrapped is None:
@@ -220,6 +234,30 @@ def _decorated(frame: FrameType) -> DecoratedSite | None:
     if _kind(code.co_filename) != _USER:
         return None
     return DecoratedSite(code, globals_)
+
+
+def acts_for_user(frame: FrameType, target: object) -> bool:
+    """Whether a write to (or delete from) legacy module ``target`` that runs in ``frame``, which
+    is no user code, is a use of the user's all the same (found by :func:`walk` from ``frame``).
+
+    It is when the code was compiled from a string (``exec("old.mod.X = 1")``), and when
+    unittest.mock enters a patch of a module the user handed it (``patch.object(old_mod, "X")``,
+    ``patch.multiple(old_mod, ...)``), which reads nothing through the module before writing.
+    It is not for a target that mock resolved from a string itself (that resolution was the
+    use), nor for the restore when a patch ends (it belongs to no line of the user's).
+    """
+    code = frame.f_code
+    kind = _kind(code.co_filename)
+    if kind == _EVAL:
+        return True
+    if kind != _MOCK or code.co_name != "__enter__":
+        return False
+    try:
+        # patch.object's getter is ``lambda: target``; a string target's resolves the string.
+        cells = getattr(getattr(frame.f_locals.get("self"), "getter", None), "__closure__", None)
+        return any(cell.cell_contents is target for cell in cells or ())
+    except Exception:  # noqa: BLE001 - an empty cell, an odd getter: no use to report
+        return False
 
 
 def frame_at(depth: int) -> FrameType | None:
