@@ -183,6 +183,28 @@ def test_code_compiled_from_a_string_is_the_caller_of_exec_and_eval(tmp_path: Pa
     assert outcome.strict == [[], "LegacyPathError"]
 
 
+def test_python_dash_c_is_still_a_site_of_its_own(canon_project: Project) -> None:
+    """``python -c`` runs code compiled from a string with no caller: its uses stay at
+    ``<string>``, warned, counted, and refused by the error policy (it is no installed code)."""
+    code = (
+        "import warnings, compatshim; compatshim.install(); warnings.simplefilter('always')\n"
+        "import old.pkg as legacy\n"
+        "legacy.LIMIT = 3\n"
+    )
+    result = canon_project.command(["-c", code])
+    assert result.returncode == 0, result.stderr
+    assert "<string>:2: CompatshimDeprecationWarning: old.pkg is deprecated" in result.stderr
+    assert "<string>:3: CompatshimDeprecationWarning: old.pkg is deprecated" in result.stderr
+    report = canon_project.command(["-m", "compatshim", "report", "--format", "json"])
+    (alias,) = json.loads(report.stdout)["aliases"]
+    assert sorted((s["file"], s["line"]) for s in alias["sites"]) == [
+        ("<string>", 2),
+        ("<string>", 3),
+    ]
+    strict = canon_project.command(["-c", code], env={"COMPATSHIM_POLICY": "error"})
+    assert "LegacyPathError" in strict.stderr
+
+
 def test_every_form_of_mock_patch_is_the_users_use(tmp_path: Path) -> None:
     """Each way of entering a patch of a legacy target is the user's use: on a class (at each
     test method's first line: mock patches each method), ``patch.dict`` and ``patch.multiple``

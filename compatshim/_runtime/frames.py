@@ -66,6 +66,7 @@ _STDLIB = {
     "dataclasses.py": _SKIP,
     "runpy.py": _RUNPY,
     "typing.py": _TYPING,  # get_type_hints evaluates string annotations on the caller's behalf
+    "annotationlib.py": _SKIP,  # 3.14: where typing's evaluation of a string annotation runs
     "logging/config.py": _SKIP,
     "importlib/metadata.py": _SKIP,  # 3.9; a package from 3.10
     "zipimport.py": _SKIP,
