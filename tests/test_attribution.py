@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import CANON
 from helpers import Project
 
@@ -358,4 +359,52 @@ def test_pytest_monkeypatch_is_the_tests_use(tmp_path: Path) -> None:
     assert {s["file"] for s in alias["sites"]} == {"test_mp.py", str(site / "thirdparty_pkg.py")}
     strict = project.command(args, env={**env, "COMPATSHIM_POLICY": "error"})
     assert strict.stdout.count("LegacyPathError") >= 3, strict.stdout
+    assert "3 failed, 1 passed" in strict.stdout, strict.stdout
+
+
+MOCKER = """
+import canon.pkg.sub
+from thirdparty_pkg import om
+
+def test_patch(mocker):
+    mocker.patch("old.pkg.sub.X", 5)
+    assert canon.pkg.sub.X == 5
+
+def test_patch_object(mocker):
+    mocker.patch.object(om, "X", 6)
+    assert canon.pkg.sub.X == 6
+
+def test_spy(mocker):
+    spy = mocker.spy(om, "f")
+    assert canon.pkg.sub.f() == "f" and spy.call_count == 1
+
+def test_restored():
+    assert canon.pkg.sub.X == 1 and canon.pkg.sub.f() == "f"
+"""
+
+
+def test_pytest_mock_is_the_tests_use(tmp_path: Path) -> None:
+    """pytest-mock's ``mocker.patch("old.mod.X")``, ``mocker.patch.object(old_mod, "X")`` and
+    ``mocker.spy(old_mod, "f")`` enter unittest.mock's patches (or read the target) from
+    pytest-mock's installed plugin: the use is the test's line, not the plugin's."""
+    pytest.importorskip("pytest_mock")
+    project = Project(tmp_path / "app").write(CANON).config().write({"test_mocker.py": MOCKER})
+    site = tmp_path / "env" / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "thirdparty_pkg.py").write_text(THIRDPARTY.lstrip(), encoding="utf-8")
+    env = {"PYTHONPATH": os.pathsep.join([str(project.root), str(site), _checkout()])}
+    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_mocker.py"]
+    warned = project.command([*args, "-W", "always"], env=env)
+    assert "4 passed" in warned.stdout, warned.stdout
+    for line in (5, 9, 13):
+        assert f"test_mocker.py:{line}: CompatshimDeprecationWarning" in warned.stdout
+    report = project.command(["-m", "compatshim", "report", "--format", "json"], env=env)
+    (alias,) = json.loads(report.stdout)["aliases"]
+    ours = sorted(s["line"] for s in alias["sites"] if s["file"] == "test_mocker.py")
+    assert ours == [5, 9, 13]
+    assert {s["file"] for s in alias["sites"]} == {
+        "test_mocker.py",
+        str(site / "thirdparty_pkg.py"),
+    }
+    strict = project.command(args, env={**env, "COMPATSHIM_POLICY": "error"})
     assert "3 failed, 1 passed" in strict.stdout, strict.stdout

@@ -80,6 +80,7 @@ _CHECK_FILES = (os.path.join("_check", "audit.py"), os.path.join("_check", "chec
 # Third-party helpers, matched by the end of their path.
 _SUFFIXES = (
     ("/_pytest/monkeypatch.py", _SKIP),
+    ("/pytest_mock/plugin.py", _SKIP),  # mocker.patch(...) enters unittest.mock's patches
     ("/importlib_metadata/__init__.py", _SKIP),  # the backport's EntryPoint.load()
     ("/IPython/core/completer.py", _PROBE),
     ("/jedi/inference/compiled/access.py", _PROBE),
