@@ -308,7 +308,7 @@ def test_resolution_helpers_are_the_callers_use(tmp_path: Path) -> None:
     )
     assert outcome.value == [1, "old.pkg.deep", 1, 1, True, None, 1, 1, 1, "canon.pkg"]
     assert sorted(set(outcome.warned)) == [
-        (7, "old.pkg.sub"), (11, "old.pkg.sub"), (20, "old"), (26, "old.pkg.sub"),
+        (7, "old.pkg.sub"), (11, "old.pkg.sub"), (20, "old.pkg.sub"), (26, "old.pkg.sub"),
         (27, "old.pkg.deep"), (28, "old.pkg.sub"), (29, "old.pkg.sub"), (30, "old.pkg.sub"),
         (33, "old.pkg"),
     ]  # fmt: skip
@@ -408,3 +408,37 @@ def test_pytest_mock_is_the_tests_use(tmp_path: Path) -> None:
     }
     strict = project.command(args, env={**env, "COMPATSHIM_POLICY": "error"})
     assert "3 failed, 1 passed" in strict.stdout, strict.stdout
+
+
+def test_a_dotted_string_names_the_module_it_asked_for(tmp_path: Path) -> None:
+    """A tool resolving ``"old.pkg.sub.X"`` imports or reads ``old``, then ``old.pkg``, then
+    ``old.pkg.sub``: as for ``import old.pkg.sub``, the use is the module the string asked for,
+    not its first parent (which named ``old`` and advised ``import canon``). Under the error
+    policy the refusal names it too."""
+    outcome = scenario(
+        tmp_path,
+        """
+        import logging.config, pkgutil
+        from unittest import mock
+
+        def factory():
+            return logging.NullHandler()
+
+        def run():
+            canon.pkg.sub.factory = factory
+            try:
+                with mock.patch("old.pkg.sub.X", 2):
+                    patched = canon.pkg.sub.X
+            except ImportError as exc:
+                return str(exc)
+            resolved = pkgutil.resolve_name("old.pkg.sub.X")
+            config = {"version": 1, "handlers": {"h": {"()": "old.pkg.sub.factory"}}}
+            logging.config.dictConfig(config)
+            return [patched, resolved]
+        """,
+    )
+    assert outcome.value == [2, 1]
+    assert outcome.warned == [(10, "old.pkg.sub"), (14, "old.pkg.sub"), (16, "old.pkg.sub")]
+    assert outcome.strict[0] == []
+    assert outcome.strict[1].startswith("old.pkg.sub is no longer allowed")
+    assert "import canon.pkg.sub instead" in outcome.strict[1]

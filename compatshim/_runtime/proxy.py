@@ -449,5 +449,5 @@ def _first_child_use(st: _State, name: str, child: Any, frame: FrameType) -> Any
     served = served_alias(child)
     if served is None:
         return child  # strategy = "direct" (only its first import is seen), or a virtual module
-    _sites.use(served[0], _state_of(child).legacy, served[1], frame, st.cells, name)
+    _sites.use(served[0], _state_of(child).legacy, served[1], frame, st.cells, name, child=True)
     return child
