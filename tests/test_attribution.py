@@ -442,3 +442,27 @@ def test_a_dotted_string_names_the_module_it_asked_for(tmp_path: Path) -> None:
     assert outcome.strict[0] == []
     assert outcome.strict[1].startswith("old.pkg.sub is no longer allowed")
     assert "import canon.pkg.sub instead" in outcome.strict[1]
+
+
+def test_a_dotted_string_under_a_more_specific_alias_warns_once_with_its_words(
+    project: Project,
+) -> None:
+    """With ``"old" = "canon"`` and ``"old.pkg.sub" = "other.sub"``, ``mock.patch(
+    "old.pkg.sub.X")`` warns once, with the words of the alias of what it asked for (it also
+    warned ``old is deprecated; import canon instead`` at the same line)."""
+    project.write(CANON).write({"other/__init__.py": "", "other/sub.py": "X = 7\n"}).config(
+        '[tool.compatshim.aliases]\n"old" = "canon"\n"old.pkg.sub" = "other.sub"\n'
+    )
+    result = project.run(
+        """
+        import _probe, compatshim
+        compatshim.install()
+        from unittest import mock
+        import other.sub, canon.pkg
+        with _probe.record() as w:
+            with mock.patch("old.pkg.sub.X", 2):
+                value = other.sub.X
+        _probe.emit([[(x["line"], x["message"]) for x in w.simple()], value])
+        """
+    )
+    assert result.value == [[[6, "old.pkg.sub is deprecated; import other.sub instead"]], 2]
