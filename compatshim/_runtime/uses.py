@@ -144,7 +144,7 @@ def use(
     if frame is not None and _kind_of(frame.f_code.co_filename) == _USER:
         # The common case, the user's own frame: nothing to walk.
         site: FrameType | None = frame
-        probe, requested, resolving = False, None, False
+        probe, requested = False, None
     else:
         try:
             found = _frames.walk(frame)
@@ -152,20 +152,14 @@ def use(
             _diagnostics.report_once("internal-error", f"cannot attribute a use: {exc!r}")
             return None
         site, probe, requested = found.site, found.probe, found.requested
-        resolving = found.resolving
     if probe and not strict:
         return None
     # A module loaded only as the parent of the one the statement asked for is not the use. A
     # tool resolving a dotted string (``mock.patch("old.pkg.sub.X")``) imports or reads each
     # parent in turn: the first counts (one hit, as for any line), but only its last module
     # warns, so that the warning names what the string asked for, not its first parent.
-    reached = importing if importing is not None else legacy if child and resolving else None
-    parent_only = (
-        reached is not None
-        and requested is not None
-        and requested != reached
-        and requested.startswith(reached + ".")
-    )
+    # (``requested`` is None for a use at the user's own frame: nothing was walked.)
+    parent_only = requested is not None and _parent(requested, importing, legacy, child, found)
     fields = alias.fields()
     if fields[_REMOVE_AFTER] is None and fields[_REMOVED_IN] is None:
         action = _policy.get_override() or fields[_POLICY]  # no schedule: _policy.action()
@@ -186,7 +180,9 @@ def use(
             # Name what the statement asked for, not the parent it fails on first.
             legacy, canonical = requested, canonical + requested[len(legacy) :]
         raise _policy.error(alias, legacy, canonical, where)
-    if probe or site is None or (parent_only and not resolving):
+    if probe or site is None:
+        return None
+    if parent_only and not found.resolving:  # (a tool's parents count, but do not warn)
         return None
     if quiet:
         return site
@@ -211,6 +207,15 @@ def use(
             if other is not None:
                 _remember(cells, ref, other if what is None else (other, what), counter)
     return site
+
+
+def _parent(
+    requested: str, importing: str | None, legacy: str, child: bool, found: _frames.Attribution
+) -> bool:
+    # Whether the use reaches only a parent of the module a statement asked for (an import), or
+    # of the dotted string a tool resolves (an import, or the read of a child module).
+    reached = importing if importing is not None else legacy if child and found.resolving else None
+    return reached is not None and requested != reached and requested.startswith(reached + ".")
 
 
 # The legacy module this thread imports on behalf of an attribute read (see import_quietly).
