@@ -130,7 +130,8 @@ def test_string_annotations_read_by_get_type_hints_are_the_annotated_functions(
     """``typing.get_type_hints`` evaluates a string annotation in code compiled from the string
     (``<string>``, line 1) inside typing: the use is the annotated function's, at its first
     line (its first decorator's), as an annotation evaluated on first read is from Python 3.14.
-    A class's annotations have no code of their own: the caller of get_type_hints is the use."""
+    A class's annotations have no code of their own: the caller of get_type_hints is the use.
+    functools.singledispatch's ``register`` reads annotations so: the registered function's."""
     outcome = scenario(
         tmp_path,
         """
@@ -152,14 +153,23 @@ def test_string_annotations_read_by_get_type_hints_are_the_annotated_functions(
             hints = typing.get_type_hints(annotated)
             typing.get_type_hints(annotated)
             fields = typing.get_type_hints(Model)
-            return [hints["value"].__module__, fields["field"].__name__]
+
+            @functools.singledispatch
+            def dispatch(value):
+                return "any"
+
+            @dispatch.register  # reads the annotation with get_type_hints
+            def _(value: "old.pkg.sub.Thing"):
+                return "thing"
+
+            return [hints["value"].__module__, fields["field"].__name__, dispatch(Model())]
         """,
         files={"canon/pkg/sub.py": "from canon.pkg import Thing\nX = 1\n"},
     )
-    assert outcome.value == ["canon.pkg", "Error"]
-    assert outcome.warned == [(9, "old.pkg"), (18, "old.pkg")]
+    assert outcome.value == ["canon.pkg", "Error", "any"]
+    assert outcome.warned == [(9, "old.pkg"), (18, "old.pkg"), (24, "old.pkg")]
     # (Each read the evaluation makes counts: old.pkg, its child sub, then Thing.)
-    assert sorted(outcome.sites) == [9, 18]
+    assert sorted(outcome.sites) == [9, 18, 24]
     assert outcome.sites[9] >= 2
     assert outcome.strict == [[], "LegacyPathError"]
 
