@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -476,3 +477,28 @@ def test_a_dotted_string_under_a_more_specific_alias_warns_once_with_its_words(
         """
     )
     assert result.value == [[[6, "old.pkg.sub is deprecated; import other.sub instead"]], 2]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="inspect evaluates strings from 3.10")
+def test_introspection_that_evaluates_string_annotations_is_a_probe(tmp_path: Path) -> None:
+    """``inspect.signature(f, eval_str=True)`` and ``inspect.get_annotations(f, eval_str=True)``
+    evaluate a string annotation in code compiled from the string, inside inspect: that is
+    introspection, neither warned about nor counted (it was counted at ``<string>``, line 1)."""
+    outcome = scenario(
+        tmp_path,
+        """
+        import inspect
+        from thirdparty_pkg import old
+
+        def annotated(value: "old.pkg.sub.X") -> None: ...
+
+        def run():
+            signature = inspect.signature(annotated, eval_str=True)
+            annotations = inspect.get_annotations(annotated, eval_str=True)
+            return [signature.parameters["value"].annotation, annotations["value"]]
+        """,
+    )
+    assert outcome.value == [1, 1]
+    assert outcome.warned == []
+    assert outcome.sites == {}
+    assert outcome.strict == [[], [1, 1]]
