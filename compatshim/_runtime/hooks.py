@@ -112,7 +112,7 @@ class ModuleHook:
         served = _proxy.served_alias(module)
         if served is not None:
             self.children[name] = child
-            _sites.use(served[0], child, served[1], frame, self.cells, name)
+            _sites.use(served[0], child, served[1], frame, self.cells, name, child=True)
         return module
 
     def __repr__(self) -> str:

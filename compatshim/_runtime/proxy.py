@@ -118,7 +118,7 @@ class LegacyModule(ModuleType):
             self.__setattr__(name, value)
         elif name in st.names:
             moved = st.names[name]
-            _written(st, moved, moved.legacy, moved.canonical, name)
+            _written(self, st, moved, moved.legacy, moved.canonical, name)
             holder, attr = _holder(moved.canonical)
             setattr(holder, attr, value)
         else:
@@ -128,7 +128,7 @@ class LegacyModule(ModuleType):
                 st.special[name] = _LOCAL
             else:
                 if st.alias is not None:
-                    _written(st, st.alias, st.legacy, st.cname, name)
+                    _written(self, st, st.alias, st.legacy, st.cname, name)
                 setattr(target, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -140,7 +140,7 @@ class LegacyModule(ModuleType):
             del st.special[name]
         elif name in st.names:
             moved = st.names[name]
-            _written(st, moved, moved.legacy, moved.canonical, name)
+            _written(self, st, moved, moved.legacy, moved.canonical, name)
             holder, attr = _holder(moved.canonical)
             delattr(holder, attr)
         else:
@@ -148,7 +148,7 @@ class LegacyModule(ModuleType):
             if target is None:
                 raise _missing(st, name)
             if st.alias is not None:
-                _written(st, st.alias, st.legacy, st.cname, name)
+                _written(self, st, st.alias, st.legacy, st.cname, name)
             delattr(target, name)
 
     def __dir__(self) -> list[str]:
@@ -392,12 +392,16 @@ def _missing(st: _State, name: str) -> AttributeError:
     return AttributeError(f"module {st.legacy!r} (alias of {st.cname!r}) has no attribute {name!r}")
 
 
-def _written(st: _State, alias: Alias, legacy: str, canonical: str, name: str) -> None:
+def _written(
+    module: LegacyModule, st: _State, alias: Alias, legacy: str, canonical: str, name: str
+) -> None:
     # A write or delete through the legacy module by the user's own code (``old.mod.LIMIT = 1``,
-    # ``setattr``, ``del``) is a use like a read: counted, warned at its line, refused by the
-    # policy before it happens. The writes a tool makes on the user's behalf (mock.patch and
-    # monkeypatch patching and restoring, the import system) are not: the read that resolved
-    # their target was the use, and a restore at teardown belongs to no user line.
+    # ``setattr``, ``del``, an ``exec``'d string) is a use like a read: counted, warned at its
+    # line, refused by the policy before it happens. The writes a tool makes on the user's
+    # behalf (mock.patch and monkeypatch patching and restoring, the import system) are not: the
+    # read that resolved their target was the use, and a restore at teardown belongs to no user
+    # line; but ``mock.patch.object(old_mod, ...)`` reads nothing first: its patch is the use
+    # (frames.acts_for_user).
     if name[:2] == "__" and name[-2:] == "__":
         return  # dunders (__doc__, __file__ on reload) are introspection, as for reads
     frame = _frames.frame_at(2)  # above __setattr__ / __delattr__
@@ -410,7 +414,7 @@ def _written(st: _State, alias: Alias, legacy: str, canonical: str, name: str) -
         counter: Any = st.cells[id(frame.f_code)][(frame.f_lasti, what)]  # uses.site_key
         next(counter)
     except KeyError:
-        if _frames.is_user(frame):
+        if _frames.is_user(frame) or _frames.acts_for_user(frame, module):
             _sites.use(alias, legacy, canonical, frame, st.cells, what)
 
 
@@ -445,5 +449,5 @@ def _first_child_use(st: _State, name: str, child: Any, frame: FrameType) -> Any
     served = served_alias(child)
     if served is None:
         return child  # strategy = "direct" (only its first import is seen), or a virtual module
-    _sites.use(served[0], _state_of(child).legacy, served[1], frame, st.cells, name)
+    _sites.use(served[0], _state_of(child).legacy, served[1], frame, st.cells, name, child=True)
     return child

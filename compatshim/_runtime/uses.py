@@ -118,6 +118,7 @@ def use(
     importing: str | None = None,
     strict: bool = False,
     quiet: bool = False,
+    child: bool = False,
 ) -> FrameType | None:
     """Handle one use of ``legacy`` (covered by ``alias``) seen from ``frame`` outward: apply
     the policy, count the hit, and warn once per site.
@@ -130,6 +131,8 @@ def use(
     :param strict: apply ``error`` policies and removals even to probes (module loading does).
     :param quiet: neither count nor warn, only raise as the policy says (the import of a child
         module for a read that is itself the use: see :func:`import_quietly`).
+    :param child: the use is the read of a child module (``old.pkg`` read from ``old``): when a
+        tool reads it resolving a deeper dotted string, it does not warn (the deeper use does).
     :param cells: the caller's per-site cache: when the use is attributed to ``frame`` itself,
         the counter of its instruction is cached there, as
         ``cells[id(frame.f_code)][site_key(frame, what)]``, once the use went through (a warning
@@ -151,13 +154,12 @@ def use(
         site, probe, requested = found.site, found.probe, found.requested
     if probe and not strict:
         return None
-    # A module loaded only as the parent of the one the statement asked for is not the use.
-    parent_only = (
-        importing is not None
-        and requested is not None
-        and requested != importing
-        and requested.startswith(importing + ".")
-    )
+    # A module loaded only as the parent of the one the statement asked for is not the use. A
+    # tool resolving a dotted string (``mock.patch("old.pkg.sub.X")``) imports or reads each
+    # parent in turn: the first counts (one hit, as for any line), but only its last module
+    # warns, so that the warning names what the string asked for, not its first parent.
+    # (``requested`` is None for a use at the user's own frame: nothing was walked.)
+    parent_only = requested is not None and _parent(requested, importing, legacy, child, found)
     fields = alias.fields()
     if fields[_REMOVE_AFTER] is None and fields[_REMOVED_IN] is None:
         action = _policy.get_override() or fields[_POLICY]  # no schedule: _policy.action()
@@ -181,7 +183,9 @@ def use(
             # Name what the statement asked for, not the parent it fails on first.
             legacy, canonical = requested, canonical + requested[len(legacy) :]
         raise _policy.error(alias, legacy, canonical, where)
-    if probe or site is None or parent_only:
+    if probe or site is None:
+        return None
+    if parent_only and not found.resolving:  # (a tool's parents count, but do not warn)
         return None
     if quiet:
         return site
@@ -195,7 +199,7 @@ def use(
     # use does not count, or telemetry is off).
     counter = recorder.cell(alias, legacy, site, code, line, lasti, ref, importing is not None)
     next(counter)
-    if action == "warn":
+    if action == "warn" and not parent_only:
         _warn(alias, legacy, canonical, site, code.co_filename, line)
     # Only a use attributed to this very frame may be cached for its instruction: one that
     # belongs to a frame further out (importlib, mock.patch) is looked at afresh each time.
@@ -206,6 +210,15 @@ def use(
             if other is not None:
                 _remember(cells, ref, other if what is None else (other, what), counter)
     return site
+
+
+def _parent(
+    requested: str, importing: str | None, legacy: str, child: bool, found: _frames.Attribution
+) -> bool:
+    # Whether the use reaches only a parent of the module a statement asked for (an import), or
+    # of the dotted string a tool resolves (an import, or the read of a child module).
+    reached = importing if importing is not None else legacy if child and found.resolving else None
+    return reached is not None and requested != reached and requested.startswith(reached + ".")
 
 
 # The legacy module this thread imports on behalf of an attribute read (see import_quietly).
