@@ -62,6 +62,47 @@ def test_hits_are_counted_once_per_execution_of_a_line(canon_project: Project) -
     }
 
 
+def test_a_tool_that_reaches_a_legacy_path_twice_in_one_call_counts_one_hit(
+    canon_project: Project,
+) -> None:
+    """One hit per execution of a line, also when a tool acting for it touches the path several
+    times in one call: ``mock.patch`` resolves its string target twice (the target, then the
+    original), as decorator and as context manager, and ``typing.get_type_hints`` reads every
+    part of a dotted annotation. A loop of such lines, and a tool called once per execution,
+    count each execution."""
+    canon_project.config('[tool.compatshim.aliases]\n"old" = "canon"\n')
+    canon_project.run(
+        """
+        import importlib, typing, warnings, compatshim
+        from unittest import mock
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import old.pkg.sub
+        for _ in range(3):
+            with mock.patch("old.pkg.sub.f"):
+                pass
+        @mock.patch("old.pkg.sub.f")
+        def patched(m):
+            pass
+        for _ in range(2):
+            patched()
+        for _ in range(4):
+            importlib.import_module("old.pkg.sub")
+        def annotated(x: "old.pkg.sub.X") -> None:
+            pass
+        for _ in range(2):
+            typing.get_type_hints(annotated, {"old": old})
+        """
+    )
+    assert hits_by_line(report(canon_project)) == {
+        ("main.py", 5): 1,  # import old.pkg.sub
+        ("main.py", 7): 3,  # with mock.patch(...), three times
+        ("main.py", 9): 2,  # @mock.patch: the decorated function, called twice
+        ("main.py", 15): 4,  # importlib.import_module, four times
+        ("main.py", 16): 2,  # get_type_hints: the annotated function's line, twice
+    }
+
+
 def test_writes_and_deletes_through_a_legacy_module_are_counted(canon_project: Project) -> None:
     """``old.mod.LIMIT = 100``, ``setattr`` and ``del`` through a legacy module are uses of it,
     counted once per execution; the writes mock.patch makes on the user's behalf (patch and
@@ -102,9 +143,9 @@ def test_writes_and_deletes_through_a_legacy_module_are_counted(canon_project: P
         ("main.py", 7): 3,  # sub.X = 2, three times
         ("main.py", 8): 1,  # setattr(sub, "Y", 1)
         ("main.py", 9): 1,  # del sub.Y
-        # mock.patch: its two reads (resolving the target, keeping the original), as before
-        # writes were counted; not its two writes (patching, restoring).
-        ("main.py", 10): 2,
+        # mock.patch: one hit for its two reads in one call (resolving the target, keeping the
+        # original), as before writes were counted; none for its writes (patching, restoring).
+        ("main.py", 10): 1,
     }
 
 

@@ -152,10 +152,15 @@ def is_import_system(frame: FrameType) -> bool:
 class Attribution:
     """The frame a use belongs to, as :func:`walk` found it."""
 
-    __slots__ = ("probe", "requested", "resolving", "site")
+    __slots__ = ("call", "probe", "requested", "resolving", "site")
 
     def __init__(
-        self, site: FrameType | None, probe: bool, requested: str | None, resolving: bool = False
+        self,
+        site: FrameType | None,
+        probe: bool,
+        requested: str | None,
+        resolving: bool = False,
+        call: FrameType | None = None,
     ) -> None:
         #: The first user (or probe) frame; the outermost frame if only machinery frames exist
         #: (``python -m legacy.tool``); ``None`` with no frame at all.
@@ -167,6 +172,11 @@ class Attribution:
         self.requested = requested
         #: Whether ``requested`` is a dotted string a tool resolves part after part.
         self.resolving = resolving
+        #: The tool's frame that the site's instruction called, through which the use was made
+        #: (``mock.patch``'s ``__enter__``, ``importlib.import_module``); for a site standing
+        #: for a decorated or annotated function, the tool's frame that found it. ``None``: the
+        #: site made the use itself. One execution of the site's instruction is one call of it.
+        self.call = call
 
 
 def walk(frame: FrameType | None) -> Attribution:
@@ -174,11 +184,12 @@ def walk(frame: FrameType | None) -> Attribution:
     requested = None
     resolving = False
     last = frame
+    inner = None  # the frame walked before ``frame``: the one it called
     while frame is not None:
         code = frame.f_code
         kind = _kind(code.co_filename)
         if kind == _USER:
-            return Attribution(frame, False, requested, resolving)
+            return Attribution(frame, False, requested, resolving, inner)
         if kind == _PROBE:
             return Attribution(frame, True, requested, resolving)
         if kind == _BOOTSTRAP and code.co_name == "_find_and_load":
@@ -205,15 +216,15 @@ def walk(frame: FrameType | None) -> Attribution:
             decorated = _defined(frame, "func")
             if decorated is not None:
                 # (Not a frame, but it has every frame attribute the use reads: see the class.)
-                return Attribution(decorated, False, requested, resolving)  # type: ignore[arg-type]
+                return Attribution(decorated, False, requested, resolving, frame)  # type: ignore[arg-type]
         elif kind == _TYPING and code.co_name == "get_type_hints":
             # A string annotation is the annotated function's use, wherever it is evaluated
             # (as an annotation evaluated when first read is, from Python 3.14). A class's
             # annotations have no code of their own: then the caller's line is the use.
             annotated = _defined(frame, "obj")
             if annotated is not None:
-                return Attribution(annotated, False, requested, resolving)  # type: ignore[arg-type]
-        last = frame
+                return Attribution(annotated, False, requested, resolving, frame)  # type: ignore[arg-type]
+        last = inner = frame
         frame = frame.f_back
     return Attribution(last, False, requested, resolving)
 

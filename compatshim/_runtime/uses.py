@@ -27,6 +27,7 @@ from .._base.errors import LegacyPathError
 from .._base.locks import ForkSafeLock
 from .._model import policy as _policy
 from .._model.alias import FIELDS
+from .._telemetry.recorder import DISCARD
 from .._telemetry.recorder import recorder
 from . import frames as _frames
 from . import scope as _scope
@@ -34,6 +35,7 @@ from . import scope as _scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import CodeType
     from types import FrameType
     from types import ModuleType
     from typing import Any
@@ -144,14 +146,14 @@ def use(
     if frame is not None and _kind_of(frame.f_code.co_filename) == _USER:
         # The common case, the user's own frame: nothing to walk.
         site: FrameType | None = frame
-        probe, requested = False, None
+        probe, requested, call = False, None, None
     else:
         try:
             found = _frames.walk(frame)
         except Exception as exc:  # noqa: BLE001 - bookkeeping must never break the program
             _diagnostics.report_once("internal-error", f"cannot attribute a use: {exc!r}")
             return None
-        site, probe, requested = found.site, found.probe, found.requested
+        site, probe, requested, call = found.site, found.probe, found.requested, found.call
     if probe and not strict:
         return None
     # A module loaded only as the parent of the one the statement asked for is not the use. A
@@ -197,8 +199,20 @@ def use(
     ref = _entry(code)
     # One hit per use: the counter of the instruction (a shared one that nobody reads when the
     # use does not count, or telemetry is off).
-    counter = recorder.cell(alias, legacy, site, code, line, lasti, ref, importing is not None)
-    next(counter)
+    if call is None:
+        counter = recorder.cell(alias, legacy, site, code, line, lasti, ref, importing is not None)
+        next(counter)
+    else:  # made through a tool, which may reach the alias again in the same call
+        position = _call_position(alias, code, lasti, frame, call)
+        if position is None:
+            counter = DISCARD  # this execution of the line counted its hit already
+        else:
+            counter = recorder.cell(
+                alias, legacy, site, code, line, lasti, ref, importing is not None
+            )
+            next(counter)
+            if counter is not DISCARD:
+                _counted(alias, position)
     if action == "warn" and not parent_only:
         _warn(alias, legacy, canonical, site, code.co_filename, line)
     # Only a use attributed to this very frame may be cached for its instruction: one that
@@ -210,6 +224,57 @@ def use(
             if other is not None:
                 _remember(cells, ref, other if what is None else (other, what), counter)
     return site
+
+
+# The latest call of a tool through which this thread's uses were made (see
+# _call_position): the site's instruction, and where the call was, by alias.
+_calls = _local()
+
+
+def _call_position(
+    alias: Alias, code: CodeType, lasti: int, frame: FrameType | None, call: FrameType
+) -> Any:
+    # Where the call is that made this use of ``alias`` for the site's instruction (``code`` at
+    # ``lasti``), through the tool's frame ``call`` (the use itself was seen in ``frame``,
+    # ``call`` or a frame it called), for _counted() to note once a hit is counted; ``None`` if
+    # a hit of ``alias`` was counted already in this execution of the instruction. A tool can reach an alias several times
+    # in one call (mock.patch resolves its target, then again for the original;
+    # typing.get_type_hints reads ``old.pkg``, then ``old.pkg.sub``): one execution of a line
+    # is one hit of each alias, its first path's. Where the call is, is its frames from
+    # ``call`` inward, each with its offset: a later use in the same call has the same frames
+    # up to one that has gone on since (a greater offset). Frames are not kept, so a new call
+    # whose frames reuse finished ones' ids is told apart by their offsets, which start over.
+    # (Only a tool whose later call first reaches the alias further on than the finished call
+    # last did would be taken for it: that execution would not count.)
+    where = []
+    while frame is not None:
+        where.append((id(frame), frame.f_lasti))
+        if frame is call:
+            break
+        frame = frame.f_back
+    where.reverse()
+    key = (id(code), lasti, where[0][0])
+    state = getattr(_calls, "state", None)
+    if state is None or state[0] != key:
+        state = _calls.state = (key, {})
+    seen: dict[int, list[tuple[int, int]]] = state[1]
+    before = seen.get(id(alias))
+    if before is not None:
+        for (was, was_at), (now, now_at) in zip(before, where):
+            if was != now:
+                break  # another frame: another call
+            if was_at != now_at:
+                if now_at > was_at:  # the same frame, gone on: the same call
+                    seen[id(alias)] = where
+                    return None
+                break
+    return seen, where
+
+
+def _counted(alias: Alias, position: Any) -> None:
+    # Note that a hit of ``alias`` was counted at ``position`` (see _call_position).
+    seen, where = position
+    seen[id(alias)] = where
 
 
 def _parent(
