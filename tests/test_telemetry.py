@@ -88,19 +88,22 @@ def test_a_tool_that_reaches_a_legacy_path_twice_in_one_call_counts_one_hit(
             patched()
         for _ in range(4):
             importlib.import_module("old.pkg.sub")
-        def annotated(x: "old.pkg.sub.X") -> None:
+        def annotated(x: "old.pkg.Thing") -> None:
             pass
         for _ in range(2):
             typing.get_type_hints(annotated, {"old": old})
         """
     )
-    assert hits_by_line(report(canon_project)) == {
+    expected = {
         ("main.py", 5): 1,  # import old.pkg.sub
         ("main.py", 7): 3,  # with mock.patch(...), three times
         ("main.py", 9): 2,  # @mock.patch: the decorated function, called twice
         ("main.py", 15): 4,  # importlib.import_module, four times
         ("main.py", 16): 2,  # get_type_hints: the annotated function's line, twice
     }
+    if sys.version_info < (3, 11):  # a repeated import_module is not seen (docs/semantics.md)
+        del expected["main.py", 15]
+    assert hits_by_line(report(canon_project)) == expected
 
 
 def test_writes_and_deletes_through_a_legacy_module_are_counted(canon_project: Project) -> None:
