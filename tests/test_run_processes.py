@@ -7,6 +7,8 @@ import glob
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 
 import pytest
@@ -100,3 +102,98 @@ def test_exec_keeps_the_counts_made_before_it(canon_project: Project) -> None:
     sites = {(s["file"], s["line"]) for s in data["aliases"][0]["sites"]}
     assert sites == {("app.py", 2), ("app.py", 3), ("<string>", 1)}, report.stderr
     assert data["runs"] == 2
+
+
+@posix
+def test_the_command_keeps_its_pid_and_inherited_file_descriptors(canon_project: Project) -> None:
+    """``compatshim run -- CMD 3>log``, systemd's sockets (LISTEN_FDS, LISTEN_PID), a pidfile:
+    the command is the process that was started, with its descriptors (a child of compatshim
+    lost every descriptor above 2, and had another pid)."""
+    read, write = os.pipe()
+    script = "import os; os.write(int(os.environ['FD']), str(os.getpid()).encode())"
+    with subprocess.Popen(
+        [sys.executable, "-m", "compatshim", "run", "--", sys.executable, "-c", script],
+        cwd=canon_project.root,
+        env=canon_project.env({"FD": str(write)}),
+        pass_fds=[write],
+        stderr=subprocess.PIPE,
+    ) as proc:
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            written = pipe.read()
+        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    assert written == str(proc.pid).encode()
+
+
+@posix
+def test_a_signal_sent_to_compatshim_run_reaches_the_command(canon_project: Project) -> None:
+    """``docker stop``, a CI's cancel, ``kill``: SIGTERM sent to the process the caller started
+    is the command's to handle (it killed compatshim run and left the command running)."""
+    script = """
+import signal, sys, time
+signal.signal(signal.SIGTERM, lambda *a: (print("terminating cleanly", flush=True), sys.exit(0)))
+print("ready", flush=True)
+time.sleep(20)
+print("never told", flush=True)
+"""
+    with subprocess.Popen(
+        [sys.executable, "-m", "compatshim", "run", "--", sys.executable, "-c", script],
+        cwd=canon_project.root,
+        env=canon_project.env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.stdout.read()
+        assert proc.wait(timeout=60) == 0
+    assert rest == "terminating cleanly\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux's /proc")
+def test_the_command_gets_the_default_signal_dispositions(canon_project: Project) -> None:
+    """Python ignores SIGPIPE for itself: the command must not inherit that (``yes | head``)."""
+    shell = ["sh", "-c", "grep SigIgn /proc/$$/status"]
+    result = canon_project.command(["-m", "compatshim", "run", "--", *shell])
+    plain = subprocess.run(shell, capture_output=True, text=True, check=True)
+    assert result.returncode == 0 and result.stdout == plain.stdout, result.stderr
+
+
+def test_a_child_does_not_pay_for_what_only_compatshim_run_needs(canon_project: Project) -> None:
+    """Every Python process of the command imports ``compatshim._runtime.run`` (for its
+    ``process_startup``): ``subprocess`` (with ``locale``, ``re``, ``enum``, ``threading``,
+    about 9 ms per process) must not come with it."""
+    script = "import sys; print(sorted({'subprocess', 're', 'threading'} & set(sys.modules)))"
+    run = ["-m", "compatshim", "run", "--", sys.executable, "-c", script]
+    result = canon_project.command(run)
+    assert result.returncode == 0 and result.stdout == "[]\n", result.stderr
+
+
+@posix
+def test_ctrl_c_leaves_the_command_time_to_clean_up(canon_project: Project) -> None:
+    """Ctrl-C reaches every process of the terminal's group: the command's own handling of
+    KeyboardInterrupt runs to its end (compatshim run killed it with SIGKILL 0.25 s later)."""
+    script = """
+import time
+try:
+    print("ready", flush=True)
+    time.sleep(20)
+except KeyboardInterrupt:
+    time.sleep(1)
+    print("cleaned up", flush=True)
+"""
+    with subprocess.Popen(
+        [sys.executable, "-m", "compatshim", "run", "--", sys.executable, "-c", script],
+        cwd=canon_project.root,
+        env=canon_project.env(),
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
+        os.killpg(proc.pid, signal.SIGINT)
+        rest = proc.stdout.read()
+        assert proc.wait(timeout=60) == 0
+    assert rest == "cleaned up\n"

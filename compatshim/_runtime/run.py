@@ -6,12 +6,16 @@ absolute path (a child that changes directory still finds it): ``COMPATSHIM_CONF
 ``bootstrap`` folder goes first on ``PYTHONPATH``; its ``sitecustomize`` installs compatshim
 when ``COMPATSHIM_RUN`` is set, and does nothing otherwise. Nothing is written into
 site-packages, and processes that were not started by ``compatshim run`` are untouched.
+
+On POSIX the command then replaces this process (``exec``): it is the process the caller
+started, with its pid, file descriptors, signals and exit status. Every process of the command
+imports this module (for :func:`process_startup`), so it imports nothing at module level that
+only ``run`` needs.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 
@@ -37,7 +41,9 @@ def environment(config_path: str | None, base: dict[str, str] | None = None) -> 
 
 
 def run(argv: Sequence[str], pyproject: str | None = None) -> int:
-    """Run ``argv`` with compatshim active; return its exit status.
+    """Run ``argv`` with compatshim active. On POSIX the command replaces this process (this
+    returns only if it cannot be started, with a shell's status: 127 or 126); elsewhere it runs
+    as a child, and its exit status is returned.
 
     :raises ConfigError: before anything runs, if the configuration or a ``COMPATSHIM_*``
         variable is invalid.
@@ -52,18 +58,56 @@ def run(argv: Sequence[str], pyproject: str | None = None) -> int:
 
         full_table(config)
     env = environment(config.path)
+    if os.name == "posix":
+        return _exec(list(argv), env)
+    return _spawn(list(argv), env)
+
+
+def _exec(argv: list[str], env: dict[str, str]) -> int:
+    # The command takes this process's place, as ``exec`` in a shell: its pid, its inherited file
+    # descriptors (``3>log``, systemd's sockets), the signals sent to it (Ctrl-C, a CI's or
+    # docker's SIGTERM) and its exit status, a signal's included, are its own, with no parent
+    # in between. This returns only if the command cannot be started.
+    import signal
+
+    # Python ignores SIGPIPE and SIGXFSZ for itself; an exec'd program must get the default
+    # back, as subprocess's restore_signals gives it (else `yes | head` never sees its SIGPIPE).
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):  # closed or None: nothing to lose
+            pass
     try:
-        completed = subprocess.run(list(argv), env=env, check=False)
-    except (FileNotFoundError, NotADirectoryError):
-        sys.stderr.write(f"compatshim: error: command not found: {argv[0]}\n")
-        return 127
-    except OSError as exc:  # found, but not runnable (a folder, no execute permission...)
-        sys.stderr.write(f"compatshim: error: cannot run {argv[0]}: {exc.strerror}\n")
-        return 126
+        os.execvpe(argv[0], argv, env)
+    except OSError as exc:
+        return _not_started(argv[0], exc)
+    raise AssertionError("unreachable")  # pragma: no cover - execvpe does not return
+
+
+def _spawn(argv: list[str], env: dict[str, str]) -> int:
+    # Windows has no exec that keeps the process: the command runs as a child, waited for.
+    import subprocess
+
+    try:
+        completed = subprocess.run(argv, env=env, check=False)
+    except OSError as exc:
+        return _not_started(argv[0], exc)
     except KeyboardInterrupt:
         return 130
-    # A command killed by a signal exits as a shell reports it: 128 + the signal's number.
-    return completed.returncode if completed.returncode >= 0 else 128 - completed.returncode
+    return completed.returncode
+
+
+def _not_started(command: str, exc: OSError) -> int:
+    """Say why ``command`` could not start, as a shell does; return the shell's status."""
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        sys.stderr.write(f"compatshim: error: command not found: {command}\n")
+        return 127
+    # Found, but not runnable (a folder, no execute permission, not an executable format).
+    sys.stderr.write(f"compatshim: error: cannot run {command}: {exc.strerror}\n")
+    return 126
 
 
 def process_startup() -> None:
