@@ -197,3 +197,35 @@ except KeyboardInterrupt:
         rest = proc.stdout.read()
         assert proc.wait(timeout=60) == 0
     assert rest == "cleaned up\n"
+
+
+def test_two_compatshim_bootstraps_on_the_path_run_once(project: Project) -> None:
+    """``compatshim run`` of one installation inside that of another (a tox or nox virtual
+    environment): each bootstrap ran the other's, forever (RecursionError in sitecustomize,
+    and the program's own sitecustomize lost). Once each: compatshim once, then the program's."""
+    other = project.root / "other" / "compatshim" / "_runtime" / "bootstrap"
+    other.mkdir(parents=True)
+    shutil.copy(os.path.join(BOOTSTRAP, "sitecustomize.py"), other / "sitecustomize.py")
+    project.write({"site_dir/sitecustomize.py": "print('mine')\n"})
+    script = "import compatshim; print(compatshim.installed() is not None)"
+    env = _bootstrap_env(
+        str(other), str(project.root / "site_dir"), *project.env()["PYTHONPATH"].split(os.pathsep)
+    )
+    result = project.command(["-c", script], env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "mine\nTrue\n", "")
+    # compatshim run, inside a run of the other installation, keeps only its own bootstrap.
+    inner = project.command(
+        [
+            "-m",
+            "compatshim",
+            "run",
+            "--",
+            sys.executable,
+            "-c",
+            "import os; print(os.environ['PYTHONPATH'])",
+        ],
+        env,
+    )
+    assert inner.stdout.splitlines()[:2] == ["mine", "mine"]  # compatshim run, then its command
+    last = inner.stdout.splitlines()[2]
+    assert last.split(os.pathsep)[:2] == [BOOTSTRAP, str(project.root / "site_dir")]

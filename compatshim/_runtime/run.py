@@ -27,12 +27,19 @@ __all__ = ["BOOTSTRAP", "environment", "process_startup", "run"]
 
 #: The folder whose ``sitecustomize`` starts compatshim in child processes.
 BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap")
+_MARK = os.sep + os.path.join("compatshim", "_runtime", "bootstrap")
 
 
 def environment(config_path: str | None, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment that activates compatshim in every Python process started with it."""
     env = dict(os.environ if base is None else base)
-    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != BOOTSTRAP]
+    # Another installation's bootstrap (``compatshim run`` inside ``compatshim run``) goes too:
+    # the innermost run is the one in charge of its command.
+    paths = [
+        p
+        for p in env.get("PYTHONPATH", "").split(os.pathsep)
+        if p and p != BOOTSTRAP and not p.rstrip(os.sep).endswith(_MARK)
+    ]
     env["PYTHONPATH"] = os.pathsep.join([BOOTSTRAP, *paths])
     env["COMPATSHIM_RUN"] = "1"
     if config_path is not None:

@@ -50,7 +50,14 @@ def _find_hidden(here):
     # The sitecustomize that this one shadows (the user's or the distribution's), found on the
     # rest of sys.path. The import system's own modules are always loaded: importing the
     # importlib package would cost every process more.
-    path = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    # Another compatshim's bootstrap (a nested compatshim run of another installation) is
+    # skipped as well: each would run the other's, forever.
+    mark = os.sep + os.path.join("compatshim", "_runtime", "bootstrap")
+    path = [
+        p
+        for p in sys.path
+        if os.path.abspath(p or ".") != here and not p.rstrip(os.sep).endswith(mark)
+    ]
     try:
         import _frozen_importlib
         import _frozen_importlib_external
