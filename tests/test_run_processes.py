@@ -229,3 +229,27 @@ def test_two_compatshim_bootstraps_on_the_path_run_once(project: Project) -> Non
     assert inner.stdout.splitlines()[:2] == ["mine", "mine"]  # compatshim run, then its command
     last = inner.stdout.splitlines()[2]
     assert last.split(os.pathsep)[:2] == [BOOTSTRAP, str(project.root / "site_dir")]
+
+
+@posix
+def test_a_script_without_a_shebang_runs_as_a_shell_runs_it(canon_project: Project) -> None:
+    """An executable file without ``#!`` is run by ``/bin/sh``, as a shell, ``env``, ``nohup``
+    or ``timeout`` run it (compatshim run said "Exec format error", 126)."""
+    canon_project.write({"tools/build": 'echo "built $1"\n'})
+    os.chmod(canon_project.root / "tools" / "build", 0o755)
+    for command in (["./tools/build"], ["build"]):
+        path = os.pathsep.join([str(canon_project.root / "tools"), os.environ["PATH"]])
+        result = canon_project.command(
+            ["-m", "compatshim", "run", "--", *command, "a b"], env={"PATH": path}
+        )
+        assert (result.returncode, result.stdout) == (0, "built a b\n"), result.stderr
+
+
+@posix
+def test_a_command_that_cannot_start_with_stderr_closed(canon_project: Project) -> None:
+    """``compatshim run -- missing 2>&-``: nowhere to say it, but the status is still 127 (it
+    was 1, from a traceback that could not be printed either)."""
+    code = "import os, sys; sys.exit(os.system(sys.argv[1] + ' 2>&-') >> 8)"
+    command = f"{sys.executable} -m compatshim run -- no-such-command-xyz"
+    result = canon_project.command(["-c", code, command])
+    assert result.returncode == 127, result.stderr

@@ -15,6 +15,7 @@ only ``run`` needs.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -90,8 +91,21 @@ def _exec(argv: list[str], env: dict[str, str]) -> int:
     try:
         os.execvpe(argv[0], argv, env)
     except OSError as exc:
+        if exc.errno == errno.ENOEXEC:  # an executable file without #!: run by sh, as a shell,
+            _exec_with_sh(argv, env)  # env, nohup or timeout (POSIX's execvp) would run it
         return _not_started(argv[0], exc)
     raise AssertionError("unreachable")  # pragma: no cover - execvpe does not return
+
+
+def _exec_with_sh(argv: list[str], env: dict[str, str]) -> None:
+    import shutil
+
+    path = argv[0] if os.sep in argv[0] else shutil.which(argv[0], path=env.get("PATH"))
+    if path is not None:
+        try:
+            os.execve("/bin/sh", ["/bin/sh", path, *argv[1:]], env)
+        except OSError:  # no /bin/sh: the exec format error is what to report
+            pass
 
 
 def _spawn(argv: list[str], env: dict[str, str]) -> int:
@@ -110,11 +124,23 @@ def _spawn(argv: list[str], env: dict[str, str]) -> int:
 def _not_started(command: str, exc: OSError) -> int:
     """Say why ``command`` could not start, as a shell does; return the shell's status."""
     if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
-        sys.stderr.write(f"compatshim: error: command not found: {command}\n")
+        _error(f"command not found: {command}", slug="run-not-found")
         return 127
     # Found, but not runnable (a folder, no execute permission, not an executable format).
-    sys.stderr.write(f"compatshim: error: cannot run {command}: {exc.strerror}\n")
+    _error(f"cannot run {command}: {exc.strerror}", slug="run-cannot-run")
     return 126
+
+
+def _error(message: str, *, slug: str) -> None:
+    from .._base.errors import pointer
+
+    stream = sys.stderr  # None when the caller closed it (2>&-): the status alone tells then
+    if stream is not None:
+        try:
+            stream.write(f"compatshim: error: {message} {pointer(slug)}\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def process_startup() -> None:
