@@ -253,3 +253,18 @@ def test_a_command_that_cannot_start_with_stderr_closed(canon_project: Project) 
     command = f"{sys.executable} -m compatshim run -- no-such-command-xyz"
     result = canon_project.command(["-c", code, command])
     assert result.returncode == 127, result.stderr
+
+
+def test_an_empty_pythonpath_entry_still_means_the_current_folder(canon_project: Project) -> None:
+    """``export PYTHONPATH=src:$PYTHONPATH`` with PYTHONPATH unset leaves a trailing empty
+    entry, which Python reads as the current folder: compatshim run dropped it, and a script
+    in a subfolder could no longer import the modules beside the folder it was started in."""
+    canon_project.write({"localmod.py": "VALUE = 'found'\n"})
+    canon_project.write({"bin/tool.py": "import localmod\nprint(localmod.VALUE)\n"})
+    checkout = canon_project.env()["PYTHONPATH"].split(os.pathsep)[-1]
+    path = checkout + os.pathsep  # (the checkout, to find compatshim, then an empty entry)
+    plain = canon_project.command(["bin/tool.py"], env={"PYTHONPATH": path})
+    assert plain.stdout == "found\n", plain.stderr
+    run = ["-m", "compatshim", "run", "--", sys.executable, "bin/tool.py"]
+    result = canon_project.command(run, env={"PYTHONPATH": path})
+    assert (result.returncode, result.stdout) == (0, "found\n"), result.stderr

@@ -35,11 +35,13 @@ def environment(config_path: str | None, base: dict[str, str] | None = None) -> 
     """The environment that activates compatshim in every Python process started with it."""
     env = dict(os.environ if base is None else base)
     # Another installation's bootstrap (``compatshim run`` inside ``compatshim run``) goes too:
-    # the innermost run is the one in charge of its command.
+    # the innermost run is the one in charge of its command. An empty entry stays: Python reads
+    # it as the current folder (``export PYTHONPATH=src:$PYTHONPATH`` leaves a trailing one).
+    given = env.get("PYTHONPATH", "")
     paths = [
         p
-        for p in env.get("PYTHONPATH", "").split(os.pathsep)
-        if p and p != BOOTSTRAP and not p.rstrip(os.sep).endswith(_MARK)
+        for p in (given.split(os.pathsep) if given else [])
+        if p != BOOTSTRAP and not p.rstrip(os.sep).endswith(_MARK)
     ]
     env["PYTHONPATH"] = os.pathsep.join([BOOTSTRAP, *paths])
     env["COMPATSHIM_RUN"] = "1"
