@@ -81,13 +81,17 @@ def test_an_older_python_runs_and_still_gets_its_own_sitecustomize(
 
 def test_exec_keeps_the_counts_made_before_it(canon_project: Project) -> None:
     """``os.execv`` replaces the process without ``atexit``: the hits it counted before are
-    written first (they were lost), and the new program is counted as a run of its own."""
+    written first (they were lost), and the new program is counted as a run of its own. An
+    exec that fails leaves the process counting, in the same run."""
     canon_project.write(
         {
             "app.py": """
                 import os, sys
                 import old.pkg
-                old.pkg.CONSTANT
+                try:
+                    os.execv(os.path.join(os.getcwd(), "missing"), ["missing"])
+                except FileNotFoundError:  # the process goes on, and so does its run
+                    old.pkg.CONSTANT
                 os.execv(sys.executable, [sys.executable, "-c", "import old.pkg.sub"])
             """
         }
@@ -100,7 +104,7 @@ def test_exec_keeps_the_counts_made_before_it(canon_project: Project) -> None:
     report = canon_project.command(["-m", "compatshim", "report", "--format", "json"])
     data = json.loads(report.stdout)
     sites = {(s["file"], s["line"]) for s in data["aliases"][0]["sites"]}
-    assert sites == {("app.py", 2), ("app.py", 3), ("<string>", 1)}, report.stderr
+    assert sites == {("app.py", 2), ("app.py", 6), ("<string>", 1)}, report.stderr
     assert data["runs"] == 2
 
 
