@@ -191,3 +191,34 @@ def test_arguments_stdin_and_exit_status_pass_through(canon_project: Project) ->
     )
     assert proc.returncode == 300 % 256, proc.stderr
     assert proc.stdout == f"{args!r} from stdin\n"
+
+
+def test_a_configuration_gone_or_unwritable_during_the_run(canon_project: Project) -> None:
+    """The project's configuration deleted while the command runs, and a data folder that
+    cannot be written: every process still runs; each says once why compatshim is not active
+    there, or why it records nothing."""
+    canon_project.config(
+        '[tool.compatshim]\ndata_file = "app.py/telemetry.db"\n\n'
+        '[tool.compatshim.aliases]\n"old" = "canon"\n'
+    )
+    canon_project.write(
+        {
+            "app.py": """
+                import os, subprocess, sys
+                import old.pkg
+                child = [sys.executable, "-c", "print('child ran')"]
+                subprocess.run(child, check=True)
+                os.remove("pyproject.toml")
+                subprocess.run(child, check=True)
+                print("parent ran")
+            """
+        }
+    )
+    status, stdout, stderr = _run(canon_project, sys.executable, "app.py")
+    assert (status, stdout) == (0, "child ran\nchild ran\nparent ran\n"), stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 2, stderr  # the parent's telemetry-write; the second child's
+    assert any(line.endswith("[telemetry-write]") for line in lines), stderr
+    assert any(
+        "not active in this process" in line and line.endswith("[run-inactive]") for line in lines
+    ), stderr
