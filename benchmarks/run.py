@@ -15,6 +15,8 @@ The peers (debtcollector, deprecated, pyDeprecate, lazy_loader, apipkg, libcst, 
 
 * ``runtime``: per-access cost, first import, first warning at a new line, the finder's miss cost
   as the alias table grows, a fresh interpreter importing ~100 modules, start-up;
+* ``runstart``: what ``compatshim run`` adds to starting a Python process (each subprocess,
+  and the command line itself);
 * ``factories``: objects made through a factory, with a factory rule and without;
 * ``firstuse``: the first legacy import and read with telemetry on and off, the cost of each new
   site (time, instructions, Python calls), a flush with nothing changed, and the instructions
@@ -52,6 +54,7 @@ import flushrows
 import memory
 import otel
 import plot
+import runstart
 import runtime
 import static
 import stubs
@@ -62,6 +65,7 @@ from _common import env
 
 BENCHMARKS = {
     **runtime.BENCHMARKS,
+    **runstart.BENCHMARKS,
     **factories.BENCHMARKS,
     **firstuse.BENCHMARKS,
     **memory.BENCHMARKS,

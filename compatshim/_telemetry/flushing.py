@@ -2,7 +2,8 @@
 
 Every :data:`PERIODIC_INTERVAL` seconds from a background thread while counts change; at exit
 (``atexit``, and ``os._exit``, which multiprocessing children, forked workers and many servers
-end with); around ``fork()`` (no thread may run or write while a process forks); and in a
+end with); before ``os.execv``/``os.execve`` (and the ``os.exec*`` functions built on them),
+which replace the process without ``atexit``; around ``fork()`` (no thread may run or write while a process forks); and in a
 multiprocessing pool worker, before its pool terminates it (``poolworker``). The recorder imports
 this module when it starts writing to a file: a process with telemetry off never does.
 """
@@ -44,6 +45,8 @@ __all__ = [
 #: can lose (a long-running server whose sites are all known flushes only through it).
 PERIODIC_INTERVAL = 10.0
 _real_exit = os._exit
+_real_execv = os.execv
+_real_execve = os.execve
 _hooked = False
 
 
@@ -58,6 +61,26 @@ def _exit_flushing(status: int) -> NoReturn:
         deliver(final=True)
     finally:
         _real_exit(status)
+
+
+def _execv_flushing(path: Any, argv: Any) -> NoReturn:
+    """``os.execv`` that first writes this process's counts (``exec`` skips ``atexit``)."""
+    _before_exec()
+    _real_execv(path, argv)
+
+
+def _execve_flushing(path: Any, argv: Any, env: Any) -> NoReturn:
+    """``os.execve`` that first writes this process's counts (``exec`` skips ``atexit``)."""
+    _before_exec()
+    _real_execve(path, argv, env)
+
+
+def _before_exec() -> None:
+    # The run ends here; if the exec fails the process goes on, and its next write reopens it.
+    # os.execl, execlp, execvp, execvpe... call these two by their names in os.
+    stop_flusher(wake=False)
+    recorder.flush(final=True)
+    deliver(final=True)
 
 
 def _at_exit() -> None:
@@ -306,6 +329,7 @@ def hook_process_exit() -> None:
 
     atexit.register(_at_exit)
     os._exit = _exit_flushing
+    os.execv, os.execve = _execv_flushing, _execve_flushing
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(
             before=_before_fork,
@@ -326,3 +350,7 @@ def unhook_process_exit() -> None:
     atexit.unregister(_at_exit)
     if os._exit is _exit_flushing:
         os._exit = _real_exit
+    if os.execv is _execv_flushing:
+        os.execv = _real_execv
+    if os.execve is _execve_flushing:
+        os.execve = _real_execve
