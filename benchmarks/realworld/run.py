@@ -100,6 +100,7 @@ def _steps(harness: Harness) -> Iterator[Step]:
     yield harness.step("renamed suite", harness.renamed_suite)
     yield harness.step("telemetry", harness.telemetry)
     yield harness.step("scan", harness.scan)
+    yield harness.step("stubs", harness.stubs)
     yield harness.step("migrate", harness.migrate)
     yield harness.step(
         "strict suite", lambda: harness.renamed_suite("strict suite (after migrate)", strict=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from typing import TypeVar
 
+from realworld import typing_probe
 from realworld import workspace
 from realworld.legacy_sites import Site
 from realworld.legacy_sites import legacy_sites
@@ -286,7 +287,87 @@ class Harness:
             details=details,
         )
 
-    # -- 7. migrate ---------------------------------------------------------------------------
+    # -- 7. stubs ------------------------------------------------------------------------------
+
+    def stubs(self) -> Step:
+        """``compatshim stubs --write`` in the copy, then mypy on a probe of every legacy path and
+        on its canonical twin: the same messages line for line, and ``--check`` current."""
+        python, copy = self._need(self.python), self._need(self.renamed)
+        shim = python.parent / "compatshim"
+        if workspace.run([python, "-c", "import mypy"], copy, check=False).returncode != 0:
+            return Step("stubs", True, "not run: mypy needs Python 3.10")
+        before = _stub_files(copy)
+        wrote = workspace.run([shim, "stubs", "--write"], copy, check=False)
+        written = sorted(_relative(str(p), copy) for p in _stub_files(copy) - before)
+        check = workspace.run([shim, "stubs", "--check"], copy, check=False)
+        source = copy / "src" if (copy / "src").is_dir() else copy
+        probe = typing_probe.build(source, self.project.aliases)
+        folder = self.work / "typing"
+        folder.mkdir(exist_ok=True)
+        for name, lines in (
+            ("legacy_probe.py", probe.legacy),
+            ("canonical_probe.py", probe.canonical),
+        ):
+            (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / "mypy.ini").write_text("[mypy]\n", encoding="utf-8")  # no project settings
+        proc = workspace.run(
+            [python, "-m", "mypy", "--config-file", "mypy.ini", "--no-error-summary",
+             "--hide-error-context", "--no-pretty", "--show-error-codes",
+             "legacy_probe.py", "canonical_probe.py"],
+            folder, {"MYPYPATH": str(source)}, check=False,
+        )  # fmt: skip
+        (folder / "mypy.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+        legacy = typing_probe.read_report(proc.stdout, "legacy_probe.py")
+        canonical = typing_probe.read_report(proc.stdout, "canonical_probe.py")
+        differing = typing_probe.compare(probe, legacy, canonical)
+        reveals = sum(line.startswith("reveal_type(") for line in probe.legacy)
+        notes = [line for line in wrote.stderr.splitlines() if "(see " in line]
+        expected = [n for n in notes if any(key in n for key in self.project.stub_notes)]
+        unexpected = [n for n in notes if n not in expected]
+        details = [f"wrote: {line}" for line in wrote.stdout.splitlines()]
+        details += [f"unexpected note: {n}" for n in unexpected]
+        details += [f"differs: {d[:600]}" for d in differing[:SHOWN]]
+        if check.returncode != 0:
+            details += [f"--check: {line}" for line in (check.stdout + check.stderr).splitlines()]
+        if proc.returncode not in (0, 1) or not (legacy or canonical):
+            details += (proc.stdout + proc.stderr).splitlines()[-SHOWN:]
+        for note in expected:
+            reason = next(r for key, r in self.project.stub_notes.items() if key in note)
+            details.append(f"expected note ({reason}): {note}")
+        errors = {
+            side: sum(m.startswith("error") for ms in report.values() for m in ms)
+            for side, report in (("legacy", legacy), ("canonical", canonical))
+        }
+        ok = (
+            wrote.returncode == 0
+            and check.returncode == 0
+            and not differing
+            and not unexpected
+            and bool(legacy)
+        )
+        return Step(
+            "stubs",
+            ok,
+            f"{len(written)} stub files written, --check "
+            f"{'current' if check.returncode == 0 else f'exit {check.returncode}'}; "
+            f"mypy probe: {probe.modules} modules, {probe.names} names, {reveals} reveal_type; "
+            f"errors {errors['legacy']} legacy vs {errors['canonical']} canonical, "
+            f"{len(differing)} lines differ",
+            figures={
+                "written": written,
+                "check_exit": check.returncode,
+                "modules": probe.modules,
+                "names": probe.names,
+                "reveal_type": reveals,
+                "errors_legacy": errors["legacy"],
+                "errors_canonical": errors["canonical"],
+                "differing": len(differing),
+                "notes_expected": len(expected),
+            },
+            details=details,
+        )
+
+    # -- 8. migrate ---------------------------------------------------------------------------
 
     def migrate(self) -> Step:
         """``compatshim migrate --write`` over the tests; then scan finds nothing and every file
@@ -404,6 +485,21 @@ def _relative(name: str, root: Path) -> str:
         except ValueError:
             return path.as_posix()
     return path.as_posix()
+
+
+def _stub_files(copy: Path) -> set[Path]:
+    """Every file ``compatshim stubs`` generated in the copy: ``.pyi`` files with its header,
+    and modules with its block."""
+    found = set()
+    for path in copy.rglob("*.py*"):
+        if path.suffix in (".py", ".pyi") and path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if (
+                text.startswith("# Generated by `compatshim stubs")
+                or "# >>> compatshim stubs" in text
+            ):
+                found.add(path)
+    return found
 
 
 def _digest(folder: Path) -> str:
