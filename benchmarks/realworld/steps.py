@@ -296,73 +296,76 @@ class Harness:
         shim = python.parent / "compatshim"
         if workspace.run([python, "-c", "import mypy"], copy, check=False).returncode != 0:
             return Step("stubs", True, "not run: mypy needs Python 3.10")
-        before = _stub_files(copy)
-        wrote = workspace.run([shim, "stubs", "--write"], copy, check=False)
-        written = sorted(_relative(str(p), copy) for p in _stub_files(copy) - before)
-        check = workspace.run([shim, "stubs", "--check"], copy, check=False)
         source = copy / "src" if (copy / "src").is_dir() else copy
         probe = typing_probe.build(source, self.project.aliases)
         folder = self.work / "typing"
-        folder.mkdir(exist_ok=True)
-        for name, lines in (
-            ("legacy_probe.py", probe.legacy),
-            ("canonical_probe.py", probe.canonical),
-        ):
-            (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-        (folder / "mypy.ini").write_text("[mypy]\n", encoding="utf-8")  # no project settings
-        proc = workspace.run(
-            [python, "-m", "mypy", "--config-file", "mypy.ini", "--no-error-summary",
-             "--hide-error-context", "--no-pretty", "--show-error-codes",
-             "legacy_probe.py", "canonical_probe.py"],
-            folder, {"MYPYPATH": str(source)}, check=False,
-        )  # fmt: skip
-        (folder / "mypy.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
-        legacy = typing_probe.read_report(proc.stdout, "legacy_probe.py")
-        canonical = typing_probe.read_report(proc.stdout, "canonical_probe.py")
+        typing_probe.write(probe, folder)
+        # Without stubs every legacy path fails: the witness that mypy reads them from the stubs.
+        unstubbed = typing_probe.read_report(
+            typing_probe.mypy(python, folder, source, ["legacy_probe.py"], "mypy-before.log"),
+            "legacy_probe.py",
+        )
+        before = typing_probe.generated_files(copy)
+        wrote = workspace.run([shim, "stubs", "--write"], copy, check=False)
+        written = typing_probe.generated_files(copy) - before
+        check = workspace.run([shim, "stubs", "--check"], copy, check=False)
+        output = typing_probe.mypy(
+            python, folder, source, ["legacy_probe.py", "canonical_probe.py"], "mypy.log"
+        )
+        legacy = typing_probe.read_report(output, "legacy_probe.py")
+        canonical = typing_probe.read_report(output, "canonical_probe.py")
         differing = typing_probe.compare(probe, legacy, canonical)
         reveals = sum(line.startswith("reveal_type(") for line in probe.legacy)
         notes = [line for line in wrote.stderr.splitlines() if "(see " in line]
-        expected = [n for n in notes if any(key in n for key in self.project.stub_notes)]
-        unexpected = [n for n in notes if n not in expected]
-        details = [f"wrote: {line}" for line in wrote.stdout.splitlines()]
-        details += [f"unexpected note: {n}" for n in unexpected]
-        details += [f"differs: {d[:600]}" for d in differing[:SHOWN]]
+        reasons = {
+            note: next((r for key, r in self.project.stub_notes.items() if key in note), "")
+            for note in notes
+        }
+        unexpected = [note for note, reason in reasons.items() if not reason]
+        details = [f"wrote: {_relative(str(path), copy)}" for path in sorted(written)]
+        details += [f"unexpected note: {note}" for note in unexpected]
+        details += [f"differs: {line[:600]}" for line in differing[:SHOWN]]
         if check.returncode != 0:
             details += [f"--check: {line}" for line in (check.stdout + check.stderr).splitlines()]
-        if proc.returncode not in (0, 1) or not (legacy or canonical):
-            details += (proc.stdout + proc.stderr).splitlines()[-SHOWN:]
-        for note in expected:
-            reason = next(r for key, r in self.project.stub_notes.items() if key in note)
-            details.append(f"expected note ({reason}): {note}")
-        errors = {
-            side: sum(m.startswith("error") for ms in report.values() for m in ms)
-            for side, report in (("legacy", legacy), ("canonical", canonical))
-        }
+        details += [f"expected ({why}): {note}" for note, why in reasons.items() if why]
+        imports = typing_probe.module_imports(probe)
+        resolved = [
+            n for n in imports if not any(m.startswith("error") for m in unstubbed.get(n, []))
+        ]
+        details += [f"resolved without the stubs: {probe.legacy[n - 1]}" for n in resolved]
+        before_errors = typing_probe.errors(unstubbed)
+        errors = (typing_probe.errors(legacy), typing_probe.errors(canonical))
         ok = (
             wrote.returncode == 0
             and check.returncode == 0
             and not differing
             and not unexpected
-            and bool(legacy)
+            and bool(imports)
+            and not resolved
+            and reveals > 0
         )
         return Step(
             "stubs",
             ok,
             f"{len(written)} stub files written, --check "
             f"{'current' if check.returncode == 0 else f'exit {check.returncode}'}; "
-            f"mypy probe: {probe.modules} modules, {probe.names} names, {reveals} reveal_type; "
-            f"errors {errors['legacy']} legacy vs {errors['canonical']} canonical, "
-            f"{len(differing)} lines differ",
+            f"probe of {probe.modules} modules and {probe.names} names ({len(probe.legacy) - 1} "
+            f"lines, {reveals} reveal_type): mypy errors {errors[0]} legacy vs {errors[1]} "
+            f"canonical ({before_errors} legacy before the stubs, {len(imports) - len(resolved)} of "
+            f"{len(imports)} legacy module imports among them), {len(differing)} lines differ"
+            + (f"; {len(notes) - len(unexpected)} expected notes" if notes else ""),
             figures={
-                "written": written,
+                "written": len(written),
                 "check_exit": check.returncode,
                 "modules": probe.modules,
                 "names": probe.names,
                 "reveal_type": reveals,
-                "errors_legacy": errors["legacy"],
-                "errors_canonical": errors["canonical"],
+                "errors_before_stubs": before_errors,
+                "imports_resolved_without_stubs": len(resolved),
+                "errors_legacy": errors[0],
+                "errors_canonical": errors[1],
                 "differing": len(differing),
-                "notes_expected": len(expected),
+                "notes_expected": len(notes) - len(unexpected),
             },
             details=details,
         )
@@ -485,21 +488,6 @@ def _relative(name: str, root: Path) -> str:
         except ValueError:
             return path.as_posix()
     return path.as_posix()
-
-
-def _stub_files(copy: Path) -> set[Path]:
-    """Every file ``compatshim stubs`` generated in the copy: ``.pyi`` files with its header,
-    and modules with its block."""
-    found = set()
-    for path in copy.rglob("*.py*"):
-        if path.suffix in (".py", ".pyi") and path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            if (
-                text.startswith("# Generated by `compatshim stubs")
-                or "# >>> compatshim stubs" in text
-            ):
-                found.add(path)
-    return found
 
 
 def _digest(folder: Path) -> str:
