@@ -312,6 +312,25 @@ def test_a_handwritten_stub_declaring_the_moved_names_is_current(acme: Project) 
     assert code == 1 and "declare the moved names fmt, parse in it" in err
 
 
+def test_a_handwritten_stub_declaring_a_moved_class_itself_is_noted(acme: Project) -> None:
+    """A class the user's stub still declares (attrs's ``exceptions.pyi`` kept its
+    ``NotAnAttrsClassError`` after the class moved) is another type to checkers than the one
+    served: said, with stubs-defined; a function declared again is what stubs do."""
+    (acme.root / "acme/helpers.pyi").write_text(
+        "class Invoice: ...\n"
+        "def fmt(cents: int) -> str: ...\n"
+        "def parse(text: str) -> int: ...\n"
+    )
+    code, _, err = _stubs(acme, "--write")
+    assert code == 0
+    note = (
+        f"compatshim stubs: {acme.root / 'acme/helpers.pyi'} declares the class Invoice itself, "
+        "not as acme.billing.invoices:Invoice: checkers see another type than the one served "
+        f"(see {MESSAGES_URL}#stubs-defined)"
+    )
+    assert err.splitlines()[:-1] == [note]
+
+
 def test_never_writes_through_a_symbolic_link(
     acme: Project, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -281,6 +281,15 @@ class _Planner:
                     # stubs-handwritten asks) need nothing more.
                     own = self.project.facts(legacy)
                     missing = sorted(a for a in module.names if own.first(a) is None)
+                    for attr, alias in sorted(module.names.items()):
+                        binding = own.first(attr)
+                        if binding is not None and binding.kind == "class":
+                            self.note(
+                                f"{real.path} declares the class {attr} itself, not as "
+                                f"{alias.canonical}: checkers see another type than the one "
+                                "served",
+                                slug="stubs-defined",
+                            )
                     if missing:
                         message = (
                             f"{real.path} is a hand-written stub: declare the moved names "
