@@ -317,9 +317,7 @@ def test_a_handwritten_stub_declaring_a_moved_class_itself_is_noted(acme: Projec
     ``NotAnAttrsClassError`` after the class moved) is another type to checkers than the one
     served: said, with stubs-defined; a function declared again is what stubs do."""
     (acme.root / "acme/helpers.pyi").write_text(
-        "class Invoice: ...\n"
-        "def fmt(cents: int) -> str: ...\n"
-        "def parse(text: str) -> int: ...\n"
+        "class Invoice: ...\ndef fmt(cents: int) -> str: ...\ndef parse(text: str) -> int: ...\n"
     )
     code, _, err = _stubs(acme, "--write")
     assert code == 0
