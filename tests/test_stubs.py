@@ -197,6 +197,24 @@ def test_a_stub_offers_what_the_canonical_module_offers(project: Project) -> Non
     )
 
 
+def test_a_submodule_the_package_imports_by_name_is_re_exported_from_it(
+    project: Project,
+) -> None:
+    """``from . import setters`` in a module whose package also binds ``setters`` (attrs's
+    ``_make``): the submodule ``pkg.setters``, re-exported from the package, with no note
+    about a ``pkg.core.setters`` that does not exist."""
+    project.write(
+        {
+            "pkg/__init__.py": "from . import setters\nfrom .core import build\n",
+            "pkg/setters.py": "def pipe() -> None:\n    pass\n",
+            "pkg/core.py": "from . import setters\n\n\ndef build() -> int:\n    return 1\n",
+        }
+    ).config('[tool.compatshim.aliases]\n"pkg._make" = "pkg.core"\n')
+    code, _, err = _stubs(project, "--write")
+    assert (code, err) == (0, "compatshim stubs: 1 written.\n")
+    assert "from pkg import setters as setters\n" in (project.root / "pkg/_make.pyi").read_text()
+
+
 def test_check_turns_stale_after_a_table_edit_and_a_signature_change(acme: Project) -> None:
     """``--check``: 1 while missing, 0 once written, 1 again after either kind of change."""
     code, out, _ = _stubs(acme, "--check")
@@ -275,6 +293,40 @@ def test_a_handwritten_stub_beside_a_real_module_gets_no_block(acme: Project) ->
     code, _, err = _stubs(acme, "--write")
     assert code == 1 and "#stubs-handwritten" in err
     assert generated.BEGIN not in (acme.root / "acme/helpers.py").read_text()
+
+
+def test_a_handwritten_stub_declaring_the_moved_names_is_current(acme: Project) -> None:
+    """The user did what stubs-handwritten asks, declared the moved names in their .pyi
+    (attrs's ``exceptions.pyi`` in the real-world run): nothing is refused any more, and
+    ``--check`` is current; a name still missing from it is the one named."""
+    mine = acme.root / "acme/helpers.pyi"
+    mine.write_text(
+        "from acme.billing.invoices import Invoice as Invoice\n"
+        "from acme.billing.money import format_amount as fmt\n"
+        "def parse(text: str) -> int: ...\n"
+    )
+    assert _stubs(acme, "--write")[0] == 0
+    assert _stubs(acme, "--check") == (0, "", "compatshim stubs: 7 current.\n")
+    mine.write_text("from acme.billing.invoices import Invoice as Invoice\n")
+    code, _, err = _stubs(acme, "--check")
+    assert code == 1 and "declare the moved names fmt, parse in it" in err
+
+
+def test_a_handwritten_stub_declaring_a_moved_class_itself_is_noted(acme: Project) -> None:
+    """A class the user's stub still declares (attrs's ``exceptions.pyi`` kept its
+    ``NotAnAttrsClassError`` after the class moved) is another type to checkers than the one
+    served: said, with stubs-defined; a function declared again is what stubs do."""
+    (acme.root / "acme/helpers.pyi").write_text(
+        "class Invoice: ...\ndef fmt(cents: int) -> str: ...\ndef parse(text: str) -> int: ...\n"
+    )
+    code, _, err = _stubs(acme, "--write")
+    assert code == 0
+    note = (
+        f"compatshim stubs: {acme.root / 'acme/helpers.pyi'} declares the class Invoice itself, "
+        "not as acme.billing.invoices:Invoice: checkers see another type than the one served "
+        f"(see {MESSAGES_URL}#stubs-defined)"
+    )
+    assert err.splitlines()[:-1] == [note]
 
 
 def test_never_writes_through_a_symbolic_link(

@@ -8,6 +8,8 @@ the one documented line (``reportMissingModuleSource = "none"``; pyright also ge
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,66 @@ def test_example_pyright_errors_before_and_none_after(
     assert len(before) == 6
     after = [d for d in pyright(tool, with_stubs, "shopapp", "run.py") if d[2] == "error"]
     assert after == []
+
+
+def test_type_variables_read_the_same_through_the_legacy_path(tmp_path: Path) -> None:
+    """A function generic in a type variable (private, public and re-exported, imported from
+    another module of the package, or ``typing.AnyStr``) reveals the same type through the
+    legacy path as through the canonical one: the variables keep their names (attrs's
+    validators showed ``_cs_attr_checks._T`` for ``_T`` in every message and hover)."""
+    _needs("mypy")
+    project = (
+        Project(tmp_path / "project")
+        .write(
+            {
+                "canon/__init__.py": "",
+                "canon/kinds.py": "from typing import TypeVar\n\nK = TypeVar('K')\n",
+                "canon/mod.py": """
+                from typing import AnyStr, Callable, TypeVar
+
+                from canon.kinds import K
+
+                _T = TypeVar("_T")
+                T = TypeVar("T", bound=int)
+                _F = TypeVar("_F", bound=Callable[..., object])
+
+
+                def first(items: list[_T], key: K) -> dict[K, _T]:
+                    raise NotImplementedError
+
+
+                def bounded(x: T) -> list[T]:
+                    return [x]
+
+
+                def wrap(func: _F) -> _F:
+                    return func
+
+
+                def same(x: AnyStr, y: AnyStr) -> AnyStr:
+                    return x
+            """,
+                "probe_legacy.py": "import old.mod\n"
+                + "".join(
+                    f"reveal_type(old.mod.{n})\n" for n in ("first", "bounded", "wrap", "same")
+                ),
+                "probe_canonical.py": "import canon.mod\n"
+                + "".join(
+                    f"reveal_type(canon.mod.{n})\n" for n in ("first", "bounded", "wrap", "same")
+                ),
+            }
+        )
+        .config('[tool.compatshim.aliases]\n"old" = "canon"\n')
+    )
+    assert compatshim.stubs(project.root / "pyproject.toml", write=True).ok
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"), "--no-pretty",
+         "--no-error-summary", "--no-color-output", "probe_legacy.py", "probe_canonical.py"],
+        cwd=project.root, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    revealed: dict[str, list[str]] = {}
+    for line in proc.stdout.splitlines():
+        file, _, rest = line.partition(":")
+        revealed.setdefault(file, []).append(rest.partition(": ")[2])
+    assert len(revealed["probe_canonical.py"]) == 4, proc.stdout
+    assert revealed["probe_legacy.py"] == revealed["probe_canonical.py"]

@@ -62,6 +62,9 @@ class Project:
     #: the reason: they use a legacy path through *data* (a pickle written by an older version),
     #: which no source rewrite can change and which the error policy refuses by design.
     strict_exempt: dict[str, str] = field(default_factory=dict)
+    #: Notes of ``compatshim stubs --write`` the stubs step expects, by a part of their text,
+    #: each with the reason (a documented limit of the stubs, not a defect).
+    stub_notes: dict[str, str] = field(default_factory=dict)
     #: Oldest Python the project supports.
     requires_python: tuple[int, int] = (3, 9)
     #: The sdist's file name where PyPI serves it under an older scheme than PEP 625's.
@@ -127,6 +130,13 @@ ATTRS = Project(
             r"from \.exceptions import NotAnAttrsClassError, UnannotatedAttributeError\n",
             "from ._builder import NotAnAttrsClassError\n"
             "from .exceptions import UnannotatedAttributeError\n",
+        ),
+        # attrs types its modules in hand-written stubs: the class moves in the stub too, the
+        # old one re-exporting it, as the stubs-handwritten message asks of a project.
+        Edit(
+            "src/attr/exceptions.pyi",
+            r"class NotAnAttrsClassError\(ValueError\): \.\.\.\n",
+            "from ._builder import NotAnAttrsClassError as NotAnAttrsClassError\n",
         ),
         Edit(
             "src/attrs/exceptions.py",
@@ -257,6 +267,12 @@ FREEZEGUN = Project(
             ),
         ),
     ),
+    stub_notes={
+        "maya cannot be read (it is not found)": (
+            "freezegun's optional dependency maya is not installed (docs/typing.md, reading "
+            "signatures: a name from unreadable code is re-exported as it is)"
+        ),
+    },
     aliases={
         "freezegun.api": "freezegun.freezer",
         "freezegun.config": "freezegun.configuration",

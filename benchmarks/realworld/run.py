@@ -11,7 +11,8 @@ For each project (``projects.py``): download the pinned sdist (cached under
 ``~/.cache/compatshim-realworld``), run its suite as shipped, rename some of its modules and
 switch its own code to the new names, declare the old paths as aliases, and check that the
 unmodified suite passes test for test under ``compatshim run``, that telemetry sees the legacy
-sites that ran, that ``scan`` finds every legacy site (against an independent AST walk), and that
+sites that ran, that ``scan`` finds every legacy site (against an independent AST walk), that
+mypy, after ``compatshim stubs --write``, reads every legacy path as its canonical one, and that
 ``migrate --write`` leaves a tree that scans clean, compiles, and passes with
 ``COMPATSHIM_POLICY=error``. Each step prints PASS or FAIL with its figures; the exit status is 1
 if any step failed. Needs the network (PyPI) the first time; not part of CI or the test suite.
@@ -100,6 +101,7 @@ def _steps(harness: Harness) -> Iterator[Step]:
     yield harness.step("renamed suite", harness.renamed_suite)
     yield harness.step("telemetry", harness.telemetry)
     yield harness.step("scan", harness.scan)
+    yield harness.step("stubs", harness.stubs)
     yield harness.step("migrate", harness.migrate)
     yield harness.step(
         "strict suite", lambda: harness.renamed_suite("strict suite (after migrate)", strict=True)

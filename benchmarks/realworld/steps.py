@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from typing import TypeVar
 
+from realworld import typing_probe
 from realworld import workspace
 from realworld.legacy_sites import Site
 from realworld.legacy_sites import legacy_sites
@@ -286,7 +287,90 @@ class Harness:
             details=details,
         )
 
-    # -- 7. migrate ---------------------------------------------------------------------------
+    # -- 7. stubs ------------------------------------------------------------------------------
+
+    def stubs(self) -> Step:
+        """``compatshim stubs --write`` in the copy, then mypy on a probe of every legacy path and
+        on its canonical twin: the same messages line for line, and ``--check`` current."""
+        python, copy = self._need(self.python), self._need(self.renamed)
+        shim = python.parent / "compatshim"
+        if workspace.run([python, "-c", "import mypy"], copy, check=False).returncode != 0:
+            return Step("stubs", True, "not run: mypy needs Python 3.10")
+        source = copy / "src" if (copy / "src").is_dir() else copy
+        probe = typing_probe.build(source, self.project.aliases)
+        folder = self.work / "typing"
+        typing_probe.write(probe, folder)
+        # Without stubs every legacy path fails: the witness that mypy reads them from the stubs.
+        unstubbed = typing_probe.read_report(
+            typing_probe.mypy(python, folder, source, ["legacy_probe.py"], "mypy-before.log"),
+            "legacy_probe.py",
+        )
+        before = typing_probe.generated_files(copy)
+        wrote = workspace.run([shim, "stubs", "--write"], copy, check=False)
+        written = typing_probe.generated_files(copy) - before
+        check = workspace.run([shim, "stubs", "--check"], copy, check=False)
+        output = typing_probe.mypy(
+            python, folder, source, ["legacy_probe.py", "canonical_probe.py"], "mypy.log"
+        )
+        legacy = typing_probe.read_report(output, "legacy_probe.py")
+        canonical = typing_probe.read_report(output, "canonical_probe.py")
+        differing = typing_probe.compare(probe, legacy, canonical)
+        reveals = sum(line.startswith("reveal_type(") for line in probe.legacy)
+        notes = [line for line in wrote.stderr.splitlines() if "(see " in line]
+        reasons = {
+            note: next((r for key, r in self.project.stub_notes.items() if key in note), "")
+            for note in notes
+        }
+        unexpected = [note for note, reason in reasons.items() if not reason]
+        details = [f"wrote: {_relative(str(path), copy)}" for path in sorted(written)]
+        details += [f"unexpected note: {note}" for note in unexpected]
+        details += [f"differs: {line[:600]}" for line in differing[:SHOWN]]
+        if check.returncode != 0:
+            details += [f"--check: {line}" for line in (check.stdout + check.stderr).splitlines()]
+        details += [f"expected ({why}): {note}" for note, why in reasons.items() if why]
+        imports = typing_probe.module_imports(probe)
+        resolved = [
+            n for n in imports if not any(m.startswith("error") for m in unstubbed.get(n, []))
+        ]
+        details += [f"resolved without the stubs: {probe.legacy[n - 1]}" for n in resolved]
+        before_errors = typing_probe.errors(unstubbed)
+        errors = (typing_probe.errors(legacy), typing_probe.errors(canonical))
+        ok = (
+            wrote.returncode == 0
+            and check.returncode == 0
+            and not differing
+            and not unexpected
+            and bool(imports)
+            and not resolved
+            and reveals > 0
+        )
+        return Step(
+            "stubs",
+            ok,
+            f"{len(written)} stub files written, --check "
+            f"{'current' if check.returncode == 0 else f'exit {check.returncode}'}; "
+            f"probe of {probe.modules} modules and {probe.names} names ({len(probe.legacy) - 1} "
+            f"lines, {reveals} reveal_type): mypy errors {errors[0]} legacy vs {errors[1]} "
+            f"canonical ({before_errors} legacy before the stubs, {len(imports) - len(resolved)} of "
+            f"{len(imports)} legacy module imports among them), {len(differing)} lines differ"
+            + (f"; {len(notes) - len(unexpected)} expected notes" if notes else ""),
+            figures={
+                "written": len(written),
+                "check_exit": check.returncode,
+                "modules": probe.modules,
+                "names": probe.names,
+                "reveal_type": reveals,
+                "errors_before_stubs": before_errors,
+                "imports_resolved_without_stubs": len(resolved),
+                "errors_legacy": errors[0],
+                "errors_canonical": errors[1],
+                "differing": len(differing),
+                "notes_expected": len(notes) - len(unexpected),
+            },
+            details=details,
+        )
+
+    # -- 8. migrate ---------------------------------------------------------------------------
 
     def migrate(self) -> Step:
         """``compatshim migrate --write`` over the tests; then scan finds nothing and every file

@@ -27,6 +27,9 @@ COVERAGE = (
     'coverage==7.16.2; python_version == "3.10"',
     'coverage==7.10.7; python_version < "3.10"',
 )
+#: The type checker of the stubs step, pinned as in compatshim's own lint extra (mypy 2.4 needs
+#: Python 3.10; on 3.9 the step says it did not run).
+MYPY = ('mypy==2.4.1; python_version >= "3.10"',)
 
 
 class StepError(Exception):
@@ -85,7 +88,7 @@ def make_venv(base_python: str, folder: Path, project: Project) -> Path:
     python = folder / "bin" / "python"
     run(
         [python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         *project.requirements, *COVERAGE, "-e", ROOT],
+         *project.requirements, *COVERAGE, *MYPY, "-e", ROOT],
         cwd=folder.parent,
     )  # fmt: skip
     return python

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
 
+    from .signatures import Binding
     from .signatures import Facts
     from .signatures import Locator
 
@@ -34,12 +35,44 @@ class Unresolved(Exception):
     """Why a function's signature cannot be declared again (the message says it)."""
 
 
-class Helpers:
-    """The private module aliases one generated stub imports, ``import a.b as _cs_a_b``."""
+_TYPEVARS = frozenset(
+    f"{module}.{kind}"
+    for module in ("typing", "typing_extensions")
+    for kind in ("TypeVar", "ParamSpec", "TypeVarTuple")
+)
+_ANYSTR = frozenset({"typing.AnyStr", "typing_extensions.AnyStr"})
 
-    def __init__(self, taken: Iterable[str] = ()) -> None:
+
+class Helpers:
+    """The private module aliases one generated stub imports, ``import a.b as _cs_a_b``, and
+    the type variables it imports under their own name.
+
+    :param names: the names the stub declares, each with the ``(module, name)`` it stands
+        for; ``None`` where type variables are spelled through the module alias too (the
+        block in a real module, whose own names an import could clash with).
+    """
+
+    def __init__(
+        self, taken: Iterable[str] = (), names: dict[str, tuple[str, str]] | None = None
+    ) -> None:
         self._aliases: dict[str, str] = {}
         self._taken = set(taken)
+        self._names = names
+        self._plain: dict[str, tuple[str, str]] = {}
+
+    def plain(self, module: str, name: str) -> str:
+        """How the type variable ``module.name`` is spelled: by its own name, imported from its
+        module without re-exporting it, so that checkers show it as the canonical module does
+        (``_T``, not ``_cs_pkg_mod._T``); through the module alias where that name is taken."""
+        known = self._plain.get(name)
+        if self._names is None or name.startswith("_cs_") or known not in (None, (module, name)):
+            return f"{self.alias(module)}.{name}"
+        declared = self._names.get(name)
+        if declared is not None and declared != (module, name):
+            return f"{self.alias(module)}.{name}"
+        if declared is None:
+            self._plain[name] = (module, name)
+        return name
 
     def alias(self, module: str) -> str:
         """The private name ``module`` is imported as."""
@@ -56,7 +89,9 @@ class Helpers:
 
     def lines(self) -> list[str]:
         """The import statements, sorted."""
-        return [f"import {module} as {alias}" for module, alias in sorted(self._aliases.items())]
+        lines = [f"import {module} as {alias}" for module, alias in sorted(self._aliases.items())]
+        plain = sorted((module, name) for module, name in self._plain.values())
+        return lines + [f"from {module} import {name}" for module, name in plain]
 
 
 def _dotted(node: ast.expr) -> list[str] | None:
@@ -109,6 +144,9 @@ class _Spell:
             raise Unresolved(f"its signature uses {name}, which {facts.name} does not define")
         if binding.kind == "import":
             return alias(binding.module)
+        typevar = self._typevar(name, binding)
+        if typevar is not None:
+            return self.helpers.plain(*typevar)
         if binding.kind == "from":
             submodule = f"{binding.module}.{binding.attr}"
             if self.locator.find(submodule) is not None and (
@@ -117,6 +155,28 @@ class _Spell:
                 return alias(submodule)
             return f"{alias(binding.module)}.{binding.attr}"
         return f"{alias(facts.name)}.{name}"
+
+    def _typevar(self, name: str, binding: Binding) -> tuple[str, str] | None:
+        # The module and name of the type variable ``name`` stands for, or None.
+        facts = self.facts
+        if binding.kind == "from":
+            if f"{binding.module}.{binding.attr}" in _ANYSTR:
+                return binding.module, binding.attr
+            if binding.module.partition(".")[0] in ("typing", "typing_extensions"):
+                return None
+            facts, name, found = self.locator.resolve(binding.module, binding.attr)
+            if found is None:
+                return None
+            binding = found
+        node = binding.node
+        if (
+            binding.kind == "value"
+            and isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and origin(node.value.func, facts) in _TYPEVARS
+        ):
+            return facts.name, name
+        return None
 
     def __call__(self, node: ast.expr) -> str:
         if isinstance(node, ast.Name):

@@ -166,7 +166,13 @@ class _Planner:
     def body(self, legacy: str, module: _Module, *, block: bool) -> list[str]:
         """The declarations of one legacy module: import lines first, then the names."""
         indent = "    " if block else ""
-        helpers = Helpers()
+        names = self._names(module, legacy)
+        # Where each declared name is defined (a type variable it is needs no second import).
+        origins: dict[str, tuple[str, str]] = {}
+        for attr, (module_name, target, _) in names.items():
+            facts, defined, _binding = self.reader.resolve(module_name, target)
+            origins[attr] = (facts.name, defined)
+        helpers = Helpers(names=None if block else origins)
         imports: list[str] = []
         lines: list[str] = []
         if module.mirror is not None:
@@ -186,7 +192,7 @@ class _Planner:
             imports.extend(
                 f"from {b.module} import *" for b in stars if b.module.partition(".")[0] == top
             )
-        for attr, (module_name, target, message) in self._names(module, legacy).items():
+        for attr, (module_name, target, message) in names.items():
             declared = self._declare(attr, module_name, target, message, helpers, indent)
             if declared.startswith("from "):
                 imports.append(declared)
@@ -271,11 +277,25 @@ class _Planner:
                     text = "\n".join(_block(body)) + "\n"
                     planned.append(Planned(real.path, text, block=True, aliases=keys))
                 else:
-                    message = (
-                        f"{real.path} is a hand-written stub: declare the moved names "
-                        f"{', '.join(sorted(module.names))} in it"
-                    )
-                    self.refuse(message, keys, slug="stubs-handwritten")
+                    # The user's stub is what checkers read: the names it declares itself (as
+                    # stubs-handwritten asks) need nothing more.
+                    own = self.project.facts(legacy)
+                    missing = sorted(a for a in module.names if own.first(a) is None)
+                    for attr, alias in sorted(module.names.items()):
+                        binding = own.first(attr)
+                        if binding is not None and binding.kind == "class":
+                            self.note(
+                                f"{real.path} declares the class {attr} itself, not as "
+                                f"{alias.canonical}: checkers see another type than the one "
+                                "served",
+                                slug="stubs-defined",
+                            )
+                    if missing:
+                        message = (
+                            f"{real.path} is a hand-written stub: declare the moved names "
+                            f"{', '.join(missing)} in it"
+                        )
+                        self.refuse(message, keys, slug="stubs-handwritten")
             else:
                 path = self._stub_path(legacy, module, legacy in packages)
                 planned.append(Planned(path, self._stub(legacy, module), block=False, aliases=keys))

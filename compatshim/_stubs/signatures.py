@@ -342,9 +342,11 @@ class Locator:
             binding = facts.first(attr)
             if binding is None or binding.kind != "from" or binding.attr == "*":
                 return facts, attr, binding
-            if self.find(f"{binding.module}.{binding.attr}") is not None and not self.facts(
-                binding.module
-            ).first(binding.attr):
-                return facts, attr, binding  # a submodule imported by name
+            # A submodule imported by name ends the chain: where the package binds it too,
+            # that binding is the package's own ``from . import sub``, which leads nowhere else.
+            if self.find(f"{binding.module}.{binding.attr}") is not None and (
+                binding.module == module or not self.facts(binding.module).first(binding.attr)
+            ):
+                return facts, attr, binding
             module, attr = binding.module, binding.attr
         return facts, attr, None
