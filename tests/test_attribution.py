@@ -354,24 +354,33 @@ def test_pytest_monkeypatch_is_the_tests_use(tmp_path: Path) -> None:
     ``monkeypatch.delattr`` in a test run by pytest are the test's uses, at their lines, never
     pytest's (its files are installed packages); the restore at teardown is none; and the error
     policy refuses them as the project's code."""
-    project = Project(tmp_path / "app").write(CANON).config().write({"test_mp.py": MONKEYPATCHING})
+    strict = _three_uses_in_a_pytest_run(tmp_path, "test_mp.py", MONKEYPATCHING)
+    assert strict.count("LegacyPathError") >= 3, strict
+
+
+def _three_uses_in_a_pytest_run(tmp_path: Path, name: str, source: str) -> str:
+    # Run test file ``name`` (``source``: four tests, uses of old.pkg.sub at lines 5, 9 and 13,
+    # the fourth checking the restore) with pytest, thirdparty_pkg installed: each use warns at
+    # its line and is counted there, and the error policy fails the three tests; the strict
+    # run's output.
+    project = Project(tmp_path / "app").write(CANON).config().write({name: source})
     site = tmp_path / "env" / "lib" / "site-packages"
     site.mkdir(parents=True)
     (site / "thirdparty_pkg.py").write_text(THIRDPARTY.lstrip(), encoding="utf-8")
     env = {"PYTHONPATH": os.pathsep.join([str(project.root), str(site), _checkout()])}
-    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_mp.py"]
+    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", name]
     warned = project.command([*args, "-W", "always"], env=env)
     assert "4 passed" in warned.stdout, warned.stdout
     for line in (5, 9, 13):
-        assert f"test_mp.py:{line}: CompatshimDeprecationWarning" in warned.stdout
+        assert f"{name}:{line}: CompatshimDeprecationWarning" in warned.stdout
     report = project.command(["-m", "compatshim", "report", "--format", "json"], env=env)
     (alias,) = json.loads(report.stdout)["aliases"]
-    ours = sorted(s["line"] for s in alias["sites"] if s["file"] == "test_mp.py")
+    ours = sorted(s["line"] for s in alias["sites"] if s["file"] == name)
     assert ours == [5, 9, 13]
-    assert {s["file"] for s in alias["sites"]} == {"test_mp.py", str(site / "thirdparty_pkg.py")}
+    assert {s["file"] for s in alias["sites"]} == {name, str(site / "thirdparty_pkg.py")}
     strict = project.command(args, env={**env, "COMPATSHIM_POLICY": "error"})
-    assert strict.stdout.count("LegacyPathError") >= 3, strict.stdout
     assert "3 failed, 1 passed" in strict.stdout, strict.stdout
+    return strict.stdout
 
 
 MOCKER = """
@@ -400,26 +409,7 @@ def test_pytest_mock_is_the_tests_use(tmp_path: Path) -> None:
     ``mocker.spy(old_mod, "f")`` enter unittest.mock's patches (or read the target) from
     pytest-mock's installed plugin: the use is the test's line, not the plugin's."""
     pytest.importorskip("pytest_mock")
-    project = Project(tmp_path / "app").write(CANON).config().write({"test_mocker.py": MOCKER})
-    site = tmp_path / "env" / "lib" / "site-packages"
-    site.mkdir(parents=True)
-    (site / "thirdparty_pkg.py").write_text(THIRDPARTY.lstrip(), encoding="utf-8")
-    env = {"PYTHONPATH": os.pathsep.join([str(project.root), str(site), _checkout()])}
-    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_mocker.py"]
-    warned = project.command([*args, "-W", "always"], env=env)
-    assert "4 passed" in warned.stdout, warned.stdout
-    for line in (5, 9, 13):
-        assert f"test_mocker.py:{line}: CompatshimDeprecationWarning" in warned.stdout
-    report = project.command(["-m", "compatshim", "report", "--format", "json"], env=env)
-    (alias,) = json.loads(report.stdout)["aliases"]
-    ours = sorted(s["line"] for s in alias["sites"] if s["file"] == "test_mocker.py")
-    assert ours == [5, 9, 13]
-    assert {s["file"] for s in alias["sites"]} == {
-        "test_mocker.py",
-        str(site / "thirdparty_pkg.py"),
-    }
-    strict = project.command(args, env={**env, "COMPATSHIM_POLICY": "error"})
-    assert "3 failed, 1 passed" in strict.stdout, strict.stdout
+    _three_uses_in_a_pytest_run(tmp_path, "test_mocker.py", MOCKER)
 
 
 def test_a_dotted_string_names_the_module_it_asked_for(tmp_path: Path) -> None:

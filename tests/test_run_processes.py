@@ -140,19 +140,31 @@ print("ready", flush=True)
 time.sleep(20)
 print("never told", flush=True)
 """
+    rest = _signalled(canon_project, script, signal.SIGTERM, group=False)
+    assert rest == "terminating cleanly\n"
+
+
+def _signalled(project: Project, script: str, signum: int, *, group: bool) -> str:
+    # Run ``script`` (which prints "ready", then waits) under compatshim run in a session of its
+    # own, send ``signum`` once it is ready (to the process the caller started, or to its whole
+    # group as a terminal's Ctrl-C does), and return what it printed after; it must exit 0.
     with subprocess.Popen(
         [sys.executable, "-m", "compatshim", "run", "--", sys.executable, "-c", script],
-        cwd=canon_project.root,
-        env=canon_project.env(),
+        cwd=project.root,
+        env=project.env(),
         stdout=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     ) as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline() == "ready\n"
-        proc.send_signal(signal.SIGTERM)
+        if group:
+            os.killpg(proc.pid, signum)
+        else:
+            proc.send_signal(signum)
         rest = proc.stdout.read()
         assert proc.wait(timeout=60) == 0
-    assert rest == "terminating cleanly\n"
+    return rest
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux's /proc")
@@ -187,20 +199,7 @@ except KeyboardInterrupt:
     time.sleep(1)
     print("cleaned up", flush=True)
 """
-    with subprocess.Popen(
-        [sys.executable, "-m", "compatshim", "run", "--", sys.executable, "-c", script],
-        cwd=canon_project.root,
-        env=canon_project.env(),
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as proc:
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == "ready\n"
-        os.killpg(proc.pid, signal.SIGINT)
-        rest = proc.stdout.read()
-        assert proc.wait(timeout=60) == 0
-    assert rest == "cleaned up\n"
+    assert _signalled(canon_project, script, signal.SIGINT, group=True) == "cleaned up\n"
 
 
 def test_two_compatshim_bootstraps_on_the_path_run_once(project: Project) -> None:
