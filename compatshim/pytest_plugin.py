@@ -109,7 +109,7 @@ class _Session:
         from compatshim._telemetry.report import process_hits
         from compatshim._telemetry.report import session_summary
 
-        verbose = self.config.get_verbosity()
+        verbose = int(self.config.getoption("verbose", 0) or 0)
         rows = [process_hits(), *self.workers]
         lines = session_summary(rows, before=self.before, all_sites=verbose > 0)
         combine_session()

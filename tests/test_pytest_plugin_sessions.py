@@ -116,3 +116,189 @@ def test_the_summary_stays_short_for_many_sites_and_v_lists_them_all(
     verbose = suite.runpytest_subprocess("-p", "no:cacheprovider", "-v", "-W", "ignore")
     verbose.stdout.fnmatch_lines(["*1  test_many.py:2999"])
     assert "more sites" not in verbose.stdout.str()
+
+
+CONTEXTS = """
+import pytest
+
+@pytest.fixture(scope="session")
+def sess():
+    import old.pkg
+    yield
+    old.pkg.CONSTANT
+
+@pytest.fixture(scope="module")
+def mod():
+    import old.pkg
+    yield
+    old.pkg.CONSTANT
+
+class TestK:
+    @pytest.fixture(scope="class")
+    def klass(self):
+        import old.pkg
+        yield
+        old.pkg.CONSTANT
+
+    def test_k(self, sess, mod, klass):
+        pass
+
+@pytest.mark.parametrize("v", ["\\u00fc", "a" * 300, "x[y]"], ids=["\\u00fc", "a" * 300, "x[y]"])
+def test_p(sess, mod, v):
+    import old.pkg.sub
+
+def helper():
+    '''
+    >>> import old.pkg.deep
+    '''
+"""
+
+
+def test_fixtures_count_for_the_test_that_set_them_up_or_tore_them_down(
+    suite: pytest.Pytester,
+) -> None:
+    """A fixture of any scope counts for the test whose setup or teardown ran it: the first test
+    that needs it for its setup, the last one for its teardown; a doctest counts for its node
+    id; the parameters' ids are kept whole (escaped, brackets, 300 characters)."""
+    suite.makepyfile(test_ctx=CONTEXTS)
+    result = suite.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-W", "ignore", "--doctest-modules"
+    )
+    result.assert_outcomes(passed=5)
+    long_id = "test_ctx.py::test_p[" + "a" * 300 + "]"
+    assert _contexts(suite) == [
+        (5, "test_ctx.py::TestK::test_k", 1),  # the first test's setup: every scope
+        (11, "test_ctx.py::TestK::test_k", 1),
+        (18, "test_ctx.py::TestK::test_k", 1),
+        (20, "test_ctx.py::TestK::test_k", 1),  # the class fixture's teardown
+        (1, "test_ctx.py::test_ctx.helper", 1),  # the doctest's example, its line 1
+        (27, "test_ctx.py::test_p[\\xfc]", 1),
+        (27, long_id, 1),
+        (7, "test_ctx.py::test_p[x[y]]", 1),  # the session fixture's teardown: the last test
+        (13, "test_ctx.py::test_p[x[y]]", 1),  # the module fixture's, in the module's last test
+        (27, "test_ctx.py::test_p[x[y]]", 1),
+    ]
+
+
+PROCESSES = """
+import os
+import threading
+import unittest
+
+import pytest
+
+started = threading.Event()
+go = threading.Event()
+done = threading.Event()
+
+def test_starts_a_thread():
+    def later():
+        started.set()
+        go.wait()
+        import old.pkg.sub
+        done.set()
+    threading.Thread(target=later).start()
+    started.wait()
+
+def test_while_the_thread_runs():
+    go.set()
+    done.wait()
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_forks():
+    pid = os.fork()
+    if pid == 0:
+        import old.pkg.deep
+        os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+
+class TestCase(unittest.TestCase):
+    def test_unittest(self):
+        import old.pkg
+        for n in range(2):
+            with self.subTest(n=n):
+                import old.pkg.deep.mod
+"""
+
+
+def test_threads_forks_and_unittest_cases_get_a_context(suite: pytest.Pytester) -> None:
+    """A thread's uses count for the test running when they happen (it outlived the test that
+    started it); a forked child's for the test that forked, in its own data file, combined by
+    `compatshim report` (the summary is the pytest processes'); a unittest case and its
+    subtests for the case's node id."""
+    suite.makepyfile(test_proc=PROCESSES)
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*1  test_proc.py:15"])  # the thread's use
+    assert "test_proc.py:28" not in result.stdout.str()  # the child's: not in the summary
+    assert _contexts(suite) == [
+        (34, "test_proc.py::TestCase::test_unittest", 1),
+        (37, "test_proc.py::TestCase::test_unittest", 2),
+        (28, "test_proc.py::test_forks", 1),
+        (15, "test_proc.py::test_while_the_thread_runs", 1),
+    ]
+
+
+MATRIX_TESTS = """
+import pytest
+
+def test_legacy():
+    import old.pkg
+    assert old.pkg.CONSTANT == 42
+
+def test_fails():
+    import old.pkg.sub
+    assert False
+
+@pytest.mark.xdist_group("g")
+def test_canonical():
+    import canon.pkg
+    assert canon.pkg.CONSTANT == 42
+"""
+
+SUMMARY = "*compatshim: legacy import paths used*"
+
+
+@pytest.mark.parametrize(
+    ("args", "ret", "summary"),
+    [
+        pytest.param([], 1, True, id="plain"),
+        pytest.param(["-q"], 1, True, id="-q"),
+        pytest.param(["-qq"], 1, True, id="-qq"),
+        pytest.param(["--tb=no"], 1, True, id="--tb=no"),
+        pytest.param(["-rA"], 1, True, id="-rA"),
+        pytest.param(["-x"], 1, True, id="-x"),
+        pytest.param(["--maxfail=1"], 1, True, id="--maxfail"),
+        pytest.param(["--collect-only"], 0, False, id="--collect-only"),  # no use at collection
+        pytest.param(["--import-mode=importlib"], 1, True, id="importlib"),
+        pytest.param(["--import-mode=append"], 1, True, id="append"),
+        pytest.param(["--import-mode=prepend"], 1, True, id="prepend"),
+        pytest.param(["-p", "cacheprovider", "--lf"], 1, True, id="--lf"),
+        pytest.param(["-p", "cacheprovider", "--ff"], 1, True, id="--ff"),
+        pytest.param(["-n", "2"], 1, True, id="xdist"),
+        pytest.param(["-n", "2", "--dist", "loadfile"], 1, True, id="loadfile"),
+        pytest.param(["-n", "2", "--dist", "loadgroup"], 1, True, id="loadgroup"),
+        pytest.param(["-n", "2", "--maxfail=1"], 2, True, id="xdist-maxfail"),  # xdist: interrupted
+    ],
+)
+def test_pytest_options_never_break_the_run(
+    suite: pytest.Pytester, args: list[str], ret: int, summary: bool
+) -> None:
+    """Whatever pytest's options, the run ends as it would without compatshim (the one failing
+    test fails, nothing else), and the summary lists the legacy paths used."""
+    if "-n" in args:
+        pytest.importorskip("xdist")
+    suite.makepyfile(test_matrix=MATRIX_TESTS)
+    if "cacheprovider" in args:
+        suite.runpytest_subprocess("-W", "ignore")  # a first run, for --lf and --ff
+        args = args[2:]
+    else:
+        args = ["-p", "no:cacheprovider", *args]
+    result = suite.runpytest_subprocess(*args, "-W", "ignore")
+    assert result.ret == ret, result.stdout.str()
+    if summary:
+        result.stdout.fnmatch_lines([SUMMARY, "old -> canon: *"])
+    else:
+        assert "compatshim" not in result.stdout.str().replace("compatshim-0", "")
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
