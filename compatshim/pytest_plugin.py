@@ -54,6 +54,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     early_config.pluginmanager.register(session, "compatshim-session")
 
 
+#: This process's hits when its last pytest session ended (see ``_Session.before``).
+_summarised: list[tuple[str, str, str, int]] = []
+
+
 class _Session:
     """The per-session part: contexts, warnings per test, summary, xdist hand-over."""
 
@@ -61,11 +65,9 @@ class _Session:
         self.config = config
         # Each xdist worker's summary rows (sent back as lists through execnet).
         self.workers: list[list[tuple[str, str, str, int]]] = []
-        # What this process had counted before the session (an earlier pytest.main() in the
-        # same process): the summary is this session's alone.
-        from compatshim._telemetry.report import process_hits
-
-        self.before = process_hits()
+        # What an earlier session in this process (pytest.main() again) had summarised: the
+        # summary is this session's alone (with the uses made before it, by plugins).
+        self.before = _summarised
         # The policy override before --compatshim-strict, put back when the session ends.
         self.override = _policy.get_override()
 
@@ -87,8 +89,13 @@ class _Session:
             self.config.workeroutput["compatshim"] = process_hits()  # type: ignore[attr-defined]
 
     def pytest_unconfigure(self) -> None:
-        # A later session in this process (pytest.main() again) starts from the user's policy.
+        # A later session in this process (pytest.main() again) starts from the user's policy,
+        # and summarises what it counts after this one.
+        global _summarised
+        from compatshim._telemetry.report import process_hits
+
         _runtime.set_policy_override(self.override)
+        _summarised = process_hits()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

@@ -302,3 +302,68 @@ def test_pytest_options_never_break_the_run(
         assert "compatshim" not in result.stdout.str().replace("compatshim-0", "")
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     assert "Traceback" not in result.stderr.str()
+
+
+@pytest.mark.parametrize(
+    ("body", "ret", "outcomes"),
+    [
+        pytest.param(
+            "def test_stop():\n    raise KeyboardInterrupt\n", 2, {"passed": 1}, id="ctrl-c"
+        ),
+        pytest.param(
+            "import pytest\n\ndef test_stop():\n    pytest.exit('bye')\n",
+            2,
+            {"passed": 1},
+            id="pytest.exit",
+        ),
+    ],
+)
+def test_an_interrupted_run_still_summarises_and_writes(
+    suite: pytest.Pytester, body: str, ret: int, outcomes: dict[str, int]
+) -> None:
+    """Ctrl-C or pytest.exit() in a test: the run ends as pytest ends it, the summary lists what
+    was used before, and the data file has it."""
+    suite.makepyfile(test_a="def test_legacy():\n    import old.pkg\n", test_b=body)
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    assert result.ret == ret
+    result.assert_outcomes(**outcomes)
+    result.stdout.fnmatch_lines([SUMMARY, "*1  test_a.py:2"])
+    assert _contexts(suite) == [(2, "test_a.py::test_legacy", 1)]
+
+
+def test_a_collection_error_in_one_file_still_summarises(suite: pytest.Pytester) -> None:
+    """A module that cannot be imported: pytest reports it; the legacy uses of the others at
+    collection are listed, with no context (no test was running)."""
+    suite.makepyfile(
+        test_a="import old.pkg\n\ndef test_a():\n    pass\n", test_b="import nowhere\n"
+    )
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*ModuleNotFoundError: No module named 'nowhere'*"])
+    result.stdout.fnmatch_lines([SUMMARY, "*1  test_a.py:1"])
+    assert _contexts(suite) == [(1, "", 1)]
+
+
+def test_a_crashed_xdist_worker_leaves_the_others_counted(suite: pytest.Pytester) -> None:
+    """A worker that dies with os._exit loses what it had not written (a crash writes nothing);
+    the run goes on with a new worker, and the others' uses are in the summary and the data."""
+    pytest.importorskip("xdist")
+    suite.makepyfile(
+        test_a="import os\n\ndef test_crash():\n    os._exit(3)\n",
+        test_b="def test_legacy():\n    import old.pkg\n",
+    )
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore", "-n", "2")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*crashed while running*", SUMMARY, "*1  test_b.py:2"])
+    assert (2, "test_b.py::test_legacy", 1) in _contexts(suite)
+
+
+def test_a_plugin_named_with_p_is_served_under_compatshim_run(suite: pytest.Pytester) -> None:
+    """A plugin that `-p` names is imported before any plugin's hook runs, so before compatshim
+    can install itself from pytest; under `compatshim run` (installed as the interpreter starts)
+    its legacy import works, and the session's summary lists it."""
+    suite.makepyfile(myplug="import old.pkg\n", test_z="def test_z():\n    pass\n")
+    args = ["-m", "pytest", "-p", "no:cacheprovider", "-p", "myplug", "-W", "ignore"]
+    result = suite.run(sys.executable, "-m", "compatshim", "run", "--", sys.executable, *args)
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines([SUMMARY, "old -> canon: 1 hits at 1 sites", "*1  myplug.py:1"])
