@@ -367,3 +367,163 @@ def test_a_plugin_named_with_p_is_served_under_compatshim_run(suite: pytest.Pyte
     result = suite.run(sys.executable, "-m", "compatshim", "run", "--", sys.executable, *args)
     assert result.ret == 0, result.stdout.str() + result.stderr.str()
     result.stdout.fnmatch_lines([SUMMARY, "old -> canon: 1 hits at 1 sites", "*1  myplug.py:1"])
+
+
+WARNINGS = """
+import logging
+import warnings
+
+import pytest
+
+def test_deprecation_warning_catches_it():
+    with pytest.warns(DeprecationWarning, match="old.pkg is deprecated; import canon.pkg"):
+        import old.pkg
+
+def test_recwarn(recwarn):
+    import old.pkg.sub
+    assert [str(w.message) for w in recwarn.list] == [
+        "old.pkg.sub is deprecated; import canon.pkg.sub instead"
+    ]
+
+def test_caplog(caplog):
+    caplog.set_level(logging.DEBUG)
+    import old.pkg.deep
+    assert caplog.records == []  # compatshim warns; it does not log
+"""
+
+
+def test_warnings_are_deprecation_warnings_for_warns_recwarn_not_logs(
+    suite: pytest.Pytester,
+) -> None:
+    """compatshim's warning is a DeprecationWarning (pytest.warns(DeprecationWarning) catches
+    it), recwarn records it, and nothing goes to logging."""
+    suite.makepyfile(test_w=WARNINGS)
+    suite.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "ini", "error"),
+    [
+        pytest.param(["-W", "error"], {}, "", "CompatshimDeprecationWarning", id="-W error"),
+        pytest.param([], {}, "error", "CompatshimDeprecationWarning", id="filterwarnings"),
+        pytest.param(["--compatshim-strict"], {}, "error", "LegacyPathError", id="strict+filter"),
+        pytest.param(
+            ["--compatshim-strict", "-W", "error"],
+            {"COMPATSHIM_POLICY": "error"},
+            "error",
+            "LegacyPathError",
+            id="strict+policy+filter",
+        ),
+        pytest.param([], {"COMPATSHIM_POLICY": "error"}, "", "LegacyPathError", id="policy"),
+    ],
+)
+def test_strict_policy_and_warning_filters_fail_the_test_not_the_run(
+    suite: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    ini: str,
+    error: str,
+) -> None:
+    """Warnings as errors, the error policy and --compatshim-strict, alone or together: the
+    test that uses a legacy path fails with one error naming it; the canonical one passes; the
+    run ends normally."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    if ini:
+        suite.makefile(
+            ".toml", pyproject=PYPROJECT + '[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n'
+        )
+    suite.makepyfile(
+        test_s="""
+        def test_legacy():
+            from old.pkg import CONSTANT
+
+        def test_canonical():
+            from canon.pkg import CONSTANT
+        """
+    )
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([f"E  *{error}: old.pkg is *", "FAILED test_s.py::test_legacy*"])
+    if error == "LegacyPathError":  # refused: not a hit (the summary lists the uses that ran)
+        assert "compatshim: legacy import paths used" not in result.stdout.str()
+    else:  # used, then the warning became an error
+        result.stdout.fnmatch_lines([SUMMARY, "*1  test_s.py:2"])
+
+
+def test_silent_when_the_project_is_not_configured(pytester: pytest.Pytester) -> None:
+    """No [tool.compatshim] table: the plugin does nothing (no summary, no data folder, no
+    line in pytest's output but the plugins' list)."""
+    pytester.makefile(".toml", pyproject="[tool.other]\nx = 1\n")
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--compatshim-strict")
+    result.assert_outcomes(passed=1)
+    assert "compatshim:" not in result.stdout.str() + result.stderr.str()
+    assert not (pytester.path / ".compatshim").exists()
+
+
+def test_junit_xml_is_untouched(suite: pytest.Pytester) -> None:
+    """--junitxml: the report is pytest's, valid, with no compatshim properties (the summary is
+    for the terminal; the data file is for `compatshim report`)."""
+    import xml.etree.ElementTree as ET
+
+    suite.makepyfile(test_j="def test_j():\n    import old.pkg\n")
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=out.xml")
+    result.assert_outcomes(passed=1, warnings=1)
+    root = ET.parse(suite.path / "out.xml").getroot()  # noqa: S314 - pytest's own output
+    assert "compatshim" not in ET.tostring(root, encoding="unicode").replace("compatshim-", "")
+
+
+SHARED = "".join(f"def use_{n}():\n    import old.pkg\n\n" for n in range(20))
+
+
+def test_records_grow_with_the_sites_each_test_touches(suite: pytest.Pytester) -> None:
+    """3,000 tests each using one of 20 sites (all 20 used once at collection): 3,020 records,
+    never 3,000 x 20, and the data file stays within 200 bytes a record."""
+    suite.makepyfile(shared=SHARED)
+    suite.makepyfile(
+        test_many="""
+        import pytest
+        import shared
+
+        for n in range(20):
+            getattr(shared, f"use_{n}")()
+
+        @pytest.mark.parametrize("n", range(3000))
+        def test_n(n):
+            getattr(shared, f"use_{n % 20}")()
+        """
+    )
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-W", "ignore")
+    result.assert_outcomes(passed=3000)
+    result.stdout.fnmatch_lines(["old -> canon: 3020 hits at 20 sites"])
+    rows = _contexts(suite)
+    assert len(rows) == 3020
+    assert (suite.path / ".compatshim" / "telemetry.db").stat().st_size < 3020 * 200 + 100_000
+
+
+INPROCESS = """
+import pytest
+
+pytest_plugins = ["pytester"]
+
+def test_inner(pytester):
+    pytester.makefile(".toml", pyproject='[tool.compatshim.aliases]\\n"old" = "canon"\\n')
+    pytester.makepyfile(test_in="def test_in():\\n    import old.pkg\\n")
+    pytester.syspathinsert({root!r})
+    strict = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--compatshim-strict")
+    strict.assert_outcomes(failed=1)
+    again = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-W", "ignore")
+    again.assert_outcomes(passed=1)
+    again.stdout.fnmatch_lines(["old -> canon: 1 hits at 1 sites"])
+"""
+
+
+def test_pytester_runpytest_inprocess_twice(suite: pytest.Pytester) -> None:
+    """A suite that tests a compatshim project with pytester in-process (two sessions in its
+    process, the first strict): each inner session is its own (strict or not, its own summary)."""
+    outer = suite.mkdir("outer")
+    (outer / "test_outer.py").write_text(INPROCESS.format(root=str(suite.path)))
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-p", "pytester", str(outer))
+    result.assert_outcomes(passed=1)
