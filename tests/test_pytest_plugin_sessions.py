@@ -471,7 +471,7 @@ def test_junit_xml_is_untouched(suite: pytest.Pytester) -> None:
     suite.makepyfile(test_j="def test_j():\n    import old.pkg\n")
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=out.xml")
     result.assert_outcomes(passed=1, warnings=1)
-    root = ET.parse(suite.path / "out.xml").getroot()  # noqa: S314 - pytest's own output
+    root = ET.parse(suite.path / "out.xml").getroot()
     assert "compatshim" not in ET.tostring(root, encoding="unicode").replace("compatshim-", "")
 
 
