@@ -527,3 +527,35 @@ def test_pytester_runpytest_inprocess_twice(suite: pytest.Pytester) -> None:
     (outer / "test_outer.py").write_text(INPROCESS.format(root=str(suite.path)))
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-p", "pytester", str(outer))
     result.assert_outcomes(passed=1)
+
+
+def test_an_async_test_counts_for_its_node_id(suite: pytest.Pytester) -> None:
+    """pytest-asyncio: the uses in an async test (and in the tasks it awaits) count for it."""
+    pytest.importorskip("pytest_asyncio")
+    suite.makepyfile(
+        test_async="""
+        import asyncio
+        import pytest
+
+        async def task():
+            import old.pkg.sub
+
+        @pytest.mark.asyncio
+        async def test_async():
+            await asyncio.gather(task())
+        """
+    )
+    suite.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore").assert_outcomes(passed=1)
+    assert _contexts(suite) == [(5, "test_async.py::test_async", 1)]
+
+
+def test_the_summary_on_an_ascii_terminal(
+    suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A terminal that cannot show a file's name (PYTHONIOENCODING=ascii): the summary still
+    comes, the name escaped, and the run passes."""
+    monkeypatch.setenv("PYTHONIOENCODING", "ascii")
+    suite.makepyfile(**{"test_\u00e9t\u00e9": "def test_x():\n    import old.pkg\n"})
+    result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([SUMMARY, "*1  test_?*t?*.py:2"])
