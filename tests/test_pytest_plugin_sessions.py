@@ -555,7 +555,7 @@ def test_the_summary_on_an_ascii_terminal(
     """A terminal that cannot show a file's name (PYTHONIOENCODING=ascii): the summary still
     comes, the name escaped, and the run passes."""
     monkeypatch.setenv("PYTHONIOENCODING", "ascii")
-    suite.makepyfile(**{"test_\u00e9t\u00e9": "def test_x():\n    import old.pkg\n"})
+    (suite.path / "test_\u00e9t\u00e9.py").write_text("def test_x():\n    import old.pkg\n")
     result = suite.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
     assert result.ret == 0
     result.stdout.fnmatch_lines([SUMMARY, "*1  test_?*t?*.py:2"])
