@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 import compatshim
+from compatshim._base.errors import pointer
+from compatshim._model import policy as _policy
 from compatshim._model.config import configured
 from compatshim._runtime import install as _runtime
 
@@ -44,11 +46,16 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
             return
         compatshim.install(path)
     except compatshim.ConfigError as exc:
-        raise pytest.UsageError(f"compatshim: {exc}") from None
+        raise pytest.UsageError(f"compatshim: {exc} {pointer(exc.slug)}") from None
+    session = _Session(early_config)
     # Options are parsed completely only later; this early, they are in known_args_namespace.
     if getattr(early_config.known_args_namespace, "compatshim_strict", False):
         _runtime.set_policy_override("error")
-    early_config.pluginmanager.register(_Session(early_config), "compatshim-session")
+    early_config.pluginmanager.register(session, "compatshim-session")
+
+
+#: This process's hits when its last pytest session ended (see ``_Session.before``).
+_summarised: list[tuple[str, str, str, int]] = []
 
 
 class _Session:
@@ -58,6 +65,11 @@ class _Session:
         self.config = config
         # Each xdist worker's summary rows (sent back as lists through execnet).
         self.workers: list[list[tuple[str, str, str, int]]] = []
+        # What an earlier session in this process (pytest.main() again) had summarised: the
+        # summary is this session's alone (with the uses made before it, by plugins).
+        self.before = _summarised
+        # The policy override before --compatshim-strict, put back when the session ends.
+        self.override = _policy.get_override()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
@@ -75,6 +87,15 @@ class _Session:
             from compatshim._telemetry.report import process_hits
 
             self.config.workeroutput["compatshim"] = process_hits()  # type: ignore[attr-defined]
+
+    def pytest_unconfigure(self) -> None:
+        # A later session in this process (pytest.main() again) starts from the user's policy,
+        # and summarises what it counts after this one.
+        global _summarised
+        from compatshim._telemetry.report import process_hits
+
+        _runtime.set_policy_override(self.override)
+        _summarised = process_hits()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -95,7 +116,9 @@ class _Session:
         from compatshim._telemetry.report import process_hits
         from compatshim._telemetry.report import session_summary
 
-        lines = session_summary([process_hits(), *self.workers])
+        verbose = int(self.config.getoption("verbose", 0) or 0)
+        rows = [process_hits(), *self.workers]
+        lines = session_summary(rows, before=self.before, all_sites=verbose > 0)
         combine_session()
         if lines:
             terminalreporter.section("compatshim: legacy import paths used")

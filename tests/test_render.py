@@ -81,3 +81,39 @@ def test_the_pytest_summary_adds_up_the_processes() -> None:
         "         5  t.py:1",
     ]
     assert session_summary([[], []]) == []
+
+
+def test_the_pytest_summary_lists_the_busiest_sites_and_counts_the_others() -> None:
+    """1,000 sites of one legacy path: the summary lists the busiest ten, then one line for the
+    others (their hits and number); ``all_sites`` (pytest -v) lists them all."""
+    rows = [("old", "new", f"t.py:{line}", 1 + (line == 500)) for line in range(1, 1001)]
+    lines = session_summary([rows])
+    assert lines[:3] == ["old -> new: 1001 hits at 1000 sites", "         2  t.py:500",
+                         "         1  t.py:1"]  # fmt: skip
+    assert lines[3:10] == [f"         1  t.py:{line}" for line in range(2, 9)]
+    more = "       990  at 990 more sites (-v lists them; so does `compatshim report`)"
+    assert lines[10:] == ["         1  t.py:9", more]
+    assert len(session_summary([rows], all_sites=True)) == 1001
+
+
+def test_the_pytest_summary_orders_lines_as_numbers_and_escapes_file_names() -> None:
+    """Sites with as many hits go by file, then by line as a number; a control character in a
+    file name is shown escaped, never sent to the terminal."""
+    rows = [
+        ("old", "new", "t.py:10", 1),
+        ("old", "new", "t.py:9", 1),
+        ("old", "new", "a\x1b.py:3", 1),
+    ]
+    assert session_summary([rows])[1:] == [
+        "         1  a\\x1b.py:3", "         1  t.py:9", "         1  t.py:10",
+    ]  # fmt: skip
+
+
+def test_the_pytest_summary_leaves_out_what_was_counted_before_the_session() -> None:
+    """The rows counted before the session began (an earlier session in the same process) are
+    taken off; a site or a legacy path with nothing left is not listed."""
+    before = [("old", "new", "t.py:1", 2), ("gone", "new", "t.py:5", 1)]
+    now = [("old", "new", "t.py:1", 3), ("old", "new", "t.py:2", 1), ("gone", "new", "t.py:5", 1)]
+    assert session_summary([now], before=before) == [
+        "old -> new: 2 hits at 2 sites", "         1  t.py:1", "         1  t.py:2",
+    ]  # fmt: skip

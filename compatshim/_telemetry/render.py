@@ -248,9 +248,23 @@ def render(data: TelemetryReport, fmt: ReportFormat, width: int = 100) -> str:
     return render_text(data, width)
 
 
-def session_lines(totals: Mapping[tuple[str, str], Mapping[str, int]]) -> list[str]:
+#: The sites the pytest summary lists for each legacy path (the busiest), unless ``-v``.
+SUMMARY_SITES = 10
+
+
+def _site_order(item: tuple[str, int]) -> tuple[int, str, int, str]:
+    # Busiest first; then by file, and by line as a number (line 9 before line 10).
+    site, hits = item
+    file, _, line = site.rpartition(":")
+    return (-hits, file, int(line), "") if line.isdigit() else (-hits, site, 0, site)
+
+
+def session_lines(
+    totals: Mapping[tuple[str, str], Mapping[str, int]], *, all_sites: bool = False
+) -> list[str]:
     """The pytest summary: for each ``(legacy, canonical)`` its hits and sites, then each site
-    (``"file:line"``) with its hits, busiest first."""
+    (``"file:line"``) with its hits, busiest first: the first :data:`SUMMARY_SITES` of them,
+    and a line counting the others, unless ``all_sites``."""
     out = []
     for (legacy, canonical), sites in sorted(totals.items()):
         total = sum(sites.values())
@@ -258,6 +272,14 @@ def session_lines(totals: Mapping[tuple[str, str], Mapping[str, int]]) -> list[s
             f"{paths.dotted(legacy)} -> {paths.dotted(canonical)}: "
             f"{total} hits at {len(sites)} sites"
         )
-        for site, hits in sorted(sites.items(), key=lambda s: (-s[1], s[0])):
-            out.append(f"    {hits:>6}  {site}")
+        ordered = sorted(sites.items(), key=_site_order)
+        shown = ordered if all_sites else ordered[:SUMMARY_SITES]
+        for site, hits in shown:
+            out.append(f"    {hits:>6}  {plain(site)}")
+        if len(shown) < len(ordered):
+            rest = ordered[len(shown) :]
+            out.append(
+                f"    {sum(hits for _, hits in rest):>6}  at {len(rest)} more sites"
+                " (-v lists them; so does `compatshim report`)"
+            )
     return out

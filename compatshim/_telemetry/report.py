@@ -294,17 +294,33 @@ def process_hits() -> list[tuple[str, str, str, int]]:
     return recorder.summary()
 
 
-def session_summary(per_process: Iterable[Iterable[Sequence[Any]]]) -> list[str]:
+def session_summary(
+    per_process: Iterable[Iterable[Sequence[Any]]],
+    *,
+    before: Iterable[Sequence[Any]] = (),
+    all_sites: bool = False,
+) -> list[str]:
     """The lines of the pytest summary, from the rows of every process of the session (as
-    :func:`process_hits` gives them): each alias's hits added up per site."""
+    :func:`process_hits` gives them): each alias's hits added up per site, less the ``before``
+    rows (what this process had counted before the session began). ``all_sites``: every site
+    of each alias, not only the busiest."""
     totals: dict[tuple[str, str], dict[str, int]] = {}
-    for rows in per_process:
+
+    def add(rows: Iterable[Sequence[Any]], sign: int) -> None:
         for legacy, canonical, site, hits in rows:
             sites = totals.setdefault((str(legacy), str(canonical)), {})
-            sites[str(site)] = sites.get(str(site), 0) + int(hits)
+            sites[str(site)] = sites.get(str(site), 0) + sign * int(hits)
+
+    for rows in per_process:
+        add(rows, 1)
+    add(before, -1)
+    for key in list(totals):
+        totals[key] = {site: hits for site, hits in totals[key].items() if hits > 0}
+        if not totals[key]:
+            del totals[key]
     from .render import session_lines
 
-    return session_lines(totals)
+    return session_lines(totals, all_sites=all_sites)
 
 
 def combine_session() -> None:
