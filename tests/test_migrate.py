@@ -228,6 +228,43 @@ def test_layout_and_comments_survive() -> None:
     )
 
 
+def test_a_name_leaving_a_backslash_continued_import_takes_its_continuation() -> None:
+    # Deleting the line of a name that moves elsewhere is right between parentheses; after a
+    # backslash it would leave "Old, \\" continued into the next statement.
+    source = """
+        from old.mod import Old, \\
+            Gone
+        from old.mod import Gone, \\
+            a, \\
+            b
+        from old.mod import a, \\
+            Gone, \\
+            b
+        import old.mod, \\
+            flat
+        old.mod.Old
+        """
+    new, left = migrated(source)
+    assert new == textwrap.dedent(
+        """\
+        from new.mod import New as Old
+        from new.place import Moved as Gone
+        from new.mod import a, \\
+            b
+        from new.place import Moved as Gone
+        from new.mod import a, \\
+            b
+        from new.place import Moved as Gone
+        import old, \\
+            newflat as flat
+        import new.mod
+        new.mod.New
+        """
+    )
+    assert left == []
+    assert migrated(new) == (new, [])
+
+
 def test_strings_are_rewritten_with_the_attribute_that_follows() -> None:
     new, left = migrated(
         """

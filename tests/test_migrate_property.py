@@ -41,6 +41,11 @@ FORMS = [
     ("from legacy_utils import old_func, CONST", ["old_func()", "CONST"]),
     ("from legacy_utils import (\n    CONST,  # note\n    OldHelper,\n)", ["CONST", "OldHelper"]),
     ("from legacy_utils import \\\n    old_func as of", ["of"]),
+    ("from legacy_utils import CONST, \\\n    OldHelper", ["CONST", "OldHelper"]),
+    (
+        "from legacy_utils import OldHelper, \\\n    CONST, \\\n    old_func",
+        ["OldHelper", "old_func()"],
+    ),
     ("import oldpkg.utils", ["oldpkg.utils.func", "oldpkg.utils.NewName"]),
     ("from oldpkg import utils", ["utils.func", "utils.CONST"]),
     ("from oldpkg.deep import leaf", ["leaf.leaf()"]),
