@@ -53,8 +53,15 @@ if TYPE_CHECKING:
 __all__ = ["rewrite"]
 
 _SPLIT = "split"
-# What a legacy module answers itself, and its canonical module answers otherwise.
-_OWN = frozenset({"__name__", "__spec__", "__loader__", "__class__"})
+# What a legacy module answers itself, and its canonical module answers otherwise: its identity,
+# and the attributes of the module type (a legacy module shares only the namespace: ``__dict__``,
+# what is in it, and ``__doc__`` / ``__annotations__``, read from it).
+_OWN = frozenset(
+    "__name__ __spec__ __loader__ __package__ __class__ __repr__ __str__ __dir__ __format__"
+    " __getattribute__ __setattr__ __delattr__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__"
+    " __hash__ __init__ __new__ __reduce__ __reduce_ex__ __getstate__ __sizeof__ __slots__"
+    " __weakref__ __init_subclass__ __subclasshook__".split()
+)
 _REBIND = "rebind"
 _LITERAL = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
 
