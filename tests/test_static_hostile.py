@@ -135,6 +135,40 @@ def test_a_link_to_a_file_outside_the_tree_is_left_with_the_reason(
 
 
 @posix_only
+@pytest.mark.parametrize("argument", ["linked", "linked/shared.py", "sub/../linked"])
+def test_a_folder_link_to_outside_the_tree_is_never_written_through(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], argument: str
+) -> None:
+    # Named on the command line, a link to a folder was followed, and the file it holds, outside
+    # the project, rewritten.
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "shared.py").write_text(LEGACY)
+    (project / "linked").symlink_to(outside)
+    (project / "sub").mkdir()
+    assert cli.main(["migrate", "--write", argument]) == 1
+    assert (outside / "shared.py").read_text() == LEGACY
+    assert sorted(p.name for p in outside.iterdir()) == ["shared.py"]
+    err = capsys.readouterr().err
+    assert (
+        "shared.py:1:8: CS101 old is deprecated; use new (reached through the symbolic link "
+        "linked, never written through: migrate the file it points to [migrate-link])"
+    ) in err
+    assert cli.main(["migrate", "--diff", argument]) == 1
+    assert capsys.readouterr().out == ""
+
+
+@posix_only
+def test_a_folder_link_whose_target_the_run_migrates_is_not_left(project: Path) -> None:
+    (project / "real").mkdir()
+    (project / "real" / "a.py").write_text(LEGACY)
+    (project / "alias").symlink_to("real")
+    result = compatshim.migrate(["alias", "real"], write=True)
+    assert (project / "real" / "a.py").read_text() == MIGRATED
+    assert result.left == [] and result.errors == [] and result.ok
+
+
+@posix_only
 def test_hard_links_are_never_split(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "a.py").write_text(LEGACY)
     os.link(project / "a.py", project / "b.py")

@@ -107,10 +107,30 @@ def _follow(left: list[Finding], again: list[Finding]) -> None:
             finding.line, finding.column = moved.line, moved.column
 
 
+def _folder_link(path: str) -> str | None:
+    # The first folder of ``path``, as it is written, that is a symbolic link (the current
+    # folder is a real path: only what the path names can be a link).
+    folder = os.path.dirname(path)
+    parts = folder.split(os.sep)
+    for end in range(1, len(parts) + 1):
+        prefix = os.sep.join(parts[:end])
+        if prefix and os.path.islink(prefix):
+            return prefix
+    return None
+
+
 def _link_note(path: str, info: os.stat_result) -> str | None:
-    # Why a file is never rewritten in place: replacing a link would cut it from what it shares.
+    # Why a file is never rewritten in place: replacing a link would cut it from what it shares,
+    # and writing through one writes where the project does not own.
     if os.path.islink(path):
         text = "a symbolic link, never written through: migrate the file it points to"
+        return reason(text, slug="migrate-link")
+    folder = _folder_link(path)
+    if folder is not None:
+        text = (
+            f"reached through the symbolic link {shown(folder)}, never written through: "
+            "migrate the file it points to"
+        )
         return reason(text, slug="migrate-link")
     if info.st_nlink > 1:
         text = (
@@ -221,7 +241,7 @@ def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | Non
         every, _ = find(analyze(text, module, is_package, table), table)
         _placed(every, path, source, linked)
         outcome = Outcome(path, left=reported(every, text))
-        if os.path.islink(path):
+        if os.path.realpath(path) != os.path.abspath(path):  # its target may be migrated
             outcome.target = os.path.realpath(path)
         return outcome
     # Anything the rewrite neither changed nor explained is reported too, never silently kept.
