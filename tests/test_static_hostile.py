@@ -169,6 +169,25 @@ def test_a_folder_link_whose_target_the_run_migrates_is_not_left(project: Path) 
 
 
 @posix_only
+@pytest.mark.parametrize("mode", [0o444, 0o555, 0o044])
+def test_a_read_only_file_is_not_replaced(
+    project: Path, capsys: pytest.CaptureFixture[str], mode: int
+) -> None:
+    # Renaming over a file needs only its folder's permission: a file its owner cannot write
+    # (a Perforce checkout, a vendored copy) was replaced anyway. ruff and black fail on it too.
+    app = project / "a.py"
+    app.write_text(LEGACY)
+    app.chmod(mode)
+    (project / "b.py").write_text(LEGACY)
+    assert cli.main(["migrate", "--write", "."]) == 1
+    assert app.read_text() == LEGACY
+    assert stat.S_IMODE(app.stat().st_mode) == mode
+    assert (project / "b.py").read_text() == MIGRATED
+    err = capsys.readouterr().err
+    assert "a.py: cannot write it: the file is read-only [migrate-write]" in err
+
+
+@posix_only
 def test_hard_links_are_never_split(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "a.py").write_text(LEGACY)
     os.link(project / "a.py", project / "b.py")
