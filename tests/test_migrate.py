@@ -265,6 +265,74 @@ def test_a_name_leaving_a_backslash_continued_import_takes_its_continuation() ->
     assert migrated(new) == (new, [])
 
 
+def test_a_fallback_import_in_an_import_error_handler_stays() -> None:
+    # The handler runs when the import in the try failed, often the canonical path on a
+    # version that lacks it: rewritten to that path, the fallback would fail the same way.
+    fallback = (
+        "a fallback import in an except ImportError handler: rewritten, it would fail like "
+        "the import it stands in for"
+    )
+    source = """
+        try:
+            from new.mod import New as Old
+        except ImportError:
+            from old.mod import Old
+        try:
+            import new.mod as m
+        except (ModuleNotFoundError, AttributeError):
+            import old.mod as m
+        def f():
+            try:
+                from new.mod import New
+            except:
+                import old.mod
+                New = old.mod.Old
+            return New
+        try:
+            x = importlib.import_module("new.mod")
+        except builtins.ImportError:
+            x = importlib.import_module("old.mod")
+        """
+    new, left = migrated(source)
+    assert new == textwrap.dedent(source).lstrip("\n")
+    assert left == [
+        f"CS102 old.mod.Old: {fallback}",
+        f"CS101 old.mod: {fallback}",
+        f"CS101 old.mod: {fallback}",
+        f"CS103 old.mod.Old: {fallback}",
+        f"CS104 old.mod: {fallback}",
+    ]
+
+
+def test_an_import_that_is_not_a_fallback_is_rewritten() -> None:
+    # The legacy import in the try itself, or in a handler of other errors, is rewritten.
+    new, left = migrated(
+        """
+        try:
+            from old.mod import Old
+        except ImportError:
+            Old = None
+        try:
+            pass
+        except ValueError:
+            from old.mod import Gone
+        """
+    )
+    assert new == textwrap.dedent(
+        """\
+        try:
+            from new.mod import New as Old
+        except ImportError:
+            Old = None
+        try:
+            pass
+        except ValueError:
+            from new.place import Moved as Gone
+        """
+    )
+    assert left == []
+
+
 def test_strings_are_rewritten_with_the_attribute_that_follows() -> None:
     new, left = migrated(
         """
