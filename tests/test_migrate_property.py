@@ -129,10 +129,13 @@ def programs(draw: st.DrawFn) -> str:
         body.extend(f"print(describe({expression}))" for expression in uses)
     text = "\n".join(body) + "\n"
     if layout == "function":
-        return "def main():\n" + textwrap.indent(text, "    ") + "\nmain()\n"
-    if layout == "if":
-        return "if True:\n" + textwrap.indent(text, "    ")
-    return text
+        text = "def main():\n" + textwrap.indent(text, "    ") + "\nmain()\n"
+    elif layout == "if":
+        text = "if True:\n" + textwrap.indent(text, "    ")
+    # The file's own line endings, and a last line without one, are kept.
+    if draw(st.booleans()):
+        text = text.rstrip("\n")
+    return text.replace("\n", draw(st.sampled_from(["\n", "\r\n"])))
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +159,9 @@ def test_migrate_then_run_behaves_the_same(tree: Path, program: str) -> None:
     new, left = rewrite(program, static)
     assert left == [], [f.message for f in left]
     assert rewrite(new, static)[0] == new  # idempotent
+    assert new.endswith("\n") == program.endswith("\n")
+    if "\r\n" in program:
+        assert new.count("\n") == new.count("\r\n"), repr(new)
     (tree / "original.py").write_text(program)
     (tree / "migrated.py").write_text(new)
     proc = subprocess.run(
