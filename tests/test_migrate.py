@@ -482,6 +482,35 @@ def test_encoding_bom_newlines_and_permissions_are_kept(project: Path) -> None:
     assert sorted(p.name for p in project.iterdir()) == ["bom.py", "latin.py", "pyproject.toml"]
 
 
+@pytest.mark.parametrize("docs", [False, True])
+def test_a_canonical_name_the_file_encoding_cannot_hold_leaves_the_file(
+    project: Path, capsys: pytest.CaptureFixture[str], docs: bool
+) -> None:
+    # Encoding the rewrite raised UnicodeEncodeError: a traceback, and no other file written.
+    (project / "pyproject.toml").write_text(
+        '[tool.compatshim.aliases]\n"old.mod:Old" = "new.mod:Zażółć"\n', encoding="utf-8"
+    )
+    latin = b"# -*- coding: latin-1 -*-\ns = '\xe9'\nfrom old.mod import Old\n"
+    (project / "a.py").write_bytes(latin)
+    comment = b"# -*- coding: latin-1 -*-\n# caf\xe9: see old.mod.Old\n"
+    (project / "c.py").write_bytes(comment)
+    (project / "b.py").write_text("from old.mod import Old\n", encoding="utf-8")
+    args = ["migrate", "--write", "--docs", "."] if docs else ["migrate", "--write", "."]
+    assert cli.main(args) == 1
+    assert (project / "a.py").read_bytes() == latin
+    assert (project / "c.py").read_bytes() == comment
+    assert (project / "b.py").read_text(encoding="utf-8") == "from new.mod import Zażółć as Old\n"
+    err = capsys.readouterr().err
+    assert (
+        "a.py:3:21: CS102 old.mod.Old is deprecated; use new.mod.Zażółć (the file is left "
+        "unchanged: its encoding, iso-8859-1, cannot hold 'ż' (U+017C) that the rewrite needs: "
+        "change the encoding declaration to utf-8 [migrate-encoding])"
+    ) in err
+    assert ("c.py:2" in err) == docs
+    assert cli.main(["migrate", "--diff", "a.py"]) == 1
+    assert capsys.readouterr().out == ""  # no diff of what would never be written
+
+
 def test_diff_writes_nothing_and_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     app = project / "app.py"
     app.write_text("from old.mod import Old\n")

@@ -174,13 +174,17 @@ def _prose_only(
     if new == text:
         return None
     linked = _link_note(path, info)
+    try:
+        data = _encoded(new, text, encoding, bom)
+    except _Unencodable as exc:
+        linked = reason(f"the file is left unchanged: {exc}", slug="migrate-encoding")
     if linked is not None:
         every = doc_findings(text, table, python=python)
         _placed(every, path, Source(text), linked)
         return Outcome(path, left=every)
     outcome = Outcome(path, diff=_unified(path, text, new))
     if write:
-        outcome.data = encode(new, encoding, bom)
+        outcome.data = data
         outcome.identity = identity(info)
     return outcome
 
@@ -213,6 +217,7 @@ def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | Non
         new, left = rewrite(text, table, module, is_package)
         if docs:
             new = _prose(new, table, python=True)
+        data = _encoded(new, text, encoding, bom)
     except RewriteError as exc:
         # Nothing is written, and every use in the file is left for a person, with the reason:
         # scan will report exactly these, and the exit status says work remains.
@@ -220,7 +225,10 @@ def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | Non
             left, _ = find(analyze(text, module, is_package, table), table)
         except Exception as inner:  # noqa: BLE001 - it parsed a moment ago; report the file at least
             return Outcome(path, error=internal_error(inner))
-        _placed(left, path, Source(text), f"the file is left unchanged: {exc}")
+        note = f"the file is left unchanged: {exc}"
+        if isinstance(exc, _Unencodable):
+            note = reason(note, slug="migrate-encoding")
+        _placed(left, path, Source(text), note)
         return Outcome(path, left=reported(left, text))
     except (OSError, ValueError, SyntaxError) as exc:  # unreadable, undecodable, not Python
         return Outcome(path, error=failure(exc, raw))
@@ -259,9 +267,27 @@ def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | Non
         left.extend(unexplained)
     outcome = Outcome(path, diff=_unified(path, text, new), left=left)
     if write:
-        outcome.data = encode(new, encoding, bom)
+        outcome.data = data
         outcome.identity = identity(info)
     return outcome
+
+
+class _Unencodable(RewriteError):
+    """The rewritten text holds characters the file's declared encoding cannot."""
+
+
+def _encoded(new: str, text: str, encoding: str, bom: bool) -> bytes:
+    # The bytes to write, checked whether --write is given or not: --diff shows what it writes.
+    if new == text:
+        return b""
+    try:
+        return encode(new, encoding, bom)
+    except UnicodeEncodeError as exc:
+        character = new[exc.start]
+        raise _Unencodable(
+            f"its encoding, {encoding}, cannot hold {character!r} (U+{ord(character):04X}) "
+            "that the rewrite needs: change the encoding declaration to utf-8"
+        ) from None
 
 
 class Outcome:
