@@ -333,6 +333,58 @@ def test_an_import_that_is_not_a_fallback_is_rewritten() -> None:
     assert left == []
 
 
+# (source, expected): lines joined with "|" for readability ("|" is never in the sources).
+CORNER_CASES = [
+    (  # both branches of a version test
+        "if sys.version_info >= (3, 9):|    from old.mod import Old|else:|"
+        + "    from old.mod import Gone as Old|",
+        "if sys.version_info >= (3, 9):|    from new.mod import New as Old|else:|"
+        + "    from new.place import Moved as Old|",
+    ),
+    (  # __all__ names what the module binds, which never changes
+        "from old.mod import Old, Gone|__all__ = ['Old', 'Gone']|",
+        "from new.mod import New as Old|from new.place import Moved as Gone|"
+        + "__all__ = ['Old', 'Gone']|",
+    ),
+    (  # fmt: off is for formatters
+        "# fmt: off|from old.mod import Gone, a  # keep|# fmt: on|",
+        "# fmt: off|from new.place import Moved as Gone  # keep|from new.mod import a|# fmt: on|",
+    ),
+    (  # tabs and a form feed
+        "if x:|\tfrom old.mod import Gone, a|\x0cfrom old.mod import Old|",
+        "if x:|\tfrom new.place import Moved as Gone|\tfrom new.mod import a|"
+        + "\x0cfrom new.mod import New as Old|",
+    ),
+    (  # a function's own variable named like the package changes nothing
+        "import old.mod|def f():|    old = 3|    return old|old.mod.Old|",
+        "import old|import new.mod|def f():|    old = 3|    return old|new.mod.New|",
+    ),
+    (  # a comment goes with its name; a trailing comma stays
+        "from old.mod import (|    a,|    Gone,  # moved|)|x = Gone|",
+        "from new.mod import (|    a,|)|from new.place import Moved as Gone  # moved|x = Gone|",
+    ),
+    (  # a very long line
+        "from old.mod import Old; x = [" + "1, " * 2000 + "]|",
+        "from new.mod import New as Old; x = [" + "1, " * 2000 + "]|",
+    ),
+]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("at_end", [True, False])
+@pytest.mark.parametrize(("source", "expected"), CORNER_CASES)
+def test_layout_corner_cases(source: str, expected: str, newline: str, at_end: bool) -> None:
+    # In CRLF files too, and without a newline at the end.
+    source, expected = (
+        (text if at_end else text[:-1]).replace("|", newline) for text in (source, expected)
+    )
+    new, left = rewrite(source, TABLE)
+    assert new == expected
+    assert left == []
+    compile(new, "a.py", "exec")
+    assert rewrite(new, TABLE) == (new, [])
+
+
 def test_strings_are_rewritten_with_the_attribute_that_follows() -> None:
     new, left = migrated(
         """
@@ -509,6 +561,27 @@ def test_a_canonical_name_the_file_encoding_cannot_hold_leaves_the_file(
     assert ("c.py:2" in err) == docs
     assert cli.main(["migrate", "--diff", "a.py"]) == 1
     assert capsys.readouterr().out == ""  # no diff of what would never be written
+
+
+def test_stubs_scripts_notebooks_and_python_2(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "stub.pyi").write_text("from old.mod import Old\n")
+    script = project / "tool.py"
+    script.write_text("#!/usr/bin/env python\nfrom old.mod import Old\n")
+    script.chmod(0o755)
+    notebook = '{"cells": [{"cell_type": "code", "source": ["from old.mod import Old"]}]}'
+    (project / "nb.ipynb").write_text(notebook)
+    (project / "py2.py").write_text("print 'x'\nfrom old.mod import Old\n")
+    assert cli.main(["migrate", "--write", "."]) == 1  # (py2.py cannot be read)
+    assert (project / "stub.pyi").read_text() == "from new.mod import New as Old\n"
+    assert script.read_text() == "#!/usr/bin/env python\nfrom new.mod import New as Old\n"
+    assert stat.S_IMODE(script.stat().st_mode) == 0o755
+    assert (project / "nb.ipynb").read_text() == notebook  # not read
+    assert (project / "py2.py").read_text() == "print 'x'\nfrom old.mod import Old\n"
+    err = capsys.readouterr().err
+    assert "skipped py2.py: not valid Python: Missing parentheses" in err
+    assert "nb.ipynb" not in err
 
 
 def test_diff_writes_nothing_and_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
