@@ -187,6 +187,28 @@ def test_a_read_only_file_is_not_replaced(
     assert "a.py: cannot write it: the file is read-only [migrate-write]" in err
 
 
+def test_a_file_changed_between_reading_and_writing_is_left(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from compatshim._static import migrate as _migrate
+
+    app = project / "a.py"
+    app.write_text(LEGACY)
+    real = _migrate.replace
+
+    def edited_meanwhile(path: str, data: bytes, expected: tuple[int, int, int, int]) -> None:
+        with open(path, "a") as file:  # an editor saves it after the worker read it
+            file.write("x = 1\n")
+        real(path, data, expected)
+
+    monkeypatch.setattr(_migrate, "replace", edited_meanwhile)
+    assert cli.main(["migrate", "--write", "."]) == 1
+    assert app.read_text() == LEGACY + "x = 1\n"
+    assert "a.py: changed since it was read: left unchanged [migrate-changed]" in (
+        capsys.readouterr().err
+    )
+
+
 @posix_only
 def test_hard_links_are_never_split(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "a.py").write_text(LEGACY)
