@@ -191,10 +191,11 @@ def test_a_file_changed_between_reading_and_writing_is_left(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from compatshim._static import migrate as _migrate
+    from compatshim._static import source as _source
 
     app = project / "a.py"
     app.write_text(LEGACY)
-    real = _migrate.replace
+    real = _source.replace
 
     def edited_meanwhile(path: str, data: bytes, expected: tuple[int, int, int, int]) -> None:
         with open(path, "a") as file:  # an editor saves it after the worker read it
@@ -207,6 +208,33 @@ def test_a_file_changed_between_reading_and_writing_is_left(
     assert "a.py: changed since it was read: left unchanged [migrate-changed]" in (
         capsys.readouterr().err
     )
+
+
+def test_a_file_in_a_folder_the_user_cannot_write_is_named_and_the_rest_migrated(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from compatshim._base import safeio
+    from compatshim._static import source as _source
+
+    (project / "locked").mkdir()
+    (project / "locked" / "a.py").write_text(LEGACY)
+    (project / "b.py").write_text(LEGACY)
+    real = safeio.write_replace
+
+    def no_permission(path: str, data: bytes, **kwargs: object) -> None:
+        # What creating the temporary file in a folder without write permission raises (root
+        # may write anywhere: simulated).
+        if os.path.basename(os.path.dirname(os.path.abspath(path))) == "locked":
+            raise PermissionError(13, "Permission denied", path)
+        real(path, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_source, "write_replace", no_permission)
+    assert cli.main(["migrate", "--write", "."]) == 1
+    assert (project / "locked" / "a.py").read_text() == LEGACY
+    assert (project / "b.py").read_text() == MIGRATED
+    assert sorted(p.name for p in (project / "locked").iterdir()) == ["a.py"]
+    err = capsys.readouterr().err
+    assert "a.py: cannot write it: Permission denied [migrate-write]" in err
 
 
 @posix_only
