@@ -228,6 +228,163 @@ def test_layout_and_comments_survive() -> None:
     )
 
 
+def test_a_name_leaving_a_backslash_continued_import_takes_its_continuation() -> None:
+    # Deleting the line of a name that moves elsewhere is right between parentheses; after a
+    # backslash it would leave "Old, \\" continued into the next statement.
+    source = """
+        from old.mod import Old, \\
+            Gone
+        from old.mod import Gone, \\
+            a, \\
+            b
+        from old.mod import a, \\
+            Gone, \\
+            b
+        import old.mod, \\
+            flat
+        old.mod.Old
+        """
+    new, left = migrated(source)
+    assert new == textwrap.dedent(
+        """\
+        from new.mod import New as Old
+        from new.place import Moved as Gone
+        from new.mod import a, \\
+            b
+        from new.place import Moved as Gone
+        from new.mod import a, \\
+            b
+        from new.place import Moved as Gone
+        import old, \\
+            newflat as flat
+        import new.mod
+        new.mod.New
+        """
+    )
+    assert left == []
+    assert migrated(new) == (new, [])
+
+
+def test_a_fallback_import_in_an_import_error_handler_stays() -> None:
+    # The handler runs when the import in the try failed, often the canonical path on a
+    # version that lacks it: rewritten to that path, the fallback would fail the same way.
+    fallback = (
+        "a fallback import in an except ImportError handler: rewritten, it would fail like "
+        "the import it stands in for"
+    )
+    source = """
+        try:
+            from new.mod import New as Old
+        except ImportError:
+            from old.mod import Old
+        try:
+            import new.mod as m
+        except (ModuleNotFoundError, AttributeError):
+            import old.mod as m
+        def f():
+            try:
+                from new.mod import New
+            except:
+                import old.mod
+                New = old.mod.Old
+            return New
+        try:
+            x = importlib.import_module("new.mod")
+        except builtins.ImportError:
+            x = importlib.import_module("old.mod")
+        """
+    new, left = migrated(source)
+    assert new == textwrap.dedent(source).lstrip("\n")
+    assert left == [
+        f"CS102 old.mod.Old: {fallback}",
+        f"CS101 old.mod: {fallback}",
+        f"CS101 old.mod: {fallback}",
+        f"CS103 old.mod.Old: {fallback}",
+        f"CS104 old.mod: {fallback}",
+    ]
+
+
+def test_an_import_that_is_not_a_fallback_is_rewritten() -> None:
+    # The legacy import in the try itself, or in a handler of other errors, is rewritten.
+    new, left = migrated(
+        """
+        try:
+            from old.mod import Old
+        except ImportError:
+            Old = None
+        try:
+            pass
+        except ValueError:
+            from old.mod import Gone
+        """
+    )
+    assert new == textwrap.dedent(
+        """\
+        try:
+            from new.mod import New as Old
+        except ImportError:
+            Old = None
+        try:
+            pass
+        except ValueError:
+            from new.place import Moved as Gone
+        """
+    )
+    assert left == []
+
+
+# (source, expected): lines joined with "|" for readability ("|" is never in the sources).
+CORNER_CASES = [
+    (  # both branches of a version test
+        "if sys.version_info >= (3, 9):|    from old.mod import Old|else:|"
+        + "    from old.mod import Gone as Old|",
+        "if sys.version_info >= (3, 9):|    from new.mod import New as Old|else:|"
+        + "    from new.place import Moved as Old|",
+    ),
+    (  # __all__ names what the module binds, which never changes
+        "from old.mod import Old, Gone|__all__ = ['Old', 'Gone']|",
+        "from new.mod import New as Old|from new.place import Moved as Gone|"
+        + "__all__ = ['Old', 'Gone']|",
+    ),
+    (  # fmt: off is for formatters
+        "# fmt: off|from old.mod import Gone, a  # keep|# fmt: on|",
+        "# fmt: off|from new.place import Moved as Gone  # keep|from new.mod import a|# fmt: on|",
+    ),
+    (  # tabs and a form feed
+        "if x:|\tfrom old.mod import Gone, a|\x0cfrom old.mod import Old|",
+        "if x:|\tfrom new.place import Moved as Gone|\tfrom new.mod import a|"
+        + "\x0cfrom new.mod import New as Old|",
+    ),
+    (  # a function's own variable named like the package changes nothing
+        "import old.mod|def f():|    old = 3|    return old|old.mod.Old|",
+        "import old|import new.mod|def f():|    old = 3|    return old|new.mod.New|",
+    ),
+    (  # a comment goes with its name; a trailing comma stays
+        "from old.mod import (|    a,|    Gone,  # moved|)|x = Gone|",
+        "from new.mod import (|    a,|)|from new.place import Moved as Gone  # moved|x = Gone|",
+    ),
+    (  # a very long line
+        "from old.mod import Old; x = [" + "1, " * 2000 + "]|",
+        "from new.mod import New as Old; x = [" + "1, " * 2000 + "]|",
+    ),
+]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("at_end", [True, False])
+@pytest.mark.parametrize(("source", "expected"), CORNER_CASES)
+def test_layout_corner_cases(source: str, expected: str, newline: str, at_end: bool) -> None:
+    # In CRLF files too, and without a newline at the end.
+    source, expected = (
+        (text if at_end else text[:-1]).replace("|", newline) for text in (source, expected)
+    )
+    new, left = rewrite(source, TABLE)
+    assert new == expected
+    assert left == []
+    compile(new, "a.py", "exec")
+    assert rewrite(new, TABLE) == (new, [])
+
+
 def test_strings_are_rewritten_with_the_attribute_that_follows() -> None:
     new, left = migrated(
         """
@@ -375,6 +532,56 @@ def test_encoding_bom_newlines_and_permissions_are_kept(project: Path) -> None:
     assert bom.read_bytes() == b"\xef\xbb\xbfimport old\nimport new.mod\nnew.mod.New\n"
     assert stat.S_IMODE(bom.stat().st_mode) == 0o751
     assert sorted(p.name for p in project.iterdir()) == ["bom.py", "latin.py", "pyproject.toml"]
+
+
+@pytest.mark.parametrize("docs", [False, True])
+def test_a_canonical_name_the_file_encoding_cannot_hold_leaves_the_file(
+    project: Path, capsys: pytest.CaptureFixture[str], docs: bool
+) -> None:
+    # Encoding the rewrite raised UnicodeEncodeError: a traceback, and no other file written.
+    (project / "pyproject.toml").write_text(
+        '[tool.compatshim.aliases]\n"old.mod:Old" = "new.mod:Zażółć"\n', encoding="utf-8"
+    )
+    latin = b"# -*- coding: latin-1 -*-\ns = '\xe9'\nfrom old.mod import Old\n"
+    (project / "a.py").write_bytes(latin)
+    comment = b"# -*- coding: latin-1 -*-\n# caf\xe9: see old.mod.Old\n"
+    (project / "c.py").write_bytes(comment)
+    (project / "b.py").write_text("from old.mod import Old\n", encoding="utf-8")
+    args = ["migrate", "--write", "--docs", "."] if docs else ["migrate", "--write", "."]
+    assert cli.main(args) == 1
+    assert (project / "a.py").read_bytes() == latin
+    assert (project / "c.py").read_bytes() == comment
+    assert (project / "b.py").read_text(encoding="utf-8") == "from new.mod import Zażółć as Old\n"
+    err = capsys.readouterr().err
+    assert (
+        "a.py:3:21: CS102 old.mod.Old is deprecated; use new.mod.Zażółć (the file is left "
+        "unchanged: its encoding, iso-8859-1, cannot hold 'ż' (U+017C) that the rewrite needs: "
+        "change the encoding declaration to utf-8 [migrate-encoding])"
+    ) in err
+    assert ("c.py:2" in err) == docs
+    assert cli.main(["migrate", "--diff", "a.py"]) == 1
+    assert capsys.readouterr().out == ""  # no diff of what would never be written
+
+
+def test_stubs_scripts_notebooks_and_python_2(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "stub.pyi").write_text("from old.mod import Old\n")
+    script = project / "tool.py"
+    script.write_text("#!/usr/bin/env python\nfrom old.mod import Old\n")
+    script.chmod(0o755)
+    notebook = '{"cells": [{"cell_type": "code", "source": ["from old.mod import Old"]}]}'
+    (project / "nb.ipynb").write_text(notebook)
+    (project / "py2.py").write_text("print 'x'\nfrom old.mod import Old\n")
+    assert cli.main(["migrate", "--write", "."]) == 1  # (py2.py cannot be read)
+    assert (project / "stub.pyi").read_text() == "from new.mod import New as Old\n"
+    assert script.read_text() == "#!/usr/bin/env python\nfrom new.mod import New as Old\n"
+    assert stat.S_IMODE(script.stat().st_mode) == 0o755
+    assert (project / "nb.ipynb").read_text() == notebook  # not read
+    assert (project / "py2.py").read_text() == "print 'x'\nfrom old.mod import Old\n"
+    err = capsys.readouterr().err
+    assert "skipped py2.py: not valid Python: Missing parentheses" in err
+    assert "nb.ipynb" not in err
 
 
 def test_diff_writes_nothing_and_exits_1(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -294,3 +294,32 @@ def test_an_import_added_in_a_function_never_hides_a_name_it_reads_from_outside(
     )
     left = check_migration(tree, program, monkeypatch)
     assert left and all("local" in note for note in left), left
+
+
+@pytest.mark.parametrize(
+    "use",
+    ["pkg.old.__package__", "pkg.old.__repr__()", "m.__dir__() == dir(m)", "pkg.old.__str__()"],
+)
+def test_what_a_legacy_module_answers_itself_is_left(
+    tree: Path, monkeypatch: pytest.MonkeyPatch, use: str
+) -> None:
+    # The legacy module answers these itself (they are not in the module's namespace, which it
+    # shares with the canonical one): the canonical module would answer otherwise.
+    program = f"import pkg.old\nimport pkg.old as m\ndef main():\n    print({use})\nmain()\n"
+    left = check_migration(tree, program, monkeypatch)
+    assert any("differs from pkg.new's" in note for note in left), left
+
+
+def test_what_the_module_namespace_holds_is_rewritten(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = textwrap.dedent(
+        """\
+        def main():
+            import pkg.old
+            print(pkg.old.__file__ == pkg.old.__dict__["__file__"], pkg.old.__doc__)
+        main()
+        """
+    )
+    assert check_migration(tree, program, monkeypatch) == []
+    assert "pkg.new.__file__ == pkg.new.__dict__" in (tree / "pkg" / "prog.py").read_text()

@@ -41,6 +41,11 @@ FORMS = [
     ("from legacy_utils import old_func, CONST", ["old_func()", "CONST"]),
     ("from legacy_utils import (\n    CONST,  # note\n    OldHelper,\n)", ["CONST", "OldHelper"]),
     ("from legacy_utils import \\\n    old_func as of", ["of"]),
+    ("from legacy_utils import CONST, \\\n    OldHelper", ["CONST", "OldHelper"]),
+    (
+        "from legacy_utils import OldHelper, \\\n    CONST, \\\n    old_func",
+        ["OldHelper", "old_func()"],
+    ),
     ("import oldpkg.utils", ["oldpkg.utils.func", "oldpkg.utils.NewName"]),
     ("from oldpkg import utils", ["utils.func", "utils.CONST"]),
     ("from oldpkg.deep import leaf", ["leaf.leaf()"]),
@@ -124,10 +129,13 @@ def programs(draw: st.DrawFn) -> str:
         body.extend(f"print(describe({expression}))" for expression in uses)
     text = "\n".join(body) + "\n"
     if layout == "function":
-        return "def main():\n" + textwrap.indent(text, "    ") + "\nmain()\n"
-    if layout == "if":
-        return "if True:\n" + textwrap.indent(text, "    ")
-    return text
+        text = "def main():\n" + textwrap.indent(text, "    ") + "\nmain()\n"
+    elif layout == "if":
+        text = "if True:\n" + textwrap.indent(text, "    ")
+    # The file's own line endings, and a last line without one, are kept.
+    if draw(st.booleans()):
+        text = text.rstrip("\n")
+    return text.replace("\n", draw(st.sampled_from(["\n", "\r\n"])))
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +159,9 @@ def test_migrate_then_run_behaves_the_same(tree: Path, program: str) -> None:
     new, left = rewrite(program, static)
     assert left == [], [f.message for f in left]
     assert rewrite(new, static)[0] == new  # idempotent
+    assert new.endswith("\n") == program.endswith("\n")
+    if "\r\n" in program:
+        assert new.count("\n") == new.count("\r\n"), repr(new)
     (tree / "original.py").write_text(program)
     (tree / "migrated.py").write_text(new)
     proc = subprocess.run(

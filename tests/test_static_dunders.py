@@ -72,7 +72,9 @@ def test_moved_dunders_are_rewritten(source: str, expected: str) -> None:
     assert migrated(source) == (expected, [])
 
 
-@pytest.mark.parametrize("attr", ["__name__", "__spec__", "__loader__", "__class__"])
+@pytest.mark.parametrize(
+    "attr", ["__name__", "__spec__", "__loader__", "__class__", "__package__", "__dir__"]
+)
 def test_what_differs_on_the_canonical_module_is_left(attr: str) -> None:
     new, left = migrated(f"import pkg.old\nprint(pkg.old.{attr})\n")
     assert new == f"import pkg.old\nprint(pkg.old.{attr})\n"

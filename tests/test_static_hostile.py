@@ -135,6 +135,109 @@ def test_a_link_to_a_file_outside_the_tree_is_left_with_the_reason(
 
 
 @posix_only
+@pytest.mark.parametrize("argument", ["linked", "linked/shared.py", "sub/../linked"])
+def test_a_folder_link_to_outside_the_tree_is_never_written_through(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], argument: str
+) -> None:
+    # Named on the command line, a link to a folder was followed, and the file it holds, outside
+    # the project, rewritten.
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "shared.py").write_text(LEGACY)
+    (project / "linked").symlink_to(outside)
+    (project / "sub").mkdir()
+    assert cli.main(["migrate", "--write", argument]) == 1
+    assert (outside / "shared.py").read_text() == LEGACY
+    assert sorted(p.name for p in outside.iterdir()) == ["shared.py"]
+    err = capsys.readouterr().err
+    assert (
+        "shared.py:1:8: CS101 old is deprecated; use new (reached through the symbolic link "
+        "linked, never written through: migrate the file it points to [migrate-link])"
+    ) in err
+    assert cli.main(["migrate", "--diff", argument]) == 1
+    assert capsys.readouterr().out == ""
+
+
+@posix_only
+def test_a_folder_link_whose_target_the_run_migrates_is_not_left(project: Path) -> None:
+    (project / "real").mkdir()
+    (project / "real" / "a.py").write_text(LEGACY)
+    (project / "alias").symlink_to("real")
+    result = compatshim.migrate(["alias", "real"], write=True)
+    assert (project / "real" / "a.py").read_text() == MIGRATED
+    assert result.left == [] and result.errors == [] and result.ok
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o444, 0o555, 0o044])
+def test_a_read_only_file_is_not_replaced(
+    project: Path, capsys: pytest.CaptureFixture[str], mode: int
+) -> None:
+    # Renaming over a file needs only its folder's permission: a file its owner cannot write
+    # (a Perforce checkout, a vendored copy) was replaced anyway. ruff and black fail on it too.
+    app = project / "a.py"
+    app.write_text(LEGACY)
+    app.chmod(mode)
+    (project / "b.py").write_text(LEGACY)
+    assert cli.main(["migrate", "--write", "."]) == 1
+    assert app.read_text() == LEGACY
+    assert stat.S_IMODE(app.stat().st_mode) == mode
+    assert (project / "b.py").read_text() == MIGRATED
+    err = capsys.readouterr().err
+    assert "a.py: cannot write it: the file is read-only [migrate-write]" in err
+
+
+def test_a_file_changed_between_reading_and_writing_is_left(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from compatshim._static import migrate as _migrate
+    from compatshim._static import source as _source
+
+    app = project / "a.py"
+    app.write_text(LEGACY)
+    real = _source.replace
+
+    def edited_meanwhile(path: str, data: bytes, expected: tuple[int, int, int, int]) -> None:
+        with open(path, "a") as file:  # an editor saves it after the worker read it
+            file.write("x = 1\n")
+        real(path, data, expected)
+
+    monkeypatch.setattr(_migrate, "replace", edited_meanwhile)
+    assert cli.main(["migrate", "--write", "."]) == 1
+    assert app.read_text() == LEGACY + "x = 1\n"
+    assert "a.py: changed since it was read: left unchanged [migrate-changed]" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_file_in_a_folder_the_user_cannot_write_is_named_and_the_rest_migrated(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from compatshim._base import safeio
+    from compatshim._static import source as _source
+
+    (project / "locked").mkdir()
+    (project / "locked" / "a.py").write_text(LEGACY)
+    (project / "b.py").write_text(LEGACY)
+    real = safeio.write_replace
+
+    def no_permission(path: str, data: bytes, **kwargs: object) -> None:
+        # What creating the temporary file in a folder without write permission raises (root
+        # may write anywhere: simulated).
+        if os.path.basename(os.path.dirname(os.path.abspath(path))) == "locked":
+            raise PermissionError(13, "Permission denied", path)
+        real(path, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_source, "write_replace", no_permission)
+    assert cli.main(["migrate", "--write", "."]) == 1
+    assert (project / "locked" / "a.py").read_text() == LEGACY
+    assert (project / "b.py").read_text() == MIGRATED
+    assert sorted(p.name for p in (project / "locked").iterdir()) == ["a.py"]
+    err = capsys.readouterr().err
+    assert "a.py: cannot write it: Permission denied [migrate-write]" in err
+
+
+@posix_only
 def test_hard_links_are_never_split(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "a.py").write_text(LEGACY)
     os.link(project / "a.py", project / "b.py")

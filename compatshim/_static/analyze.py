@@ -80,7 +80,8 @@ class ImportStmt:
 class Analysis:
     """Everything :func:`analyze` found in one file."""
 
-    __slots__ = ("bound", "chains", "declared", "imported", "imports", "plain", "source", "strings")
+    __slots__ = ("bound", "chains", "declared", "fallbacks", "imported", "imports", "plain",
+                 "source", "strings")  # fmt: skip
 
     def __init__(self, source: Source) -> None:
         self.source = source
@@ -97,6 +98,13 @@ class Analysis:
         self.imported: set[tuple[str, str]] = set()
         #: scope node (a function or class definition) -> its global and nonlocal declarations.
         self.declared: dict[int, dict[str, str]] = {}
+        #: The spans of ``except ImportError:`` handlers (and of those catching any exception):
+        #: what runs there when an import failed.
+        self.fallbacks: list[tuple[int, int]] = []
+
+    def in_fallback(self, offset: int) -> bool:
+        """Whether ``offset`` is in an ``except`` handler that catches ``ImportError``."""
+        return any(start <= offset < end for start, end in self.fallbacks)
 
     def bind(self, name: str, path: str | None) -> None:
         """Record, file-wide, that ``name`` is bound to ``path`` (``None``: to anything else)."""
@@ -213,6 +221,8 @@ def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_pac
                             (child, inner, body_of_class, body_scope)
                             for child in reversed(children)
                         )
+            if kind is ast.ExceptHandler and _catches_import_error(node.type):
+                analysis.fallbacks.append((source.start(node), source.end(node)))
             elif kind is ast.Global or kind is ast.Nonlocal:
                 # The function binds a module-level (or enclosing) name: no longer one import's.
                 declaration = "global" if kind is ast.Global else "nonlocal"
@@ -227,6 +237,20 @@ def _statements(analysis: Analysis, tree: ast.Module, module: str | None, is_pac
         analysis.imports.append(stmt)
     if analysis.imports:
         analysis.imports.sort(key=_in_text_order)
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _catches_import_error(kind: ast.expr | None) -> bool:
+    # except:, except ImportError:, except (ImportError, OSError):, except builtins.Exception:
+    if kind is None:
+        return True
+    if isinstance(kind, ast.Tuple):
+        return any(_catches_import_error(element) for element in kind.elts)
+    if isinstance(kind, ast.Name):
+        return kind.id in _IMPORT_ERRORS
+    return isinstance(kind, ast.Attribute) and kind.attr in _IMPORT_ERRORS
 
 
 def _in_text_order(stmt: ImportStmt) -> tuple[int, int]:

@@ -96,7 +96,10 @@ def _removals(
     # Edits deleting the names in ``removed``; the comments on their lines go to ``comments``.
     edits: list[Edit] = []
     inline: list[int] = []
-    multiline = "\n" in text[base + spans.names[0].whole[0] : base + spans.names[-1].whole[1]]
+    # A name alone on its line(s) between parentheses goes with its line; after a backslash the
+    # line before ends in "\\", so the name goes with the comma before it, like one on a line.
+    first, last = spans.names[0].whole[0], spans.names[-1].whole[1]
+    multiline = spans.parenthesised and "\n" in text[base + first : base + last]
     for index in sorted(removed):
         line = _own_line(text, spans, index, base) if multiline else None
         if line is not None:

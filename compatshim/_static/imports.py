@@ -41,7 +41,7 @@ class ImportName:
 class ImportSpans:
     """The parts of one ``import`` or ``from ... import`` statement."""
 
-    __slots__ = ("has_comment", "level", "module", "module_span", "names", "star")
+    __slots__ = ("has_comment", "level", "module", "module_span", "names", "parenthesised", "star")
 
     def __init__(self) -> None:
         self.level = 0  # leading dots of a relative import
@@ -50,6 +50,8 @@ class ImportSpans:
         self.names: list[ImportName] = []
         self.star = False
         self.has_comment = False
+        #: The names are between parentheses (a line break inside is not a backslash's).
+        self.parenthesised = False
 
 
 def _tokens(text: str) -> Iterator[tuple[int, str, int, int]]:
@@ -136,6 +138,7 @@ def parse_import(text: str) -> ImportSpans:
             spans.star = True
         elif peek() == "(":
             take()
+            spans.parenthesised = True
             names()
             take()
         else:

@@ -107,10 +107,30 @@ def _follow(left: list[Finding], again: list[Finding]) -> None:
             finding.line, finding.column = moved.line, moved.column
 
 
+def _folder_link(path: str) -> str | None:
+    # The first folder of ``path``, as it is written, that is a symbolic link (the current
+    # folder is a real path: only what the path names can be a link).
+    folder = os.path.dirname(path)
+    parts = folder.split(os.sep)
+    for end in range(1, len(parts) + 1):
+        prefix = os.sep.join(parts[:end])
+        if prefix and os.path.islink(prefix):
+            return prefix
+    return None
+
+
 def _link_note(path: str, info: os.stat_result) -> str | None:
-    # Why a file is never rewritten in place: replacing a link would cut it from what it shares.
+    # Why a file is never rewritten in place: replacing a link would cut it from what it shares,
+    # and writing through one writes where the project does not own.
     if os.path.islink(path):
         text = "a symbolic link, never written through: migrate the file it points to"
+        return reason(text, slug="migrate-link")
+    folder = _folder_link(path)
+    if folder is not None:
+        text = (
+            f"reached through the symbolic link {shown(folder)}, never written through: "
+            "migrate the file it points to"
+        )
         return reason(text, slug="migrate-link")
     if info.st_nlink > 1:
         text = (
@@ -154,13 +174,17 @@ def _prose_only(
     if new == text:
         return None
     linked = _link_note(path, info)
+    try:
+        data = _encoded(new, text, encoding, bom)
+    except _Unencodable as exc:
+        linked = reason(f"the file is left unchanged: {exc}", slug="migrate-encoding")
     if linked is not None:
         every = doc_findings(text, table, python=python)
         _placed(every, path, Source(text), linked)
         return Outcome(path, left=every)
     outcome = Outcome(path, diff=_unified(path, text, new))
     if write:
-        outcome.data = encode(new, encoding, bom)
+        outcome.data = data
         outcome.identity = identity(info)
     return outcome
 
@@ -193,6 +217,7 @@ def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | Non
         new, left = rewrite(text, table, module, is_package)
         if docs:
             new = _prose(new, table, python=True)
+        data = _encoded(new, text, encoding, bom)
     except RewriteError as exc:
         # Nothing is written, and every use in the file is left for a person, with the reason:
         # scan will report exactly these, and the exit status says work remains.
@@ -200,7 +225,10 @@ def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | Non
             left, _ = find(analyze(text, module, is_package, table), table)
         except Exception as inner:  # noqa: BLE001 - it parsed a moment ago; report the file at least
             return Outcome(path, error=internal_error(inner))
-        _placed(left, path, Source(text), f"the file is left unchanged: {exc}")
+        note = f"the file is left unchanged: {exc}"
+        if isinstance(exc, _Unencodable):
+            note = reason(note, slug="migrate-encoding")
+        _placed(left, path, Source(text), note)
         return Outcome(path, left=reported(left, text))
     except (OSError, ValueError, SyntaxError) as exc:  # unreadable, undecodable, not Python
         return Outcome(path, error=failure(exc, raw))
@@ -221,7 +249,7 @@ def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | Non
         every, _ = find(analyze(text, module, is_package, table), table)
         _placed(every, path, source, linked)
         outcome = Outcome(path, left=reported(every, text))
-        if os.path.islink(path):
+        if os.path.realpath(path) != os.path.abspath(path):  # its target may be migrated
             outcome.target = os.path.realpath(path)
         return outcome
     # Anything the rewrite neither changed nor explained is reported too, never silently kept.
@@ -239,9 +267,27 @@ def _migrate_one(path: str, *, write: bool, docs: bool = False) -> Outcome | Non
         left.extend(unexplained)
     outcome = Outcome(path, diff=_unified(path, text, new), left=left)
     if write:
-        outcome.data = encode(new, encoding, bom)
+        outcome.data = data
         outcome.identity = identity(info)
     return outcome
+
+
+class _Unencodable(RewriteError):
+    """The rewritten text holds characters the file's declared encoding cannot."""
+
+
+def _encoded(new: str, text: str, encoding: str, bom: bool) -> bytes:
+    # The bytes to write, checked whether --write is given or not: --diff shows what it writes.
+    if new == text:
+        return b""
+    try:
+        return encode(new, encoding, bom)
+    except UnicodeEncodeError as exc:
+        character = new[exc.start]
+        raise _Unencodable(
+            f"its encoding, {encoding}, cannot hold {character!r} (U+{ord(character):04X}) "
+            "that the rewrite needs: change the encoding declaration to utf-8"
+        ) from None
 
 
 class Outcome:

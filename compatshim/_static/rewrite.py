@@ -53,8 +53,19 @@ if TYPE_CHECKING:
 __all__ = ["rewrite"]
 
 _SPLIT = "split"
-# What a legacy module answers itself, and its canonical module answers otherwise.
-_OWN = frozenset({"__name__", "__spec__", "__loader__", "__class__"})
+# What a legacy module answers itself, and its canonical module answers otherwise: its identity,
+# and the attributes of the module type (a legacy module shares only the namespace: ``__dict__``,
+# what is in it, and ``__doc__`` / ``__annotations__``, read from it).
+_OWN = frozenset(
+    "__name__ __spec__ __loader__ __package__ __class__ __repr__ __str__ __dir__ __format__"
+    " __getattribute__ __setattr__ __delattr__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__"
+    " __hash__ __init__ __new__ __reduce__ __reduce_ex__ __getstate__ __sizeof__ __slots__"
+    " __weakref__ __init_subclass__ __subclasshook__".split()
+)
+_FALLBACK = (
+    "a fallback import in an except ImportError handler: rewritten, it would fail like the "
+    "import it stands in for"
+)
 _REBIND = "rebind"
 _LITERAL = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")")
 
@@ -111,6 +122,16 @@ class _Planner:
                 pinned = self.pinned_path(plan.stmt, item)
                 if pinned is not None:
                     self.pinned[symbol] = pinned
+        # An import in an "except ImportError:" handler is the fallback for when the one in the
+        # try failed, typically a canonical path that does not exist everywhere the program
+        # runs: rewritten to it, the fallback would fail too. It stays, with its variable's uses.
+        for plan in self.plans:
+            if plan.legacy and analysis.in_fallback(plan.stmt.start):
+                for item in plan.names:
+                    symbol = plan.stmt.symbols[item.index]
+                    if item.mode != "keep" and symbol is not None:
+                        self.blocked.add(symbol)
+                        self.why_blocked.setdefault(symbol, _FALLBACK)
         self.needed: dict[Symbol, set[str]] = {}  # variable -> modules its chains now need
         self.quiet_items: dict[int, set[int]] = {}  # statement -> names on a suppressed line
         if self.quiet:
@@ -159,6 +180,8 @@ class _Planner:
     def blocked_reason(self, name: str, symbol: Symbol) -> str:
         if symbol in self.quiet_symbols:
             return f"another use of '{name}' is suppressed with # noqa, so it stays"
+        if self.why_blocked.get(symbol) is _FALLBACK:
+            return _FALLBACK
         return f"another use of '{name}' cannot be rewritten"
 
     def pinned_path(self, stmt: ImportStmt, item: NamePlan) -> str | None:
@@ -403,6 +426,8 @@ class _Planner:
             pinned = self.pinned_path(stmt, item)
             if item.index in self.quiet_items.get(index, ()):
                 reason = "suppressed with # noqa"
+            elif self.analysis.in_fallback(stmt.start):
+                reason = _FALLBACK
             elif stmt.in_class and item.mode in ("import", "module", "submodule"):
                 # A module bound in a class body is read as self.<name>...: not visible here.
                 reason = f"'{binding}' is a class attribute too, read where it cannot be seen"
@@ -519,6 +544,9 @@ class _Planner:
         if ref.computed:
             return  # find() already explains computed strings
         if ref.start in self.quiet:
+            return
+        if ref.style in ("module", "toplevel") and self.analysis.in_fallback(ref.start):
+            self.leave(ref.start, _FALLBACK)
             return
         if ref.style == "toplevel" and len(parts) > 1:
             self.leave(ref.start, "__import__ returns the top-level package: rewrite it by hand")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import errno
 import io
 import os
 import re
@@ -130,10 +131,20 @@ def replace(path: str, data: bytes, expected: tuple[int, int, int, int]) -> None
         raise FileChangedError("changed since it was read")
     if info.st_nlink > 1:
         raise FileChangedError(f"has {info.st_nlink} hard links")
+    if _read_only(path, info):  # renaming over it needs only the folder's permission
+        raise PermissionError(errno.EACCES, "the file is read-only")
     # A link put there meanwhile is replaced, not followed. Ctrl-C and SIGTERM wait until the
     # temporary file is renamed into place or removed: never one left behind.
     with _signals_held():
         write_replace(path, data, mode=stat.S_IMODE(info.st_mode), suffix=".compatshim-tmp")
+
+
+def _read_only(path: str, info: os.stat_result) -> bool:
+    # Whether the user may not write the file itself (root may write anything: its owner's
+    # write permission says whether the file is meant to change).
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return not info.st_mode & stat.S_IWUSR
+    return not os.access(path, os.W_OK)
 
 
 @contextlib.contextmanager
