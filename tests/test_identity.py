@@ -199,6 +199,35 @@ def test_importlib_resources_on_canonical_and_legacy_packages(canon_project: Pro
     assert result.value == ["payload", "payload"]
 
 
+def test_a_legacy_module_is_a_package_exactly_when_its_canonical_module_is(
+    canon_project: Project,
+) -> None:
+    """A legacy module imported before its canonical module's parent is a package until the
+    canonical module is found: once bound, its ``__path__``, ``__package__`` and spec say what
+    the canonical module is (``__package__`` is the parent's name for a plain module)."""
+    canon_project.config(
+        '[tool.compatshim.aliases]\n"old" = "canon"\n"flat" = "canon.pkg.sub"\n'
+    )
+    result = canon_project.run(
+        """
+        import warnings, _probe, compatshim
+        compatshim.install()
+        warnings.simplefilter("ignore")
+        import flat, old.pkg.sub
+        _probe.emit([
+            [m.__package__, m.__spec__.parent, m.__spec__.submodule_search_locations is None,
+             hasattr(m, "__path__")]
+            for m in (flat, old.pkg.sub, old.pkg)
+        ])
+        """
+    )
+    assert result.value == [
+        ["", "", True, False],
+        ["old.pkg", "old.pkg", True, False],
+        ["old.pkg", "old.pkg", False, True],
+    ]
+
+
 def test_canonical_imports_are_silent_and_never_see_alias_modules(canon_project: Project) -> None:
     """Importing legacy paths never binds an alias module onto a canonical package."""
     result = canon_project.run(

@@ -292,10 +292,17 @@ def bind(module: LegacyModule, target: ModuleType) -> None:
     _follow(st, target)
     path = getattr(target, "__path__", None)
     st.package = path is not None
+    own = _own_dict(module)
     if path is not None:
         _module_setattr(module, "__path__", path)
-    elif "__path__" in _own_dict(module):
+    elif "__path__" in own:
         _module_delattr(module, "__path__")
+        # Its spec was made a package's while the canonical module could not be looked at yet
+        # (its parent not imported): it says what the canonical module is, as __package__ does.
+        spec = own.get("__spec__")
+        if spec is not None and spec.submodule_search_locations is not None:
+            spec.submodule_search_locations = None
+        _module_setattr(module, "__package__", st.legacy.rpartition(".")[0])
 
 
 def make_virtual(module: LegacyModule) -> None:
