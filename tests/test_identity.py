@@ -205,9 +205,7 @@ def test_a_legacy_module_is_a_package_exactly_when_its_canonical_module_is(
     """A legacy module imported before its canonical module's parent is a package until the
     canonical module is found: once bound, its ``__path__``, ``__package__`` and spec say what
     the canonical module is (``__package__`` is the parent's name for a plain module)."""
-    canon_project.config(
-        '[tool.compatshim.aliases]\n"old" = "canon"\n"flat" = "canon.pkg.sub"\n'
-    )
+    canon_project.config('[tool.compatshim.aliases]\n"old" = "canon"\n"flat" = "canon.pkg.sub"\n')
     result = canon_project.run(
         """
         import warnings, _probe, compatshim
