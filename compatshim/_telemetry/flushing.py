@@ -65,14 +65,18 @@ def _exit_flushing(status: int) -> NoReturn:
 
 def _execv_flushing(path: Any, argv: Any) -> NoReturn:
     """``os.execv`` that first writes this process's counts (``exec`` skips ``atexit``)."""
-    _before_exec()
-    _real_execv(path, argv)
+    try:
+        _before_exec()
+    finally:  # (as for os._exit: the program's exec happens whatever the flush did)
+        _real_execv(path, argv)
 
 
 def _execve_flushing(path: Any, argv: Any, env: Any) -> NoReturn:
     """``os.execve`` that first writes this process's counts (``exec`` skips ``atexit``)."""
-    _before_exec()
-    _real_execve(path, argv, env)
+    try:
+        _before_exec()
+    finally:
+        _real_execve(path, argv, env)
 
 
 def _before_exec() -> None:
